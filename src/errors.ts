@@ -1,0 +1,43 @@
+/** Where a user-caused error was found: a file, a JSON path, a line, an argument. */
+export interface ErrorPlace {
+  /** File or source the problem is in. */
+  file?: string;
+  /** JSON path of the bad field, e.g. `$.images[3].layers[0]`. */
+  path?: string;
+  /** 1-based line number in a text input. */
+  line?: number;
+}
+
+/** Stable error codes; the CLI maps `EUSAGE` to exit 2 and every other code to exit 1. */
+export type ErrorCode =
+  | 'EUSAGE' // bad command line
+  | 'EINPUT' // malformed input document
+  | 'EDIGEST' // malformed or mismatching digest
+  | 'EREF' // invalid image reference
+  | 'EVERSION' // unsupported snapshot version
+  | 'EIO' // a file could not be read or written
+  | 'EANALYSIS'; // an analysis could not be carried out on this input
+
+/** The one error class for everything a user can cause. */
+export class LayerlabError extends Error {
+  readonly code: ErrorCode;
+  readonly place: ErrorPlace;
+  constructor(code: ErrorCode, message: string, place: ErrorPlace = {}) {
+    super(message);
+    this.name = 'LayerlabError';
+    this.code = code;
+    this.place = place;
+  }
+
+  /** `file: $.path: message` — the form the CLI prints. */
+  describe(): string {
+    const where: string[] = [];
+    if (this.place.file) where.push(this.place.file + (this.place.line ? `:${this.place.line}` : ''));
+    if (this.place.path) where.push(this.place.path);
+    return where.length ? `${where.join(': ')}: ${this.message}` : this.message;
+  }
+}
+
+export function isLayerlabError(e: unknown): e is LayerlabError {
+  return e instanceof LayerlabError;
+}

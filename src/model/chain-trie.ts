@@ -1,0 +1,106 @@
+/**
+ * The chainID prefix trie: node = (parent node, layer). Two stacks share a node exactly when they
+ * share the prefix up to it, which is when Docker's layer store shares the layer (chainID equality),
+ * given that layer indices are distinct per diffID. Keyed by an open-addressing hash over one
+ * Int32Array of node ids, so it costs a few bytes per node and no objects.
+ */
+export class ChainTrie {
+  /** Parent node of each node, -1 for a bottom layer. */
+  nodeParent: Int32Array;
+  /** Layer index of each node. */
+  nodeLayer: Uint32Array;
+  /** Depth of each node (0 for a bottom layer). */
+  nodeDepth: Uint32Array;
+  count = 0;
+  private slots: Int32Array; // node id + 1, 0 = empty
+  private mask: number;
+
+  constructor(expectedNodes = 1024) {
+    const cap = Math.max(16, expectedNodes);
+    this.nodeParent = new Int32Array(cap);
+    this.nodeLayer = new Uint32Array(cap);
+    this.nodeDepth = new Uint32Array(cap);
+    let size = 16;
+    while (size < cap * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  private static hash(parent: number, layer: number): number {
+    let h = Math.imul(parent + 1, 0x9e3779b1) ^ Math.imul(layer + 0x7f4a7c15, 0x85ebca6b);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    return h ^ (h >>> 12);
+  }
+
+  /** The node for `layer` on top of `parent` (-1 = none), created if new. */
+  child(parent: number, layer: number): number {
+    let i = ChainTrie.hash(parent, layer) & this.mask;
+    const slots = this.slots;
+    for (;;) {
+      const s = slots[i];
+      if (s === 0) break;
+      const n = s - 1;
+      if (this.nodeLayer[n] === layer && this.nodeParent[n] === parent) return n;
+      i = (i + 1) & this.mask;
+    }
+    const n = this.count++;
+    if (n === this.nodeParent.length) this.growNodes();
+    this.nodeParent[n] = parent;
+    this.nodeLayer[n] = layer;
+    this.nodeDepth[n] = parent < 0 ? 0 : this.nodeDepth[parent] + 1;
+    slots[i] = n + 1;
+    if (this.count * 2 > slots.length) this.rehash();
+    return n;
+  }
+
+  /** Looks up without creating; -1 when absent. */
+  find(parent: number, layer: number): number {
+    let i = ChainTrie.hash(parent, layer) & this.mask;
+    for (;;) {
+      const s = this.slots[i];
+      if (s === 0) return -1;
+      const n = s - 1;
+      if (this.nodeLayer[n] === layer && this.nodeParent[n] === parent) return n;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private growNodes(): void {
+    const cap = this.nodeParent.length * 2;
+    const p = new Int32Array(cap);
+    p.set(this.nodeParent);
+    const l = new Uint32Array(cap);
+    l.set(this.nodeLayer);
+    const d = new Uint32Array(cap);
+    d.set(this.nodeDepth);
+    this.nodeParent = p;
+    this.nodeLayer = l;
+    this.nodeDepth = d;
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let n = 0; n < this.count; n++) {
+      let i = ChainTrie.hash(this.nodeParent[n], this.nodeLayer[n]) & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = n + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
+  /** Drops the hash table and trims node columns once building is done. */
+  seal(): void {
+    this.nodeParent = this.nodeParent.slice(0, this.count);
+    this.nodeLayer = this.nodeLayer.slice(0, this.count);
+    this.nodeDepth = this.nodeDepth.slice(0, this.count);
+  }
+
+  /** Bytes held by the trie's columns. */
+  byteLength(): number {
+    return this.nodeParent.byteLength + this.nodeLayer.byteLength + this.nodeDepth.byteLength + this.slots.byteLength;
+  }
+}

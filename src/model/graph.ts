@@ -1,0 +1,306 @@
+import { LayerlabError } from '../errors.js';
+import { extendChainId } from './identity.js';
+import type { Digest } from './digest.js';
+import { ChainTrie } from './chain-trie.js';
+import { GrowableFloat64, GrowableUint32 } from './growable.js';
+import type { ContainerRecord, ImageMeta, LayerRecord } from './types.js';
+
+const NONE: readonly string[] = Object.freeze([]) as readonly string[];
+
+/**
+ * Builds an {@link ImageGraph}. Layers are added once (one per identity: diffID, or blob digest
+ * when the diffID is unknown) and images refer to them by index, so the per-reference cost is
+ * a few typed-array slots, never a string or an object.
+ */
+export class GraphBuilder {
+  private layerDiffId: (Digest | undefined)[] = [];
+  private layerDigest: (Digest | undefined)[] = [];
+  private layerMediaType: (string | undefined)[] = [];
+  private layerSize = new GrowableFloat64();
+  private layerCompressed = new GrowableFloat64();
+  private imageMeta: ImageMeta[] = [];
+  private stackStart = new GrowableUint32();
+  private stackLayer: GrowableUint32;
+  private containers: ContainerRecord[] = [];
+
+  constructor(expectedReferences = 1024) {
+    this.stackLayer = new GrowableUint32(expectedReferences);
+    this.stackStart.push(0);
+  }
+
+  get layerCount(): number {
+    return this.layerDiffId.length;
+  }
+
+  /** Adds a distinct layer and returns its index. Sizes: undefined when unknown. */
+  addLayer(l: LayerRecord): number {
+    this.layerDiffId.push(l.diffId);
+    this.layerDigest.push(l.digest);
+    this.layerMediaType.push(l.mediaType);
+    this.layerSize.push(l.size ?? NaN);
+    this.layerCompressed.push(l.compressedSize ?? NaN);
+    return this.layerDiffId.length - 1;
+  }
+
+  /** Adds an image whose stack is `layers` (indices from {@link addLayer}, bottom first). */
+  addImage(meta: ImageMeta, layers: ArrayLike<number>): number {
+    const n = this.layerDiffId.length;
+    for (let i = 0; i < layers.length; i++) {
+      const l = layers[i];
+      if (!(l >= 0 && l < n) || !Number.isInteger(l)) {
+        throw new LayerlabError('EINPUT', `image ${meta.id}: layer index ${l} is not a known layer`);
+      }
+      this.stackLayer.push(l);
+    }
+    this.stackStart.push(this.stackLayer.length);
+    this.imageMeta.push(meta);
+    return this.imageMeta.length - 1;
+  }
+
+  addContainer(c: ContainerRecord): void {
+    this.containers.push(c);
+  }
+
+  build(): ImageGraph {
+    return new ImageGraph(this.columns());
+  }
+
+  /** The collected columns, unindexed. */
+  columns(): GraphColumns {
+    return {
+      layerDiffId: this.layerDiffId,
+      layerDigest: this.layerDigest,
+      layerMediaType: this.layerMediaType,
+      layerSize: this.layerSize.view().slice(),
+      layerCompressed: this.layerCompressed.view().slice(),
+      images: this.imageMeta,
+      stackStart: this.stackStart.view().slice(),
+      stackLayer: this.stackLayer.view().slice(),
+      containers: this.containers,
+    };
+  }
+}
+
+/** The columns an {@link ImageGraph} is made of. */
+export interface GraphColumns {
+  layerDiffId: (Digest | undefined)[];
+  layerDigest: (Digest | undefined)[];
+  layerMediaType: (string | undefined)[];
+  /** Uncompressed size per layer, NaN when unknown. */
+  layerSize: Float64Array;
+  /** Compressed size per layer, NaN when unknown. */
+  layerCompressed: Float64Array;
+  images: ImageMeta[];
+  /** Image i's layers are stackLayer[stackStart[i] .. stackStart[i+1]). */
+  stackStart: Uint32Array;
+  stackLayer: Uint32Array;
+  containers: ContainerRecord[];
+}
+
+/**
+ * Images, layers and containers indexed both ways: image → layers (CSR stacks), layer →
+ * images, image → containers, image → children, and the chainID trie (stack prefixes).
+ * Immutable once built.
+ */
+export class ImageGraph {
+  readonly layerDiffId: readonly (Digest | undefined)[];
+  readonly layerDigest: readonly (Digest | undefined)[];
+  readonly layerMediaType: readonly (string | undefined)[];
+  readonly layerSize: Float64Array;
+  readonly layerCompressed: Float64Array;
+  readonly images: readonly ImageMeta[];
+  readonly stackStart: Uint32Array;
+  readonly stackLayer: Uint32Array;
+  readonly containers: readonly ContainerRecord[];
+  /** Chain node of each stack position (parallel to stackLayer). */
+  readonly stackNode: Uint32Array;
+  readonly chain: ChainTrie;
+  /** Index of each image's parent, -1 when none. */
+  readonly imageParent: Int32Array;
+  /** Index of each container's image. */
+  readonly containerImage: Int32Array;
+  /** Number of containers (any state) per image. */
+  readonly imageContainerCount: Uint32Array;
+  /** Number of child images per image. */
+  readonly imageChildCount: Uint32Array;
+  private readonly imageIndexById: Map<string, number>;
+  private chainIdMemo: (Digest | null | undefined)[] | undefined;
+  private layerImagesCsr: { start: Uint32Array; images: Uint32Array } | undefined;
+
+  constructor(c: GraphColumns) {
+    this.layerDiffId = c.layerDiffId;
+    this.layerDigest = c.layerDigest;
+    this.layerMediaType = c.layerMediaType;
+    this.layerSize = c.layerSize;
+    this.layerCompressed = c.layerCompressed;
+    this.images = c.images;
+    this.stackStart = c.stackStart;
+    this.stackLayer = c.stackLayer;
+    this.containers = c.containers;
+
+    const nImages = c.images.length;
+    this.imageIndexById = new Map();
+    for (let i = 0; i < nImages; i++) {
+      const id = c.images[i].id;
+      if (this.imageIndexById.has(id)) throw new LayerlabError('EINPUT', `duplicate image ID ${id}`);
+      this.imageIndexById.set(id, i);
+    }
+
+    // The chain trie: one pass over every layer reference.
+    const refs = c.stackLayer.length;
+    this.chain = new ChainTrie(Math.min(refs, 1 << 20));
+    this.stackNode = new Uint32Array(refs);
+    for (let i = 0; i < nImages; i++) {
+      let parent = -1;
+      for (let p = c.stackStart[i], end = c.stackStart[i + 1]; p < end; p++) {
+        parent = this.chain.child(parent, c.stackLayer[p]);
+        this.stackNode[p] = parent;
+      }
+    }
+    this.chain.seal();
+
+    this.imageParent = new Int32Array(nImages).fill(-1);
+    this.imageChildCount = new Uint32Array(nImages);
+    for (let i = 0; i < nImages; i++) {
+      const parentId = c.images[i].parent;
+      if (parentId === undefined) continue;
+      const p = this.imageIndexById.get(parentId);
+      if (p === undefined) throw new LayerlabError('EINPUT', `image ${c.images[i].id}: parent ${parentId} is not in the image set`);
+      this.imageParent[i] = p;
+      this.imageChildCount[p]++;
+    }
+
+    this.containerImage = new Int32Array(c.containers.length);
+    this.imageContainerCount = new Uint32Array(nImages);
+    for (let k = 0; k < c.containers.length; k++) {
+      const img = this.imageIndexById.get(c.containers[k].image);
+      if (img === undefined) throw new LayerlabError('EINPUT', `container ${c.containers[k].id}: image ${c.containers[k].image} is not in the image set`);
+      this.containerImage[k] = img;
+      this.imageContainerCount[img]++;
+    }
+  }
+
+  get imageCount(): number {
+    return this.images.length;
+  }
+  get layerCount(): number {
+    return this.layerDiffId.length;
+  }
+  /** Number of layer references (sum of stack lengths). */
+  get referenceCount(): number {
+    return this.stackLayer.length;
+  }
+
+  imageIndex(id: string): number | undefined {
+    return this.imageIndexById.get(id);
+  }
+
+  /** Layer indices of image i, bottom first. */
+  stackOf(i: number): Uint32Array {
+    return this.stackLayer.subarray(this.stackStart[i], this.stackStart[i + 1]);
+  }
+
+  /** Repo tags of image i (familiar form); empty when untagged. */
+  tagsOf(i: number): readonly string[] {
+    return this.images[i].repoTags ?? NONE;
+  }
+
+  /** Docker's dangling: no tag and no digest reference. */
+  isUntagged(i: number): boolean {
+    const m = this.images[i];
+    return (m.repoTags?.length ?? 0) === 0 && (m.repoDigests?.length ?? 0) === 0;
+  }
+
+  /** Identity of a layer: diffID when known, else its blob digest. */
+  layerKey(l: number): string {
+    return (this.layerDiffId[l] ?? this.layerDigest[l]) as string;
+  }
+
+  /** The real chainID of a trie node (OCI formula), or undefined when a diffID below it is unknown. Memoised. */
+  chainIdOf(node: number): Digest | undefined {
+    this.chainIdMemo ??= new Array(this.chain.count);
+    const memo = this.chainIdMemo;
+    const cached = memo[node];
+    if (cached !== undefined) return cached ?? undefined;
+    // Walk down to the deepest memoised ancestor, then come back up.
+    const path: number[] = [];
+    let n = node;
+    while (n >= 0 && memo[n] === undefined) {
+      path.push(n);
+      n = this.chain.nodeParent[n];
+    }
+    let below: Digest | null | undefined = n >= 0 ? memo[n] : undefined;
+    for (let k = path.length - 1; k >= 0; k--) {
+      const m = path[k];
+      const diff = this.layerDiffId[this.chain.nodeLayer[m]];
+      const value: Digest | null = below === null || diff === undefined ? null : extendChainId(below, diff);
+      memo[m] = value;
+      below = value;
+    }
+    return memo[node] ?? undefined;
+  }
+
+  /** layer → images using it (each image once, even when a layer repeats in its stack), as CSR. */
+  layerImages(): { start: Uint32Array; images: Uint32Array } {
+    if (this.layerImagesCsr) return this.layerImagesCsr;
+    const nL = this.layerCount;
+    const count = new Uint32Array(nL + 1);
+    const seen = new Int32Array(nL).fill(-1);
+    for (let i = 0; i < this.imageCount; i++) {
+      for (let p = this.stackStart[i], e = this.stackStart[i + 1]; p < e; p++) {
+        const l = this.stackLayer[p];
+        if (seen[l] !== i) {
+          seen[l] = i;
+          count[l + 1]++;
+        }
+      }
+    }
+    for (let l = 0; l < nL; l++) count[l + 1] += count[l];
+    const images = new Uint32Array(count[nL]);
+    const fill = count.slice(0, nL);
+    seen.fill(-1);
+    for (let i = 0; i < this.imageCount; i++) {
+      for (let p = this.stackStart[i], e = this.stackStart[i + 1]; p < e; p++) {
+        const l = this.stackLayer[p];
+        if (seen[l] !== i) {
+          seen[l] = i;
+          images[fill[l]++] = i;
+        }
+      }
+    }
+    this.layerImagesCsr = { start: count, images };
+    return this.layerImagesCsr;
+  }
+
+  /** Bytes held by the graph's typed columns (not counting strings and metadata objects). */
+  typedByteLength(): number {
+    return (
+      this.layerSize.byteLength +
+      this.layerCompressed.byteLength +
+      this.stackStart.byteLength +
+      this.stackLayer.byteLength +
+      this.stackNode.byteLength +
+      this.chain.byteLength() +
+      this.imageParent.byteLength +
+      this.imageChildCount.byteLength +
+      this.imageContainerCount.byteLength
+    );
+  }
+}
+
+/** Index of an image that sits on a parent cycle, or -1 when parent links form a forest. */
+export function findParentCycle(parentOf: ArrayLike<number>): number {
+  const n = parentOf.length;
+  const state = new Uint8Array(n); // 0 unvisited, 1 on current walk, 2 done
+  for (let s = 0; s < n; s++) {
+    if (state[s]) continue;
+    let i = s;
+    while (i >= 0 && state[i] === 0) {
+      state[i] = 1;
+      i = parentOf[i];
+    }
+    if (i >= 0 && state[i] === 1) return i;
+    for (let j = s; j >= 0 && state[j] === 1; j = parentOf[j]) state[j] = 2;
+  }
+  return -1;
+}
