@@ -1,0 +1,226 @@
+import type { ImageGraph } from '../model/graph.js';
+import type { ContainerState } from '../model/types.js';
+import { effectiveSizes, type SizeBasis } from './sizes.js';
+
+/**
+ * How RECLAIMABLE is computed for images. `current` (Docker >= 29.4, computed by the daemon):
+ * sum over images without containers of Size - SharedSize. `legacy` (docker/cli up to 28.x, e.g.
+ * Debian's 20.10): LayersSize - sum over images with containers of Size - SharedSize.
+ */
+export type ReclaimableRule = 'current' | 'legacy';
+
+/** The df core in typed columns: one linear pass over all layer references. */
+export interface ImageUsage {
+  /** 1 when Docker lists the image (it hides untagged images that have children). */
+  listed: Uint8Array;
+  /** Sum of the layer sizes of each image's whole chain. */
+  size: Float64Array;
+  /** Bytes of each image's chain layers that another listed image's chain also holds. */
+  shared: Float64Array;
+  /** Images (listed) whose chain passes through each chain node. */
+  nodeRefs: Uint32Array;
+  /** Sum of the sizes of all distinct chain layers (Docker's LayersSize). */
+  layersSize: number;
+  basis: SizeBasis;
+  layersWithoutSize: number;
+  layersWithCompressedSizeOnly: number;
+}
+
+/** Docker's listing rule (daemon/images/image_list.go, all=false): untagged parents are hidden. */
+export function listedImages(graph: ImageGraph): Uint8Array {
+  const listed = new Uint8Array(graph.imageCount);
+  for (let i = 0; i < graph.imageCount; i++) listed[i] = graph.isUntagged(i) && graph.imageChildCount[i] > 0 ? 0 : 1;
+  return listed;
+}
+
+/** Size, SharedSize and LayersSize exactly as the daemon computes them for `docker system df`. */
+export function imageUsage(graph: ImageGraph): ImageUsage {
+  const eff = effectiveSizes(graph);
+  const layerSize = eff.size;
+  const { stackStart, stackNode, stackLayer } = graph;
+  const n = graph.imageCount;
+  const listed = listedImages(graph);
+  // Layer references are counted over the listed images only: verified on Docker 20.10, where an
+  // image's own top layer is also in its hidden build parent yet is not counted as shared.
+  const nodeRefs = new Uint32Array(graph.chain.count);
+  for (let i = 0; i < n; i++) {
+    if (!listed[i]) continue;
+    for (let p = stackStart[i], e = stackStart[i + 1]; p < e; p++) nodeRefs[stackNode[p]]++;
+  }
+  const size = new Float64Array(n);
+  const shared = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    let sh = 0;
+    for (let p = stackStart[i], e = stackStart[i + 1]; p < e; p++) {
+      const b = layerSize[stackLayer[p]];
+      s += b;
+      if (nodeRefs[stackNode[p]] > 1) sh += b;
+    }
+    size[i] = s;
+    shared[i] = sh;
+  }
+  let layersSize = 0;
+  const nodeLayer = graph.chain.nodeLayer;
+  for (let k = 0; k < graph.chain.count; k++) layersSize += layerSize[nodeLayer[k]];
+  return {
+    listed,
+    size,
+    shared,
+    nodeRefs,
+    layersSize,
+    basis: eff.basis,
+    layersWithoutSize: eff.unknown,
+    layersWithCompressedSizeOnly: eff.compressedOnly,
+  };
+}
+
+/** One image as `/system/df` reports it, plus UniqueSize. */
+export interface DfImage {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[] | null;
+  RepoDigests: string[] | null;
+  Created: number;
+  Size: number;
+  SharedSize: number;
+  UniqueSize: number;
+  VirtualSize: number;
+  Labels: null;
+  Containers: number;
+}
+
+/** One container as `/system/df` reports it. */
+export interface DfContainer {
+  Id: string;
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  Command: string;
+  Created: number;
+  State: ContainerState;
+  Status: string;
+  SizeRw: number;
+  SizeRootFs: number;
+}
+
+/** A row of the summary table. */
+export interface DfTotals {
+  TotalCount: number;
+  ActiveCount: number;
+  TotalSize: number;
+  Reclaimable: number;
+}
+
+/** The whole `docker system df` answer. Field names follow the Engine API. */
+export interface SystemDf {
+  LayersSize: number;
+  Images: DfImage[];
+  Containers: DfContainer[];
+  ImagesUsage: DfTotals;
+  ContainersUsage: DfTotals;
+  /** Which RECLAIMABLE rule ImagesUsage.Reclaimable follows. */
+  ReclaimableRule: ReclaimableRule;
+  /** What the sizes are: `compressed` when only registry sizes were known. */
+  SizeBasis: SizeBasis;
+  LayersWithoutSize: number;
+}
+
+const ACTIVE_STATES: ReadonlySet<ContainerState> = new Set(['running', 'paused', 'restarting']);
+
+/** True for the container states docker/cli counts as ACTIVE. */
+export function isActiveContainer(state: ContainerState): boolean {
+  return ACTIVE_STATES.has(state);
+}
+
+/** `docker system df` of a graph, images newest first as the daemon sorts them. */
+export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): SystemDf {
+  const u = imageUsage(graph);
+  const images: DfImage[] = [];
+  let active = 0;
+  let usedByContainers = 0;
+  let unusedUnique = 0;
+  for (let i = 0; i < graph.imageCount; i++) {
+    if (!u.listed[i]) continue;
+    const m = graph.images[i];
+    const containers = graph.imageContainerCount[i];
+    const dangling = graph.isUntagged(i);
+    const unique = u.size[i] - u.shared[i];
+    if (containers > 0) {
+      active++;
+      usedByContainers += unique;
+    } else unusedUnique += unique;
+    images.push({
+      Id: m.id,
+      ParentId: m.parent ?? '',
+      RepoTags: dangling ? ['<none>:<none>'] : m.repoTags?.length ? [...m.repoTags] : null,
+      RepoDigests: dangling ? ['<none>@<none>'] : m.repoDigests?.length ? [...m.repoDigests] : null,
+      Created: m.created ?? 0,
+      Size: u.size[i],
+      SharedSize: u.shared[i],
+      UniqueSize: unique,
+      VirtualSize: u.size[i],
+      Labels: null,
+      Containers: containers,
+    });
+  }
+  // Newest first; ties keep source order, which is the daemon's own (it sorts by sub-second time).
+  images.sort((a, b) => b.Created - a.Created);
+
+  const containers: DfContainer[] = graph.containers.map((c, k) => ({
+    Id: c.id,
+    Names: c.name ? ['/' + c.name] : [],
+    Image: c.imageRef ?? c.image,
+    ImageID: c.image,
+    Command: c.command ?? '',
+    Created: c.created ?? 0,
+    State: c.state,
+    Status: c.status ?? defaultStatus(c.state),
+    SizeRw: c.sizeRw ?? 0,
+    SizeRootFs: (c.sizeRw ?? 0) + u.size[graph.containerImage[k]],
+  }));
+  containers.sort((a, b) => b.Created - a.Created);
+  let cActive = 0;
+  let cSize = 0;
+  let cReclaim = 0;
+  for (const c of containers) {
+    cSize += c.SizeRw;
+    if (isActiveContainer(c.State)) cActive++;
+    else cReclaim += c.SizeRw;
+  }
+
+  return {
+    LayersSize: u.layersSize,
+    Images: images,
+    Containers: containers,
+    ImagesUsage: {
+      TotalCount: images.length,
+      ActiveCount: active,
+      TotalSize: u.layersSize,
+      Reclaimable: rule === 'legacy' ? u.layersSize - usedByContainers : unusedUnique,
+    },
+    ContainersUsage: { TotalCount: containers.length, ActiveCount: cActive, TotalSize: cSize, Reclaimable: cReclaim },
+    ReclaimableRule: rule,
+    SizeBasis: u.basis,
+    LayersWithoutSize: u.layersWithoutSize,
+  };
+}
+
+function defaultStatus(state: ContainerState): string {
+  switch (state) {
+    case 'running':
+      return 'Up';
+    case 'paused':
+      return 'Up (Paused)';
+    case 'restarting':
+      return 'Restarting';
+    case 'created':
+      return 'Created';
+    case 'removing':
+      return 'Removal In Progress';
+    case 'exited':
+      return 'Exited';
+    case 'dead':
+      return 'Dead';
+  }
+}

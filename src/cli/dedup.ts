@@ -1,0 +1,50 @@
+import { compareDedupModels } from '../analyze/dedup.js';
+import { mostSharedLayers, pairwiseShared } from '../analyze/sharing.js';
+import { renderDedup, renderPairs, renderSharedLayers } from '../render/dedup.js';
+import { loadSource } from '../sources/load.js';
+import { json, oneOf, parseCommandArgs, usageError, wholeNumber, type Command } from './io.js';
+
+export const dedupCommand: Command = {
+  name: 'dedup',
+  summary: 'Compare dedup models (none, chain, diff, blob) and show the most-shared layers',
+  usage: `Usage: layerlab dedup [OPTIONS] SOURCE
+
+How much storage the images in SOURCE take under each dedup model:
+  none   nothing shared (the sum of image sizes)
+  chain  layers shared only as common stack prefixes (chainID): a Docker host
+  diff   the same layer shared at any position (diffID): an ideal layer store
+  blob   compressed blobs shared by digest: a registry
+then the layers whose sharing saves the most, and the image pairs that share the most bytes.
+
+Options:
+      --format FORMAT   table (default) or json
+      --top N           most-shared layers to list (default 10)
+      --pairs N         compare the N largest images pairwise (default 12, at most 200)
+  -h, --help            show this help
+`,
+  run(argv, io) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { format: { type: 'string' }, top: { type: 'string' }, pairs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      'dedup',
+    );
+    if (values.help) {
+      io.stdout(dedupCommand.usage);
+      return 0;
+    }
+    const format = oneOf(values.format, ['table', 'json'] as const, 'table', '--format');
+    const top = wholeNumber(values.top, 10, '--top', 0, 100000);
+    const pairLimit = wholeNumber(values.pairs, 12, '--pairs', 0, 200);
+    if (positionals.length !== 1) throw usageError(`dedup takes exactly one SOURCE (got ${positionals.length}); see layerlab dedup --help`);
+    const { graph } = loadSource(positionals[0]);
+    const comparison = compareDedupModels(graph);
+    const shared = mostSharedLayers(graph, top);
+    const pairs = pairwiseShared(graph, pairLimit);
+    if (format === 'json') {
+      io.stdout(json({ ...comparison, mostSharedLayers: shared, pairs }));
+      return 0;
+    }
+    io.stdout(renderDedup(comparison) + '\nMost-shared layers:\n' + renderSharedLayers(shared) + '\n' + renderPairs(pairs, 20));
+    return 0;
+  },
+};

@@ -1,0 +1,49 @@
+import { systemDf, type ReclaimableRule } from '../analyze/df.js';
+import { dfNotes, renderDfSummary, renderDfVerbose } from '../render/df.js';
+import { loadSource } from '../sources/load.js';
+import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
+
+export const dfCommand: Command = {
+  name: 'df',
+  summary: 'Disk usage as `docker system df [-v]` computes it',
+  usage: `Usage: layerlab df [OPTIONS] SOURCE
+
+Show disk usage of the images and containers in SOURCE exactly as \`docker system df\` does:
+per image Size, SharedSize (layers another image's chain also holds), UniqueSize, Containers;
+totals with ACTIVE and RECLAIMABLE.
+
+SOURCE  a layerlab snapshot file (.snapshot.json)
+
+Options:
+  -v, --verbose              per-image and per-container detail (docker system df -v)
+      --format FORMAT        table (default) or json: the full answer with Engine API field
+                             names (Id, RepoTags, Size, SharedSize, UniqueSize, ...), bytes
+      --reclaimable RULE     current (Docker >= 29.4, default) or legacy (Docker 20.10-28)
+  -h, --help                 show this help
+
+Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to stderr.
+`,
+  run(argv, io) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { verbose: { type: 'boolean', short: 'v' }, format: { type: 'string' }, reclaimable: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      'df',
+    );
+    if (values.help) {
+      io.stdout(dfCommand.usage);
+      return 0;
+    }
+    const format = oneOf(values.format, ['table', 'json'] as const, 'table', '--format');
+    const rule = oneOf<ReclaimableRule>(values.reclaimable, ['current', 'legacy'], 'current', '--reclaimable');
+    if (positionals.length !== 1) throw usageError(`df takes exactly one SOURCE (got ${positionals.length}); see layerlab df --help`);
+    const { graph } = loadSource(positionals[0]);
+    const df = systemDf(graph, rule);
+    if (format === 'json') {
+      io.stdout(json(df));
+      return 0;
+    }
+    io.stdout(values.verbose ? renderDfVerbose(df, io.now()) : renderDfSummary(df));
+    for (const note of dfNotes(df)) io.stderr(`note: ${note}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,54 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { LayerlabError } from '../errors.js';
+
+/** Where a command writes, and what time it is (injectable so tests are deterministic). */
+export interface CommandIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Unix seconds. */
+  now: () => number;
+}
+
+/** A CLI command: one per file. `run` returns the exit code; only main.ts exits. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[], io: CommandIo): Promise<number> | number;
+}
+
+/** node:util parseArgs (strict, positionals allowed), with its errors turned into usage errors. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+  command: string,
+): { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return r as unknown as { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] };
+  } catch (e) {
+    throw new LayerlabError('EUSAGE', `${command}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+export function usageError(message: string): LayerlabError {
+  return new LayerlabError('EUSAGE', message);
+}
+
+/** Checks an option against its allowed values. */
+export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, option: string): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw usageError(`${option} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+  return value as T;
+}
+
+/** Parses a whole number option within bounds. */
+export function wholeNumber(value: string | undefined, fallback: number, option: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw usageError(`${option} takes a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  return Number(value);
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}

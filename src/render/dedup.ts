@@ -1,0 +1,51 @@
+import Table from 'cli-table3';
+import type { DedupComparison } from '../analyze/dedup.js';
+import type { ImagePair, SharedLayer } from '../analyze/sharing.js';
+import { shortId } from '../model/digest.js';
+import { humanSize } from './units.js';
+
+function table(head: string[], rows: string[][], right: number[] = []): string {
+  const t = new Table({
+    head,
+    style: { head: [], border: [], compact: true },
+    colAligns: head.map((_, i) => (right.includes(i) ? 'right' : 'left')),
+  });
+  t.push(...rows);
+  return t.toString() + '\n';
+}
+
+/** The dedup-model comparison as a table, with each model's caveats below it. */
+export function renderDedup(d: DedupComparison): string {
+  const rows = d.models.map((m) =>
+    m.available
+      ? [m.model, m.key, humanSize(m.logicalBytes), humanSize(m.storedBytes), humanSize(m.savedBytes), m.ratio.toFixed(2) + 'x', m.basis]
+      : [m.model, m.key, 'n/a', 'n/a', 'n/a', 'n/a', m.basis],
+  );
+  let out = `${d.images} images, ${d.layerReferences} layer references, ${d.distinctLayers} distinct layers, ${d.distinctChainLayers} distinct chain layers, ${d.distinctBlobs} distinct blobs\n`;
+  out += table(['MODEL', 'SHARES BY', 'LOGICAL', 'STORED', 'SAVED', 'RATIO', 'SIZES'], rows, [2, 3, 4, 5]);
+  for (const m of d.models) for (const note of m.notes) out += `  ${m.model}: ${note}\n`;
+  return out;
+}
+
+/** The most-shared layers. */
+export function renderSharedLayers(layers: SharedLayer[]): string {
+  if (layers.length === 0) return 'No layer is shared by two images.\n';
+  const rows = layers.map((l) => [
+    shortId(l.diffId ?? l.digest ?? ''),
+    l.diffId ? 'diffID' : 'blob',
+    humanSize(l.size),
+    String(l.images),
+    String(l.chainPositions),
+    humanSize(l.savedBytes),
+    humanSize(l.dockerSavedBytes),
+  ]);
+  return table(['LAYER', 'ID KIND', 'SIZE', 'IMAGES', 'POSITIONS', 'SAVED (IDEAL)', 'SAVED ON DOCKER'], rows, [2, 3, 4, 5, 6]);
+}
+
+/** Pairwise shared bytes. */
+export function renderPairs(p: { considered: number; of: number; pairs: ImagePair[] }, top: number): string {
+  const head = `Shared bytes between images (${p.considered === p.of ? `all ${p.of}` : `the ${p.considered} largest of ${p.of}`} images; top ${Math.min(top, p.pairs.length)} pairs):\n`;
+  if (p.pairs.length === 0) return head + 'No two images share a layer.\n';
+  const rows = p.pairs.slice(0, top).map((x) => [x.a, x.b, humanSize(x.sameLayerBytes), humanSize(x.commonChainBytes)]);
+  return head + table(['IMAGE', 'IMAGE', 'SAME LAYERS', 'COMMON CHAIN (DOCKER)'], rows, [2, 3]);
+}

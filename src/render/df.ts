@@ -1,0 +1,85 @@
+import { parseNormalizedNamed, familiarName } from '../model/reference.js';
+import { shortId } from '../model/digest.js';
+import type { SystemDf, DfTotals } from '../analyze/df.js';
+import { humanDuration, humanSize, humanSizeWithPrecision } from './units.js';
+import { tabwrite } from './tabwriter.js';
+
+function reclaimableCell(t: DfTotals): string {
+  const r = humanSize(t.Reclaimable);
+  return t.TotalSize > 0 ? `${r} (${Math.trunc((t.Reclaimable * 100) / t.TotalSize)}%)` : r;
+}
+
+/**
+ * `docker system df` summary table. Volumes and build cache are not modelled, so their rows are
+ * left out; the TYPE column is still sized for them, which keeps the printed rows Docker's bytes.
+ */
+export function renderDfSummary(df: SystemDf): string {
+  return tabwrite([
+    ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
+    ['Images', String(df.ImagesUsage.TotalCount), String(df.ImagesUsage.ActiveCount), humanSize(df.ImagesUsage.TotalSize), reclaimableCell(df.ImagesUsage)],
+    ['Containers', String(df.ContainersUsage.TotalCount), String(df.ContainersUsage.ActiveCount), humanSize(df.ContainersUsage.TotalSize), reclaimableCell(df.ContainersUsage)],
+  ], [['Local Volumes', ''], ['Build Cache', '']]);
+}
+
+function since(created: number, now: number): string {
+  return created > 0 ? humanDuration(now - created) + ' ago' : 'N/A';
+}
+
+function repoAndTag(tags: string[] | null): [string, string] {
+  if (!tags || tags.length === 0 || tags[0] === '<none>:<none>') return ['<none>', '<none>'];
+  try {
+    const r = parseNormalizedNamed(tags[0]);
+    if (r.tag !== undefined) return [familiarName(r), r.tag];
+  } catch {
+    // docker/cli skips what it cannot parse; the row then shows <none>.
+  }
+  return ['<none>', '<none>'];
+}
+
+function ellipsis(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : s;
+}
+
+function containerImage(image: string, imageId: string): string {
+  if (image === '') return '<no image>';
+  if (image === imageId || /^(sha256:)?[0-9a-f]{64}$/.test(image)) return shortId(image);
+  return image;
+}
+
+/** `docker system df -v`: the images and containers sections, newest first. `now` in Unix seconds. */
+export function renderDfVerbose(df: SystemDf, now: number): string {
+  const images = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
+  for (const i of df.Images) {
+    const [repo, tag] = repoAndTag(i.RepoTags);
+    images.push([repo, tag, shortId(i.Id), since(i.Created, now), humanSizeWithPrecision(i.Size, 3), humanSize(i.SharedSize), humanSize(i.UniqueSize), String(i.Containers)]);
+  }
+  const containers = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES']];
+  for (const c of df.Containers) {
+    containers.push([
+      c.Id.slice(0, 12),
+      containerImage(c.Image, c.ImageID),
+      JSON.stringify(ellipsis(c.Command, 20)),
+      '0',
+      humanSizeWithPrecision(c.SizeRw, 3),
+      since(c.Created, now),
+      c.Status,
+      c.Names.map((n) => n.replace(/^\//, '')).join(','),
+    ]);
+  }
+  return 'Images space usage:\n\n' + tabwrite(images) + '\nContainers space usage:\n\n' + tabwrite(containers);
+}
+
+/** Lines that say what the numbers are (printed to stderr so stdout stays Docker's). */
+export function dfNotes(df: SystemDf): string[] {
+  const notes: string[] = [];
+  if (df.SizeBasis === 'compressed') notes.push('sizes are compressed (registry) sizes: uncompressed sizes are unknown for this input');
+  else if (df.SizeBasis === 'mixed') notes.push('some layers have only a compressed size, used in place of the uncompressed one');
+  if (df.LayersWithoutSize > 0) notes.push(`${df.LayersWithoutSize} layers have no size and count as 0`);
+  notes.push(
+    df.ReclaimableRule === 'current'
+      ? 'RECLAIMABLE follows Docker >= 29.4 (unique size of images without containers); --reclaimable legacy for Docker 20.10-28'
+      : 'RECLAIMABLE follows docker/cli 20.10-28 (total - unique size of images with containers)',
+  );
+  return notes;
+}

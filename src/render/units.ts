@@ -1,0 +1,79 @@
+// Sizes and durations exactly as github.com/docker/go-units prints them.
+
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+
+/** Go's `fmt.Sprintf("%.*g", precision, v)` for finite v >= 0, including its switch to `1e+03`. */
+export function formatG(v: number, precision: number): string {
+  if (v === 0) return '0';
+  const neg = v < 0;
+  const [mant, expStr] = Math.abs(v).toExponential(Math.max(0, precision - 1)).split('e');
+  const digits = mant.replace('.', '').replace(/0+$/, '') || '0';
+  const nd = digits.length;
+  const dp = Number(expStr) + 1; // position of the decimal point, as in Go's decimal type
+  let prec = precision;
+  let eprec = prec;
+  if (eprec > nd && nd >= dp) eprec = nd;
+  const exp = dp - 1;
+  let out: string;
+  if (exp < -4 || exp >= eprec) {
+    if (prec > nd) prec = nd;
+    const frac = digits.slice(1, prec).padEnd(prec - 1, '0');
+    const e = Math.abs(exp);
+    out = digits[0] + (frac ? '.' + frac : '') + 'e' + (exp < 0 ? '-' : '+') + (e < 10 ? '0' + e : String(e));
+  } else {
+    if (prec > dp) prec = nd;
+    const decimals = Math.max(prec - dp, 0);
+    let intPart: string;
+    if (dp <= 0) intPart = '0';
+    else intPart = digits.slice(0, dp).padEnd(dp, '0');
+    let frac = '';
+    for (let k = 0; k < decimals; k++) {
+      const idx = dp + k;
+      frac += idx >= 0 && idx < nd ? digits[idx] : '0';
+    }
+    out = intPart + (decimals > 0 ? '.' + frac : '');
+  }
+  return neg ? '-' + out : out;
+}
+
+/** go-units `HumanSizeWithPrecision`: decimal units, no space, e.g. `7.1kB`. */
+export function humanSizeWithPrecision(size: number, precision: number): string {
+  let i = 0;
+  while (size >= 1000 && i < DECIMAL_UNITS.length - 1) {
+    size /= 1000;
+    i++;
+  }
+  return formatG(size, precision) + DECIMAL_UNITS[i];
+}
+
+/** go-units `HumanSize`: four significant digits, e.g. `16.29kB`. */
+export function humanSize(size: number): string {
+  return humanSizeWithPrecision(size, 4);
+}
+
+/** go-units `HumanDuration`, e.g. `About an hour`, `3 weeks`. */
+export function humanDuration(seconds: number): string {
+  const s = Math.trunc(seconds);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const minutes = Math.trunc(seconds / 60);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.trunc(seconds / 3600 + 0.5);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(Math.trunc(seconds / 3600) / 24 / 365)} years`;
+}
+
+/** Parses a size argument: plain bytes or go-units decimal (`500MB`, `1.5GB`, `2g`). */
+export function parseHumanSize(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)*) ?([kmgtp])?i?b?$/i.exec(s);
+  if (!m) return undefined;
+  const mul: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
+  const v = Number.parseFloat(m[1]) * (m[2] ? mul[m[2].toLowerCase()] : 1);
+  return Number.isFinite(v) ? Math.trunc(v) : undefined;
+}

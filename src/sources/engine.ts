@@ -1,0 +1,82 @@
+import { LayerlabError } from '../errors.js';
+import { GraphBuilder, type ImageGraph } from '../model/graph.js';
+import { CONTAINER_STATES, type ContainerRecord, type ContainerState } from '../model/types.js';
+import { isDigest } from '../model/digest.js';
+
+/** The parts of `docker image inspect` / `GET /images/{id}/json` layerlab reads. */
+export interface EngineImageInspect {
+  Id: string;
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+  Parent?: string;
+  Created?: string;
+  Os?: string;
+  Architecture?: string;
+  Variant?: string;
+  RootFS?: { Type?: string; Layers?: string[] | null };
+}
+
+/** The parts of `GET /containers/json?all=1&size=1` layerlab reads. */
+export interface EngineContainer {
+  Id: string;
+  Names?: string[];
+  Image?: string;
+  ImageID: string;
+  Command?: string;
+  Created?: number;
+  State?: string;
+  Status?: string;
+  SizeRw?: number;
+}
+
+/**
+ * Builds a graph from Engine API answers. Per-layer sizes are not in image inspect: the caller
+ * passes them (from image history, or a data root's layerdb) keyed by diffID.
+ */
+export function graphFromEngine(
+  images: EngineImageInspect[],
+  containers: EngineContainer[],
+  layerSizes: ReadonlyMap<string, number>,
+  file?: string,
+): ImageGraph {
+  const b = new GraphBuilder();
+  const layerIndex = new Map<string, number>();
+  images.forEach((img, i) => {
+    const path = `$[${i}]`;
+    if (!isDigest(img.Id)) throw new LayerlabError('EINPUT', `image Id ${JSON.stringify(img.Id)} is not a digest`, { file, path: `${path}.Id` });
+    const stack = (img.RootFS?.Layers ?? []).map((diffId, k) => {
+      if (!isDigest(diffId)) throw new LayerlabError('EINPUT', `layer ${JSON.stringify(diffId)} is not a digest`, { file, path: `${path}.RootFS.Layers[${k}]` });
+      let l = layerIndex.get(diffId);
+      if (l === undefined) {
+        l = b.addLayer({ diffId, size: layerSizes.get(diffId) });
+        layerIndex.set(diffId, l);
+      }
+      return l;
+    });
+    const platform = img.Os && img.Architecture ? [img.Os, img.Architecture, img.Variant].filter(Boolean).join('/') : undefined;
+    b.addImage(
+      {
+        id: img.Id,
+        ...(img.RepoTags?.length ? { repoTags: img.RepoTags.filter((t) => t !== '<none>:<none>') } : {}),
+        ...(img.RepoDigests?.length ? { repoDigests: img.RepoDigests.filter((t) => t !== '<none>@<none>') } : {}),
+        ...(img.Created ? { created: Math.floor(Date.parse(img.Created) / 1000) } : {}),
+        ...(platform ? { platform } : {}),
+        ...(img.Parent ? { parent: img.Parent } : {}),
+      },
+      stack,
+    );
+  });
+  for (const c of containers) {
+    const state = (c.State ?? 'created') as ContainerState;
+    if (!(CONTAINER_STATES as readonly string[]).includes(state)) throw new LayerlabError('EINPUT', `container ${c.Id}: unknown state ${JSON.stringify(c.State)}`, { file });
+    const rec: ContainerRecord = { id: c.Id, image: c.ImageID, state };
+    if (c.Names?.[0]) rec.name = c.Names[0].replace(/^\//, '');
+    if (c.Image) rec.imageRef = c.Image;
+    if (c.Status) rec.status = c.Status;
+    rec.sizeRw = c.SizeRw ?? 0;
+    if (c.Created) rec.created = c.Created;
+    if (c.Command !== undefined) rec.command = c.Command;
+    b.addContainer(rec);
+  }
+  return b.build();
+}
