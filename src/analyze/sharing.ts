@@ -74,7 +74,7 @@ export function imageLabel(graph: ImageGraph, i: number): string {
  * Pairwise shared bytes among the `limit` largest listed images (all pairs that share
  * anything, most shared first). Quadratic in `limit`, so the caller bounds it.
  */
-export function pairwiseShared(graph: ImageGraph, limit = 12): { considered: number; of: number; pairs: ImagePair[] } {
+export function pairwiseShared(graph: ImageGraph, limit = 50): { considered: number; of: number; pairs: ImagePair[] } {
   const { size } = effectiveSizes(graph);
   const u = imageUsage(graph);
   const chosen: number[] = [];

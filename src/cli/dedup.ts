@@ -19,7 +19,7 @@ then the layers whose sharing saves the most, and the image pairs that share the
 Options:
       --format FORMAT   table (default) or json
       --top N           most-shared layers to list (default 10)
-      --pairs N         compare the N largest images pairwise (default 12, at most 200)
+      --pairs N         compare the N largest images pairwise (default 50, at most 200)
   -h, --help            show this help
 `,
   run(argv, io) {
@@ -34,7 +34,7 @@ Options:
     }
     const format = oneOf(values.format, ['table', 'json'] as const, 'table', '--format');
     const top = wholeNumber(values.top, 10, '--top', 0, 100000);
-    const pairLimit = wholeNumber(values.pairs, 12, '--pairs', 0, 200);
+    const pairLimit = wholeNumber(values.pairs, 50, '--pairs', 0, 200);
     if (positionals.length !== 1) throw usageError(`dedup takes exactly one SOURCE (got ${positionals.length}); see layerlab dedup --help`);
     const { graph } = loadSource(positionals[0]);
     const comparison = compareDedupModels(graph);

@@ -22,7 +22,7 @@ const anchoredNameRe = new RegExp(`^(?:(${domainAndPort})/)?(${remoteName})$`);
 const identifierRe = /^[a-f0-9]{64}$/;
 const tagRe = new RegExp(`^${tagPat}$`);
 
-/** Longest repository path distribution/reference accepts. */
+/** Longest repository name (domain/path) distribution/reference accepts. */
 export const REPOSITORY_NAME_MAX = 255;
 const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
@@ -62,10 +62,11 @@ export function parseReference(s: string): ImageReference {
     fail('invalid reference format', s);
   }
   const name = m[1];
+  // The whole name (domain included) is limited, as in every upstream test and in Docker 20.10.
+  if (name.length > REPOSITORY_NAME_MAX) fail(`repository name must not be more than ${REPOSITORY_NAME_MAX} characters`, s);
   const nm = anchoredNameRe.exec(name);
   const domain = nm ? (nm[1] ?? '') : '';
   const path = nm ? nm[2] : name;
-  if (path.length > REPOSITORY_NAME_MAX) fail(`repository name must not be more than ${REPOSITORY_NAME_MAX} characters`, s);
   const ref: ImageReference = { kind: 'named', domain, path };
   if (m[2] !== undefined) ref.tag = m[2];
   if (m[3] !== undefined) ref.digest = checkDigest(m[3], s);
