@@ -86,7 +86,10 @@ export function parseSnapshot(text: string, file?: string): Snapshot {
   try {
     doc = JSON.parse(text) as Json;
   } catch (e) {
-    throw new LayerlabError('EINPUT', `not valid JSON: ${(e as Error).message}`, { file });
+    const message = (e as Error).message;
+    const pos = /position (\d+)/.exec(message);
+    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
+    throw new LayerlabError('EINPUT', `not valid JSON: ${message}`, { file, line, path: '$' });
   }
   return snapshotFromJson(doc, file);
 }
@@ -259,7 +262,11 @@ export function snapshotToJson(graph: ImageGraph, meta: Record<string, unknown> 
     if (m.parent !== undefined) o.parent = m.parent;
     return o;
   });
-  const containers = graph.containers.map((c) => ({ ...c }));
+  const containers = graph.containers.map((c) => {
+    const o: Record<string, unknown> = {};
+    for (const k of CONTAINER_KEYS) if (c[k] !== undefined) o[k] = c[k];
+    return o;
+  });
   const doc: Record<string, unknown> = { kind: SNAPSHOT_KIND, version: SNAPSHOT_VERSION };
   if (Object.keys(meta).length) doc.meta = meta;
   doc.layers = layers;
