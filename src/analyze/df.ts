@@ -133,23 +133,29 @@ export function isActiveContainer(state: ContainerState): boolean {
   return ACTIVE_STATES.has(state);
 }
 
+/** RECLAIMABLE for images under a rule, from the per-image Size, SharedSize and Containers. */
+export function imagesReclaimable(images: readonly Pick<DfImage, 'Size' | 'SharedSize' | 'Containers'>[], layersSize: number, rule: ReclaimableRule): number {
+  let used = 0;
+  let unused = 0;
+  for (const i of images) {
+    if (i.Containers > 0) used += i.Size - i.SharedSize;
+    else unused += i.Size - i.SharedSize;
+  }
+  return rule === 'legacy' ? layersSize - used : unused;
+}
+
 /** `docker system df` of a graph, images newest first as the daemon sorts them. */
 export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): SystemDf {
   const u = imageUsage(graph);
   const images: DfImage[] = [];
   let active = 0;
-  let usedByContainers = 0;
-  let unusedUnique = 0;
   for (let i = 0; i < graph.imageCount; i++) {
     if (!u.listed[i]) continue;
     const m = graph.images[i];
     const containers = graph.imageContainerCount[i];
     const dangling = graph.isUntagged(i);
     const unique = u.size[i] - u.shared[i];
-    if (containers > 0) {
-      active++;
-      usedByContainers += unique;
-    } else unusedUnique += unique;
+    if (containers > 0) active++;
     images.push({
       Id: m.id,
       ParentId: m.parent ?? '',
@@ -197,7 +203,7 @@ export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): 
       TotalCount: images.length,
       ActiveCount: active,
       TotalSize: u.layersSize,
-      Reclaimable: rule === 'legacy' ? u.layersSize - usedByContainers : unusedUnique,
+      Reclaimable: imagesReclaimable(images, u.layersSize, rule),
     },
     ContainersUsage: { TotalCount: containers.length, ActiveCount: cActive, TotalSize: cSize, Reclaimable: cReclaim },
     ReclaimableRule: rule,

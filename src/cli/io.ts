@@ -27,7 +27,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return r as unknown as { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] };
   } catch (e) {
-    throw new LayerlabError('EUSAGE', `${command}: ${(e as Error).message.split('\n')[0]}`);
+    throw new LayerlabError('EUSAGE', `${(e as Error).message.split('\n')[0]} (see layerlab ${command} --help)`);
   }
 }
 

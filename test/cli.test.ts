@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COMMANDS } from '../src/cli/run.js';
+import { cli, cliProcess } from './helpers/cli.js';
+
+const OFFICIAL = 'fixtures/official-images/host.snapshot.json';
+const SCENARIO = 'fixtures/docker-20.10-scenario/host.snapshot.json';
+
+test('every command has --help, printed to stdout with exit 0', async () => {
+  for (const c of COMMANDS) {
+    for (const flag of ['--help', '-h']) {
+      const r = await cli(c.name, flag);
+      assert.equal(r.code, 0, `${c.name} ${flag}`);
+      assert.match(r.stdout, new RegExp(`^Usage: layerlab ${c.name}`));
+    }
+  }
+  const top = await cli('--help');
+  assert.equal(top.code, 0);
+  for (const c of COMMANDS) assert.match(top.stdout, new RegExp(`\\n  ${c.name} `));
+});
+
+test('usage errors exit 2 and say what is wrong', async () => {
+  const cases: [string[], RegExp][] = [
+    [[], /Usage: layerlab COMMAND/],
+    [['nope'], /unknown command "nope"/],
+    [['df'], /exactly one SOURCE \(got 0\)/],
+    [['df', '--format', 'xml', SCENARIO], /--format must be one of table, json/],
+    [['df', '--reclaimable', 'sometimes', SCENARIO], /--reclaimable must be one of current, legacy/],
+    [['df', '--bogus', SCENARIO], /Unknown option '--bogus'/],
+    [['dedup', '--top', '-3', SCENARIO], /Option '--top' argument is ambiguous/],
+    [['dedup', '--pairs', '9999', SCENARIO], /--pairs takes a whole number from 0 to 200/],
+    [['ref'], /at least one NAME/],
+    [['generate', '-o', '-'], /needs --images N/],
+    [['generate', '--images', '0', '-o', '-'], /--images takes a whole number from 1/],
+  ];
+  for (const [argv, msg] of cases) {
+    const r = await cli(...argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.match(r.stdout + r.stderr, msg, argv.join(' '));
+  }
+});
+
+test('bad input exits 1 with the file and JSON path, never a stack trace', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-'));
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ kind: 'layerlab-snapshot', version: 1, layers: [{ diffId: 'sha256:12' }], images: [], containers: [] }));
+  const r = await cli('df', bad);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `layerlab df: ${bad}: $.layers[0].diffId: invalid checksum digest length: sha256 needs 64 hex characters, got 2 (got "sha256:12")\n`);
+  const missing = await cli('df', join(dir, 'nope.json'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /nope\.json: cannot read source: no such file or directory/);
+  const dirSource = await cli('df', dir);
+  assert.equal(dirSource.code, 1);
+  assert.match(dirSource.stderr, /is a directory/);
+  const scheme = await cli('df', 'docker://');
+  assert.equal(scheme.code, 1);
+  assert.match(scheme.stderr, /not supported yet/);
+});
+
+test('real process: exit codes 0, 1, 2 as a shell sees them', () => {
+  assert.equal(cliProcess('df', SCENARIO).code, 0);
+  const bad = cliProcess('df', 'no-such-file.json');
+  assert.equal(bad.code, 1);
+  assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/, 'no stack trace');
+  assert.equal(cliProcess('df').code, 2);
+});
+
+test('df on the bundled official example: 17 images, compressed sizes labelled', async () => {
+  const r = await cli('df', OFFICIAL);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.split('\n')[1], 'Images          17        0         1.319GB   1.113GB (84%)');
+  assert.match(r.stderr, /sizes are compressed \(registry\) sizes/);
+  const v = await cli('df', '-v', OFFICIAL);
+  assert.match(v.stdout, /\nredis        latest                7e3b4d0d1a5d   N\/A       55\.5MB    29\.83MB       25\.64MB       0\n/);
+});
+
+test('df --format json has a stable schema with Engine API names', async () => {
+  const r = await cli('df', '--format', 'json', SCENARIO);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(j), ['LayersSize', 'Images', 'Containers', 'ImagesUsage', 'ContainersUsage', 'ReclaimableRule', 'SizeBasis', 'LayersWithoutSize']);
+  assert.deepEqual(Object.keys(j.Images[0]), ['Id', 'ParentId', 'RepoTags', 'RepoDigests', 'Created', 'Size', 'SharedSize', 'UniqueSize', 'VirtualSize', 'Labels', 'Containers']);
+  assert.deepEqual(Object.keys(j.ImagesUsage), ['TotalCount', 'ActiveCount', 'TotalSize', 'Reclaimable']);
+  assert.equal(j.ReclaimableRule, 'current');
+  assert.equal(j.SizeBasis, 'uncompressed');
+});
+
+test('ref: table and json; exit 1 when a name is invalid', async () => {
+  const ok = await cli('ref', '--format', 'json', 'redis', 'localhost:5000/a/b:c');
+  assert.equal(ok.code, 0);
+  const [redis, local] = JSON.parse(ok.stdout);
+  assert.equal(redis.canonical, 'docker.io/library/redis:latest');
+  assert.equal(local.registry, 'localhost:5000');
+  const bad = await cli('ref', 'redis', 'Redis');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /Redis\s+invalid:\s+invalid reference format: repository name \(library\/Redis\) must be lowercase/);
+});
+
+test('dedup on the official example: the trixie-slim base saves 6 x 29.83MB', async () => {
+  const r = await cli('dedup', '--format', 'json', OFFICIAL);
+  assert.equal(r.code, 0);
+  const j = JSON.parse(r.stdout);
+  const top = j.mostSharedLayers[0];
+  assert.equal(top.digest, 'sha256:6b37362b3da78869050b894b799ad4df04f1f3b52774087db0d81151570244c8');
+  assert.equal(top.images, 7);
+  assert.equal(top.savedBytes, 6 * 29830418);
+  const blob = j.models.find((m: { model: string }) => m.model === 'blob');
+  assert.equal(blob.available, true);
+  assert.equal(blob.basis, 'compressed');
+  const table = await cli('dedup', OFFICIAL);
+  assert.match(table.stdout, /MODEL/);
+  assert.match(table.stdout, /Most-shared layers/);
+});
+
+test('generate writes a loadable, deterministic snapshot atomically', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-'));
+  const a = join(dir, 'a.json');
+  const b = join(dir, 'b.json');
+  assert.equal((await cli('generate', '--images', '300', '--seed', '7', '-o', a)).code, 0);
+  assert.equal((await cli('generate', '--images', '300', '--seed', '7', '--refs', 'index', '-o', b)).code, 0);
+  assert.deepEqual(readdirSync(dir).sort(), ['a.json', 'b.json'], 'no temp files left');
+  const dfA = await cli('df', '--format', 'json', a);
+  const dfB = await cli('df', '--format', 'json', b);
+  assert.equal(dfA.code, 0);
+  assert.equal(dfA.stdout, dfB.stdout);
+  assert.equal(JSON.parse(dfA.stdout).Images.length, 300);
+  assert.ok(readFileSync(b).length < readFileSync(a).length);
+  const failed = await cli('generate', '--images', '5', '-o', join(dir, 'missing-dir', 'x.json'));
+  assert.equal(failed.code, 1);
+  assert.equal(existsSync(join(dir, 'missing-dir')), false);
+});

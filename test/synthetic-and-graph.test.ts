@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { syntheticGraph } from '../src/sources/synthetic.js';
+import { snapshotFromJson } from '../src/sources/snapshot.js';
+import { chainIds } from '../src/model/identity.js';
+import { snapshotDoc } from './helpers/arbitraries.js';
+import { serializeSnapshot } from '../src/sources/snapshot.js';
+
+test('synthetic: the same seed gives the same set, another seed another', () => {
+  const a = serializeSnapshot(syntheticGraph({ images: 500, seed: 3 }));
+  assert.equal(serializeSnapshot(syntheticGraph({ images: 500, seed: 3 })), a);
+  assert.notEqual(serializeSnapshot(syntheticGraph({ images: 500, seed: 4 })), a);
+});
+
+test('synthetic: Docker-Hub shape (about 8 references and 2 distinct layers per image, median layer < 4 MB compressed)', () => {
+  const g = syntheticGraph({ images: 20000, seed: 1 });
+  assert.equal(g.imageCount, 20000);
+  const refsPerImage = g.referenceCount / g.imageCount;
+  const layersPerImage = g.layerCount / g.imageCount;
+  assert.ok(refsPerImage > 7 && refsPerImage < 9, `refs/image ${refsPerImage}`);
+  assert.ok(layersPerImage > 1.7 && layersPerImage < 2.4, `layers/image ${layersPerImage}`);
+  const compressed = Array.from(g.layerCompressed).sort((x, y) => x - y);
+  const median = compressed[compressed.length >> 1];
+  const p90 = compressed[Math.floor(compressed.length * 0.9)];
+  assert.ok(median > 3e6 && median < 5e6, `median ${median}`);
+  assert.ok(p90 > 45e6 && p90 < 85e6, `p90 ${p90}`);
+});
+
+test('graph: trie nodes are equal exactly when real chainIDs are equal', () => {
+  fc.assert(
+    fc.property(snapshotDoc(), (doc) => {
+      const { graph } = snapshotFromJson(doc);
+      const nodeOf = new Map<string, number>();
+      graph.images.forEach((m, i) => {
+        const diffs = Array.from(graph.stackOf(i), (l) => graph.layerDiffId[l]!);
+        const chains = chainIds(diffs);
+        const nodes = graph.stackNode.subarray(graph.stackStart[i], graph.stackStart[i + 1]);
+        chains.forEach((c, k) => {
+          const known = nodeOf.get(c);
+          if (known === undefined) nodeOf.set(c, nodes[k]);
+          else assert.equal(nodes[k], known, `${m.id} position ${k}`);
+          assert.equal(graph.chainIdOf(nodes[k]), c);
+        });
+      });
+      assert.equal(nodeOf.size, graph.chain.count);
+    }),
+  );
+});
+
+test('graph: layer -> images index lists each user once', () => {
+  fc.assert(
+    fc.property(snapshotDoc(), (doc) => {
+      const { graph } = snapshotFromJson(doc);
+      const { start, images } = graph.layerImages();
+      for (let l = 0; l < graph.layerCount; l++) {
+        const users = Array.from(images.subarray(start[l], start[l + 1]));
+        const want = graph.images.map((_, i) => i).filter((i) => graph.stackOf(i).includes(l));
+        assert.deepEqual(users, want);
+      }
+    }),
+  );
+});
