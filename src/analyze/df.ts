@@ -29,7 +29,7 @@ export interface ImageUsage {
 /** Docker's listing rule (daemon/images/image_list.go, all=false): untagged parents are hidden. */
 export function listedImages(graph: ImageGraph): Uint8Array {
   const listed = new Uint8Array(graph.imageCount);
-  for (let i = 0; i < graph.imageCount; i++) listed[i] = graph.isUntagged(i) && graph.imageChildCount[i] > 0 ? 0 : 1;
+  for (let i = 0; i < graph.imageCount; i++) listed[i] = graph.imageChildCount[i] > 0 && graph.isUntagged(i) ? 0 : 1;
   return listed;
 }
 

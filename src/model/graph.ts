@@ -123,7 +123,7 @@ export class ImageGraph {
   readonly imageContainerCount: Uint32Array;
   /** Number of child images per image. */
   readonly imageChildCount: Uint32Array;
-  private readonly imageIndexById: Map<string, number>;
+  private imageIndexById: Map<string, number> | undefined;
   private chainIdMemo: (Digest | null | undefined)[] | undefined;
   private layerImagesCsr: { start: Uint32Array; images: Uint32Array } | undefined;
 
@@ -139,12 +139,6 @@ export class ImageGraph {
     this.containers = c.containers;
 
     const nImages = c.images.length;
-    this.imageIndexById = new Map();
-    for (let i = 0; i < nImages; i++) {
-      const id = c.images[i].id;
-      if (this.imageIndexById.has(id)) throw new LayerlabError('EINPUT', `duplicate image ID ${id}`);
-      this.imageIndexById.set(id, i);
-    }
 
     // The chain trie: one pass over every layer reference.
     const refs = c.stackLayer.length;
@@ -164,7 +158,7 @@ export class ImageGraph {
     for (let i = 0; i < nImages; i++) {
       const parentId = c.images[i].parent;
       if (parentId === undefined) continue;
-      const p = this.imageIndexById.get(parentId);
+      const p = this.imageIndex(parentId);
       if (p === undefined) throw new LayerlabError('EINPUT', `image ${c.images[i].id}: parent ${parentId} is not in the image set`);
       this.imageParent[i] = p;
       this.imageChildCount[p]++;
@@ -173,7 +167,7 @@ export class ImageGraph {
     this.containerImage = new Int32Array(c.containers.length);
     this.imageContainerCount = new Uint32Array(nImages);
     for (let k = 0; k < c.containers.length; k++) {
-      const img = this.imageIndexById.get(c.containers[k].image);
+      const img = this.imageIndex(c.containers[k].image);
       if (img === undefined) throw new LayerlabError('EINPUT', `container ${c.containers[k].id}: image ${c.containers[k].image} is not in the image set`);
       this.containerImage[k] = img;
       this.imageContainerCount[img]++;
@@ -191,7 +185,17 @@ export class ImageGraph {
     return this.stackLayer.length;
   }
 
+  /** Index of the image with this ID. The ID index is built on first use (sources check uniqueness first). */
   imageIndex(id: string): number | undefined {
+    if (!this.imageIndexById) {
+      const index = new Map<string, number>();
+      for (let i = 0; i < this.images.length; i++) {
+        const imageId = this.images[i].id;
+        if (index.has(imageId)) throw new LayerlabError('EINPUT', `duplicate image ID ${imageId}`);
+        index.set(imageId, i);
+      }
+      this.imageIndexById = index;
+    }
     return this.imageIndexById.get(id);
   }
 

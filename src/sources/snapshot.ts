@@ -2,7 +2,7 @@ import { LayerlabError } from '../errors.js';
 import { digestProblem, type Digest } from '../model/digest.js';
 import { findParentCycle, GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
-import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta, type LayerRecord } from '../model/types.js';
+import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
 
 /** The `kind` every snapshot carries. */
 export const SNAPSHOT_KIND = 'layerlab-snapshot';
@@ -23,10 +23,12 @@ class Checker {
     throw new LayerlabError(code, message, { file: this.file, path });
   }
 
-  object(v: Json | undefined, path: string, allowed: readonly string[]): Obj {
+  object(v: Json | undefined, path: string, allowed: readonly string[] | null): Obj {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(path, `expected an object, got ${describe(v)}`);
-    for (const k of Object.keys(v)) {
-      if (!allowed.includes(k)) this.fail(`${path}.${k}`, `unknown field (expected one of: ${allowed.join(', ')})`);
+    if (allowed) {
+      for (const k in v) {
+        if (!allowed.includes(k)) this.fail(`${path}.${k}`, `unknown field (expected one of: ${allowed.join(', ')})`);
+      }
     }
     return v;
   }
@@ -102,7 +104,7 @@ export function snapshotFromJson(doc: unknown, file?: string): Snapshot {
   if (top.version !== SNAPSHOT_VERSION) {
     c.fail('$.version', `unsupported snapshot version ${describe(top.version)}; this layerlab reads version ${SNAPSHOT_VERSION}`, 'EVERSION');
   }
-  const meta = top.meta === undefined ? {} : c.object(top.meta, '$.meta', Object.keys(top.meta ?? {}));
+  const meta = top.meta === undefined ? {} : c.object(top.meta, '$.meta', null);
 
   const b = new GraphBuilder();
   const byKey = new Map<string, number>();
@@ -110,21 +112,22 @@ export function snapshotFromJson(doc: unknown, file?: string): Snapshot {
   for (let i = 0; i < rawLayers.length; i++) {
     const p = `$.layers[${i}]`;
     const o = c.object(rawLayers[i], p, LAYER_KEYS);
-    const rec: LayerRecord = {
-      diffId: c.optional(o, 'diffId', p, (v, q) => c.digest(v, q)),
-      size: c.optional(o, 'size', p, (v, q) => c.size(v, q)),
-      digest: c.optional(o, 'digest', p, (v, q) => c.digest(v, q)),
-      compressedSize: c.optional(o, 'compressedSize', p, (v, q) => c.size(v, q)),
-      mediaType: c.optional(o, 'mediaType', p, (v, q) => c.string(v, q)),
-    };
-    if (rec.diffId === undefined && rec.digest === undefined) c.fail(p, 'a layer needs a diffId, a digest, or both');
-    for (const [key, value] of [['diffId', rec.diffId], ['digest', rec.digest]] as const) {
+    const diffId = o.diffId === undefined ? undefined : c.digest(o.diffId, `${p}.diffId`);
+    const digest = o.digest === undefined ? undefined : c.digest(o.digest, `${p}.digest`);
+    if (diffId === undefined && digest === undefined) c.fail(p, 'a layer needs a diffId, a digest, or both');
+    for (const [key, value] of [['diffId', diffId], ['digest', digest]] as const) {
       if (value === undefined) continue;
       const prev = byKey.get(value);
       if (prev !== undefined) c.fail(`${p}.${key}`, `duplicate layer: ${value} is already $.layers[${prev}]`);
       byKey.set(value, i);
     }
-    b.addLayer(stripUndefined(rec));
+    b.addLayer({
+      diffId,
+      size: o.size === undefined ? undefined : c.size(o.size, `${p}.size`),
+      digest,
+      compressedSize: o.compressedSize === undefined ? undefined : c.size(o.compressedSize, `${p}.compressedSize`),
+      mediaType: o.mediaType === undefined ? undefined : c.string(o.mediaType, `${p}.mediaType`),
+    });
   }
 
   const rawImages = c.array(top.images ?? [], '$.images');
@@ -147,9 +150,9 @@ export function snapshotFromJson(doc: unknown, file?: string): Snapshot {
         if (!Number.isInteger(v) || v < 0 || v >= rawLayers.length) c.fail(q, `layer index ${v} is not an index into $.layers (0..${rawLayers.length - 1})`);
         stack.push(v);
       } else {
-        const d = c.digest(v, q);
-        const l = byKey.get(d);
-        if (l === undefined) return c.fail(q, `layer ${d} is not in $.layers`);
+        // Keys of byKey were validated as digests already: a hit needs no second check.
+        const l = typeof v === 'string' ? byKey.get(v) : undefined;
+        if (l === undefined) return c.fail(q, `layer ${c.digest(v, q)} is not in $.layers`);
         stack.push(l);
       }
     }
