@@ -22,13 +22,20 @@ lines.push('Timings are tinybench means over fixed iterations after one warm-up;
 
 lines.push('## Graph build + full `docker system df` on synthetic Docker-Hub-shaped sets', '');
 lines.push('Input: `syntheticColumns({ images, seed: 1 })` (digests already interned, as a loader leaves them). **layerlab**: `new ImageGraph(columns)` (chainID trie, indexes) + `imageUsage` (Size, SharedSize, LayersSize for every image). **naive**: the same df with a `Map` from digest-string keys to one object per chain layer (`bench/naive-df.ts`); both give the same LayersSize (checked each run).', '');
-lines.push('| images | layer refs | distinct layers | chain layers | layerlab ms | layerlab M refs/s | ns / ref | naive ms | naive M refs/s | speed-up vs naive |');
-lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push('| images | layer refs | distinct layers | chain layers | layerlab ms (mean) | layerlab best ms | layerlab M refs/s | ns / ref | naive ms | naive M refs/s | speed-up vs naive |');
+lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of df) {
-  lines.push(`| ${fmtInt(r.images)} | ${fmtInt(r.refs)} | ${fmtInt(r.layers)} | ${fmtInt(r.chainNodes)} | ${fmt(r.layerlabMs)} ± ${fmt(r.layerlabRme)}% | ${fmt(r.refs / r.layerlabMs / 1000, 2)} | ${fmt((r.layerlabMs * 1e6) / r.refs)} | ${fmt(r.naiveMs)} ± ${fmt(r.naiveRme)}% | ${fmt(r.refs / r.naiveMs / 1000, 2)} | ${fmt(r.naiveMs / r.layerlabMs, 2)}x |`);
+  lines.push(`| ${fmtInt(r.images)} | ${fmtInt(r.refs)} | ${fmtInt(r.layers)} | ${fmtInt(r.chainNodes)} | ${fmt(r.layerlabMs)} ± ${fmt(r.layerlabRme)}% | ${fmt(r.layerlabMinMs)} | ${fmt(r.refs / r.layerlabMs / 1000, 2)} | ${fmt((r.layerlabMs * 1e6) / r.refs)} | ${fmt(r.naiveMs)} ± ${fmt(r.naiveRme)}% | ${fmt(r.refs / r.naiveMs / 1000, 2)} | ${fmt(r.naiveMs / r.layerlabMs, 2)}x |`);
 }
 lines.push('');
-lines.push('Scaling: ns per layer reference stays in the same range from 10 k to 1 M images when the cost is linear in references.', '');
+const nsPerRef = df.map((r) => (r.layerlabMs * 1e6) / r.refs);
+const first = df[0];
+const last = df[df.length - 1];
+lines.push(
+  `Scaling: from ${fmtInt(first.images)} to ${fmtInt(last.images)} images the references grow ${fmt(last.refs / first.refs)}x and layerlab's time ${fmt(last.layerlabMs / first.layerlabMs)}x; ns per reference goes from ${fmt(nsPerRef[0])} to ${fmt(nsPerRef[nsPerRef.length - 1])} (best run at the largest size: ${fmt((last.layerlabMinMs * 1e6) / last.refs)} ns/ref). ` +
+    'The work is one pass over the references; what grows per reference at the largest size is cache misses on the larger tables and one full V8 mark-compact (about 0.4 s at 1 M images, seen with --trace-gc) that the new typed arrays trigger through external-memory pressure over the ~700 MB of input strings and objects.',
+  '',
+);
 lines.push('## Memory per layer reference (retained after a forced GC, heap + typed arrays)', '');
 lines.push('| images | input columns B/ref | layerlab graph + df B/ref | layerlab total B/ref | naive structures B/ref |');
 lines.push('|---:|---:|---:|---:|---:|');

@@ -68,6 +68,7 @@ export class ChainTrie {
 
   private growNodes(): void {
     const cap = this.nodeParent.length * 2;
+    if (this.nodeParent.length !== this.nodeParent.buffer.byteLength / 4) throw new Error('ChainTrie: cannot grow after seal()');
     const p = new Int32Array(cap);
     p.set(this.nodeParent);
     const l = new Uint32Array(cap);
@@ -92,11 +93,11 @@ export class ChainTrie {
     this.mask = mask;
   }
 
-  /** Drops the hash table and trims node columns once building is done. */
+  /** Narrows node columns to the nodes made (views, no copy); the trie cannot grow after. */
   seal(): void {
-    this.nodeParent = this.nodeParent.slice(0, this.count);
-    this.nodeLayer = this.nodeLayer.slice(0, this.count);
-    this.nodeDepth = this.nodeDepth.slice(0, this.count);
+    this.nodeParent = this.nodeParent.subarray(0, this.count);
+    this.nodeLayer = this.nodeLayer.subarray(0, this.count);
+    this.nodeDepth = this.nodeDepth.subarray(0, this.count);
   }
 
   /** Bytes held by the trie's columns. */

@@ -142,7 +142,9 @@ export class ImageGraph {
 
     // The chain trie: one pass over every layer reference.
     const refs = c.stackLayer.length;
-    this.chain = new ChainTrie(Math.min(refs, 1 << 20));
+    // Chain nodes number about the distinct layers (most layers sit at one position): presizing
+    // from that avoids regrowing and rehashing big typed arrays, which also triggers full GCs.
+    this.chain = new ChainTrie(Math.min(refs, c.layerDiffId.length + (c.layerDiffId.length >> 3) + 16));
     this.stackNode = new Uint32Array(refs);
     for (let i = 0; i < nImages; i++) {
       let parent = -1;
