@@ -37,10 +37,10 @@ lines.push(
   '',
 );
 lines.push('## Memory per layer reference (retained after a forced GC, heap + typed arrays)', '');
-lines.push('| images | input columns B/ref | layerlab graph + df B/ref | layerlab total B/ref | naive structures B/ref |');
-lines.push('|---:|---:|---:|---:|---:|');
+lines.push('| images | input columns B/ref | layerlab graph + df B/ref | layerlab total B/ref | naive structures B/ref | naive total B/ref |');
+lines.push('|---:|---:|---:|---:|---:|---:|');
 for (const r of df) {
-  lines.push(`| ${fmtInt(r.images)} | ${fmt(r.inputBytesPerRef)} | ${fmt(r.graphBytesPerRef)} | ${fmt(r.inputBytesPerRef + r.graphBytesPerRef)} | ${fmt(r.naiveBytesPerRef)} |`);
+  lines.push(`| ${fmtInt(r.images)} | ${fmt(r.inputBytesPerRef)} | ${fmt(r.graphBytesPerRef)} | ${fmt(r.inputBytesPerRef + r.graphBytesPerRef)} | ${fmt(r.naiveBytesPerRef)} | ${fmt(r.inputBytesPerRef + r.naiveBytesPerRef)} |`);
 }
 lines.push('', `Input columns hold each distinct layer's digests and each image's metadata (strings, objects); the graph adds typed arrays only. Peak RSS of the whole benchmark process: ${fmtInt(peakRssMb)} MB.`, '');
 lines.push('## Loading a snapshot (JSON text → validated graph)', '');

@@ -56,9 +56,15 @@ test('bad input exits 1 with the file and JSON path, never a stack trace', async
   const dirSource = await cli('df', dir);
   assert.equal(dirSource.code, 1);
   assert.match(dirSource.stderr, /is a directory/);
-  const scheme = await cli('df', 'docker://');
+  const scheme = await cli('df', 'registry://127.0.0.1:5000');
   assert.equal(scheme.code, 1);
   assert.match(scheme.stderr, /not supported yet/);
+  const absent = await cli('df', `docker://unix://${join(dir, 'no.sock')}`);
+  assert.equal(absent.code, 1);
+  assert.match(absent.stderr, /no\.sock: GET \/version: cannot connect to the Docker daemon: is it running\?/);
+  const remote = await cli('df', 'docker://tcp://192.0.2.1:2375');
+  assert.equal(remote.code, 2);
+  assert.match(remote.stderr, /only loopback daemons are read/);
 });
 
 test('real process: exit codes 0, 1, 2 as a shell sees them', () => {

@@ -1,5 +1,5 @@
-// layerlab's df against what a real dockerd 20.10.24 printed and answered for the same host
-// (fixtures/docker-20.10-scenario, captured by hand; see its PROVENANCE.md).
+// layerlab's df against what a real dockerd 20.10.24 answered, and docker CLI 28.2.2 printed, for
+// the same host (fixtures/docker-20.10-scenario, captured by hand; see its PROVENANCE.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

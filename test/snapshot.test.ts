@@ -148,3 +148,17 @@ test('fuzz: truncated snapshot text gives the typed error, never a crash', () =>
     { numRuns: 300 },
   );
 });
+
+test('engine history: sizes map to layers in order; metadata-only entries skipped', async () => {
+  const { layerSizesFromHistory } = await import('../src/sources/engine.js');
+  const d = ['sha256:a', 'sha256:b'];
+  // newest first, as the API returns it
+  assert.deepEqual(layerSizesFromHistory(d, [{ Size: 0, CreatedBy: '/bin/sh -c #(nop)  CMD ["/x"]' }, { Size: 8192 }, { Size: 4096 }]), [4096, 8192]);
+  // a real zero-size layer (COPY of an empty dir) beside a metadata entry
+  assert.deepEqual(
+    layerSizesFromHistory(d, [{ Size: 0, CreatedBy: '/bin/sh -c #(nop)  CMD ["/x"]' }, { Size: 0, CreatedBy: '/bin/sh -c #(nop) COPY dir:abc in /d ' }, { Size: 4096, CreatedBy: 'ADD file:x in /' }]),
+    [4096, 0],
+  );
+  // cannot be decided: unknown rather than guessed
+  assert.deepEqual(layerSizesFromHistory(d, [{ Size: 0, CreatedBy: 'RUN true' }, { Size: 0, CreatedBy: 'RUN x' }, { Size: 5 }]), [undefined, undefined]);
+});

@@ -58,3 +58,11 @@ test('tabwriter: minwidth 10, padding 3, last cell unpadded (docker/cli table)',
   assert.equal(out, 'TYPE            TOTAL\nLocal Volumes   0\n');
   assert.equal(tabwrite([['A', 'B']], [['Local Volumes', 'x']]), 'A               B\n');
 });
+
+test('docker CLI profiles: 20.10 prints VirtualSize (4 digits) and the legacy rule; 29.4 the current one', async () => {
+  const { dockerCliProfile } = await import('../src/render/df.js');
+  assert.deepEqual(dockerCliProfile('20.10.24+dfsg1'), { style: { sizeDigits: 4 }, rule: 'legacy' });
+  assert.deepEqual(dockerCliProfile('28.2.2'), { style: { sizeDigits: 3 }, rule: 'legacy' });
+  assert.deepEqual(dockerCliProfile('29.4.0'), { style: { sizeDigits: 3 }, rule: 'current' });
+  assert.equal(dockerCliProfile('latest'), undefined);
+});

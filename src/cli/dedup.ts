@@ -22,7 +22,7 @@ Options:
       --pairs N         compare the N largest images pairwise (default 50, at most 200)
   -h, --help            show this help
 `,
-  run(argv, io) {
+  async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
       { format: { type: 'string' }, top: { type: 'string' }, pairs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
@@ -36,7 +36,7 @@ Options:
     const top = wholeNumber(values.top, 10, '--top', 0, 100000);
     const pairLimit = wholeNumber(values.pairs, 50, '--pairs', 0, 200);
     if (positionals.length !== 1) throw usageError(`dedup takes exactly one SOURCE (got ${positionals.length}); see layerlab dedup --help`);
-    const { graph } = loadSource(positionals[0]);
+    const { graph } = await loadSource(positionals[0]);
     const comparison = compareDedupModels(graph);
     const shared = mostSharedLayers(graph, top);
     const pairs = pairwiseShared(graph, pairLimit);

@@ -1,5 +1,5 @@
 import { systemDf, type ReclaimableRule } from '../analyze/df.js';
-import { dfNotes, renderDfSummary, renderDfVerbose } from '../render/df.js';
+import { dfNotes, dockerCliProfile, renderDfSummary, renderDfVerbose } from '../render/df.js';
 import { loadSource } from '../sources/load.js';
 import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
 
@@ -19,14 +19,22 @@ Options:
       --format FORMAT        table (default) or json: the full answer with Engine API field
                              names (Id, RepoTags, Size, SharedSize, UniqueSize, ...), bytes
       --reclaimable RULE     current (Docker >= 29.4, default) or legacy (Docker 20.10-28)
+      --docker-cli VERSION   print as that docker CLI does (e.g. 20.10): before 25.0 the -v SIZE
+                             column has 4 digits; before 29.4 RECLAIMABLE defaults to legacy
   -h, --help                 show this help
 
 Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to stderr.
 `,
-  run(argv, io) {
+  async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { verbose: { type: 'boolean', short: 'v' }, format: { type: 'string' }, reclaimable: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      {
+        verbose: { type: 'boolean', short: 'v' },
+        format: { type: 'string' },
+        reclaimable: { type: 'string' },
+        'docker-cli': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       'df',
     );
     if (values.help) {
@@ -34,15 +42,17 @@ Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to std
       return 0;
     }
     const format = oneOf(values.format, ['table', 'json'] as const, 'table', '--format');
-    const rule = oneOf<ReclaimableRule>(values.reclaimable, ['current', 'legacy'], 'current', '--reclaimable');
+    const cli = values['docker-cli'] === undefined ? undefined : dockerCliProfile(values['docker-cli']);
+    if (values['docker-cli'] !== undefined && !cli) throw usageError(`--docker-cli takes a version like 20.10 or 29.4.0 (got ${JSON.stringify(values['docker-cli'])})`);
+    const rule = oneOf<ReclaimableRule>(values.reclaimable, ['current', 'legacy'], cli?.rule ?? 'current', '--reclaimable');
     if (positionals.length !== 1) throw usageError(`df takes exactly one SOURCE (got ${positionals.length}); see layerlab df --help`);
-    const { graph } = loadSource(positionals[0]);
+    const { graph } = await loadSource(positionals[0]);
     const df = systemDf(graph, rule);
     if (format === 'json') {
       io.stdout(json(df));
       return 0;
     }
-    io.stdout(values.verbose ? renderDfVerbose(df, io.now()) : renderDfSummary(df));
+    io.stdout(values.verbose ? renderDfVerbose(df, io.now(), cli?.style) : renderDfSummary(df));
     for (const note of dfNotes(df)) io.stderr(`note: ${note}\n`);
     return 0;
   },

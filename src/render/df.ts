@@ -47,12 +47,26 @@ function containerImage(image: string, imageId: string): string {
   return image;
 }
 
+/** How a given docker CLI prints df -v: CLIs before 25.0 print `{{.VirtualSize}}` (4 digits). */
+export interface DfTableStyle {
+  /** Significant digits of the per-image SIZE column: 3 (current CLIs) or 4 (e.g. 20.10). */
+  sizeDigits: 3 | 4;
+}
+
+/** The table style and default RECLAIMABLE rule of a docker CLI version (`20.10`, `28.2.2`, …). */
+export function dockerCliProfile(version: string): { style: DfTableStyle; rule: 'current' | 'legacy' } | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return undefined;
+  const v = Number(m[1]) * 1000 + Number(m[2]);
+  return { style: { sizeDigits: v < 25_000 ? 4 : 3 }, rule: v < 29_004 ? 'legacy' : 'current' };
+}
+
 /** `docker system df -v`: the images and containers sections, newest first. `now` in Unix seconds. */
-export function renderDfVerbose(df: SystemDf, now: number): string {
+export function renderDfVerbose(df: SystemDf, now: number, style: DfTableStyle = { sizeDigits: 3 }): string {
   const images = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
   for (const i of df.Images) {
     const [repo, tag] = repoAndTag(i.RepoTags);
-    images.push([repo, tag, shortId(i.Id), since(i.Created, now), humanSizeWithPrecision(i.Size, 3), humanSize(i.SharedSize), humanSize(i.UniqueSize), String(i.Containers)]);
+    images.push([repo, tag, shortId(i.Id), since(i.Created, now), humanSizeWithPrecision(i.Size, style.sizeDigits), humanSize(i.SharedSize), humanSize(i.UniqueSize), String(i.Containers)]);
   }
   const containers = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES']];
   for (const c of df.Containers) {

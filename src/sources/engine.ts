@@ -80,3 +80,29 @@ export function graphFromEngine(
   }
   return b.build();
 }
+
+/** One entry of `GET /images/{id}/history` (newest first). */
+export interface EngineHistoryItem {
+  Id?: string;
+  Created?: number;
+  CreatedBy?: string;
+  Size: number;
+}
+
+/**
+ * Per-layer diff sizes from image history. The daemon fills Size of each non-empty history entry
+ * with that layer's diff size and 0 for metadata-only entries, so when exactly as many entries
+ * have a size as the image has layers, they map in order. A real layer of size 0 makes that
+ * ambiguous; then entries marked `#(nop)` without ADD/COPY are taken as metadata-only, and if the
+ * count still does not fit, the sizes are left unknown (and analyses say so).
+ */
+export function layerSizesFromHistory(diffIds: readonly string[], history: readonly EngineHistoryItem[]): (number | undefined)[] {
+  const oldestFirst = [...history].reverse();
+  const sized = oldestFirst.filter((h) => h.Size > 0);
+  if (sized.length === diffIds.length) return sized.map((h) => h.Size);
+  if (sized.length > diffIds.length) return diffIds.map(() => undefined);
+  const metadataOnly = (h: EngineHistoryItem) => h.Size === 0 && /#\(nop\)/.test(h.CreatedBy ?? '') && !/#\(nop\)\s+(ADD|COPY)\b/.test(h.CreatedBy ?? '');
+  const layers = oldestFirst.filter((h) => !metadataOnly(h));
+  if (layers.length === diffIds.length) return layers.map((h) => h.Size);
+  return diffIds.map(() => undefined);
+}

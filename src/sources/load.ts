@@ -1,12 +1,18 @@
 import { readFileSync, statSync } from 'node:fs';
 import { LayerlabError } from '../errors.js';
 import { parseSnapshot, type Snapshot } from './snapshot.js';
+import { EngineClient, engineEndpointFromSource, loadEngine } from './engine-api.js';
 
 /**
- * Opens a SOURCE argument. Today: a layerlab snapshot file. Later sources (OCI layouts, archives,
- * registries, live daemons) are told apart here by the argument's form.
+ * Opens a SOURCE argument: a layerlab snapshot file, or `docker://[unix:///sock|tcp://127.0.0.1:N]`
+ * (a live Docker-compatible daemon, read with GET requests only). Later sources (OCI layouts,
+ * archives, registries, data roots) are told apart here by the argument's form.
  */
-export function loadSource(arg: string): Snapshot {
+export async function loadSource(arg: string): Promise<Snapshot> {
+  if (arg.startsWith('docker://')) {
+    const { graph, version } = await loadEngine(new EngineClient(engineEndpointFromSource(arg)));
+    return { graph, meta: { source: arg, engine: `${version.Version} (API ${version.ApiVersion})` } };
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
     throw new LayerlabError('EINPUT', `sources of the form ${arg.split('://')[0]}:// are not supported yet; give a snapshot file`, { file: arg });
   }

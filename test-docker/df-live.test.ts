@@ -1,0 +1,101 @@
+// Conformance: layerlab df of a live daemon (docker://) against what that daemon and its own CLI
+// say, on a scenario built on a sandboxed dockerd. Never skips: if the daemon cannot start,
+// every test here fails with the reason.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCommand } from '../src/cli/run.js';
+import { systemDf, type SystemDf } from '../src/analyze/df.js';
+import { dockerCliProfile, renderDfSummary, renderDfVerbose } from '../src/render/df.js';
+import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
+import { startDockerd, type Sandbox } from './helpers/sandbox.js';
+import { buildScenario } from './helpers/scenario.js';
+
+let sb: Sandbox;
+
+async function layerlab(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCommand(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), now: () => Math.floor(Date.now() / 1000) });
+  return { code, stdout, stderr };
+}
+
+async function liveDf(rule: 'current' | 'legacy'): Promise<SystemDf> {
+  const { graph } = await loadEngine(new EngineClient(parseEngineHost(sb.host)));
+  return systemDf(graph, rule);
+}
+
+describe('docker system df on a live dockerd', () => {
+  before(async () => {
+    sb = await startDockerd();
+    buildScenario(sb);
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  test('the scenario has what the comparison needs', async () => {
+    const images = await sb.api<{ RepoTags: string[] | null }[]>('/images/json?all=1');
+    assert.ok(images.some((i) => !i.RepoTags || i.RepoTags[0] === '<none>:<none>'), 'an untagged image');
+    const containers = await sb.api<{ State: string; SizeRw?: number }[]>('/containers/json?all=1&size=1');
+    assert.deepEqual([...new Set(containers.map((c) => c.State))].sort(), ['created', 'exited', 'running']);
+    assert.ok(containers.some((c) => (c.SizeRw ?? 0) > 0), 'a container with a non-empty writable layer');
+  });
+
+  test('layerlab df --format json docker://… equals GET /system/df field by field', async () => {
+    const r = await layerlab('df', '--format', 'json', '--reclaimable', 'legacy', `docker://${sb.host}`);
+    assert.equal(r.code, 0, r.stderr);
+    const ours = JSON.parse(r.stdout) as SystemDf;
+    const theirs = await sb.api<{ LayersSize: number; Images: Record<string, unknown>[]; Containers: Record<string, unknown>[] }>('/system/df');
+    assert.equal(ours.LayersSize, theirs.LayersSize, 'LayersSize');
+    const byId = new Map(ours.Images.map((i) => [i.Id, i as unknown as Record<string, unknown>]));
+    assert.equal(ours.Images.length, theirs.Images.length, 'number of images listed');
+    for (const w of theirs.Images) {
+      const g = byId.get(w.Id as string);
+      assert.ok(g, `image ${w.Id} missing`);
+      // Reference lists come from a map in the daemon: compare them as sets.
+      const norm = (v: unknown): unknown => (Array.isArray(v) ? [...v].sort() : v);
+      for (const f of ['ParentId', 'RepoTags', 'RepoDigests', 'Created', 'Size', 'SharedSize', 'VirtualSize', 'Containers']) {
+        assert.deepEqual(norm(g[f]), norm(w[f]), `${w.Id} ${f}`);
+      }
+      assert.equal(g.UniqueSize, (w.Size as number) - (w.SharedSize as number));
+    }
+    const cById = new Map(ours.Containers.map((c) => [c.Id, c as unknown as Record<string, unknown>]));
+    for (const w of theirs.Containers) {
+      const g = cById.get(w.Id as string)!;
+      for (const f of ['Names', 'Image', 'ImageID', 'Command', 'Created', 'State']) assert.deepEqual(g[f], w[f], `container ${w.Names} ${f}`);
+      assert.equal(g.SizeRw, (w.SizeRw as number | undefined) ?? 0, `container ${w.Names} SizeRw`);
+    }
+  });
+
+  test('the summary table equals `docker system df` byte for byte (the daemon\'s legacy rule)', async () => {
+    const docker = sb.docker(['system', 'df']).stdout.split('\n').slice(0, 3);
+    const ours = renderDfSummary(await liveDf('legacy')).split('\n').slice(0, 3);
+    assert.deepEqual(ours, docker);
+  });
+
+  test('df -v images and containers sections equal `docker system df -v` byte for byte', async () => {
+    // CREATED is relative to now: retry until both renderings fall in the same second.
+    let last = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const df = await liveDf('legacy');
+      const t0 = Math.floor(Date.now() / 1000);
+      const out = sb.docker(['system', 'df', '-v']).stdout;
+      const t1 = Math.floor(Date.now() / 1000);
+      if (t0 !== t1) continue;
+      const docker = out.slice(0, out.indexOf('\nLocal Volumes space usage:'));
+      const cliVersion = sb.docker(['version', '--format', '{{.Client.Version}}']).stdout.trim();
+      const ours = renderDfVerbose(df, t0, dockerCliProfile(cliVersion)!.style);
+      if (ours === docker) return;
+      last = `--- docker\n${docker}\n--- layerlab\n${ours}`;
+      break;
+    }
+    assert.fail(`df -v differs:\n${last}`);
+  });
+
+  test('the current rule (Docker >= 29.4) is the unique size of images without containers', async () => {
+    const df = await liveDf('current');
+    const want = df.Images.filter((i) => i.Containers === 0).reduce((s, i) => s + i.UniqueSize, 0);
+    assert.equal(df.ImagesUsage.Reclaimable, want);
+    assert.ok(want > 0);
+  });
+});
