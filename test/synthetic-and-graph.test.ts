@@ -61,3 +61,19 @@ test('graph: layer -> images index lists each user once', () => {
     }),
   );
 });
+
+test('graph: image -> containers and image -> children indexes agree with the records', () => {
+  fc.assert(
+    fc.property(snapshotDoc(), (doc) => {
+      const { graph } = snapshotFromJson(doc);
+      graph.images.forEach((m, i) => {
+        const containers = Array.from(graph.containersOf(i), (k) => graph.containers[k].id);
+        assert.deepEqual(containers, doc.containers.filter((c) => c.image === m.id).map((c) => c.id));
+        assert.equal(containers.length, graph.imageContainerCount[i]);
+        const children = Array.from(graph.childrenOf(i), (k) => graph.images[k].id);
+        assert.deepEqual(children, doc.images.filter((d) => d.parent === m.id).map((d) => d.id));
+        assert.equal(children.length, graph.imageChildCount[i]);
+      });
+    }),
+  );
+});

@@ -126,6 +126,8 @@ export class ImageGraph {
   private imageIndexById: Map<string, number> | undefined;
   private chainIdMemo: (Digest | null | undefined)[] | undefined;
   private layerImagesCsr: { start: Uint32Array; images: Uint32Array } | undefined;
+  private imageContainersCsr: { start: Uint32Array; items: Uint32Array } | undefined;
+  private imageChildrenCsr: { start: Uint32Array; items: Uint32Array } | undefined;
 
   constructor(c: GraphColumns) {
     this.layerDiffId = c.layerDiffId;
@@ -278,6 +280,20 @@ export class ImageGraph {
     return this.layerImagesCsr;
   }
 
+  /** Indices of the containers (any state) bound to image i. */
+  containersOf(i: number): Uint32Array {
+    this.imageContainersCsr ??= groupBy(this.containerImage, this.imageCount);
+    const { start, items } = this.imageContainersCsr;
+    return items.subarray(start[i], start[i + 1]);
+  }
+
+  /** Indices of the images whose parent is image i (local builds). */
+  childrenOf(i: number): Uint32Array {
+    this.imageChildrenCsr ??= groupBy(this.imageParent, this.imageCount);
+    const { start, items } = this.imageChildrenCsr;
+    return items.subarray(start[i], start[i + 1]);
+  }
+
   /** Bytes held by the graph's typed columns (not counting strings and metadata objects). */
   typedByteLength(): number {
     return (
@@ -292,6 +308,17 @@ export class ImageGraph {
       this.imageContainerCount.byteLength
     );
   }
+}
+
+/** Groups indices k by key[k] (keys < 0 are skipped) into CSR lists, in index order. */
+function groupBy(key: ArrayLike<number>, groups: number): { start: Uint32Array; items: Uint32Array } {
+  const start = new Uint32Array(groups + 1);
+  for (let k = 0; k < key.length; k++) if (key[k] >= 0) start[key[k] + 1]++;
+  for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+  const fill = start.slice(0, groups);
+  const items = new Uint32Array(start[groups]);
+  for (let k = 0; k < key.length; k++) if (key[k] >= 0) items[fill[key[k]]++] = k;
+  return { start, items };
 }
 
 /** Index of an image that sits on a parent cycle, or -1 when parent links form a forest. */

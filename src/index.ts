@@ -1,0 +1,65 @@
+// layerlab's public API, exported by name.
+export { LayerlabError, isLayerlabError, type ErrorCode, type ErrorPlace } from './errors.js';
+
+export { digestProblem, isDigest, parseDigest, digestHex, shortId, sha256Digest, type Digest } from './model/digest.js';
+export { EMPTY_LAYER_DIFF_ID, EMPTY_LAYER_GZIP_DIGEST, extendChainId, chainIds, chainId, imageIdFromConfig } from './model/identity.js';
+export {
+  parseReference,
+  parseNormalizedNamed,
+  parseAnyReference,
+  referenceName,
+  referenceString,
+  familiarName,
+  familiarString,
+  withDefaultTag,
+  isValidTag,
+  explainReference,
+  normalizeRepoTag,
+  normalizeRepoDigest,
+  REPOSITORY_NAME_MAX,
+  type ImageReference,
+  type ReferenceExplanation,
+} from './model/reference.js';
+export { CONTAINER_STATES, type ContainerState, type LayerRecord, type ImageMeta, type ContainerRecord } from './model/types.js';
+export { GraphBuilder, ImageGraph, findParentCycle, type GraphColumns } from './model/graph.js';
+export { ChainTrie } from './model/chain-trie.js';
+
+export {
+  parseSnapshot,
+  snapshotFromJson,
+  snapshotToJson,
+  serializeSnapshot,
+  SNAPSHOT_KIND,
+  SNAPSHOT_VERSION,
+  type Snapshot,
+  type LayerRefStyle,
+} from './sources/snapshot.js';
+export { syntheticGraph, syntheticColumns, type SyntheticOptions } from './sources/synthetic.js';
+export { graphFromEngine, layerSizesFromHistory, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
+export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, type EngineEndpoint, type EngineVersion } from './sources/engine-api.js';
+export { loadSource } from './sources/load.js';
+
+export { effectiveSizes, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
+export {
+  systemDf,
+  imageUsage,
+  listedImages,
+  imagesReclaimable,
+  isActiveContainer,
+  type SystemDf,
+  type DfImage,
+  type DfContainer,
+  type DfTotals,
+  type ImageUsage,
+  type ReclaimableRule,
+} from './analyze/df.js';
+export { compareDedupModels, type DedupComparison, type DedupModelResult, type DedupModelName } from './analyze/dedup.js';
+export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
+
+export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
+export { tabwrite } from './render/tabwriter.js';
+export { renderDfSummary, renderDfVerbose, dfNotes, dockerCliProfile, type DfTableStyle } from './render/df.js';
+export { renderDedup, renderSharedLayers, renderPairs } from './render/dedup.js';
+
+export { runCommand, COMMANDS, VERSION } from './cli/run.js';
+export type { Command, CommandIo } from './cli/io.js';
