@@ -39,7 +39,7 @@ export { graphFromEngine, layerSizesFromHistory, type EngineImageInspect, type E
 export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, type EngineEndpoint, type EngineVersion } from './sources/engine-api.js';
 export { loadSource } from './sources/load.js';
 
-export { effectiveSizes, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
+export { effectiveSizes, memoPerGraph, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
 export {
   systemDf,
   imageUsage,

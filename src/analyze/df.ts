@@ -1,6 +1,6 @@
 import type { ImageGraph } from '../model/graph.js';
 import type { ContainerState } from '../model/types.js';
-import { effectiveSizes, type SizeBasis } from './sizes.js';
+import { effectiveSizes, memoPerGraph, type SizeBasis } from './sizes.js';
 
 /**
  * How RECLAIMABLE is computed for images. `current` (Docker >= 29.4, computed by the daemon):
@@ -27,14 +27,18 @@ export interface ImageUsage {
 }
 
 /** Docker's listing rule (daemon/images/image_list.go, all=false): untagged parents are hidden. */
-export function listedImages(graph: ImageGraph): Uint8Array {
+export const listedImages: (graph: ImageGraph) => Uint8Array = memoPerGraph(computeListedImages);
+
+function computeListedImages(graph: ImageGraph): Uint8Array {
   const listed = new Uint8Array(graph.imageCount);
   for (let i = 0; i < graph.imageCount; i++) listed[i] = graph.imageChildCount[i] > 0 && graph.isUntagged(i) ? 0 : 1;
   return listed;
 }
 
 /** Size, SharedSize and LayersSize exactly as the daemon computes them for `docker system df`. */
-export function imageUsage(graph: ImageGraph): ImageUsage {
+export const imageUsage: (graph: ImageGraph) => ImageUsage = memoPerGraph(computeImageUsage);
+
+function computeImageUsage(graph: ImageGraph): ImageUsage {
   const eff = effectiveSizes(graph);
   const layerSize = eff.size;
   const { stackStart, stackNode, stackLayer } = graph;

@@ -14,8 +14,26 @@ export interface EffectiveSizes {
   unknown: number;
 }
 
+/**
+ * Memoises a pure analysis per graph (graphs are immutable), so analyses that build on one
+ * another share one pass. Results are read-only by contract.
+ */
+export function memoPerGraph<T>(fn: (graph: ImageGraph) => T): (graph: ImageGraph) => T {
+  const cache = new WeakMap<ImageGraph, T>();
+  return (graph) => {
+    let v = cache.get(graph);
+    if (v === undefined) {
+      v = fn(graph);
+      cache.set(graph, v);
+    }
+    return v;
+  };
+}
+
 /** Picks one size per layer, preferring what a host stores, and says which basis the result has. */
-export function effectiveSizes(graph: ImageGraph): EffectiveSizes {
+export const effectiveSizes: (graph: ImageGraph) => EffectiveSizes = memoPerGraph(computeEffectiveSizes);
+
+function computeEffectiveSizes(graph: ImageGraph): EffectiveSizes {
   const n = graph.layerCount;
   const size = new Float64Array(n);
   let uncompressed = 0;
