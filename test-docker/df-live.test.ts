@@ -7,6 +7,8 @@ import { runCommand } from '../src/cli/run.js';
 import { systemDf, type SystemDf } from '../src/analyze/df.js';
 import { dockerCliProfile, renderDfSummary, renderDfVerbose } from '../src/render/df.js';
 import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
+import { join } from 'node:path';
+import { readDockerRoot } from '../src/sources/docker-root.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { buildScenario } from './helpers/scenario.js';
 
@@ -97,5 +99,44 @@ describe('docker system df on a live dockerd', () => {
     const want = df.Images.filter((i) => i.Containers === 0).reduce((s, i) => s + i.UniqueSize, 0);
     assert.equal(df.ImagesUsage.Reclaimable, want);
     assert.ok(want > 0);
+  });
+});
+
+describe('a Docker data root read offline', () => {
+  before(async () => {
+    sb = await startDockerd();
+    buildScenario(sb);
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  test('its df equals the live daemon\'s /system/df for every image and the totals', async () => {
+    const offline = systemDf(readDockerRoot(join(sb.dir, 'root')).graph, 'legacy');
+    const live = await sb.api<{ LayersSize: number; Images: Record<string, unknown>[] }>('/system/df');
+    assert.equal(offline.LayersSize, live.LayersSize);
+    assert.equal(offline.Images.length, live.Images.length);
+    const norm = (v: unknown): unknown => (Array.isArray(v) ? [...v].sort() : v);
+    const byId = new Map(offline.Images.map((i) => [i.Id, i as unknown as Record<string, unknown>]));
+    for (const w of live.Images) {
+      const g = byId.get(w.Id as string)!;
+      assert.ok(g, `image ${w.Id} missing offline`);
+      for (const f of ['ParentId', 'RepoTags', 'RepoDigests', 'Created', 'Size', 'SharedSize', 'Containers']) assert.deepEqual(norm(g[f]), norm(w[f]), `${w.Id} ${f}`);
+    }
+    const liveDfSummary = renderDfSummary(await liveDf('legacy')).split('\n')[1];
+    assert.equal(renderDfSummary(offline).split('\n')[1], liveDfSummary, 'Images row');
+  });
+
+  test('its containers match the live list (writable sizes are unknown offline and say so)', async () => {
+    const offline = systemDf(readDockerRoot(join(sb.dir, 'root')).graph, 'legacy');
+    const live = await sb.api<Record<string, unknown>[]>('/containers/json?all=1');
+    assert.equal(offline.Containers.length, live.length);
+    const byId = new Map(offline.Containers.map((c) => [c.Id, c as unknown as Record<string, unknown>]));
+    for (const w of live) {
+      const g = byId.get(w.Id as string)!;
+      for (const f of ['Names', 'Image', 'ImageID', 'Command', 'Created', 'State']) assert.deepEqual(g[f], w[f], `container ${w.Names} ${f}`);
+      if (w.State !== 'running') assert.equal(g.Status, w.Status, `container ${w.Names} Status`);
+    }
+    assert.equal(offline.ContainersWithoutSize, live.length);
   });
 });

@@ -55,7 +55,7 @@ test('bad input exits 1 with the file and JSON path, never a stack trace', async
   assert.match(missing.stderr, /nope\.json: cannot read source: no such file or directory/);
   const dirSource = await cli('df', dir);
   assert.equal(dirSource.code, 1);
-  assert.match(dirSource.stderr, /is a directory/);
+  assert.match(dirSource.stderr, /is a directory but not a Docker data root/);
   const scheme = await cli('df', 'registry://127.0.0.1:5000');
   assert.equal(scheme.code, 1);
   assert.match(scheme.stderr, /not supported yet/);
@@ -87,7 +87,7 @@ test('df on the bundled official example: 17 images, compressed sizes labelled',
 test('df --format json has a stable schema with Engine API names', async () => {
   const r = await cli('df', '--format', 'json', SCENARIO);
   const j = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(j), ['LayersSize', 'Images', 'Containers', 'ImagesUsage', 'ContainersUsage', 'ReclaimableRule', 'SizeBasis', 'LayersWithoutSize']);
+  assert.deepEqual(Object.keys(j), ['LayersSize', 'Images', 'Containers', 'ImagesUsage', 'ContainersUsage', 'ReclaimableRule', 'SizeBasis', 'LayersWithoutSize', 'ContainersWithoutSize']);
   assert.deepEqual(Object.keys(j.Images[0]), ['Id', 'ParentId', 'RepoTags', 'RepoDigests', 'Created', 'Size', 'SharedSize', 'UniqueSize', 'VirtualSize', 'Labels', 'Containers']);
   assert.deepEqual(Object.keys(j.ImagesUsage), ['TotalCount', 'ActiveCount', 'TotalSize', 'Reclaimable']);
   assert.equal(j.ReclaimableRule, 'current');

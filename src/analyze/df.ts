@@ -128,6 +128,8 @@ export interface SystemDf {
   /** What the sizes are: `compressed` when only registry sizes were known. */
   SizeBasis: SizeBasis;
   LayersWithoutSize: number;
+  /** Containers whose writable-layer size is unknown (counted as 0), e.g. from a data root read offline. */
+  ContainersWithoutSize: number;
 }
 
 const ACTIVE_STATES: ReadonlySet<ContainerState> = new Set(['running', 'paused', 'restarting']);
@@ -213,6 +215,7 @@ export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): 
     ReclaimableRule: rule,
     SizeBasis: u.basis,
     LayersWithoutSize: u.layersWithoutSize,
+    ContainersWithoutSize: graph.containers.filter((c) => c.sizeRw === undefined).length,
   };
 }
 

@@ -90,6 +90,7 @@ export function dfNotes(df: SystemDf): string[] {
   if (df.SizeBasis === 'compressed') notes.push('sizes are compressed (registry) sizes: uncompressed sizes are unknown for this input');
   else if (df.SizeBasis === 'mixed') notes.push('some layers have only a compressed size, used in place of the uncompressed one');
   if (df.LayersWithoutSize > 0) notes.push(`${df.LayersWithoutSize} layers have no size and count as 0`);
+  if (df.ContainersWithoutSize > 0) notes.push(`${df.ContainersWithoutSize} containers have no known writable-layer size (a data root read offline does not record it) and count as 0`);
   notes.push(
     df.ReclaimableRule === 'current'
       ? 'RECLAIMABLE follows Docker >= 29.4 (unique size of images without containers); --reclaimable legacy for Docker 20.10-28'

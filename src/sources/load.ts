@@ -2,10 +2,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { LayerlabError } from '../errors.js';
 import { parseSnapshot, type Snapshot } from './snapshot.js';
 import { EngineClient, engineEndpointFromSource, loadEngine } from './engine-api.js';
+import { isDockerRoot, readDockerRoot } from './docker-root.js';
 
 /**
- * Opens a SOURCE argument: a layerlab snapshot file, or `docker://[unix:///sock|tcp://127.0.0.1:N]`
- * (a live Docker-compatible daemon, read with GET requests only). Later sources (OCI layouts,
+ * Opens a SOURCE argument: a layerlab snapshot file, a Docker data root folder (read offline), or
+ * `docker://[unix:///sock|tcp://127.0.0.1:N]` (a live daemon, read with GET requests only). Later sources (OCI layouts,
  * archives, registries, data roots) are told apart here by the argument's form.
  */
 export async function loadSource(arg: string): Promise<Snapshot> {
@@ -22,7 +23,13 @@ export async function loadSource(arg: string): Promise<Snapshot> {
   } catch (e) {
     throw new LayerlabError('EIO', `cannot read source: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { file: arg });
   }
-  if (st.isDirectory()) throw new LayerlabError('EINPUT', 'is a directory; directory sources (OCI layouts, Docker data roots) are not supported yet', { file: arg });
+  if (st.isDirectory()) {
+    if (isDockerRoot(arg)) {
+      const root = readDockerRoot(arg);
+      return { graph: root.graph, meta: { source: arg, driver: root.driver, containersWithoutSize: root.containersWithoutSize } };
+    }
+    throw new LayerlabError('EINPUT', 'is a directory but not a Docker data root (no image/<driver>/imagedb); OCI layouts are not supported yet', { file: arg });
+  }
   let text: string;
   try {
     text = readFileSync(arg, 'utf8');
