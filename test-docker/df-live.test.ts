@@ -8,6 +8,8 @@ import { systemDf, type SystemDf } from '../src/analyze/df.js';
 import { dockerCliProfile, renderDfSummary, renderDfVerbose } from '../src/render/df.js';
 import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readImageArchive, readOciLayout } from '../src/sources/image-archive.js';
 import { readDockerRoot } from '../src/sources/docker-root.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { buildScenario } from './helpers/scenario.js';
@@ -92,6 +94,29 @@ describe('docker system df on a live dockerd', () => {
       break;
     }
     assert.fail(`df -v differs:\n${last}`);
+  });
+
+  test('the same images read from `docker save` and from skopeo\'s OCI layout agree with the daemon', async () => {
+    const tags = ['base:1', 'app-b:1', 'app-c:1', 'team/app-c:2', 'chain:1'];
+    const archive = join(sb.dir, 'save.tar');
+    sb.docker(['save', '-o', archive, ...tags]);
+    const live = await sb.api<{ Images: { Id: string; RepoTags: string[] | null; Size: number; SharedSize: number }[] }>('/system/df');
+    const rows = live.Images.filter((i) => i.RepoTags?.some((t) => tags.includes(t)));
+    const saved = systemDf(await readImageArchive(archive));
+    assert.equal(saved.Images.length, rows.length);
+    for (const w of rows) {
+      const g = saved.Images.find((i) => i.Id === w.Id)!;
+      assert.ok(g, `${w.RepoTags} missing from the archive`);
+      assert.deepEqual([g.Size, g.SharedSize, [...(g.RepoTags ?? [])].sort()], [w.Size, w.SharedSize, [...(w.RepoTags ?? [])].sort()]);
+    }
+    const layout = join(sb.dir, 'layout');
+    for (const t of tags) {
+      const r = spawnSync('skopeo', ['copy', '-q', `docker-archive:${archive}:${t}`, `oci:${layout}:${t.replace(/[/:]/g, '-')}`], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const oci = systemDf(await readOciLayout(layout));
+    const key = (i: { Size: number; SharedSize: number }) => `${i.Size}/${i.SharedSize}`;
+    assert.deepEqual(oci.Images.map(key).sort(), rows.map(key).sort());
   });
 
   test('the current rule (Docker >= 29.4) is the unique size of images without containers', async () => {

@@ -55,7 +55,7 @@ test('bad input exits 1 with the file and JSON path, never a stack trace', async
   assert.match(missing.stderr, /nope\.json: cannot read source: no such file or directory/);
   const dirSource = await cli('df', dir);
   assert.equal(dirSource.code, 1);
-  assert.match(dirSource.stderr, /is a directory but not a Docker data root/);
+  assert.match(dirSource.stderr, /is a directory but neither a Docker data root .* nor an OCI layout/);
   const scheme = await cli('df', 'registry://127.0.0.1:5000');
   assert.equal(scheme.code, 1);
   assert.match(scheme.stderr, /not supported yet/);

@@ -2,6 +2,7 @@ import { compareDedupModels } from '../analyze/dedup.js';
 import { mostSharedLayers, pairwiseShared } from '../analyze/sharing.js';
 import { renderDedup, renderPairs, renderSharedLayers } from '../render/dedup.js';
 import { loadSource } from '../sources/load.js';
+import { parsePlatform } from '../sources/image-archive.js';
 import { json, oneOf, parseCommandArgs, usageError, wholeNumber, type Command } from './io.js';
 
 export const dedupCommand: Command = {
@@ -16,16 +17,21 @@ How much storage the images in SOURCE take under each dedup model:
   blob   compressed blobs shared by digest: a registry
 then the layers whose sharing saves the most, and the image pairs that share the most bytes.
 
+SOURCE  a layerlab snapshot file; a docker save or OCI archive (.tar, .tar.gz); an OCI layout
+        folder; a Docker data root folder (read offline); docker://[unix:///path.sock] (live)
+
 Options:
       --format FORMAT   table (default) or json
       --top N           most-shared layers to list (default 10)
       --pairs N         compare the N largest images pairwise (default 50, at most 200)
+      --platform P      os/arch[/variant] to pick from multi-platform indexes
+                        (default linux/amd64)
   -h, --help            show this help
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { format: { type: 'string' }, top: { type: 'string' }, pairs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      { format: { type: 'string' }, top: { type: 'string' }, pairs: { type: 'string' }, platform: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       'dedup',
     );
     if (values.help) {
@@ -36,7 +42,7 @@ Options:
     const top = wholeNumber(values.top, 10, '--top', 0, 100000);
     const pairLimit = wholeNumber(values.pairs, 50, '--pairs', 0, 200);
     if (positionals.length !== 1) throw usageError(`dedup takes exactly one SOURCE (got ${positionals.length}); see layerlab dedup --help`);
-    const { graph } = await loadSource(positionals[0]);
+    const { graph } = await loadSource(positionals[0], { platform: values.platform === undefined ? undefined : parsePlatform(values.platform) });
     const comparison = compareDedupModels(graph);
     const shared = mostSharedLayers(graph, top);
     const pairs = pairwiseShared(graph, pairLimit);

@@ -1,6 +1,7 @@
 import { systemDf, type ReclaimableRule } from '../analyze/df.js';
 import { dfNotes, dockerCliProfile, renderDfSummary, renderDfVerbose } from '../render/df.js';
 import { loadSource } from '../sources/load.js';
+import { parsePlatform } from '../sources/image-archive.js';
 import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
 
 export const dfCommand: Command = {
@@ -12,7 +13,9 @@ Show disk usage of the images and containers in SOURCE exactly as \`docker syste
 per image Size, SharedSize (layers another image's chain also holds), UniqueSize, Containers;
 totals with ACTIVE and RECLAIMABLE.
 
-SOURCE  a layerlab snapshot file (.snapshot.json)
+
+SOURCE  a layerlab snapshot file; a docker save or OCI archive (.tar, .tar.gz); an OCI layout
+        folder; a Docker data root folder (read offline); docker://[unix:///path.sock] (live)
 
 Options:
   -v, --verbose              per-image and per-container detail (docker system df -v)
@@ -21,6 +24,8 @@ Options:
       --reclaimable RULE     current (Docker >= 29.4, default) or legacy (Docker 20.10-28)
       --docker-cli VERSION   print as that docker CLI does (e.g. 20.10): before 25.0 the -v SIZE
                              column has 4 digits; before 29.4 RECLAIMABLE defaults to legacy
+      --platform P           os/arch[/variant] to pick from multi-platform indexes (default
+                             linux/amd64)
   -h, --help                 show this help
 
 Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to stderr.
@@ -33,6 +38,7 @@ Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to std
         format: { type: 'string' },
         reclaimable: { type: 'string' },
         'docker-cli': { type: 'string' },
+        platform: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       'df',
@@ -46,7 +52,7 @@ Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to std
     if (values['docker-cli'] !== undefined && !cli) throw usageError(`--docker-cli takes a version like 20.10 or 29.4.0 (got ${JSON.stringify(values['docker-cli'])})`);
     const rule = oneOf<ReclaimableRule>(values.reclaimable, ['current', 'legacy'], cli?.rule ?? 'current', '--reclaimable');
     if (positionals.length !== 1) throw usageError(`df takes exactly one SOURCE (got ${positionals.length}); see layerlab df --help`);
-    const { graph } = await loadSource(positionals[0]);
+    const { graph } = await loadSource(positionals[0], { platform: values.platform === undefined ? undefined : parsePlatform(values.platform) });
     const df = systemDf(graph, rule);
     if (format === 'json') {
       io.stdout(json(df));

@@ -1,21 +1,50 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { LayerlabError } from '../errors.js';
 import { parseSnapshot, type Snapshot } from './snapshot.js';
 import { EngineClient, engineEndpointFromSource, loadEngine } from './engine-api.js';
 import { isDockerRoot, readDockerRoot } from './docker-root.js';
+import { readImageArchive, readOciLayout, type Platform } from './image-archive.js';
+
+/** Options that apply to some sources. */
+export interface LoadOptions {
+  /** Platform to select from multi-platform indexes (OCI layouts and archives). */
+  platform?: Platform;
+}
+
+function head(file: string, n: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const got = readSync(fd, b, 0, n, 0);
+    return b.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A file whose first bytes are gzip's magic or a ustar header. */
+function looksLikeArchive(file: string): boolean {
+  const h = head(file, 512);
+  if (h[0] === 0x1f && h[1] === 0x8b) return true;
+  return h.length >= 262 && h.subarray(257, 262).toString('latin1') === 'ustar';
+}
 
 /**
- * Opens a SOURCE argument: a layerlab snapshot file, a Docker data root folder (read offline), or
- * `docker://[unix:///sock|tcp://127.0.0.1:N]` (a live daemon, read with GET requests only). Later sources (OCI layouts,
- * archives, registries, data roots) are told apart here by the argument's form.
+ * Opens a SOURCE argument, told apart by its form:
+ * - `docker://[unix:///sock|tcp://127.0.0.1:N]`: a live daemon, read with GET requests only;
+ * - a folder with `image/<driver>/imagedb`: a Docker data root, read offline;
+ * - a folder with `oci-layout`: an OCI image layout;
+ * - a tar or tar.gz file: a `docker save` archive or an OCI archive;
+ * - any other file: a layerlab snapshot.
  */
-export async function loadSource(arg: string): Promise<Snapshot> {
+export async function loadSource(arg: string, opts: LoadOptions = {}): Promise<Snapshot> {
   if (arg.startsWith('docker://')) {
     const { graph, version } = await loadEngine(new EngineClient(engineEndpointFromSource(arg)));
     return { graph, meta: { source: arg, engine: `${version.Version} (API ${version.ApiVersion})` } };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
-    throw new LayerlabError('EINPUT', `sources of the form ${arg.split('://')[0]}:// are not supported yet; give a snapshot file`, { file: arg });
+    throw new LayerlabError('EINPUT', `sources of the form ${arg.split('://')[0]}:// are not supported yet; give a snapshot file, an archive, an OCI layout, a data root or docker://`, { file: arg });
   }
   let st;
   try {
@@ -28,7 +57,14 @@ export async function loadSource(arg: string): Promise<Snapshot> {
       const root = readDockerRoot(arg);
       return { graph: root.graph, meta: { source: arg, driver: root.driver, containersWithoutSize: root.containersWithoutSize } };
     }
-    throw new LayerlabError('EINPUT', 'is a directory but not a Docker data root (no image/<driver>/imagedb); OCI layouts are not supported yet', { file: arg });
+    if (existsSync(join(arg, 'oci-layout'))) return { graph: await readOciLayout(arg, opts.platform), meta: { source: arg } };
+    throw new LayerlabError('EINPUT', 'is a directory but neither a Docker data root (image/<driver>/imagedb) nor an OCI layout (oci-layout)', { file: arg });
+  }
+  try {
+    if (looksLikeArchive(arg)) return { graph: await readImageArchive(arg, opts.platform), meta: { source: arg } };
+  } catch (e) {
+    if (e instanceof LayerlabError) throw e;
+    throw new LayerlabError('EIO', `cannot read source: ${(e as Error).message}`, { file: arg });
   }
   let text: string;
   try {
