@@ -26,7 +26,7 @@ test('usage errors exit 2 and say what is wrong', async () => {
   const cases: [string[], RegExp][] = [
     [[], /Usage: layerlab COMMAND/],
     [['nope'], /unknown command "nope"/],
-    [['df'], /exactly one SOURCE \(got 0\)/],
+    [['df'], /df needs a SOURCE/],
     [['df', '--format', 'xml', SCENARIO], /--format must be one of table, json/],
     [['df', '--reclaimable', 'sometimes', SCENARIO], /--reclaimable must be one of current, legacy/],
     [['df', '--bogus', SCENARIO], /Unknown option '--bogus'/],
@@ -53,10 +53,10 @@ test('bad input exits 1 with the file and JSON path, never a stack trace', async
   const missing = await cli('df', join(dir, 'nope.json'));
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nope\.json: cannot read source: no such file or directory/);
-  const dirSource = await cli('df', dir);
+  const dirSource = await cli('df', mkdtempSync(join(tmpdir(), 'layerlab-empty-')));
   assert.equal(dirSource.code, 1);
-  assert.match(dirSource.stderr, /is a directory but neither a Docker data root .* nor an OCI layout/);
-  const scheme = await cli('df', 'registry://127.0.0.1:5000');
+  assert.match(dirSource.stderr, /is a directory but neither a Docker data root .* nor a folder of registry documents/);
+  const scheme = await cli('df', 'oci://somewhere');
   assert.equal(scheme.code, 1);
   assert.match(scheme.stderr, /not supported yet/);
   const absent = await cli('df', `docker://unix://${join(dir, 'no.sock')}`);

@@ -2,13 +2,14 @@ import { compareDedupModels } from '../analyze/dedup.js';
 import { mostSharedLayers, pairwiseShared } from '../analyze/sharing.js';
 import { renderDedup, renderPairs, renderSharedLayers } from '../render/dedup.js';
 import { loadSource } from '../sources/load.js';
+import { mergeGraphs } from '../model/merge.js';
 import { parsePlatform } from '../sources/image-archive.js';
-import { json, oneOf, parseCommandArgs, usageError, wholeNumber, type Command } from './io.js';
+import { json, oneOf, parseCommandArgs, SOURCE_HELP, usageError, wholeNumber, type Command } from './io.js';
 
 export const dedupCommand: Command = {
   name: 'dedup',
   summary: 'Compare dedup models (none, chain, diff, blob) and show the most-shared layers',
-  usage: `Usage: layerlab dedup [OPTIONS] SOURCE
+  usage: `Usage: layerlab dedup [OPTIONS] SOURCE...
 
 How much storage the images in SOURCE take under each dedup model:
   none   nothing shared (the sum of image sizes)
@@ -17,9 +18,7 @@ How much storage the images in SOURCE take under each dedup model:
   blob   compressed blobs shared by digest: a registry
 then the layers whose sharing saves the most, and the image pairs that share the most bytes.
 
-SOURCE  a layerlab snapshot file; a docker save or OCI archive (.tar, .tar.gz); an OCI layout
-        folder; a Docker data root folder (read offline); docker://[unix:///path.sock] (live)
-
+${SOURCE_HELP}
 Options:
       --format FORMAT   table (default) or json
       --top N           most-shared layers to list (default 10)
@@ -41,8 +40,11 @@ Options:
     const format = oneOf(values.format, ['table', 'json'] as const, 'table', '--format');
     const top = wholeNumber(values.top, 10, '--top', 0, 100000);
     const pairLimit = wholeNumber(values.pairs, 50, '--pairs', 0, 200);
-    if (positionals.length !== 1) throw usageError(`dedup takes exactly one SOURCE (got ${positionals.length}); see layerlab dedup --help`);
-    const { graph } = await loadSource(positionals[0], { platform: values.platform === undefined ? undefined : parsePlatform(values.platform) });
+    if (positionals.length === 0) throw usageError(`dedup needs a SOURCE; see layerlab dedup --help`);
+    const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
+    const loaded = [];
+    for (const source of positionals) loaded.push((await loadSource(source, { platform })).graph);
+    const graph = mergeGraphs(loaded, positionals);
     const comparison = compareDedupModels(graph);
     const shared = mostSharedLayers(graph, top);
     const pairs = pairwiseShared(graph, pairLimit);

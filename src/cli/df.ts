@@ -1,22 +1,20 @@
 import { systemDf, type ReclaimableRule } from '../analyze/df.js';
 import { dfNotes, dockerCliProfile, renderDfSummary, renderDfVerbose } from '../render/df.js';
 import { loadSource } from '../sources/load.js';
+import { mergeGraphs } from '../model/merge.js';
 import { parsePlatform } from '../sources/image-archive.js';
-import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
+import { json, oneOf, parseCommandArgs, SOURCE_HELP, usageError, type Command } from './io.js';
 
 export const dfCommand: Command = {
   name: 'df',
   summary: 'Disk usage as `docker system df [-v]` computes it',
-  usage: `Usage: layerlab df [OPTIONS] SOURCE
+  usage: `Usage: layerlab df [OPTIONS] SOURCE...
 
 Show disk usage of the images and containers in SOURCE exactly as \`docker system df\` does:
 per image Size, SharedSize (layers another image's chain also holds), UniqueSize, Containers;
 totals with ACTIVE and RECLAIMABLE.
 
-
-SOURCE  a layerlab snapshot file; a docker save or OCI archive (.tar, .tar.gz); an OCI layout
-        folder; a Docker data root folder (read offline); docker://[unix:///path.sock] (live)
-
+${SOURCE_HELP}
 Options:
   -v, --verbose              per-image and per-container detail (docker system df -v)
       --format FORMAT        table (default) or json: the full answer with Engine API field
@@ -51,8 +49,11 @@ Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to std
     const cli = values['docker-cli'] === undefined ? undefined : dockerCliProfile(values['docker-cli']);
     if (values['docker-cli'] !== undefined && !cli) throw usageError(`--docker-cli takes a version like 20.10 or 29.4.0 (got ${JSON.stringify(values['docker-cli'])})`);
     const rule = oneOf<ReclaimableRule>(values.reclaimable, ['current', 'legacy'], cli?.rule ?? 'current', '--reclaimable');
-    if (positionals.length !== 1) throw usageError(`df takes exactly one SOURCE (got ${positionals.length}); see layerlab df --help`);
-    const { graph } = await loadSource(positionals[0], { platform: values.platform === undefined ? undefined : parsePlatform(values.platform) });
+    if (positionals.length === 0) throw usageError(`df needs a SOURCE; see layerlab df --help`);
+    const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
+    const loaded = [];
+    for (const source of positionals) loaded.push((await loadSource(source, { platform })).graph);
+    const graph = mergeGraphs(loaded, positionals);
     const df = systemDf(graph, rule);
     if (format === 'json') {
       io.stdout(json(df));

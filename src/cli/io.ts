@@ -52,3 +52,11 @@ export function wholeNumber(value: string | undefined, fallback: number, option:
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
+
+/** The SOURCE paragraph every command that reads images shows in --help. */
+export const SOURCE_HELP = `SOURCE  one or more, merged into one image set:
+          a layerlab snapshot file          a docker save or OCI archive (.tar, .tar.gz)
+          an OCI layout folder              a folder of registry manifests/indexes (*.json)
+          a Docker data root (offline)      docker://[unix:///path.sock]  (live daemon)
+          registry://127.0.0.1:PORT[/REPO[:TAG]]  (live loopback registry)
+`;

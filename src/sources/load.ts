@@ -1,10 +1,11 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LayerlabError } from '../errors.js';
 import { parseSnapshot, type Snapshot } from './snapshot.js';
 import { EngineClient, engineEndpointFromSource, loadEngine } from './engine-api.js';
 import { isDockerRoot, readDockerRoot } from './docker-root.js';
 import { readImageArchive, readOciLayout, type Platform } from './image-archive.js';
+import { parseRegistrySource, readRegistry, readRegistryFolder, RegistryClient } from './registry.js';
 
 /** Options that apply to some sources. */
 export interface LoadOptions {
@@ -35,6 +36,8 @@ function looksLikeArchive(file: string): boolean {
  * - `docker://[unix:///sock|tcp://127.0.0.1:N]`: a live daemon, read with GET requests only;
  * - a folder with `image/<driver>/imagedb`: a Docker data root, read offline;
  * - a folder with `oci-layout`: an OCI image layout;
+ * - a folder of *.json registry documents (manifests, indexes);
+ * - `registry://127.0.0.1:PORT[/REPO[:TAG]]`: a live loopback registry (GET and HEAD only);
  * - a tar or tar.gz file: a `docker save` archive or an OCI archive;
  * - any other file: a layerlab snapshot.
  */
@@ -42,6 +45,10 @@ export async function loadSource(arg: string, opts: LoadOptions = {}): Promise<S
   if (arg.startsWith('docker://')) {
     const { graph, version } = await loadEngine(new EngineClient(engineEndpointFromSource(arg)));
     return { graph, meta: { source: arg, engine: `${version.Version} (API ${version.ApiVersion})` } };
+  }
+  if (arg.startsWith('registry://')) {
+    const r = await readRegistry(new RegistryClient(parseRegistrySource(arg)), opts.platform);
+    return { graph: r.graph, meta: { source: arg, attestations: r.attestations, otherPlatforms: r.otherPlatforms } };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
     throw new LayerlabError('EINPUT', `sources of the form ${arg.split('://')[0]}:// are not supported yet; give a snapshot file, an archive, an OCI layout, a data root or docker://`, { file: arg });
@@ -58,7 +65,11 @@ export async function loadSource(arg: string, opts: LoadOptions = {}): Promise<S
       return { graph: root.graph, meta: { source: arg, driver: root.driver, containersWithoutSize: root.containersWithoutSize } };
     }
     if (existsSync(join(arg, 'oci-layout'))) return { graph: await readOciLayout(arg, opts.platform), meta: { source: arg } };
-    throw new LayerlabError('EINPUT', 'is a directory but neither a Docker data root (image/<driver>/imagedb) nor an OCI layout (oci-layout)', { file: arg });
+    if (readdirSync(arg).some((f) => f.endsWith('.json'))) {
+      const r = readRegistryFolder(arg, opts.platform);
+      return { graph: r.graph, meta: { source: arg, attestations: r.attestations, otherPlatforms: r.otherPlatforms } };
+    }
+    throw new LayerlabError('EINPUT', 'is a directory but neither a Docker data root (image/<driver>/imagedb), an OCI layout (oci-layout), nor a folder of registry documents (*.json)', { file: arg });
   }
   try {
     if (looksLikeArchive(arg)) return { graph: await readImageArchive(arg, opts.platform), meta: { source: arg } };
