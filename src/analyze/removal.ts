@@ -1,0 +1,341 @@
+import type { ImageGraph } from '../model/graph.js';
+import { shortId } from '../model/digest.js';
+import { familiarString, parseAnyReference, parseNormalizedNamed, withDefaultTag, type ImageReference } from '../model/reference.js';
+import { effectiveSizes } from './sizes.js';
+
+/** One line of `docker rmi` output. */
+export type RemovalRecord = { untagged: string } | { deleted: string; bytes: number };
+
+/** What `docker rmi` would answer for one argument. */
+export interface RemovalResult {
+  ref: string;
+  records: RemovalRecord[];
+  /** The daemon's error, when it refuses (nothing but earlier untags happened). */
+  error?: string;
+  /**
+   * How much `docker system df` SIZE drops. It can differ from freedBytes: df counts only layers
+   * some image references, so a layer kept only by a container of a force-deleted image leaves
+   * df without leaving the disk.
+   */
+  dfSizeChange: number;
+  /** `hard` conflicts cannot be forced. */
+  conflict?: 'hard' | 'soft';
+  freedBytes: number;
+}
+
+interface HostImage {
+  id: string;
+  refs: ImageReference[];
+  parent?: string;
+  top: number; // chain node, -1 for an image with no layers
+}
+
+interface HostContainer {
+  id: string;
+  name?: string;
+  image: string;
+  running: boolean;
+  top: number;
+}
+
+const isCanonical = (r: ImageReference) => r.digest !== undefined && r.tag === undefined;
+const refName = (r: ImageReference) => `${r.domain}/${r.path}`;
+const sameRef = (a: ImageReference, b: ImageReference) => refName(a) === refName(b) && a.tag === b.tag && a.digest === b.digest;
+
+class Conflict extends Error {
+  constructor(
+    readonly hard: boolean,
+    readonly used: boolean,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A Docker host's image store, as the daemon's delete logic sees it (moby daemon/images/
+ * image_delete.go, image_prune.go): references, parents, containers, and layer reference counts
+ * on the chainID trie. Mutable: each call changes it as the daemon would.
+ */
+export class RemovalHost {
+  private images = new Map<string, HostImage>();
+  private containers: HostContainer[] = [];
+  private refcount: Int32Array;
+  private nodeSize: Float64Array;
+  private nodeParent: Int32Array;
+  private chainId: (node: number) => string;
+
+  constructor(graph: ImageGraph) {
+    const { size } = effectiveSizes(graph);
+    const n = graph.chain.count;
+    this.nodeParent = Int32Array.from(graph.chain.nodeParent);
+    this.nodeSize = new Float64Array(n);
+    for (let k = 0; k < n; k++) this.nodeSize[k] = size[graph.chain.nodeLayer[k]];
+    this.chainId = (node) => graph.chainIdOf(node) ?? `chain-node-${node}`;
+    this.refcount = new Int32Array(n);
+    graph.images.forEach((m, i) => {
+      const s = graph.stackStart[i];
+      const e = graph.stackStart[i + 1];
+      const top = e > s ? graph.stackNode[e - 1] : -1;
+      const refs = [...(m.repoTags ?? []), ...(m.repoDigests ?? [])].map((r) => parseNormalizedNamed(r));
+      this.images.set(m.id, { id: m.id, refs, parent: m.parent, top });
+    });
+    graph.containers.forEach((c, k) => {
+      const img = this.images.get(c.image)!;
+      this.containers.push({ id: c.id, name: c.name, image: c.image, running: c.state === 'running' || c.state === 'paused' || c.state === 'restarting', top: img.top });
+      void k;
+    });
+    // Layer store references: each image holds its top layer, each container its image's top
+    // layer (its RW layer's parent), each layer its parent.
+    for (const img of this.images.values()) if (img.top >= 0) this.refcount[img.top]++;
+    for (const c of this.containers) if (c.top >= 0) this.refcount[c.top]++;
+    for (let k = 0; k < n; k++) if (this.nodeParent[k] >= 0) this.refcount[this.nodeParent[k]]++;
+    // Nodes no image, container or child holds do not exist on a host.
+    this.live = new Uint8Array(n);
+    for (let k = 0; k < n; k++) this.live[k] = 1;
+  }
+
+  private live: Uint8Array;
+
+  /** Image IDs still present. */
+  imageIds(): string[] {
+    return [...this.images.keys()];
+  }
+
+  /** Docker's LayersSize: layers some image's chain references (moby getLayerRefs). */
+  layersSize(): number {
+    const seen = new Uint8Array(this.nodeSize.length);
+    let s = 0;
+    for (const img of this.images.values()) {
+      for (let k = img.top; k >= 0 && !seen[k]; k = this.nodeParent[k]) {
+        seen[k] = 1;
+        s += this.nodeSize[k];
+      }
+    }
+    return s;
+  }
+
+  /** Bytes of layers still on disk (held by an image, a container, or a child layer). */
+  diskLayersSize(): number {
+    let s = 0;
+    for (let k = 0; k < this.live.length; k++) if (this.live[k]) s += this.nodeSize[k];
+    return s;
+  }
+
+  /** Removes a container (as `docker rm` would once it is stopped; `-f` for a running one). */
+  removeContainer(idOrName: string): boolean {
+    const k = this.containers.findIndex((c) => c.name === idOrName || c.id.startsWith(idOrName));
+    if (k < 0) return false;
+    const [c] = this.containers.splice(k, 1);
+    this.release(c.top, []);
+    return true;
+  }
+
+  private children(id: string): HostImage[] {
+    return [...this.images.values()].filter((i) => i.parent === id);
+  }
+
+  /** daemon GetImage: a reference in the store, an ID or digest, or an ID prefix. */
+  private resolve(refOrId: string): HostImage | undefined {
+    let ref: ImageReference;
+    try {
+      ref = parseAnyReference(refOrId);
+    } catch {
+      return undefined;
+    }
+    if (ref.kind === 'digest') return this.images.get(ref.digest!);
+    const want = withDefaultTag(ref);
+    for (const img of this.images.values()) if (img.refs.some((r) => sameRef(r, want))) return img;
+    if (/^(sha256:)?[0-9a-f]+$/.test(refOrId)) {
+      const hex = refOrId.replace(/^sha256:/, '');
+      const hits = [...this.images.values()].filter((i) => i.id.slice(7).startsWith(hex));
+      if (hits.length === 1) return hits[0];
+    }
+    return undefined;
+  }
+
+  private checkConflict(img: HostImage, mask: { child: boolean; running: boolean; reference: boolean; stopped: boolean }): Conflict | undefined {
+    const pre = `conflict: unable to delete ${shortId(img.id)}`;
+    if (mask.child && this.children(img.id).length > 0) return new Conflict(true, false, `${pre} (cannot be forced) - image has dependent child images`);
+    if (mask.running) {
+      const c = this.containers.find((x) => x.image === img.id && x.running);
+      if (c) return new Conflict(true, true, `${pre} (cannot be forced) - image is being used by running container ${shortId(c.id)}`);
+    }
+    if (mask.reference && img.refs.length > 0) return new Conflict(false, false, `${pre} (must be forced) - image is referenced in multiple repositories`);
+    if (mask.stopped) {
+      const c = this.containers.find((x) => x.image === img.id && !x.running);
+      if (c) return new Conflict(false, true, `${pre} (must be forced) - image is being used by stopped container ${shortId(c.id)}`);
+    }
+    return undefined;
+  }
+
+  /** Drops one reference on a layer; deletes it (and walks down) while nothing holds it. */
+  private release(node: number, records: RemovalRecord[]): void {
+    while (node >= 0) {
+      this.refcount[node]--;
+      if (this.refcount[node] > 0) return;
+      this.live[node] = 0;
+      records.push({ deleted: this.chainId(node), bytes: this.nodeSize[node] });
+      node = this.nodeParent[node];
+    }
+  }
+
+  private isSingleReference(refs: ImageReference[]): boolean {
+    if (refs.length <= 1) return refs.length === 1;
+    let single: ImageReference | undefined;
+    const canonical = new Set<string>();
+    for (const r of refs) {
+      if (isCanonical(r)) canonical.add(refName(r));
+      else if (!single) single = r;
+      else return false;
+    }
+    single ??= refs[0];
+    return canonical.size === 1 && canonical.has(refName(single));
+  }
+
+  private deleteHelper(img: HostImage, records: RemovalRecord[], force: boolean, prune: boolean, quiet: boolean): void {
+    const conflict = this.checkConflict(img, { child: true, running: true, reference: !force, stopped: !force });
+    if (conflict) {
+      const dangling = img.refs.length === 0 && this.children(img.id).length === 0;
+      if (quiet && (!dangling || conflict.used)) return;
+      throw conflict;
+    }
+    for (const r of img.refs) records.push({ untagged: familiarString(r) });
+    img.refs = [];
+    this.images.delete(img.id);
+    records.push({ deleted: img.id, bytes: 0 });
+    this.release(img.top, records);
+    if (prune && img.parent) {
+      const parent = this.images.get(img.parent);
+      if (parent) this.deleteHelper(parent, records, false, true, true);
+    }
+  }
+
+  /** What-if of `docker rmi [-f] [--no-prune] REF`; changes the host as the daemon would. */
+  rmi(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): RemovalResult {
+    const force = opts.force ?? false;
+    const prune = !(opts.noPrune ?? false);
+    const records: RemovalRecord[] = [];
+    const dfBefore = this.layersSize();
+    const done = (extra: Partial<RemovalResult> = {}): RemovalResult => ({
+      ref: refOrId,
+      records,
+      freedBytes: records.reduce((s, r) => s + ('bytes' in r ? r.bytes : 0), 0),
+      dfSizeChange: dfBefore - this.layersSize(),
+      ...extra,
+    });
+    const img = this.resolve(refOrId);
+    if (!img) {
+      let shown = refOrId;
+      try {
+        const r = parseAnyReference(refOrId);
+        shown = familiarString(withDefaultTag(r));
+      } catch {
+        // keep as typed
+      }
+      return done({ error: `No such image: ${shown}` });
+    }
+    try {
+      let removedRepositoryRef = false;
+      const idPrefix = img.id.startsWith(refOrId) || img.id.slice(7).startsWith(refOrId);
+      if (!idPrefix) {
+        if (!force && this.isSingleReference(img.refs)) {
+          const c = this.containers.find((x) => x.image === img.id);
+          if (c) {
+            return done({
+              error: `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortId(c.id)} is using its referenced image ${shortId(img.id)}`,
+              conflict: 'soft',
+            });
+          }
+        }
+        const parsed = withDefaultTag(parseNormalizedNamed(refOrId));
+        img.refs = img.refs.filter((r) => !sameRef(r, parsed));
+        records.push({ untagged: familiarString(parsed) });
+        if (!isCanonical(parsed) && !img.refs.some((r) => !isCanonical(r) && refName(r) === refName(parsed))) {
+          const keep: ImageReference[] = [];
+          for (const r of img.refs) {
+            if (isCanonical(r) && refName(r) === refName(parsed)) records.push({ untagged: familiarString(r) });
+            else keep.push(r);
+          }
+          img.refs = keep;
+        }
+        if (img.refs.length > 0) return done();
+        removedRepositoryRef = true;
+      } else if (this.isSingleReference(img.refs)) {
+        const conflict = this.checkConflict(img, { child: true, running: true, reference: false, stopped: !force });
+        if (conflict) throw conflict;
+        for (const r of img.refs) records.push({ untagged: familiarString(r) });
+        img.refs = [];
+      }
+      this.deleteHelper(img, records, force, prune, removedRepositoryRef);
+      return done();
+    } catch (e) {
+      if (e instanceof Conflict) return done({ error: e.message, conflict: e.hard ? 'hard' : 'soft', records: [] as RemovalRecord[], freedBytes: 0, dfSizeChange: 0 });
+      throw e;
+    }
+  }
+
+  /**
+   * `docker image prune [-a]`: dangling images (no tag, no children), or with `all` every image
+   * not used by a container, deleted quietly one by one; the total is what the daemon prints as
+   * "Total reclaimed space" (the deleted layers' sizes).
+   */
+  prune(all = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
+    const records: RemovalRecord[] = [];
+    const failed: string[] = [];
+    const candidates = [...this.images.values()].filter((img) => {
+      if (!all && this.children(img.id).length > 0) return false;
+      return !(img.refs.length === 0 && this.children(img.id).length > 0);
+    });
+    for (const img of candidates) {
+      if (!this.images.has(img.id)) continue; // pruned as a parent already
+      if (img.refs.length > 0) {
+        const shouldDelete = all || !img.refs.some((r) => r.tag !== undefined);
+        if (!shouldDelete) continue;
+        for (const r of [...img.refs]) {
+          const res = this.rmi(familiarStringFull(r));
+          if (res.error) failed.push(res.error);
+          records.push(...res.records);
+        }
+      } else {
+        const res = this.rmi(img.id.slice(7));
+        if (res.error) failed.push(res.error);
+        records.push(...res.records);
+      }
+    }
+    const reclaimedBytes = records.reduce((s, r) => s + ('bytes' in r ? r.bytes : 0), 0);
+    return { records, reclaimedBytes, failed };
+  }
+}
+
+function familiarStringFull(r: ImageReference): string {
+  return familiarString(r);
+}
+
+/**
+ * Bytes that removing each image alone, now, would free (the column `docker system df -v` lacks):
+ * the sizes of the chain layers that only this image holds, when no container uses it. One pass
+ * over the layer references.
+ */
+export function reclaimablePerImage(graph: ImageGraph): Float64Array {
+  const { size } = effectiveSizes(graph);
+  const n = graph.chain.count;
+  // holders[node] = images whose chain passes through node + containers' image chains.
+  const holders = new Uint32Array(n);
+  const { stackStart, stackNode } = graph;
+  for (let i = 0; i < graph.imageCount; i++) for (let p = stackStart[i]; p < stackStart[i + 1]; p++) holders[stackNode[p]]++;
+  for (const img of graph.containerImage) for (let p = stackStart[img]; p < stackStart[img + 1]; p++) holders[stackNode[p]]++;
+  const out = new Float64Array(graph.imageCount);
+  for (let i = 0; i < graph.imageCount; i++) {
+    if (graph.imageContainerCount[i] > 0 || graph.imageChildCount[i] > 0) continue;
+    let freed = 0;
+    // Top down while only this image holds the layer: what the daemon's release walk deletes.
+    for (let p = stackStart[i + 1] - 1; p >= stackStart[i]; p--) {
+      const node = stackNode[p];
+      if (holders[node] !== 1) break;
+      freed += size[graph.chain.nodeLayer[node]];
+    }
+    out[i] = freed;
+  }
+  return out;
+}

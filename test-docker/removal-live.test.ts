@@ -1,0 +1,87 @@
+// Conformance: layerlab's what-if of docker rmi / rm / image prune, executed step by step on a
+// sandboxed dockerd from the same starting state: same output lines, same refusals with the same
+// messages, and after each step the predicted change of df SIZE equals the daemon's.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RemovalHost, type RemovalRecord } from '../src/analyze/removal.js';
+import { humanSize } from '../src/render/units.js';
+import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
+import { startDockerd, type Sandbox } from './helpers/sandbox.js';
+import { buildScenario } from './helpers/scenario.js';
+
+let sb: Sandbox;
+let host: RemovalHost;
+
+const lines = (records: RemovalRecord[]) => records.map((r) => ('untagged' in r ? `Untagged: ${r.untagged}` : `Deleted: ${r.deleted}`));
+const layersSize = async () => (await sb.api<{ LayersSize: number }>('/system/df')).LayersSize;
+const shortIdOf = (ref: string) => JSON.parse(sb.docker(['image', 'inspect', ref]).stdout)[0].Id.slice(7, 19) as string;
+
+async function step(args: string[]): Promise<void> {
+  const before = await layersSize();
+  const force = args.includes('-f');
+  const ref = args[args.length - 1];
+  const predicted = host.rmi(ref, { force, noPrune: args.includes('--no-prune') });
+  const real = sb.docker(['rmi', ...args], { allowFail: true });
+  const label = `docker rmi ${args.join(' ')}`;
+  if (predicted.error) {
+    assert.notEqual(real.code, 0, `${label}: layerlab predicted "${predicted.error}", docker succeeded:\n${real.stdout}`);
+    // Which container the daemon names is map order when several use the image: compare it aside.
+    const anyContainer = (m: string) => m.replace(/container [0-9a-f]{12}/, 'container <id>');
+    // The CLI prints a not-found error as "Error: …", a conflict as "Error response from daemon: …".
+    const prefix = predicted.conflict ? 'Error response from daemon: ' : 'Error: ';
+    assert.equal(anyContainer(real.stderr.trim()), anyContainer(prefix + predicted.error), label);
+    const named = /container ([0-9a-f]{12})/.exec(real.stderr)?.[1];
+    if (named) {
+      const c = JSON.parse(sb.docker(['container', 'inspect', named]).stdout)[0] as { Image: string };
+      const img = JSON.parse(sb.docker(['image', 'inspect', c.Image]).stdout)[0] as { Id: string };
+      assert.ok(predicted.error.includes(img.Id.slice(7, 19)), `${label}: the named container uses the image`);
+    }
+  } else {
+    assert.equal(real.code, 0, `${label}: docker failed: ${real.stderr}`);
+    assert.deepEqual(real.stdout.trim().split('\n').filter(Boolean), lines(predicted.records), label);
+  }
+  assert.equal(before - (await layersSize()), predicted.dfSizeChange, `${label}: change of df SIZE`);
+  assert.equal(await layersSize(), host.layersSize(), `${label}: df SIZE after`);
+}
+
+describe('docker rmi / rm / image prune, predicted then executed', () => {
+  before(async () => {
+    sb = await startDockerd();
+    buildScenario(sb);
+    host = new RemovalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  test('a sequence of removals: untag, conflicts hard and soft, -f, quiet parent pruning', async () => {
+    await step(['app-b:1']); // running container uses it: must force
+    await step([shortIdOf('app-c:1')]); // by ID, two repositories: must be forced
+    await step(['team/app-c:2']); // untag only: another reference remains
+    await step(['app-c:1']); // stopped container uses it
+    await step(['-f', 'app-c:1']); // forced: deleted, its layers stay for the container
+    await step(['base:1']); // only untagged: it has child images (quiet conflict)
+    await step(['solo:1']); // a created container uses it
+    assert.equal(host.removeContainer('created'), true);
+    sb.docker(['rm', 'created']);
+    await step(['solo:1']); // now deleted with its layer
+    await step(['nope:1']); // no such image
+    await step([shortIdOf('app-b:1')]); // by ID: running container, cannot be forced
+    await step(['-f', shortIdOf('app-b:1')]); // still cannot be forced
+  });
+
+  test('docker image prune, then prune -a: same total reclaimed space', async () => {
+    for (const all of [false, true]) {
+      const before = await layersSize();
+      const predicted = host.prune(all);
+      const real = sb.docker(['image', 'prune', '-f', ...(all ? ['-a'] : [])]);
+      const total = /Total reclaimed space: (\S+)/.exec(real.stdout)?.[1];
+      assert.equal(total, humanSize(predicted.reclaimedBytes), `prune${all ? ' -a' : ''}:\n${real.stdout}`);
+      const realDeleted = [...real.stdout.matchAll(/deleted: (sha256:[0-9a-f]{64})/g)].map((m) => m[1]).sort();
+      const ours = predicted.records.flatMap((r) => ('deleted' in r ? [r.deleted] : [])).sort();
+      assert.deepEqual(ours, realDeleted, `prune${all ? ' -a' : ''} deleted`);
+      assert.equal(await layersSize(), host.layersSize(), `prune${all ? ' -a' : ''}: df SIZE after`);
+      assert.ok(before - (await layersSize()) >= 0);
+    }
+  });
+});
