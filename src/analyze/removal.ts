@@ -131,6 +131,15 @@ export class RemovalHost {
     return true;
   }
 
+  /** Removes every container using the image REF names (as docker rm -f); returns their IDs. */
+  removeContainersOf(refOrId: string): string[] {
+    const img = this.resolve(refOrId);
+    if (!img) return [];
+    const ids = this.containers.filter((c) => c.image === img.id).map((c) => c.id);
+    for (const id of ids) this.removeContainer(id);
+    return ids;
+  }
+
   private children(id: string): HostImage[] {
     return [...this.images.values()].filter((i) => i.parent === id);
   }

@@ -4,9 +4,11 @@ import { dfCommand } from './df.js';
 import { generateCommand } from './generate.js';
 import type { Command, CommandIo } from './io.js';
 import { refCommand } from './ref.js';
+import { rmCommand } from './rm.js';
+import { pruneCommand } from './prune.js';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, refCommand, generateCommand];
+export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, rmCommand, pruneCommand, refCommand, generateCommand];
 
 export const VERSION = '0.1.0';
 

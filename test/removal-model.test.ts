@@ -1,0 +1,153 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { RemovalHost, reclaimablePerImage } from '../src/analyze/removal.js';
+import { snapshotFromJson } from '../src/sources/snapshot.js';
+import { chainIds } from '../src/model/identity.js';
+import { snapshotDoc, type SnapshotDoc } from './helpers/arbitraries.js';
+import { cli } from './helpers/cli.js';
+
+/** The obviously-correct view: sets of chainIDs held by images and containers, recomputed from scratch. */
+interface Model {
+  images: Map<string, { refs: Set<string>; parent?: string; chain: string[] }>;
+  containers: Map<string, { image: string; running: boolean; chain: string[] }>;
+  size: Map<string, number>;
+}
+
+function modelOf(doc: SnapshotDoc): Model {
+  const size = new Map<string, number>();
+  const sizeOfDiff = new Map(doc.layers.map((l) => [l.diffId as string, l.size as number]));
+  const images = new Map<string, { refs: Set<string>; parent?: string; chain: string[] }>();
+  for (const img of doc.images) {
+    const diffs = img.layers as string[];
+    const chain = chainIds(diffs);
+    chain.forEach((c, k) => size.set(c, sizeOfDiff.get(diffs[k])!));
+    images.set(img.id as string, { refs: new Set((img.repoTags as string[] | undefined) ?? []), parent: img.parent as string | undefined, chain });
+  }
+  const containers = new Map<string, { image: string; running: boolean; chain: string[] }>();
+  for (const c of doc.containers) {
+    const running = ['running', 'paused', 'restarting'].includes(c.state as string);
+    containers.set(c.id as string, { image: c.image as string, running, chain: images.get(c.image as string)!.chain });
+  }
+  return { images, containers, size };
+}
+
+const held = (m: Model) => new Set([...m.images.values(), ...m.containers.values()].flatMap((x) => x.chain));
+const dfSize = (m: Model) => [...new Set([...m.images.values()].flatMap((x) => x.chain))].reduce((s, c) => s + m.size.get(c)!, 0);
+const hasChildren = (m: Model, id: string) => [...m.images.values()].some((i) => i.parent === id);
+const usedBy = (m: Model, id: string) => [...m.containers.values()].filter((c) => c.image === id);
+
+type Real = { host: RemovalHost };
+
+class Rmi implements fc.Command<Model, Real> {
+  constructor(readonly pick: number, readonly byId: boolean, readonly force: boolean, readonly noPrune: boolean) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const ids = [...m.images.keys()];
+    if (ids.length === 0) return;
+    const id = ids[this.pick % ids.length];
+    const img = m.images.get(id)!;
+    const tags = [...img.refs];
+    const ref = this.byId || tags.length === 0 ? id.slice(7, 19) : tags[this.pick % tags.length];
+    const heldBefore = held(m);
+    const res = r.host.rmi(ref, { force: this.force, noPrune: this.noPrune });
+    const present = new Set(r.host.imageIds());
+    // Update the model from what happened, then check it against Docker's rules.
+    for (const rec of res.records) if ('untagged' in rec) for (const i of m.images.values()) i.refs.delete(rec.untagged);
+    for (const gone of [...m.images.keys()].filter((k) => !present.has(k))) {
+      assert.ok(!usedBy(m, gone).some((c) => c.running), `deleted ${gone} though a running container uses it`);
+      assert.ok(!hasChildren(m, gone) || !present.has(gone), 'no child left without its parent');
+      m.images.delete(gone);
+    }
+    for (const i of m.images.values()) assert.ok(!i.parent || m.images.has(i.parent), `child ${i.chain} left without its parent`);
+    const heldAfter = held(m);
+    const deletedLayers = res.records.flatMap((x) => ('deleted' in x && !m.size.has(x.deleted) ? [] : 'deleted' in x ? [x.deleted] : []));
+    assert.deepEqual(new Set(deletedLayers), new Set([...heldBefore].filter((c) => !heldAfter.has(c))), `${ref}: deleted layers are exactly those nobody holds any more`);
+    assert.equal(r.host.layersSize(), dfSize(m), `${ref}: df SIZE`);
+    if (res.error) assert.equal(res.records.length, 0);
+  }
+  toString = () => `rmi(${this.pick},${this.byId ? 'id' : 'ref'}${this.force ? ',-f' : ''}${this.noPrune ? ',--no-prune' : ''})`;
+}
+
+class RmContainer implements fc.Command<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.containers.size > 0;
+  run(m: Model, r: Real): void {
+    const ids = [...m.containers.keys()];
+    const id = ids[this.pick % ids.length];
+    assert.equal(r.host.removeContainer(id), true);
+    m.containers.delete(id);
+    assert.equal(r.host.layersSize(), dfSize(m));
+  }
+  toString = () => `rm(${this.pick})`;
+}
+
+class Prune implements fc.Command<Model, Real> {
+  constructor(readonly all: boolean) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const heldBefore = held(m);
+    const res = r.host.prune(this.all);
+    const present = new Set(r.host.imageIds());
+    for (const rec of res.records) if ('untagged' in rec) for (const i of m.images.values()) i.refs.delete(rec.untagged);
+    for (const gone of [...m.images.keys()].filter((k) => !present.has(k))) {
+      assert.equal(usedBy(m, gone).length, 0, 'prune never deletes an image a container uses');
+      m.images.delete(gone);
+    }
+    const freed = [...heldBefore].filter((c) => !held(m).has(c)).reduce((s, c) => s + m.size.get(c)!, 0);
+    assert.equal(res.reclaimedBytes, freed, 'Total reclaimed space = layers nobody holds any more');
+    for (const [id, i] of m.images) {
+      if (usedBy(m, id).length || hasChildren(m, id)) continue;
+      assert.ok(!this.all && i.refs.size > 0, `prune${this.all ? ' -a' : ''} left ${id} (no container, no child${i.refs.size ? '' : ', no tag'})`);
+    }
+    assert.equal(r.host.layersSize(), dfSize(m));
+  }
+  toString = () => `prune(${this.all ? '-a' : ''})`;
+}
+
+const commands = [
+  fc.tuple(fc.nat(), fc.boolean(), fc.boolean(), fc.boolean()).map(([p, id, f, np]) => new Rmi(p, id, f, np)),
+  fc.nat().map((p) => new RmContainer(p)),
+  fc.boolean().map((a) => new Prune(a)),
+];
+
+test('removal planner: random hosts and rmi / rm / prune sequences follow Docker\'s rules step by step', () => {
+  fc.assert(
+    fc.property(snapshotDoc(), fc.commands(commands, { maxCommands: 12 }), (doc, cmds) => {
+      const real = { host: new RemovalHost(snapshotFromJson(doc).graph) };
+      fc.modelRun(() => ({ model: modelOf(doc), real }), cmds);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('reclaimable per image equals what docker rmi -f --no-prune of just that image frees (0 when refused)', () => {
+  fc.assert(
+    fc.property(snapshotDoc(), (doc) => {
+      const graph = snapshotFromJson(doc).graph;
+      const per = reclaimablePerImage(graph);
+      graph.images.forEach((m, i) => {
+        const host = new RemovalHost(graph);
+        const r = host.rmi(m.id.slice(7), { force: true, noPrune: true });
+        if (r.error) assert.equal(per[i], 0, `${m.id} cannot go (hard conflict), so it frees 0`);
+        else assert.equal(per[i], r.freedBytes, m.id);
+      });
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('rm and prune CLIs: docker lines, conflicts exit 1, prune output format', async () => {
+  const S = 'fixtures/docker-20.10-scenario/host.snapshot.json';
+  const r = await cli('rm', S, 'app-b:1');
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'Error response from daemon: conflict: unable to remove repository reference "app-b:1" (must force) - container 468110ef9457 is using its referenced image 6042ca63f005\n');
+  const ok = await cli('rm', '--with-containers', S, 'solo:1');
+  assert.equal(ok.code, 0);
+  assert.equal(ok.stdout.split('\n').slice(1).join('\n'), 'Untagged: solo:1\nDeleted: sha256:fff8111085d5d4d8ef08be37eb67a59389f209924520577e24de54009bc2f9f1\nDeleted: sha256:16ea99ac6a219bd5fada39d1216b2919a6102f8be4af4077d1d8f912394503f9\nDeleted: sha256:243659d70c83c83d4400ff9e11e8801e4a836a6557d62323442a5c45c44ac541\n');
+  const p = await cli('prune', S);
+  assert.equal(p.stdout, 'Total reclaimed space: 0B\n');
+  const pa = await cli('prune', '-a', '--format', 'json', S);
+  assert.equal(JSON.parse(pa.stdout).reclaimedBytes, 3000);
+  assert.equal((await cli('rm', S)).code, 2);
+});
