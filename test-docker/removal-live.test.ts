@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RemovalHost, type RemovalRecord } from '../src/analyze/removal.js';
+import { removalPlan, type PlanGoal, type PlanOptions } from '../src/analyze/plan.js';
 import { humanSize } from '../src/render/units.js';
 import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
@@ -84,4 +85,33 @@ describe('docker rmi / rm / image prune, predicted then executed', () => {
       assert.ok(before - (await layersSize()) >= 0);
     }
   });
+});
+
+describe('plans executed on the daemon', () => {
+  before(async () => {
+    sb = await startDockerd();
+    buildScenario(sb);
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  for (const [name, goal, opts] of [
+    ['free 5kB keeping chain:1', { kind: 'free', bytes: 5000 }, { keep: ['chain:1'] }],
+    ['prune -a with containers, keeping base:1', { kind: 'prune', all: true }, { keep: ['base:1'], withContainers: true }],
+  ] as const) {
+    test(`plan (${name}): every command succeeds and df SIZE changes as predicted`, async () => {
+      const graph = (await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph;
+      const plan = removalPlan(graph, goal as PlanGoal, opts as unknown as PlanOptions);
+      assert.ok(plan.steps.length > 0, 'the plan does something');
+      for (const s of plan.steps) {
+        const before = await layersSize();
+        const args = s.command.split(' ').slice(1);
+        const r = sb.docker(args, { allowFail: true });
+        assert.equal(r.code, 0, `${s.command}: ${r.stderr}`);
+        assert.equal(before - (await layersSize()), s.dfSizeChange, `${s.command}: df SIZE change`);
+      }
+      for (const k of opts.keep) sb.docker(['image', 'inspect', k]); // still there
+    });
+  }
 });

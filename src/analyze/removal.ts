@@ -60,10 +60,10 @@ class Conflict extends Error {
 export class RemovalHost {
   private images = new Map<string, HostImage>();
   private containers: HostContainer[] = [];
-  private refcount: Int32Array;
-  private nodeSize: Float64Array;
-  private nodeParent: Int32Array;
-  private chainId: (node: number) => string;
+  private refcount!: Int32Array;
+  private nodeSize!: Float64Array;
+  private nodeParent!: Int32Array;
+  private chainId!: (node: number) => string;
 
   constructor(graph: ImageGraph) {
     const { size } = effectiveSizes(graph);
@@ -95,7 +95,37 @@ export class RemovalHost {
     for (let k = 0; k < n; k++) this.live[k] = 1;
   }
 
-  private live: Uint8Array;
+  private live!: Uint8Array;
+
+  /** An independent copy (for trying steps before taking them). */
+  clone(): RemovalHost {
+    const c = Object.create(RemovalHost.prototype) as RemovalHost;
+    c.images = new Map([...this.images].map(([k, v]) => [k, { ...v, refs: [...v.refs] }]));
+    c.containers = this.containers.map((x) => ({ ...x }));
+    c.refcount = this.refcount.slice();
+    c.nodeSize = this.nodeSize;
+    c.nodeParent = this.nodeParent;
+    c.chainId = this.chainId;
+    c.live = this.live.slice();
+    return c;
+  }
+
+  /** Binding facts about one image, for plans and explanations. */
+  bindings(id: string): { refs: string[]; containers: { id: string; name?: string; running: boolean }[]; children: string[]; parent?: string } | undefined {
+    const img = this.images.get(id);
+    if (!img) return undefined;
+    return {
+      refs: img.refs.map((r) => familiarString(r)),
+      containers: this.containers.filter((c) => c.image === id).map((c) => ({ id: c.id, name: c.name, running: c.running })),
+      children: this.children(id).map((c) => c.id),
+      parent: img.parent,
+    };
+  }
+
+  /** The image a reference or ID names, if any. */
+  idOf(refOrId: string): string | undefined {
+    return this.resolve(refOrId)?.id;
+  }
 
   /** Image IDs still present. */
   imageIds(): string[] {

@@ -6,9 +6,10 @@ import type { Command, CommandIo } from './io.js';
 import { refCommand } from './ref.js';
 import { rmCommand } from './rm.js';
 import { pruneCommand } from './prune.js';
+import { planCommand } from './plan.js';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, rmCommand, pruneCommand, refCommand, generateCommand];
+export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, rmCommand, pruneCommand, planCommand, refCommand, generateCommand];
 
 export const VERSION = '0.1.0';
 

@@ -10,6 +10,8 @@ export interface SyntheticOptions {
   families?: number;
   /** Mean number of tags per repository (tags of one repository share their middle layers). */
   tagsPerRepository?: number;
+  /** Containers bound to random images (a third running, the rest exited). */
+  containers?: number;
 }
 
 // Shape from Zhao et al. (IEEE CLUSTER 2019), see shared/design/anchors.md: half of all layers
@@ -89,6 +91,7 @@ export function syntheticColumns(opts: SyntheticOptions): GraphColumns {
     familyLayers.push(layers);
   }
   const stack: number[] = [];
+  const imageIds: string[] = [];
   let made = 0;
   let repo = 0;
   const epoch = 1_600_000_000;
@@ -106,10 +109,16 @@ export function syntheticColumns(opts: SyntheticOptions): GraphColumns {
       for (let k = 0; k < keep; k++) stack.push(middle[k]);
       const own = 1 + Math.floor(-Math.log(1 - rnd()) * 0.6);
       for (let k = 0; k < own; k++) stack.push(newLayer());
-      b.addImage({ id: digest(), repoTags: [`synthetic/r${repo}:t${t}`], created: epoch + made }, stack);
+      const id = digest();
+      imageIds.push(id);
+      b.addImage({ id, repoTags: [`synthetic/r${repo}:t${t}`], created: epoch + made }, stack);
       made++;
     }
     repo++;
+  }
+  for (let k = 0; k < (opts.containers ?? 0); k++) {
+    const image = Math.floor(rnd() * n);
+    b.addContainer({ id: digest().slice(7), image: imageIds[image], state: rnd() < 1 / 3 ? 'running' : 'exited', sizeRw: Math.floor(rnd() * 1e6), created: epoch + n + k });
   }
   return b.columns();
 }

@@ -1,0 +1,231 @@
+import { shortId } from '../model/digest.js';
+import type { ImageGraph } from '../model/graph.js';
+import { RemovalHost } from './removal.js';
+
+/** What a plan should achieve. */
+export type PlanGoal = { kind: 'remove'; images: string[] } | { kind: 'free'; bytes: number } | { kind: 'prune'; all: boolean };
+
+export interface PlanOptions {
+  /** Images never to remove (references or IDs). */
+  keep?: readonly string[];
+  /** Allow `docker rm -f` of containers that use images the plan removes. */
+  withContainers?: boolean;
+}
+
+/** One command of a plan and what it frees. */
+export interface PlanStep {
+  command: string;
+  /** Image the step is for. */
+  image: string;
+  freedBytes: number;
+  cumulativeBytes: number;
+  dfSizeChange: number;
+}
+
+export interface Plan {
+  goal: PlanGoal;
+  steps: PlanStep[];
+  freedBytes: number;
+  /** Images the goal names that cannot go, and why. */
+  blocked: { image: string; reason: string }[];
+  /** How the images were chosen, and whether the choice is known to be optimal. */
+  method: string;
+  optimal: boolean | null;
+  reachedGoal: boolean;
+}
+
+const refsOf = (host: RemovalHost, id: string) => host.bindings(id)?.refs ?? [];
+
+/** The docker commands that remove one image from `host` (mutated), or why they cannot. */
+function removeOne(host: RemovalHost, id: string, opts: PlanOptions, keep: Set<string>): { commands: string[]; freed: number; df: number } | { reason: string } {
+  const b = host.bindings(id);
+  if (!b) return { reason: 'already gone' };
+  if (keep.has(id)) return { reason: 'kept (--keep)' };
+  if (b.children.length) return { reason: `image has dependent child images (${taggedDescendants(host, id).join(', ')})` };
+  const commands: string[] = [];
+  if (b.containers.length) {
+    if (!opts.withContainers) {
+      const c = b.containers[0];
+      return { reason: `used by ${c.running ? 'running' : 'stopped'} container ${c.name ?? shortId(c.id)}${b.containers.length > 1 ? ` and ${b.containers.length - 1} more` : ''} (allow with --with-containers)` };
+    }
+    commands.push(`docker rm -f ${b.containers.map((c) => c.name ?? shortId(c.id)).join(' ')}`);
+  }
+  const trial = host.clone();
+  for (const c of b.containers) trial.removeContainer(c.id);
+  const args = b.refs.length ? b.refs : [shortId(id)];
+  let freed = 0;
+  let df = 0;
+  for (const a of args) {
+    const r = trial.rmi(a);
+    if (r.error) return { reason: r.error };
+    freed += r.freedBytes;
+    df += r.dfSizeChange;
+  }
+  // The untagged-parent pruning Docker does may take a kept image's parent: never allowed.
+  for (const k of keep) if (!trial.bindings(k) && host.bindings(k)) return { reason: `would also remove kept image ${shortId(k)}` };
+  for (const c of b.containers) host.removeContainer(c.id);
+  for (const a of args) host.rmi(a);
+  commands.push(`docker rmi ${args.join(' ')}`);
+  return { commands, freed, df };
+}
+
+/** The nearest tagged descendants of an image (untagged build parents looked through), for messages. */
+function taggedDescendants(host: RemovalHost, id: string): string[] {
+  const out: string[] = [];
+  const walk = (x: string) => {
+    for (const c of host.bindings(x)?.children ?? []) {
+      const refs = host.bindings(c)!.refs;
+      if (refs.length) out.push(refs[0]);
+      else if (host.bindings(c)!.children.length) walk(c);
+      else out.push(shortId(c));
+    }
+  };
+  walk(id);
+  return out.sort();
+}
+
+function resolveAll(host: RemovalHost, refs: readonly string[]): { ids: string[]; unknown: string[] } {
+  const ids: string[] = [];
+  const unknown: string[] = [];
+  for (const r of refs) {
+    const id = host.idOf(r);
+    if (id) ids.push(id);
+    else unknown.push(r);
+  }
+  return { ids, unknown };
+}
+
+/**
+ * Removes `targets` from `host` (mutated) children first, each step checked by simulation.
+ * Returns the steps taken and the targets that could not go.
+ */
+function removeInOrder(host: RemovalHost, targets: string[], opts: PlanOptions, keep: Set<string>): { steps: PlanStep[]; freed: number; left: string[] } {
+  const steps: PlanStep[] = [];
+  let total = 0;
+  let pending = [...new Set(targets)];
+  for (let progress = true; pending.length && progress; ) {
+    progress = false;
+    for (const id of [...pending]) {
+      const b = host.bindings(id);
+      if (!b) {
+        pending = pending.filter((x) => x !== id); // already pruned as an untagged parent
+        progress = true;
+        continue;
+      }
+      if (b.children.length) continue;
+      const label = b.refs[0] ?? shortId(id);
+      const r = removeOne(host, id, opts, keep);
+      if ('reason' in r) continue;
+      r.commands.forEach((command, k) => {
+        const last = k === r.commands.length - 1;
+        if (last) total += r.freed;
+        steps.push({ command, image: label, freedBytes: last ? r.freed : 0, cumulativeBytes: total, dfSizeChange: last ? r.df : 0 });
+      });
+      pending = pending.filter((x) => x !== id);
+      progress = true;
+    }
+  }
+  return { steps, freed: total, left: pending };
+}
+
+function blockedReasons(host: RemovalHost, ids: string[], opts: PlanOptions, keep: Set<string>): { image: string; reason: string }[] {
+  return ids.map((id) => {
+    const r = removeOne(host.clone(), id, opts, keep);
+    return { image: refsOf(host, id)[0] ?? shortId(id), reason: 'reason' in r ? r.reason : 'its child images cannot go' };
+  });
+}
+
+/**
+ * An ordered list of docker commands reaching the goal in which no step conflicts: containers
+ * (only when allowed) before their images, children before parents, each step checked by
+ * simulating it; freed bytes count a shared layer only when its last user goes.
+ */
+export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions = {}): Plan {
+  const host = new RemovalHost(graph);
+  const keepIds = resolveAll(host, opts.keep ?? []);
+  const keep = new Set(keepIds.ids);
+  const blocked: { image: string; reason: string }[] = keepIds.unknown.map((r) => ({ image: r, reason: 'no such image (in --keep)' }));
+
+  if (goal.kind === 'remove' || goal.kind === 'prune') {
+    let targets: string[];
+    if (goal.kind === 'remove') {
+      const { ids, unknown } = resolveAll(host, goal.images);
+      for (const u of unknown) blocked.push({ image: u, reason: 'no such image' });
+      targets = ids;
+    } else {
+      const trial = host.clone();
+      const before = trial.imageIds();
+      trial.prune(goal.all);
+      const after = new Set(trial.imageIds());
+      targets = before.filter((id) => !after.has(id));
+    }
+    const r = removeInOrder(host, targets, opts, keep);
+    blocked.push(...blockedReasons(host, r.left, opts, keep));
+    const method = goal.kind === 'prune' ? `the images docker image prune${goal.all ? ' -a' : ''} would delete, in a conflict-free order` : 'the images named, children before parents';
+    return { goal, steps: r.steps, freedBytes: r.freed, blocked, method, optimal: null, reachedGoal: blocked.length === 0 };
+  }
+
+  // Free at least N bytes removing as few images as possible.
+  const universe = host.imageIds().filter((id) => {
+    const b = host.bindings(id)!;
+    return !keep.has(id) && (opts.withContainers || b.containers.length === 0);
+  });
+  if (universe.length <= 12) {
+    // Exact: every set of images by increasing size; the first size that reaches the goal, most bytes.
+    for (let k = 1; k <= universe.length; k++) {
+      let best: { steps: PlanStep[]; freed: number } | undefined;
+      for (const set of subsets(universe, k)) {
+        const r = removeInOrder(host.clone(), set, opts, keep);
+        if (r.left.length === 0 && r.freed >= goal.bytes && (!best || r.freed > best.freed)) best = r;
+      }
+      if (best) {
+        return { goal, steps: best.steps, freedBytes: best.freed, blocked, method: `exhaustive search over the ${universe.length} images that may go: the fewest images, then the most bytes`, optimal: true, reachedGoal: true };
+      }
+    }
+  }
+  // Greedy: the removable image that frees the most now, recomputed after every step.
+  const steps: PlanStep[] = [];
+  let total = 0;
+  while (total < goal.bytes) {
+    let pick: string | undefined;
+    let pickGain = 0;
+    for (const id of universe) {
+      if (!host.bindings(id) || host.bindings(id)!.children.length) continue;
+      const t = host.clone();
+      const r = removeOne(t, id, opts, keep);
+      if ('reason' in r) continue;
+      if (r.freed > pickGain || (r.freed === pickGain && pick !== undefined && id < pick)) {
+        pick = id;
+        pickGain = r.freed;
+      }
+    }
+    if (!pick || pickGain <= 0) break;
+    const r = removeInOrder(host, [pick], opts, keep);
+    for (const st of r.steps) steps.push({ ...st, cumulativeBytes: total + st.cumulativeBytes });
+    total += r.freed;
+  }
+  const small = universe.length <= 12;
+  return {
+    goal,
+    steps,
+    freedBytes: total,
+    blocked,
+    method: small
+      ? `exhaustive search over the ${universe.length} images that may go: no set frees that much; this greedy plan frees what can be freed`
+      : `greedy over ${universe.length} images that may go: each step removes the image that frees the most at that point (a layer shared with remaining images counts only when its last user goes); not guaranteed to use the fewest images`,
+    optimal: small ? false : null,
+    reachedGoal: total >= goal.bytes,
+  };
+}
+
+function* subsets<T>(items: T[], k: number, from = 0, acc: T[] = []): Generator<T[]> {
+  if (acc.length === k) {
+    yield [...acc];
+    return;
+  }
+  for (let i = from; i <= items.length - (k - acc.length); i++) {
+    acc.push(items[i]);
+    yield* subsets(items, k, i + 1, acc);
+    acc.pop();
+  }
+}

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { removalPlan } from '../src/analyze/plan.js';
+import { RemovalHost } from '../src/analyze/removal.js';
+import { snapshotFromJson } from '../src/sources/snapshot.js';
+import { readDockerRoot } from '../src/sources/docker-root.js';
+import { snapshotDoc } from './helpers/arbitraries.js';
+import { cli } from './helpers/cli.js';
+
+/** Replays a plan's docker commands on a fresh simulated host; every step must succeed. */
+function replay(graph: Parameters<typeof removalPlan>[0], plan: ReturnType<typeof removalPlan>): RemovalHost {
+  const host = new RemovalHost(graph);
+  for (const s of plan.steps) {
+    const [, verb, ...args] = s.command.split(' ');
+    if (verb === 'rm') {
+      for (const a of args.filter((x) => x !== '-f')) assert.ok(host.removeContainer(a), `${s.command}: no such container ${a}`);
+      continue;
+    }
+    let freed = 0;
+    for (const a of args) {
+      const r = host.rmi(a);
+      assert.equal(r.error, undefined, `${s.command}: ${r.error}`);
+      freed += r.freedBytes;
+    }
+    assert.equal(freed, s.freedBytes, `${s.command}: bytes`);
+  }
+  return host;
+}
+
+test('plan: every step replays without conflict; kept images and running containers stay; bytes add up', () => {
+  fc.assert(
+    fc.property(snapshotDoc(), fc.nat(), fc.boolean(), fc.nat(200_000), (doc, k, withContainers, bytes) => {
+      const graph = snapshotFromJson(doc).graph;
+      const keep = graph.imageCount ? [graph.images[k % graph.imageCount].id] : [];
+      const before = new RemovalHost(graph);
+      for (const goal of [{ kind: 'free' as const, bytes }, { kind: 'prune' as const, all: true }, { kind: 'remove' as const, images: graph.images.map((m) => m.id) }]) {
+        const plan = removalPlan(graph, goal, { keep, withContainers });
+        const after = replay(graph, plan);
+        assert.equal(plan.freedBytes, before.diskLayersSize() - after.diskLayersSize(), `${goal.kind}: freed = disk difference`);
+        for (const id of keep) assert.ok(after.imageIds().includes(id), `${goal.kind}: kept image removed`);
+        if (!withContainers) assert.ok(!plan.steps.some((s) => s.command.startsWith('docker rm ')), 'containers only with --with-containers');
+        if (goal.kind === 'free' && plan.optimal) assert.ok(plan.freedBytes >= bytes);
+      }
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('plan --free on the captured daemon host: exact search, fewest images', () => {
+  const { graph } = readDockerRoot('fixtures/docker-20.10-root/root');
+  const p = removalPlan(graph, { kind: 'free', bytes: 5000 });
+  assert.equal(p.optimal, true);
+  assert.deepEqual(p.steps.map((s) => s.command), ['docker rmi chain:1']);
+  const blocked = removalPlan(graph, { kind: 'remove', images: ['base:1'] });
+  assert.equal(blocked.reachedGoal, false);
+  assert.match(blocked.blocked[0].reason, /dependent child images \(app-b:1, app-c:1, team\/app-c:2\)|dependent child images \(app-b:1, app-c:1\)/);
+});
+
+test('plan CLI: table, sh, usage errors', async () => {
+  const R = 'fixtures/docker-20.10-root/root';
+  const t = await cli('plan', R, '--free', '5kB');
+  assert.equal(t.code, 0);
+  assert.match(t.stdout, /docker rmi chain:1\s+5kB\s+5kB/);
+  const sh = await cli('plan', '--format', 'sh', R, '--prune', '-a', '--with-containers');
+  assert.match(sh.stdout, /^#!\/bin\/sh\n# layerlab plan: docker image prune -a; frees /);
+  assert.equal((await cli('plan', R)).code, 2);
+  assert.equal((await cli('plan', R, '--free', 'lots')).code, 2);
+  assert.equal((await cli('plan', R, '--remove', 'x', '--prune')).code, 2);
+});
