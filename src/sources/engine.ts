@@ -2,6 +2,7 @@ import { LayerlabError } from '../errors.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { CONTAINER_STATES, type ContainerRecord, type ContainerState } from '../model/types.js';
 import { isDigest } from '../model/digest.js';
+import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
 
 /** The parts of `docker image inspect` / `GET /images/{id}/json` layerlab reads. */
 export interface EngineImageInspect {
@@ -41,9 +42,29 @@ export function graphFromEngine(
 ): ImageGraph {
   const b = new GraphBuilder();
   const layerIndex = new Map<string, number>();
+  const fail = (path: string, message: string): never => {
+    throw new LayerlabError('EINPUT', message, { file, path });
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const strings = (v: unknown, path: string): string[] => {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(path, 'expected a list of strings');
+    return v as string[];
+  };
+  if (!Array.isArray(images)) fail('$', 'expected a list of images');
+  if (!Array.isArray(containers)) fail('$containers', 'expected a list of containers');
+  const seen = new Set<string>();
   images.forEach((img, i) => {
     const path = `$[${i}]`;
+    if (!isObject(img)) fail(path, 'expected an image object');
     if (!isDigest(img.Id)) throw new LayerlabError('EINPUT', `image Id ${JSON.stringify(img.Id)} is not a digest`, { file, path: `${path}.Id` });
+    if (seen.has(img.Id)) fail(`${path}.Id`, `image ${img.Id} listed twice`);
+    seen.add(img.Id);
+    if (img.RootFS !== undefined && !isObject(img.RootFS)) fail(`${path}.RootFS`, 'expected an object');
+    strings(img.RootFS?.Layers, `${path}.RootFS.Layers`);
+    img = { ...img, RepoTags: strings(img.RepoTags, `${path}.RepoTags`), RepoDigests: strings(img.RepoDigests, `${path}.RepoDigests`) };
+    for (const k of ['Parent', 'Created', 'Os', 'Architecture', 'Variant'] as const) if (img[k] !== undefined && typeof img[k] !== 'string') fail(`${path}.${k}`, 'expected a string');
+    if (img.Parent && !isDigest(img.Parent)) fail(`${path}.Parent`, 'expected an image ID');
     const stack = (img.RootFS?.Layers ?? []).map((diffId, k) => {
       if (!isDigest(diffId)) throw new LayerlabError('EINPUT', `layer ${JSON.stringify(diffId)} is not a digest`, { file, path: `${path}.RootFS.Layers[${k}]` });
       let l = layerIndex.get(diffId);
@@ -57,14 +78,31 @@ export function graphFromEngine(
     b.addImage(
       {
         id: img.Id,
-        ...(img.RepoTags?.length ? { repoTags: img.RepoTags.filter((t) => t !== '<none>:<none>') } : {}),
-        ...(img.RepoDigests?.length ? { repoDigests: img.RepoDigests.filter((t) => t !== '<none>@<none>') } : {}),
-        ...(img.Created ? { created: Math.floor(Date.parse(img.Created) / 1000) } : {}),
+        ...(img.RepoTags?.length ? { repoTags: img.RepoTags.filter((t) => t !== '<none>:<none>').map((t, k) => ref(t, `${path}.RepoTags[${k}]`, normalizeRepoTag)) } : {}),
+        ...(img.RepoDigests?.length ? { repoDigests: img.RepoDigests.filter((t) => t !== '<none>@<none>').map((t, k) => ref(t, `${path}.RepoDigests[${k}]`, normalizeRepoDigest)) } : {}),
+        ...(img.Created && Number.isFinite(Date.parse(img.Created)) ? { created: Math.floor(Date.parse(img.Created) / 1000) } : {}),
         ...(platform ? { platform } : {}),
         ...(img.Parent ? { parent: img.Parent } : {}),
       },
       stack,
     );
+  });
+  const ref = (t: string, path: string, normalize: (s: string) => string): string => {
+    try {
+      return normalize(t);
+    } catch (e) {
+      return fail(path, `invalid reference ${JSON.stringify(t)}: ${(e as Error).message}`);
+    }
+  };
+  containers.forEach((c, k) => {
+    const path = `$containers[${k}]`;
+    if (!isObject(c)) fail(path, 'expected a container object');
+    if (typeof c.Id !== 'string' || !/^[0-9a-f]{64}$/.test(c.Id)) fail(`${path}.Id`, 'expected a 64-hex container ID');
+    if (!isDigest(c.ImageID)) fail(`${path}.ImageID`, 'expected an image ID');
+    if (!seen.has(c.ImageID)) fail(`${path}.ImageID`, `image ${c.ImageID} is not among the images`);
+    for (const f of ['Image', 'Command', 'State', 'Status'] as const) if (c[f] !== undefined && typeof c[f] !== 'string') fail(`${path}.${f}`, 'expected a string');
+    for (const f of ['Created', 'SizeRw'] as const) if (c[f] !== undefined && (typeof c[f] !== 'number' || !Number.isSafeInteger(c[f]) || (c[f] as number) < 0)) fail(`${path}.${f}`, 'expected a whole number >= 0');
+    strings(c.Names, `${path}.Names`);
   });
   for (const c of containers) {
     const state = (c.State ?? 'created') as ContainerState;
