@@ -95,3 +95,18 @@ test('distribution metadata (blob digest <-> diffID) is read', () => {
   assert.equal(distribution.diffIdByDigest.get(blob), diff);
   assert.deepEqual(distribution.digestsByDiffId.get(diff), [{ digest: blob, sourceRepository: 'docker.io/library/redis' }]);
 });
+
+test('Engine API answers captured from the daemon convert to the committed snapshot', async () => {
+  const { graphFromEngine } = await import('../src/sources/engine.js');
+  const { serializeSnapshot, parseSnapshot } = await import('../src/sources/snapshot.js');
+  const dir = 'fixtures/docker-20.10-scenario/';
+  const sizes = new Map<string, number>();
+  for (const line of readFileSync(dir + 'layerdb.txt', 'utf8').trim().split('\n')) {
+    const [, diffId, size] = line.split(' ');
+    sizes.set(diffId, Number(size));
+  }
+  const inspects = (JSON.parse(readFileSync(dir + 'image-inspect.json', 'utf8')) as { Id: string }[]).filter((img, i, all) => all.findIndex((o) => o.Id === img.Id) === i);
+  const g = graphFromEngine(inspects, JSON.parse(readFileSync(dir + 'containers.json', 'utf8')), sizes);
+  const committed = parseSnapshot(readFileSync(dir + 'host.snapshot.json', 'utf8'));
+  assert.equal(serializeSnapshot(g, committed.meta), readFileSync(dir + 'host.snapshot.json', 'utf8'));
+});

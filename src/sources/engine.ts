@@ -51,6 +51,13 @@ export function graphFromEngine(
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(path, 'expected a list of strings');
     return v as string[];
   };
+  const ref = (t: string, path: string, normalize: (s: string) => string): string => {
+    try {
+      return normalize(t);
+    } catch (e) {
+      return fail(path, `invalid reference ${JSON.stringify(t)}: ${(e as Error).message}`);
+    }
+  };
   if (!Array.isArray(images)) fail('$', 'expected a list of images');
   if (!Array.isArray(containers)) fail('$containers', 'expected a list of containers');
   const seen = new Set<string>();
@@ -87,13 +94,6 @@ export function graphFromEngine(
       stack,
     );
   });
-  const ref = (t: string, path: string, normalize: (s: string) => string): string => {
-    try {
-      return normalize(t);
-    } catch (e) {
-      return fail(path, `invalid reference ${JSON.stringify(t)}: ${(e as Error).message}`);
-    }
-  };
   containers.forEach((c, k) => {
     const path = `$containers[${k}]`;
     if (!isObject(c)) fail(path, 'expected a container object');
