@@ -1,6 +1,7 @@
 import { removalPlan, type Plan, type PlanGoal } from '../analyze/plan.js';
 import { humanSize, parseHumanSize } from '../render/units.js';
 import { tabwrite } from '../render/tabwriter.js';
+import { trimLines } from '../render/removal.js';
 import { loadSource } from '../sources/load.js';
 import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
 
@@ -13,7 +14,7 @@ function goalText(g: PlanGoal): string {
 function renderPlan(p: Plan): string {
   const rows = [['STEP', 'COMMAND', 'FREES', 'CUMULATIVE']];
   p.steps.forEach((s, k) => rows.push([String(k + 1), s.command, s.freedBytes ? humanSize(s.freedBytes) : '', humanSize(s.cumulativeBytes)]));
-  let out = p.steps.length ? tabwrite(rows) : 'Nothing to do.\n';
+  let out = p.steps.length ? trimLines(tabwrite(rows)) : 'Nothing to do.\n';
   out += `\nGoal: ${goalText(p.goal)}: ${p.reachedGoal ? 'reached' : 'NOT reached'}; frees ${humanSize(p.freedBytes)} on disk.\n`;
   out += `How: ${p.method}${p.optimal === true ? ' (optimal)' : ''}.\n`;
   for (const b of p.blocked) out += `Cannot remove ${b.image}: ${b.reason}\n`;

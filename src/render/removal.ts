@@ -22,7 +22,12 @@ export function renderRmiTable(results: RemovalResult[]): string {
   }
   const freed = results.reduce((s, r) => s + r.freedBytes, 0);
   const df = results.reduce((s, r) => s + r.dfSizeChange, 0);
-  return tabwrite(rows) + `\nFreed on disk: ${humanSize(freed)}; docker system df SIZE drops by ${humanSize(df)}\n`;
+  return trimLines(tabwrite(rows)) + `\nFreed on disk: ${humanSize(freed)}; docker system df SIZE drops by ${humanSize(df)}\n`;
+}
+
+/** layerlab's own tables end lines without padding. */
+export function trimLines(s: string): string {
+  return s.replace(/ +$/gm, '');
 }
 
 /** `docker image prune` output. */
