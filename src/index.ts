@@ -22,6 +22,7 @@ export {
 } from './model/reference.js';
 export { CONTAINER_STATES, type ContainerState, type LayerRecord, type ImageMeta, type ContainerRecord } from './model/types.js';
 export { GraphBuilder, ImageGraph, findParentCycle, type GraphColumns } from './model/graph.js';
+export { mergeGraphs } from './model/merge.js';
 export { ChainTrie } from './model/chain-trie.js';
 
 export {
@@ -37,7 +38,12 @@ export {
 export { syntheticGraph, syntheticColumns, type SyntheticOptions } from './sources/synthetic.js';
 export { graphFromEngine, layerSizesFromHistory, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
 export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, type EngineEndpoint, type EngineVersion } from './sources/engine-api.js';
-export { loadSource } from './sources/load.js';
+export { loadSource, type LoadOptions } from './sources/load.js';
+export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand, type DockerRoot, type DistributionMetadata } from './sources/docker-root.js';
+export { readOciLayout, readImageArchive, parsePlatform } from './sources/image-archive.js';
+export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
+export { measureLayer, entryEscapes, forEachTarEntry, type LayerMeasure } from './sources/tar.js';
+export { readRegistryFolder, readRegistry, RegistryClient, parseRegistrySource, graphFromRegistryImages, type RegistryRead, type RegistryImage, type RegistryTarget } from './sources/registry.js';
 
 export { effectiveSizes, memoPerGraph, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
 export {
@@ -55,11 +61,14 @@ export {
 } from './analyze/df.js';
 export { compareDedupModels, type DedupComparison, type DedupModelResult, type DedupModelName } from './analyze/dedup.js';
 export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
+export { RemovalHost, reclaimablePerImage, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
+export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep } from './analyze/plan.js';
 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
 export { tabwrite } from './render/tabwriter.js';
 export { renderDfSummary, renderDfVerbose, dfNotes, dockerCliProfile, type DfTableStyle } from './render/df.js';
 export { renderDedup, renderSharedLayers, renderPairs } from './render/dedup.js';
+export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/removal.js';
 
 export { runCommand, COMMANDS, VERSION } from './cli/run.js';
 export type { Command, CommandIo } from './cli/io.js';

@@ -80,11 +80,10 @@ export class RemovalHost {
       const refs = [...(m.repoTags ?? []), ...(m.repoDigests ?? [])].map((r) => parseNormalizedNamed(r));
       this.images.set(m.id, { id: m.id, refs, parent: m.parent, top });
     });
-    graph.containers.forEach((c, k) => {
+    for (const c of graph.containers) {
       const img = this.images.get(c.image)!;
       this.containers.push({ id: c.id, name: c.name, image: c.image, running: c.state === 'running' || c.state === 'paused' || c.state === 'restarting', top: img.top });
-      void k;
-    });
+    }
     // Layer store references: each image holds its top layer, each container its image's top
     // layer (its RW layer's parent), each layer its parent.
     for (const img of this.images.values()) if (img.top >= 0) this.refcount[img.top]++;
@@ -332,7 +331,7 @@ export class RemovalHost {
         const shouldDelete = all || !img.refs.some((r) => r.tag !== undefined);
         if (!shouldDelete) continue;
         for (const r of [...img.refs]) {
-          const res = this.rmi(familiarStringFull(r));
+          const res = this.rmi(familiarString(r));
           if (res.error) failed.push(res.error);
           records.push(...res.records);
         }
@@ -345,10 +344,6 @@ export class RemovalHost {
     const reclaimedBytes = records.reduce((s, r) => s + ('bytes' in r ? r.bytes : 0), 0);
     return { records, reclaimedBytes, failed };
   }
-}
-
-function familiarStringFull(r: ImageReference): string {
-  return familiarString(r);
 }
 
 /**

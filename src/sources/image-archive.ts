@@ -6,18 +6,12 @@ import { LayerlabError } from '../errors.js';
 import { digestProblem } from '../model/digest.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed } from '../model/reference.js';
+import { INDEX_TYPES, isAttestation, MANIFEST_TYPES, platformMatches, SCHEMA1_TYPES, type Descriptor, type Platform } from './oci-descriptors.js';
 import { entryEscapes, forEachTarEntry, measureLayer, readAll, type LayerMeasure } from './tar.js';
 
 const METADATA_LIMIT = 16 * 1024 * 1024;
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
-const MANIFEST_TYPES = new Set(['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']);
 
-/** `os/arch[/variant]` to select from multi-platform indexes. */
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+export type { Platform } from './oci-descriptors.js';
 
 export function parsePlatform(s: string): Platform {
   const [os, architecture, variant, extra] = s.split('/');
@@ -25,13 +19,6 @@ export function parsePlatform(s: string): Platform {
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
-interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size?: number;
-  platform?: { os?: string; architecture?: string; variant?: string };
-  annotations?: Record<string, string>;
-}
 
 /** One image to build: its config, tags, and where each layer's bytes are. */
 interface PlannedImage {
@@ -70,14 +57,6 @@ function parseJson<T>(bytes: Buffer, label: string, path: string): T {
   }
 }
 
-function matches(p: Descriptor['platform'], want: Platform): boolean {
-  if (!p || (!p.os && !p.architecture)) return true;
-  return p.os === want.os && p.architecture === want.architecture && (want.variant === undefined || p.variant === want.variant);
-}
-
-function isAttestation(d: Descriptor): boolean {
-  return d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown');
-}
 
 /** A repo tag from an OCI ref.name annotation: a full reference as is, a bare tag under `fallbackRepo`. */
 function tagFromRefName(refName: string | undefined, fallbackRepo: string): string | undefined {
@@ -102,7 +81,7 @@ function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string
     descs.forEach((d, k) => {
       const here = `${path}[${k}]`;
       if (digestProblem(d.digest ?? '')) throw new LayerlabError('EDIGEST', `descriptor digest ${JSON.stringify(d.digest)} is not a digest`, { file: store.label, path: `${here}.digest` });
-      if (isAttestation(d) || !matches(d.platform, platform)) return;
+      if (isAttestation(d) || !platformMatches(d.platform, platform)) return;
       const name = d.annotations?.['org.opencontainers.image.ref.name'] ?? refName;
       const bp = blobPath(d.digest);
       if (!store.has(bp)) throw new LayerlabError('EINPUT', `blob ${d.digest} named at ${here} is not in the layout`, { file: store.label, path: here });
@@ -112,7 +91,7 @@ function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string
         visit(doc.manifests ?? [], name, `${bp}.manifests`, depth + 1);
         return;
       }
-      if (type === 'application/vnd.docker.distribution.manifest.v1+json' || type === 'application/vnd.docker.distribution.manifest.v1+prettyjws') {
+      if (SCHEMA1_TYPES.has(type ?? '')) {
         throw new LayerlabError('EINPUT', 'Docker schema 1 manifests are not supported (deprecated by Docker; convert with skopeo)', { file: store.label, path: bp });
       }
       if (!MANIFEST_TYPES.has(type ?? '') && !doc.config) throw new LayerlabError('EINPUT', `unsupported manifest media type ${JSON.stringify(type)}`, { file: store.label, path: bp });

@@ -6,10 +6,8 @@ import { LayerlabError } from '../errors.js';
 import { digestProblem } from '../model/digest.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed } from '../model/reference.js';
-import type { Platform } from './image-archive.js';
+import { INDEX_TYPES, isAttestation, platformMatches, SCHEMA1_TYPES, type Descriptor, type Platform } from './oci-descriptors.js';
 
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
-const SCHEMA1 = new Set(['application/vnd.docker.distribution.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v1+prettyjws']);
 /** Accept header for manifests, as docker pull sends it. */
 export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -18,13 +16,6 @@ export const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
 
-interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size?: number;
-  platform?: { os?: string; architecture?: string; variant?: string };
-  annotations?: Record<string, string>;
-}
 interface ManifestDoc {
   schemaVersion?: number;
   mediaType?: string;
@@ -56,19 +47,12 @@ export interface RegistryRead {
 
 function kindOf(doc: ManifestDoc, mediaType?: string): 'index' | 'manifest' | 'schema1' | 'unknown' {
   const t = mediaType ?? doc.mediaType;
-  if (doc.schemaVersion === 1 || SCHEMA1.has(t ?? '')) return 'schema1';
+  if (doc.schemaVersion === 1 || SCHEMA1_TYPES.has(t ?? '')) return 'schema1';
   if (INDEX_TYPES.has(t ?? '') || (Array.isArray(doc.manifests) && !doc.layers)) return 'index';
   if (doc.config && Array.isArray(doc.layers)) return 'manifest';
   return 'unknown';
 }
 
-function isAttestation(d: Descriptor): boolean {
-  return d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown');
-}
-
-function platformMatches(p: Descriptor['platform'], want: Platform): boolean {
-  return !p || (p.os === want.os && p.architecture === want.architecture && (want.variant === undefined || p.variant === want.variant));
-}
 
 /** Builds a graph of registry images: layers keyed by diffID when the config was read, else by blob digest. */
 export function graphFromRegistryImages(images: RegistryImage[]): ImageGraph {
