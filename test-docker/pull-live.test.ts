@@ -1,0 +1,83 @@
+// Conformance: layerlab's pull plan against real `docker pull` on a second daemon that pulled
+// some images and loaded others (docker load records no blob metadata, so those layers download
+// again), from a loopback registry the scenario was pushed to.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { narratePull, planPull, pullHostFromGraph, type RemoteImage } from '../src/analyze/pull.js';
+import { parseNormalizedNamed } from '../src/model/reference.js';
+import { readDockerRoot } from '../src/sources/docker-root.js';
+import { parseRegistrySource, readRegistry, RegistryClient } from '../src/sources/registry.js';
+import { startDockerd, type Sandbox } from './helpers/sandbox.js';
+import { startRegistry, type RegistrySandbox } from './helpers/registry.js';
+import { buildScenario } from './helpers/scenario.js';
+
+let builder: Sandbox;
+let puller: Sandbox;
+let reg: RegistrySandbox;
+
+async function remote(name: string): Promise<RemoteImage> {
+  const r = await readRegistry(new RegistryClient(parseRegistrySource(`registry://${reg.address}/scenario/${name}`)));
+  const img = r.images[0];
+  return {
+    ref: parseNormalizedNamed(`${reg.address}/scenario/${name}`),
+    digest: img.manifestDigest,
+    configDigest: img.manifest.config!.digest,
+    layers: (img.manifest.layers ?? []).map((l, k) => ({ digest: l.digest, size: l.size, diffId: img.diffIds?.[k] })),
+  };
+}
+
+/** Final state per layer, Digest, Status and the last line of real docker pull output. */
+function summary(lines: string[]): string[] {
+  const final = new Map<string, string>();
+  const rest: string[] = [];
+  for (const l of lines) {
+    const m = /^([0-9a-f]{12}): (.+)$/.exec(l);
+    if (m) {
+      if (m[2] === 'Already exists' || m[2] === 'Pull complete') final.set(m[1], m[2]);
+    } else rest.push(l);
+  }
+  return [...[...final].map(([id, s]) => `${id}: ${s}`).sort(), ...rest];
+}
+
+describe('docker pull, predicted then executed', () => {
+  before(async () => {
+    reg = await startRegistry();
+    builder = await startDockerd();
+    buildScenario(builder);
+    for (const t of ['base:1', 'app-b:1', 'app-c:1']) {
+      builder.docker(['tag', t, `${reg.address}/scenario/${t}`]);
+      builder.docker(['push', `${reg.address}/scenario/${t}`]);
+    }
+    puller = await startDockerd();
+    puller.docker(['pull', `${reg.address}/scenario/base:1`]);
+    // chain:1 holds app-b's layers; docker load records no blob metadata for them.
+    const archive = join(builder.dir, 'chain.tar');
+    builder.docker(['save', '-o', archive, 'chain:1']);
+    puller.docker(['load', '-i', archive]);
+  });
+  after(async () => {
+    await puller?.stop();
+    await builder?.stop();
+    await reg?.stop();
+  });
+
+  // app-b: its base layers came by pull (Already exists), its own layer by load (downloaded
+  // again); app-c: base by pull; base: the image is present (no layer read, up to date).
+  for (const name of ['app-b:1', 'app-c:1', 'base:1']) {
+    test(`pull ${name}: same layers Already exists / downloaded, Digest and Status as docker pull`, async () => {
+      const root = readDockerRoot(join(puller.dir, 'root'));
+      const host = pullHostFromGraph(root.graph, root.distribution.diffIdByDigest);
+      const hadBefore = new Set(host.diffSize.keys());
+      const plan = planPull(host, await remote(name));
+      const predicted = narratePull(plan, true);
+      const real = puller.docker(['pull', `${reg.address}/scenario/${name}`]).stdout.trim().split('\n');
+      assert.deepEqual(summary(real), summary(predicted), `docker pull ${name}:\n${real.join('\n')}`);
+      if (name === 'app-b:1') {
+        const again = plan.layers.filter((l) => l.status === 'download' && l.diffId && hadBefore.has(l.diffId));
+        assert.ok(again.length > 0, 'a layer the host has (loaded) downloads again');
+        assert.ok(plan.idealDownloadBytes < plan.downloadBytes, 'the ideal content-addressed store would not download it');
+      }
+    });
+  }
+});
