@@ -61,6 +61,8 @@ export interface PullPlan {
   imagePresent: boolean;
   /** Unknown compressed sizes make byte totals lower bounds. */
   sizesKnown: boolean;
+  /** False when the registry data had no config: blob digests stood in for diffIDs. */
+  diffIdsKnown: boolean;
 }
 
 /** A host's pull-relevant state from a graph plus what it knows of blob digests. */
@@ -129,16 +131,16 @@ export function planPull(host: PullHost, image: RemoteImage): PullPlan {
       ...(diffId ? { diffId } : {}),
       status,
       downloadBytes: status === 'download' ? (l.size ?? 0) : 0,
-      ideal: diffId && presentDiffs.has(diffId) ? 'present' : 'download',
+      ideal: presentDiffs.has(diffId ?? l.digest) ? 'present' : 'download',
     });
   }
   const tagKey = familiarString(tagged);
   const upToDate = image.ref.digest === undefined && host.tags.get(tagKey) === image.configDigest;
-  // The daemon now has the layers, their blob metadata and the tag.
+  // The daemon now has the layers, their blob metadata and the tag. Without a config (registry
+  // data without configs) the blob digest stands in for the diffID, so later pulls still chain.
   let c: string | undefined;
   for (const l of image.layers) {
-    const d = l.diffId ?? host.diffIdByDigest.get(l.digest);
-    if (!d) break;
+    const d = l.diffId ?? host.diffIdByDigest.get(l.digest) ?? l.digest;
     c = extendChainId(c, d);
     host.chains.add(c);
     host.diffIdByDigest.set(l.digest, d);
@@ -161,6 +163,7 @@ export function planPull(host: PullHost, image: RemoteImage): PullPlan {
     upToDate,
     imagePresent,
     sizesKnown: image.layers.every((l) => l.size !== undefined),
+    diffIdsKnown: image.layers.every((l) => l.diffId !== undefined),
   };
 }
 

@@ -7,9 +7,10 @@ import { refCommand } from './ref.js';
 import { rmCommand } from './rm.js';
 import { pruneCommand } from './prune.js';
 import { planCommand } from './plan.js';
+import { pullCommand } from './pull.js';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, rmCommand, pruneCommand, planCommand, refCommand, generateCommand];
+export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, rmCommand, pruneCommand, planCommand, pullCommand, refCommand, generateCommand];
 
 export const VERSION = '0.1.0';
 

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { narratePull, planPull, pullHostFromGraph, type RemoteImage } from '../src/analyze/pull.js';
+import { GraphBuilder } from '../src/model/graph.js';
+import { sha256Digest } from '../src/model/digest.js';
+import { parseNormalizedNamed } from '../src/model/reference.js';
+import { cli } from './helpers/cli.js';
+
+const empty = () => pullHostFromGraph(new GraphBuilder().build(), new Map());
+const blob = (i: number) => sha256Digest(`blob-${i}`);
+const diff = (i: number) => sha256Digest(`diff-${i}`);
+
+/** Random remote images over a small pool of layers, so they share blobs at various positions. */
+const remoteImages = fc.array(fc.array(fc.nat(6), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }).map((stacks) =>
+  stacks.map(
+    (stack, k): RemoteImage => ({
+      ref: parseNormalizedNamed(`img${k}:1`),
+      digest: sha256Digest(`manifest-${k}-${stack.join(',')}`),
+      configDigest: sha256Digest(`config-${k}-${stack.join(',')}`),
+      layers: stack.map((i) => ({ digest: blob(i), size: 1000 + i, diffId: diff(i) })),
+    }),
+  ),
+);
+
+test('pull: bytes to download <= cold bytes, ideal <= Docker\'s rule', () => {
+  fc.assert(
+    fc.property(remoteImages, (images) => {
+      const host = empty();
+      for (const img of images) {
+        const p = planPull(host, img);
+        assert.ok(p.downloadBytes <= p.coldBytes);
+        assert.ok(p.idealDownloadBytes <= p.downloadBytes);
+      }
+    }),
+  );
+});
+
+test('pull: an image already present is up to date and reads nothing', () => {
+  fc.assert(
+    fc.property(remoteImages, (images) => {
+      const host = empty();
+      for (const img of images) planPull(host, img);
+      for (const img of images) {
+        const again = planPull(host, img);
+        assert.equal(again.imagePresent, true);
+        assert.equal(again.downloadBytes, 0);
+        assert.equal(again.upToDate, images.filter((x) => x.ref.path === img.ref.path).at(-1)!.configDigest === img.configDigest);
+        assert.ok(!narratePull(again, true).some((l) => /Pull complete|Already exists/.test(l)));
+      }
+    }),
+  );
+});
+
+test('pull A then B: B downloads exactly its layers from the first one whose chain the host lacks', () => {
+  fc.assert(
+    fc.property(remoteImages, (images) => {
+      const [a, b] = [images[0], images[images.length - 1]];
+      if (a.configDigest === b.configDigest) return;
+      const host = empty();
+      planPull(host, a);
+      const p = planPull(host, b);
+      // the longest prefix of B that is a prefix of A is Already exists, the rest downloads
+      let k = 0;
+      while (k < b.layers.length && k < a.layers.length && a.layers[k].digest === b.layers[k].digest) k++;
+      assert.deepEqual(p.layers.map((l) => l.status === 'Already exists'), b.layers.map((_, i) => i < k));
+    }),
+  );
+});
+
+test('pull: without a cache limit, the order of a multi-pull never changes the ideal total', () => {
+  fc.assert(
+    fc.property(remoteImages, (images) => {
+      const total = (xs: RemoteImage[]) => {
+        const h = empty();
+        return xs.reduce((s, x) => s + planPull(h, x).idealDownloadBytes, 0);
+      };
+      assert.equal(total([...images].reverse()), total(images));
+    }),
+  );
+});
+
+test('pull CLI on the official images: redis after nginx finds the trixie base (docker narration)', async () => {
+  const r = await cli('pull', '--format', 'docker', '--from', 'fixtures/official-images/manifests', 'nginx:stable-trixie', 'redis');
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  const redis = lines.slice(lines.indexOf('Using default tag: latest'));
+  assert.deepEqual(redis.slice(0, 3), ['Using default tag: latest', 'latest: Pulling from library/redis', '6b37362b3da7: Already exists']);
+  assert.equal(redis.filter((l) => l.endsWith(': Pull complete')).length, 6);
+  assert.ok(redis.includes('Status: Downloaded newer image for redis:latest'));
+  assert.ok(redis.includes('docker.io/library/redis:latest'));
+  const t = await cli('pull', '--from', 'fixtures/official-images/manifests', 'nginx:stable-trixie', 'redis');
+  assert.match(t.stdout, /Compressed bytes to download: .* \(Docker's rule\)/);
+  assert.equal((await cli('pull', 'redis')).code, 2);
+  assert.equal((await cli('pull', '--from', 'fixtures/official-images/manifests', 'nosuch:1')).code, 1);
+});
