@@ -141,3 +141,24 @@ test('fuzz: truncated and corrupted archives only ever give the typed error', as
     { numRuns: 100 },
   );
 });
+
+test('real Docker 25 save metadata ("manifests": null): read through to the missing layer; a forged layer is refused', async () => {
+  const F = 'fixtures/docker-save-docker25/';
+  const blob = (f: string) => readFileSync(F + f);
+  const entries = [
+    { name: 'oci-layout', data: blob('oci-layout.json') },
+    { name: 'index.json', data: blob('index.json') },
+    { name: 'manifest.json', data: blob('manifest.json') },
+    { name: 'blobs/sha256/411caf340c828657e915a83ed561a79d2b8150dabad4dc079d881cbfe6f86afe', data: blob('blob-411caf34.oci-manifest.json') },
+    { name: 'blobs/sha256/ee301c921b8aadc002973b2e0c3da17d701dcd994b606769a7e6eaa100b81d44', data: blob('blob-ee301c92.oci-config.json') },
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-d25-'));
+  const path = join(dir, 'hello.tar');
+  writeFileSync(path, await makeTar(entries));
+  await assert.rejects(readImageArchive(path), (e: unknown) => e instanceof LayerlabError && e.message === 'layer is not in the archive' && e.place.path === 'blobs/sha256/12660636fe55438cc3ae7424da7ac56e845cdb52493ff9cf949c47a7f57f8b43');
+  writeFileSync(path, await makeTar([...entries, { name: 'blobs/sha256/12660636fe55438cc3ae7424da7ac56e845cdb52493ff9cf949c47a7f57f8b43', data: await makeTar([{ name: 'hello', data: 'forged' }]) }]));
+  await assert.rejects(readImageArchive(path), (e: unknown) => e instanceof LayerlabError && e.code === 'EDIGEST' && /expects diff_id sha256:1266/.test(e.message));
+  const forgedConfig = entries.map((e) => (e.name.includes('ee301c92') ? { ...e, data: Buffer.from(e.data.toString().replace('arm64', 'amd64')) } : e));
+  writeFileSync(path, await makeTar(forgedConfig));
+  await assert.rejects(readImageArchive(path), (e: unknown) => e instanceof LayerlabError && e.code === 'EDIGEST' && /content does not match its name/.test(e.message));
+});
