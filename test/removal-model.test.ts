@@ -151,3 +151,40 @@ test('rm and prune CLIs: docker lines, conflicts exit 1, prune output format', a
   assert.equal(JSON.parse(pa.stdout).reclaimedBytes, 3000);
   assert.equal((await cli('rm', S)).code, 2);
 });
+
+test('trial(): any sequence of rmi / rm / prune inside a trial leaves the host exactly as it was', () => {
+  const state = (h: RemovalHost) => JSON.stringify({
+    ids: h.imageIds().sort(),
+    b: h.imageIds().sort().map((id) => h.bindings(id)),
+    df: h.layersSize(),
+    disk: h.diskLayersSize(),
+  });
+  fc.assert(
+    fc.property(snapshotDoc(), fc.array(fc.tuple(fc.nat(3), fc.nat(), fc.boolean()), { maxLength: 8 }), (doc, ops) => {
+      const host = new RemovalHost(snapshotFromJson(doc).graph);
+      const before = state(host);
+      const results: string[] = [];
+      host.trial(() => {
+        for (const [kind, pick, flag] of ops) {
+          const ids = host.imageIds();
+          if (kind === 0 && ids.length) results.push(JSON.stringify(host.rmi(ids[pick % ids.length].slice(7, 19), { force: flag })));
+          if (kind === 1) host.prune(flag);
+          if (kind === 2 && doc.containers.length) host.removeContainer(doc.containers[pick % doc.containers.length].id as string);
+          if (kind === 3) host.trial(() => host.prune(true)); // nested
+        }
+      });
+      assert.equal(state(host), before);
+      // and the same operations afterwards give the same answers as inside the trial
+      const again: string[] = [];
+      for (const [kind, pick, flag] of ops) {
+        const ids = host.imageIds();
+        if (kind === 0 && ids.length) again.push(JSON.stringify(host.rmi(ids[pick % ids.length].slice(7, 19), { force: flag })));
+        if (kind === 1) host.prune(flag);
+        if (kind === 2 && doc.containers.length) host.removeContainer(doc.containers[pick % doc.containers.length].id as string);
+        if (kind === 3) host.trial(() => host.prune(true));
+      }
+      assert.deepEqual(again, results);
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -50,19 +50,24 @@ function removeOne(host: RemovalHost, id: string, opts: PlanOptions, keep: Set<s
     }
     commands.push(`docker rm -f ${b.containers.map((c) => c.name ?? shortId(c.id)).join(' ')}`);
   }
-  const trial = host.clone();
-  for (const c of b.containers) trial.removeContainer(c.id);
   const args = b.refs.length ? b.refs : [shortId(id)];
-  let freed = 0;
-  let df = 0;
-  for (const a of args) {
-    const r = trial.rmi(a);
-    if (r.error) return { reason: r.error };
-    freed += r.freedBytes;
-    df += r.dfSizeChange;
-  }
-  // The untagged-parent pruning Docker does may take a kept image's parent: never allowed.
-  for (const k of keep) if (!trial.bindings(k) && host.bindings(k)) return { reason: `would also remove kept image ${shortId(k)}` };
+  // Try it first (the host takes the try back), so a plan never holds a refused step.
+  const tried = host.trial((): { reason: string } | { freed: number; df: number } => {
+    for (const c of b.containers) host.removeContainer(c.id);
+    let freed = 0;
+    let df = 0;
+    for (const a of args) {
+      const r = host.rmi(a);
+      if (r.error) return { reason: r.error };
+      freed += r.freedBytes;
+      df += r.dfSizeChange;
+    }
+    // The untagged-parent pruning Docker does may take a kept image's parent: never allowed.
+    for (const k of keep) if (!host.bindings(k)) return { reason: `would also remove kept image ${shortId(k)}` };
+    return { freed, df };
+  });
+  if ('reason' in tried) return tried;
+  const { freed, df } = tried;
   for (const c of b.containers) host.removeContainer(c.id);
   for (const a of args) host.rmi(a);
   commands.push(`docker rmi ${args.join(' ')}`);
@@ -130,7 +135,7 @@ function removeInOrder(host: RemovalHost, targets: string[], opts: PlanOptions, 
 
 function blockedReasons(host: RemovalHost, ids: string[], opts: PlanOptions, keep: Set<string>): { image: string; reason: string }[] {
   return ids.map((id) => {
-    const r = removeOne(host.clone(), id, opts, keep);
+    const r = host.trial(() => removeOne(host, id, opts, keep));
     return { image: refsOf(host, id)[0] ?? shortId(id), reason: 'reason' in r ? r.reason : 'its child images cannot go' };
   });
 }
@@ -153,10 +158,11 @@ export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions
       for (const u of unknown) blocked.push({ image: u, reason: 'no such image' });
       targets = ids;
     } else {
-      const trial = host.clone();
-      const before = trial.imageIds();
-      trial.prune(goal.all);
-      const after = new Set(trial.imageIds());
+      const before = host.imageIds();
+      const after = host.trial(() => {
+        host.prune(goal.all);
+        return new Set(host.imageIds());
+      });
       targets = before.filter((id) => !after.has(id));
     }
     const r = removeInOrder(host, targets, opts, keep);
@@ -175,7 +181,7 @@ export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions
     for (let k = 1; k <= universe.length; k++) {
       let best: { steps: PlanStep[]; freed: number } | undefined;
       for (const set of subsets(universe, k)) {
-        const r = removeInOrder(host.clone(), set, opts, keep);
+        const r = host.trial(() => removeInOrder(host, set, opts, keep));
         if (r.left.length === 0 && r.freed >= goal.bytes && (!best || r.freed > best.freed)) best = r;
       }
       if (best) {
@@ -191,8 +197,7 @@ export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions
     let pickGain = 0;
     for (const id of universe) {
       if (!host.bindings(id) || host.bindings(id)!.children.length) continue;
-      const t = host.clone();
-      const r = removeOne(t, id, opts, keep);
+      const r = host.trial(() => removeOne(host, id, opts, keep));
       if ('reason' in r) continue;
       if (r.freed > pickGain || (r.freed === pickGain && pick !== undefined && id < pick)) {
         pick = id;

@@ -25,6 +25,8 @@ export interface RemovalResult {
 
 interface HostImage {
   id: string;
+  /** Deleted: kept in place so that undoing keeps every iteration order. */
+  gone?: boolean;
   refs: ImageReference[];
   parent?: string;
   top: number; // chain node, -1 for an image with no layers
@@ -41,6 +43,7 @@ interface HostContainer {
 const isCanonical = (r: ImageReference) => r.digest !== undefined && r.tag === undefined;
 const refName = (r: ImageReference) => `${r.domain}/${r.path}`;
 const sameRef = (a: ImageReference, b: ImageReference) => refName(a) === refName(b) && a.tag === b.tag && a.digest === b.digest;
+const refKey = (r: ImageReference) => `${refName(r)}:${r.tag ?? ''}@${r.digest ?? ''}`;
 
 class Conflict extends Error {
   constructor(
@@ -60,6 +63,16 @@ class Conflict extends Error {
 export class RemovalHost {
   private images = new Map<string, HostImage>();
   private containers: HostContainer[] = [];
+  // Indexes kept in step with every change, so each operation costs its own size, not the host's.
+  private refIndex = new Map<string, string>(); // canonical reference -> image ID
+  private shortIndex = new Map<string, string[]>(); // 12-hex short ID -> image IDs
+  private childIds = new Map<string, Set<string>>(); // parent ID -> child IDs
+  private byImage = new Map<string, HostContainer[]>(); // image ID -> containers, in creation order
+  private imgHold!: Int32Array; // images whose chain holds each layer
+  private dfSize = 0; // df SIZE: layers some image holds
+  // Undo journal for trial(): each change records how to take it back.
+  private journal: (() => void)[] = [];
+  private trials = 0;
   private refcount!: Int32Array;
   private nodeSize!: Float64Array;
   private nodeParent!: Int32Array;
@@ -82,7 +95,23 @@ export class RemovalHost {
     });
     for (const c of graph.containers) {
       const img = this.images.get(c.image)!;
-      this.containers.push({ id: c.id, name: c.name, image: c.image, running: c.state === 'running' || c.state === 'paused' || c.state === 'restarting', top: img.top });
+      const hc = { id: c.id, name: c.name, image: c.image, running: c.state === 'running' || c.state === 'paused' || c.state === 'restarting', top: img.top };
+      this.containers.push(hc);
+      this.byImage.set(c.image, [...(this.byImage.get(c.image) ?? []), hc]);
+    }
+    this.imgHold = new Int32Array(n);
+    for (const img of this.images.values()) {
+      for (const r of img.refs) this.refIndex.set(refKey(r), img.id);
+      const short = img.id.slice(7, 19);
+      this.shortIndex.set(short, [...(this.shortIndex.get(short) ?? []), img.id]);
+      if (img.parent) {
+        const set = this.childIds.get(img.parent) ?? new Set<string>();
+        set.add(img.id);
+        this.childIds.set(img.parent, set);
+      }
+      for (let k = img.top; k >= 0; k = this.nodeParent[k]) {
+        if (this.imgHold[k]++ === 0) this.dfSize += this.nodeSize[k];
+      }
     }
     // Layer store references: each image holds its top layer, each container its image's top
     // layer (its RW layer's parent), each layer its parent.
@@ -106,16 +135,72 @@ export class RemovalHost {
     c.nodeParent = this.nodeParent;
     c.chainId = this.chainId;
     c.live = this.live.slice();
+    c.refIndex = new Map(this.refIndex);
+    c.shortIndex = new Map([...this.shortIndex].map(([k, v]) => [k, [...v]]));
+    c.childIds = new Map([...this.childIds].map(([k, v]) => [k, new Set(v)]));
+    c.byImage = new Map();
+    for (const x of c.containers) c.byImage.set(x.image, [...(c.byImage.get(x.image) ?? []), x]);
+    c.imgHold = this.imgHold.slice();
+    c.dfSize = this.dfSize;
+    c.journal = [];
+    c.trials = 0;
     return c;
+  }
+
+  /** Runs `fn` on this host and takes every change back afterwards (nestable); returns its result. */
+  trial<T>(fn: () => T): T {
+    const mark = this.journal.length;
+    this.trials++;
+    try {
+      return fn();
+    } finally {
+      while (this.journal.length > mark) this.journal.pop()!();
+      this.trials--;
+    }
+  }
+
+  private record(undo: () => void): void {
+    if (this.trials > 0) this.journal.push(undo);
+  }
+
+  private setRefs(img: HostImage, refs: ImageReference[]): void {
+    const old = img.refs;
+    for (const r of old) this.refIndex.delete(refKey(r));
+    for (const r of refs) this.refIndex.set(refKey(r), img.id);
+    img.refs = refs;
+    this.record(() => {
+      for (const r of refs) this.refIndex.delete(refKey(r));
+      for (const r of old) this.refIndex.set(refKey(r), img.id);
+      img.refs = old;
+    });
+  }
+
+  private deleteImage(img: HostImage): void {
+    img.gone = true;
+    for (let k = img.top; k >= 0; k = this.nodeParent[k]) {
+      if (--this.imgHold[k] === 0) this.dfSize -= this.nodeSize[k];
+    }
+    this.record(() => {
+      for (let k = img.top; k >= 0; k = this.nodeParent[k]) {
+        if (this.imgHold[k]++ === 0) this.dfSize += this.nodeSize[k];
+      }
+      img.gone = false;
+    });
+  }
+
+  /** The image with this ID, unless deleted. */
+  private getImage(id: string): HostImage | undefined {
+    const img = this.images.get(id);
+    return img && !img.gone ? img : undefined;
   }
 
   /** Binding facts about one image, for plans and explanations. */
   bindings(id: string): { refs: string[]; containers: { id: string; name?: string; running: boolean }[]; children: string[]; parent?: string } | undefined {
-    const img = this.images.get(id);
+    const img = this.getImage(id);
     if (!img) return undefined;
     return {
       refs: img.refs.map((r) => familiarString(r)),
-      containers: this.containers.filter((c) => c.image === id).map((c) => ({ id: c.id, name: c.name, running: c.running })),
+      containers: (this.byImage.get(id) ?? []).map((c) => ({ id: c.id, name: c.name, running: c.running })),
       children: this.children(id).map((c) => c.id),
       parent: img.parent,
     };
@@ -128,20 +213,12 @@ export class RemovalHost {
 
   /** Image IDs still present. */
   imageIds(): string[] {
-    return [...this.images.keys()];
+    return [...this.images.values()].filter((i) => !i.gone).map((i) => i.id);
   }
 
   /** Docker's LayersSize: layers some image's chain references (moby getLayerRefs). */
   layersSize(): number {
-    const seen = new Uint8Array(this.nodeSize.length);
-    let s = 0;
-    for (const img of this.images.values()) {
-      for (let k = img.top; k >= 0 && !seen[k]; k = this.nodeParent[k]) {
-        seen[k] = 1;
-        s += this.nodeSize[k];
-      }
-    }
-    return s;
+    return this.dfSize;
   }
 
   /** Bytes of layers still on disk (held by an image, a container, or a child layer). */
@@ -156,6 +233,12 @@ export class RemovalHost {
     const k = this.containers.findIndex((c) => c.name === idOrName || c.id.startsWith(idOrName));
     if (k < 0) return false;
     const [c] = this.containers.splice(k, 1);
+    const users = this.byImage.get(c.image) ?? [];
+    this.byImage.set(c.image, users.filter((x) => x !== c));
+    this.record(() => {
+      this.containers.splice(k, 0, c);
+      this.byImage.set(c.image, users);
+    });
     this.release(c.top, []);
     return true;
   }
@@ -164,13 +247,13 @@ export class RemovalHost {
   removeContainersOf(refOrId: string): string[] {
     const img = this.resolve(refOrId);
     if (!img) return [];
-    const ids = this.containers.filter((c) => c.image === img.id).map((c) => c.id);
+    const ids = (this.byImage.get(img.id) ?? []).map((c) => c.id);
     for (const id of ids) this.removeContainer(id);
     return ids;
   }
 
   private children(id: string): HostImage[] {
-    return [...this.images.values()].filter((i) => i.parent === id);
+    return [...(this.childIds.get(id) ?? [])].map((c) => this.images.get(c)!).filter((c) => !c.gone);
   }
 
   /** daemon GetImage: a reference in the store, an ID or digest, or an ID prefix. */
@@ -181,12 +264,13 @@ export class RemovalHost {
     } catch {
       return undefined;
     }
-    if (ref.kind === 'digest') return this.images.get(ref.digest!);
-    const want = withDefaultTag(ref);
-    for (const img of this.images.values()) if (img.refs.some((r) => sameRef(r, want))) return img;
+    if (ref.kind === 'digest') return this.getImage(ref.digest!);
+    const byRef = this.refIndex.get(refKey(withDefaultTag(ref)));
+    if (byRef) return this.getImage(byRef);
     if (/^(sha256:)?[0-9a-f]+$/.test(refOrId)) {
       const hex = refOrId.replace(/^sha256:/, '');
-      const hits = [...this.images.values()].filter((i) => i.id.slice(7).startsWith(hex));
+      const pool = hex.length >= 12 ? (this.shortIndex.get(hex.slice(0, 12)) ?? []).map((id) => this.images.get(id)!) : [...this.images.values()];
+      const hits = pool.filter((i) => !i.gone && i.id.slice(7).startsWith(hex));
       if (hits.length === 1) return hits[0];
     }
     return undefined;
@@ -196,12 +280,12 @@ export class RemovalHost {
     const pre = `conflict: unable to delete ${shortId(img.id)}`;
     if (mask.child && this.children(img.id).length > 0) return new Conflict(true, false, `${pre} (cannot be forced) - image has dependent child images`);
     if (mask.running) {
-      const c = this.containers.find((x) => x.image === img.id && x.running);
+      const c = (this.byImage.get(img.id) ?? []).find((x) => x.running);
       if (c) return new Conflict(true, true, `${pre} (cannot be forced) - image is being used by running container ${shortId(c.id)}`);
     }
     if (mask.reference && img.refs.length > 0) return new Conflict(false, false, `${pre} (must be forced) - image is referenced in multiple repositories`);
     if (mask.stopped) {
-      const c = this.containers.find((x) => x.image === img.id && !x.running);
+      const c = (this.byImage.get(img.id) ?? []).find((x) => !x.running);
       if (c) return new Conflict(false, true, `${pre} (must be forced) - image is being used by stopped container ${shortId(c.id)}`);
     }
     return undefined;
@@ -211,8 +295,11 @@ export class RemovalHost {
   private release(node: number, records: RemovalRecord[]): void {
     while (node >= 0) {
       this.refcount[node]--;
+      const n = node;
+      this.record(() => this.refcount[n]++);
       if (this.refcount[node] > 0) return;
       this.live[node] = 0;
+      this.record(() => (this.live[n] = 1));
       records.push({ deleted: this.chainId(node), bytes: this.nodeSize[node] });
       node = this.nodeParent[node];
     }
@@ -239,12 +326,12 @@ export class RemovalHost {
       throw conflict;
     }
     for (const r of img.refs) records.push({ untagged: familiarString(r) });
-    img.refs = [];
-    this.images.delete(img.id);
+    this.setRefs(img, []);
+    this.deleteImage(img);
     records.push({ deleted: img.id, bytes: 0 });
     this.release(img.top, records);
     if (prune && img.parent) {
-      const parent = this.images.get(img.parent);
+      const parent = this.getImage(img.parent);
       if (parent) this.deleteHelper(parent, records, false, true, true);
     }
   }
@@ -278,7 +365,7 @@ export class RemovalHost {
       const idPrefix = img.id.startsWith(refOrId) || img.id.slice(7).startsWith(refOrId);
       if (!idPrefix) {
         if (!force && this.isSingleReference(img.refs)) {
-          const c = this.containers.find((x) => x.image === img.id);
+          const c = (this.byImage.get(img.id) ?? [])[0];
           if (c) {
             return done({
               error: `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortId(c.id)} is using its referenced image ${shortId(img.id)}`,
@@ -287,7 +374,7 @@ export class RemovalHost {
           }
         }
         const parsed = withDefaultTag(parseNormalizedNamed(refOrId));
-        img.refs = img.refs.filter((r) => !sameRef(r, parsed));
+        this.setRefs(img, img.refs.filter((r) => !sameRef(r, parsed)));
         records.push({ untagged: familiarString(parsed) });
         if (!isCanonical(parsed) && !img.refs.some((r) => !isCanonical(r) && refName(r) === refName(parsed))) {
           const keep: ImageReference[] = [];
@@ -295,7 +382,7 @@ export class RemovalHost {
             if (isCanonical(r) && refName(r) === refName(parsed)) records.push({ untagged: familiarString(r) });
             else keep.push(r);
           }
-          img.refs = keep;
+          this.setRefs(img, keep);
         }
         if (img.refs.length > 0) return done();
         removedRepositoryRef = true;
@@ -303,7 +390,7 @@ export class RemovalHost {
         const conflict = this.checkConflict(img, { child: true, running: true, reference: false, stopped: !force });
         if (conflict) throw conflict;
         for (const r of img.refs) records.push({ untagged: familiarString(r) });
-        img.refs = [];
+        this.setRefs(img, []);
       }
       this.deleteHelper(img, records, force, prune, removedRepositoryRef);
       return done();
@@ -322,11 +409,12 @@ export class RemovalHost {
     const records: RemovalRecord[] = [];
     const failed: string[] = [];
     const candidates = [...this.images.values()].filter((img) => {
+      if (img.gone) return false;
       if (!all && this.children(img.id).length > 0) return false;
       return !(img.refs.length === 0 && this.children(img.id).length > 0);
     });
     for (const img of candidates) {
-      if (!this.images.has(img.id)) continue; // pruned as a parent already
+      if (img.gone) continue; // pruned as a parent already
       if (img.refs.length > 0) {
         const shouldDelete = all || !img.refs.some((r) => r.tag !== undefined);
         if (!shouldDelete) continue;
