@@ -4,6 +4,7 @@
 import { ImageGraph } from '../src/model/graph.js';
 import { imageUsage } from '../src/analyze/df.js';
 import { RemovalHost, reclaimablePerImage } from '../src/analyze/removal.js';
+import { removalPlan } from '../src/analyze/plan.js';
 import { syntheticColumns } from '../src/sources/synthetic.js';
 import { measure } from './common.js';
 
@@ -17,6 +18,9 @@ export interface RemovalBenchResult {
   naiveSample: number;
   naiveProjectedMs: number;
   rmiMs: number;
+  planPruneAllMs: number;
+  planPruneAllRme: number;
+  planSteps: number;
 }
 
 export async function runRemovalBench(images: number, containers: number, sample = 20): Promise<RemovalBenchResult> {
@@ -54,6 +58,8 @@ export async function runRemovalBench(images: number, containers: number, sample
   const host = new RemovalHost(graph);
   host.rmi(graph.images[0].id.slice(7), { force: true });
   const rmiMs = performance.now() - t0;
+  let planSteps = 0;
+  const [plan] = await measure({ 'plan prune -a': () => (planSteps = removalPlan(graph, { kind: 'prune', all: true }).steps.length) }, 2);
   return {
     images,
     containers,
@@ -64,5 +70,8 @@ export async function runRemovalBench(images: number, containers: number, sample
     naiveSample: naive.samples,
     naiveProjectedMs: naive.meanMs * images,
     rmiMs,
+    planPruneAllMs: plan.meanMs,
+    planPruneAllRme: plan.rme,
+    planSteps,
   };
 }

@@ -56,7 +56,7 @@ lines.push('| method | ms for all images | ratio |');
 lines.push('|---|---:|---:|');
 lines.push(`| one pass | ${fmt(removal.onePassMs)} ± ${fmt(removal.onePassRme)}% | 1x |`);
 lines.push(`| naive re-analysis per image | ${fmtInt(removal.naiveProjectedMs)} (projected: ${fmt(removal.naivePerImageMs)} ms per image) | ${fmtInt(removal.naiveProjectedMs / removal.onePassMs)}x slower |`);
-lines.push('', `A full what-if \`rmi -f\` of one image on that host, including building the removal model from the graph: ${fmt(removal.rmiMs)} ms (single run).`, '');
+lines.push('', `A full what-if \`rmi -f\` of one image on that host, including building the removal model from the graph: ${fmt(removal.rmiMs)} ms (single run). A full \`plan --prune -a\` on the same host (${fmtInt(removal.planSteps)} steps, each tried before it is taken): ${fmt(removal.planPruneAllMs)} ms ± ${fmt(removal.planPruneAllRme)}%.`, '');
 mkdirSync('reports', { recursive: true });
 writeFileSync('reports/bench.md', lines.join('\n'));
 log(lines.join('\n'));

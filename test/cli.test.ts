@@ -88,7 +88,7 @@ test('df --format json has a stable schema with Engine API names', async () => {
   const r = await cli('df', '--format', 'json', SCENARIO);
   const j = JSON.parse(r.stdout);
   assert.deepEqual(Object.keys(j), ['LayersSize', 'Images', 'Containers', 'ImagesUsage', 'ContainersUsage', 'ReclaimableRule', 'SizeBasis', 'LayersWithoutSize', 'ContainersWithoutSize']);
-  assert.deepEqual(Object.keys(j.Images[0]), ['Id', 'ParentId', 'RepoTags', 'RepoDigests', 'Created', 'Size', 'SharedSize', 'UniqueSize', 'VirtualSize', 'Labels', 'Containers']);
+  assert.deepEqual(Object.keys(j.Images[0]), ['Id', 'ParentId', 'RepoTags', 'RepoDigests', 'Created', 'Size', 'SharedSize', 'UniqueSize', 'Reclaimable', 'VirtualSize', 'Labels', 'Containers']);
   assert.deepEqual(Object.keys(j.ImagesUsage), ['TotalCount', 'ActiveCount', 'TotalSize', 'Reclaimable']);
   assert.equal(j.ReclaimableRule, 'current');
   assert.equal(j.SizeBasis, 'uncompressed');

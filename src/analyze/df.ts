@@ -1,6 +1,7 @@
 import type { ImageGraph } from '../model/graph.js';
 import type { ContainerState } from '../model/types.js';
 import { effectiveSizes, memoPerGraph, type SizeBasis } from './sizes.js';
+import { reclaimablePerImage } from './removal.js';
 
 /**
  * How RECLAIMABLE is computed for images. `current` (Docker >= 29.4, computed by the daemon):
@@ -89,6 +90,8 @@ export interface DfImage {
   Size: number;
   SharedSize: number;
   UniqueSize: number;
+  /** layerlab's: bytes removing just this image now would free (0 when containers or children hold it). */
+  Reclaimable: number;
   VirtualSize: number;
   Labels: null;
   Containers: number;
@@ -153,6 +156,7 @@ export function imagesReclaimable(images: readonly Pick<DfImage, 'Size' | 'Share
 /** `docker system df` of a graph, images newest first as the daemon sorts them. */
 export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): SystemDf {
   const u = imageUsage(graph);
+  const reclaimable = reclaimablePerImage(graph);
   const images: DfImage[] = [];
   let active = 0;
   for (let i = 0; i < graph.imageCount; i++) {
@@ -171,6 +175,7 @@ export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): 
       Size: u.size[i],
       SharedSize: u.shared[i],
       UniqueSize: unique,
+      Reclaimable: reclaimable[i],
       VirtualSize: u.size[i],
       Labels: null,
       Containers: containers,
