@@ -351,12 +351,14 @@ export class RemovalHost {
     });
     const img = this.resolve(refOrId);
     if (!img) {
+      // The daemon names an ID-like argument as typed, a name with its default tag.
       let shown = refOrId;
-      try {
-        const r = parseAnyReference(refOrId);
-        shown = familiarString(withDefaultTag(r));
-      } catch {
-        // keep as typed
+      if (!/^(sha256:)?[0-9a-f]+$/.test(refOrId)) {
+        try {
+          shown = familiarString(withDefaultTag(parseAnyReference(refOrId)));
+        } catch {
+          // keep as typed
+        }
       }
       return done({ error: `No such image: ${shown}` });
     }
