@@ -38,7 +38,7 @@ export {
 export { syntheticGraph, syntheticColumns, type SyntheticOptions } from './sources/synthetic.js';
 export { graphFromEngine, layerSizesFromHistory, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
 export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, type EngineEndpoint, type EngineVersion } from './sources/engine-api.js';
-export { loadSource, type LoadOptions } from './sources/load.js';
+export { loadSource, loadSources, type LoadOptions } from './sources/load.js';
 export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand, type DockerRoot, type DistributionMetadata } from './sources/docker-root.js';
 export { readOciLayout, readImageArchive, parsePlatform } from './sources/image-archive.js';
 export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';

@@ -1,8 +1,7 @@
 import { compareDedupModels } from '../analyze/dedup.js';
 import { mostSharedLayers, pairwiseShared } from '../analyze/sharing.js';
 import { renderDedup, renderPairs, renderSharedLayers } from '../render/dedup.js';
-import { loadSource } from '../sources/load.js';
-import { mergeGraphs } from '../model/merge.js';
+import { loadSources } from '../sources/load.js';
 import { parsePlatform } from '../sources/image-archive.js';
 import { json, oneOf, parseCommandArgs, SOURCE_HELP, usageError, wholeNumber, type Command } from './io.js';
 
@@ -42,9 +41,7 @@ Options:
     const pairLimit = wholeNumber(values.pairs, 50, '--pairs', 0, 200);
     if (positionals.length === 0) throw usageError(`dedup needs a SOURCE; see layerlab dedup --help`);
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const loaded = [];
-    for (const source of positionals) loaded.push((await loadSource(source, { platform })).graph);
-    const graph = mergeGraphs(loaded, positionals);
+    const graph = await loadSources(positionals, { platform });
     const comparison = compareDedupModels(graph);
     const shared = mostSharedLayers(graph, top);
     const pairs = pairwiseShared(graph, pairLimit);

@@ -1,7 +1,6 @@
 import { systemDf, type ReclaimableRule } from '../analyze/df.js';
 import { dfNotes, dockerCliProfile, renderDfSummary, renderDfVerbose } from '../render/df.js';
-import { loadSource } from '../sources/load.js';
-import { mergeGraphs } from '../model/merge.js';
+import { loadSources } from '../sources/load.js';
 import { parsePlatform } from '../sources/image-archive.js';
 import { json, oneOf, parseCommandArgs, SOURCE_HELP, usageError, type Command } from './io.js';
 
@@ -51,9 +50,7 @@ Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to std
     const rule = oneOf<ReclaimableRule>(values.reclaimable, ['current', 'legacy'], cli?.rule ?? 'current', '--reclaimable');
     if (positionals.length === 0) throw usageError(`df needs a SOURCE; see layerlab df --help`);
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const loaded = [];
-    for (const source of positionals) loaded.push((await loadSource(source, { platform })).graph);
-    const graph = mergeGraphs(loaded, positionals);
+    const graph = await loadSources(positionals, { platform });
     const df = systemDf(graph, rule);
     if (format === 'json') {
       io.stdout(json(df));

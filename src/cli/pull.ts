@@ -80,7 +80,7 @@ Options:
       : readRegistryFolder(values.from, platform).images;
     const wanted = positionals.map((r) => remoteFor(r, remoteImages));
     let host: PullHost;
-    if (!values.into) host = pullHostFromGraph(new GraphBuilder().build(), new Map());
+    if (!values.into) host = pullHostFromGraph(new GraphBuilder().build());
     else if (isDockerRoot(values.into)) {
       const root = readDockerRoot(values.into);
       host = pullHostFromGraph(root.graph, root.distribution.diffIdByDigest);
@@ -89,7 +89,6 @@ Options:
       host = pullHostFromGraph(graph);
       inferBlobMetadata(host, graph, wanted);
     }
-    if (!values.into) host.metadata = 'none';
     const plans = wanted.map((w) => planPull(host, w));
     if (format === 'json') io.stdout(json({ metadata: host.metadata, plans }));
     else if (format === 'docker') {

@@ -1,5 +1,4 @@
 import { RemovalHost } from '../analyze/removal.js';
-import { mergeGraphs } from '../model/merge.js';
 import { renderRmiDocker, renderRmiTable } from '../render/removal.js';
 import { parsePlatform } from '../sources/image-archive.js';
 import { loadSource } from '../sources/load.js';
@@ -45,7 +44,7 @@ Options:
     if (positionals.length < 2) throw usageError('rm needs a SOURCE and at least one IMAGE; see layerlab rm --help');
     const [source, ...refs] = positionals;
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const host = new RemovalHost(mergeGraphs([(await loadSource(source, { platform })).graph]));
+    const host = new RemovalHost((await loadSource(source, { platform })).graph);
     const removedContainers: string[] = [];
     const results = refs.map((ref) => {
       if (values['with-containers']) removedContainers.push(...host.removeContainersOf(ref));

@@ -123,14 +123,14 @@ function planFromDockerManifest(store: Store): PlannedImage[] {
   const out = new Map<string, PlannedImage>();
   entries.forEach((e, k) => {
     if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers)) throw new LayerlabError('EINPUT', 'expected {Config, RepoTags, Layers}', { file: store.label, path: `manifest.json[${k}]` });
-    const bytes = store.json<PlannedImage['config']>(e.Config);
+    const config = store.json<PlannedImage['config']>(e.Config);
     const hex = /([0-9a-f]{64})(\.json)?$/.exec(e.Config)?.[1];
     const id = hex ? `sha256:${hex}` : '';
     if (!id) throw new LayerlabError('EINPUT', `cannot tell the image ID from config path ${JSON.stringify(e.Config)}`, { file: store.label, path: `manifest.json[${k}].Config` });
     const tags = (e.RepoTags ?? []).map((t) => familiarString(parseNormalizedNamed(t)));
     const prev = out.get(id);
     if (prev) prev.repoTags.push(...tags.filter((t) => !prev.repoTags.includes(t)));
-    else out.set(id, { id, config: bytes, repoTags: tags, layers: e.Layers.map((path) => ({ path })) });
+    else out.set(id, { id, config, repoTags: tags, layers: e.Layers.map((path) => ({ path })) });
   });
   return [...out.values()];
 }

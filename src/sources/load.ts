@@ -2,6 +2,8 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { join } from 'node:path';
 import { LayerlabError } from '../errors.js';
 import { parseSnapshot, type Snapshot } from './snapshot.js';
+import { mergeGraphs } from '../model/merge.js';
+import type { ImageGraph } from '../model/graph.js';
 import { EngineClient, engineEndpointFromSource, loadEngine } from './engine-api.js';
 import { isDockerRoot, readDockerRoot } from './docker-root.js';
 import { readImageArchive, readOciLayout, type Platform } from './image-archive.js';
@@ -22,6 +24,13 @@ function head(file: string, n: number): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Loads every SOURCE and merges them into one graph (one SOURCE is returned as it is). */
+export async function loadSources(args: readonly string[], opts: LoadOptions = {}): Promise<ImageGraph> {
+  const graphs: ImageGraph[] = [];
+  for (const a of args) graphs.push((await loadSource(a, opts)).graph);
+  return mergeGraphs(graphs, args);
 }
 
 /** A file whose first bytes are gzip's magic or a ustar header. */

@@ -21,8 +21,8 @@ const SIGMA_COMPRESSED = Math.log(63e6 / 4e6) / 1.2816; // p90 / median of a log
 const MEDIAN_RATIO = 2.6;
 const SIGMA_RATIO = 0.35;
 
-/** mulberry32: a small, fast, seedable PRNG. */
-function prng(seed: number): () => number {
+/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
