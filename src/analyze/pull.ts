@@ -11,7 +11,7 @@ export interface RemoteImage {
   digest: string;
   /** Config digest = the image ID it becomes. */
   configDigest: string;
-  layers: { digest: string; size?: number; diffId?: string }[];
+  layers: { digest: string; size?: number; diffId?: string; uncompressedSize?: number }[];
 }
 
 /** What a host knows that decides a pull (moby distribution/xfer and metadata). */
@@ -28,8 +28,15 @@ export interface PullHost {
   images: Set<string>;
   /** How the blob metadata is known: read from a data root, inferred, or empty. */
   metadata: 'read' | 'inferred' | 'none';
+  /** chainID -> the ref whose pull brings it, for chains recorded by earlier pulls of the same plan. */
+  broughtBy: Map<string, string>;
 }
 
+/**
+ * `Already exists`: on the host before the plan; `planned`: brought by an earlier pull of the same
+ * plan (or earlier in this image: the same blob twice), which docker prints as Already exists (or
+ * not at all); `download`: this pull downloads it.
+ */
 export type LayerPullStatus = 'Already exists' | 'download' | 'planned';
 
 /** One layer of a pull plan. */
@@ -38,6 +45,12 @@ export interface PullLayer {
   digest: string;
   diffId?: string;
   status: LayerPullStatus;
+  /** For `planned`: the ref whose pull downloads it. */
+  plannedBy?: string;
+  /** Compressed size of the blob, when the registry data gives it. */
+  size?: number;
+  /** Uncompressed size, when known (the host has the layer, or the registry data says). */
+  uncompressedSize?: number;
   /** Compressed bytes on the wire (0 unless downloaded). */
   downloadBytes: number;
   /** What an ideal content-addressed store would do: download only blobs whose content is nowhere on the host. */
@@ -79,7 +92,28 @@ export function pullHostFromGraph(graph: ImageGraph, diffIdByDigest?: Map<string
   }
   const tagMap = new Map<string, string>(tags);
   if (!tags) graph.images.forEach((m) => (m.repoTags ?? []).forEach((t) => tagMap.set(t, m.id)));
-  return { chains, diffSize, diffIdByDigest: new Map(diffIdByDigest), tags: tagMap, images: new Set(graph.images.map((m) => m.id)), metadata: diffIdByDigest ? 'read' : 'none' };
+  return {
+    chains,
+    diffSize,
+    diffIdByDigest: new Map(diffIdByDigest),
+    tags: tagMap,
+    images: new Set(graph.images.map((m) => m.id)),
+    metadata: diffIdByDigest ? 'read' : 'none',
+    broughtBy: new Map(),
+  };
+}
+
+/** An independent copy of a pull host (for trying orders). */
+export function cloneHost(h: PullHost): PullHost {
+  return {
+    chains: new Set(h.chains),
+    diffSize: new Map(h.diffSize),
+    diffIdByDigest: new Map(h.diffIdByDigest),
+    tags: new Map(h.tags),
+    images: new Set(h.images),
+    metadata: h.metadata,
+    broughtBy: new Map(h.broughtBy),
+  };
 }
 
 /**
@@ -102,69 +136,109 @@ export function inferBlobMetadata(host: PullHost, graph: ImageGraph, remote: Rem
   host.metadata = 'inferred';
 }
 
-/** Plans `docker pull` of one image on `host`, then records it there (as the daemon would). */
-export function planPull(host: PullHost, image: RemoteImage): PullPlan {
+/**
+ * Plans `docker pull` of one image on `host`. With `record` (the default) the host then holds
+ * what the pull brought, as the daemon would, so the next plan sees it; without, the host is left
+ * as it was. Cost: linear in the image's layers, whatever the size of the host.
+ */
+export function planPull(host: PullHost, image: RemoteImage, options: { record?: boolean } = {}): PullPlan {
   const tagged = withDefaultTag(image.ref);
+  const ref = familiarString(tagged);
   const canonical = referenceName(tagged) + (tagged.tag !== undefined ? ':' + tagged.tag : '') + (tagged.digest ? '@' + tagged.digest : '');
   // The daemon skips every layer when the config is already in its image store.
   const imagePresent = host.images.has(image.configDigest);
   let chain: string | undefined;
   let missing = imagePresent;
   const layers: PullLayer[] = [];
-  const presentDiffs = new Set(host.diffSize.keys());
   const seenThisPull = new Set<string>();
+  let downloadBytes = 0;
+  let coldBytes = 0;
+  let idealDownloadBytes = 0;
+  let sizesKnown = true;
+  let diffIdsKnown = true;
   for (const l of image.layers) {
     let status: LayerPullStatus = imagePresent ? 'Already exists' : 'download';
+    let plannedBy: string | undefined;
     if (!missing) {
       const diffId = host.diffIdByDigest.get(l.digest);
-      if (diffId && host.chains.has(extendChainId(chain, diffId))) {
-        status = 'Already exists';
-        chain = extendChainId(chain, diffId);
+      const next = diffId === undefined ? undefined : extendChainId(chain, diffId);
+      if (next !== undefined && host.chains.has(next)) {
+        chain = next;
+        plannedBy = host.broughtBy.get(next);
+        status = plannedBy === undefined ? 'Already exists' : 'planned';
       } else missing = true;
     }
-    if (status === 'download' && seenThisPull.has(l.digest)) status = 'planned';
+    const first = !seenThisPull.has(l.digest);
+    if (status === 'download' && !first) {
+      status = 'planned';
+      plannedBy = ref;
+    }
     seenThisPull.add(l.digest);
     const diffId = l.diffId ?? host.diffIdByDigest.get(l.digest);
+    const hostSize = diffId === undefined ? undefined : host.diffSize.get(diffId);
+    const uncompressedSize = l.uncompressedSize ?? (hostSize !== undefined && !Number.isNaN(hostSize) ? hostSize : undefined);
+    const size = l.size ?? 0;
+    const bytes = status === 'download' ? size : 0;
+    const idealPresent = host.diffSize.has(diffId ?? l.digest);
+    if (first) {
+      coldBytes += size;
+      if (!idealPresent) idealDownloadBytes += size;
+    }
+    downloadBytes += bytes;
+    if (l.size === undefined) sizesKnown = false;
+    if (l.diffId === undefined) diffIdsKnown = false;
     layers.push({
       id12: shortId(l.digest),
       digest: l.digest,
       ...(diffId ? { diffId } : {}),
       status,
-      downloadBytes: status === 'download' ? (l.size ?? 0) : 0,
-      ideal: presentDiffs.has(diffId ?? l.digest) ? 'present' : 'download',
+      ...(plannedBy !== undefined ? { plannedBy } : {}),
+      ...(l.size !== undefined ? { size: l.size } : {}),
+      ...(uncompressedSize !== undefined ? { uncompressedSize } : {}),
+      downloadBytes: bytes,
+      ideal: idealPresent ? 'present' : 'download',
     });
   }
-  const tagKey = familiarString(tagged);
+  const tagKey = ref;
   const upToDate = image.ref.digest === undefined && host.tags.get(tagKey) === image.configDigest;
-  // The daemon now has the layers, their blob metadata and the tag. Without a config (registry
-  // data without configs) the blob digest stands in for the diffID, so later pulls still chain.
-  let c: string | undefined;
-  for (const l of image.layers) {
-    const d = l.diffId ?? host.diffIdByDigest.get(l.digest) ?? l.digest;
-    c = extendChainId(c, d);
-    host.chains.add(c);
-    host.diffIdByDigest.set(l.digest, d);
-    if (!host.diffSize.has(d)) host.diffSize.set(d, NaN);
-  }
-  if (image.ref.digest === undefined) host.tags.set(tagKey, image.configDigest);
-  host.images.add(image.configDigest);
-  const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
+  if (options.record !== false) recordPull(host, image, ref, tagKey);
   return {
-    ref: familiarString(tagged),
+    ref,
     canonical,
     path: tagged.path,
     tagOrDigest: tagged.tag ?? tagged.digest ?? 'latest',
     digest: image.digest,
     imageId: image.configDigest,
     layers,
-    downloadBytes: sum(layers.map((l) => l.downloadBytes)),
-    coldBytes: sum(image.layers.map((l) => l.size ?? 0)),
-    idealDownloadBytes: sum(layers.filter((l, k) => l.ideal === 'download' && layers.findIndex((x) => x.digest === l.digest) === k).map((l) => image.layers.find((x) => x.digest === l.digest)!.size ?? 0)),
+    downloadBytes,
+    coldBytes,
+    idealDownloadBytes,
     upToDate,
     imagePresent,
-    sizesKnown: image.layers.every((l) => l.size !== undefined),
-    diffIdsKnown: image.layers.every((l) => l.diffId !== undefined),
+    sizesKnown,
+    diffIdsKnown,
   };
+}
+
+/**
+ * The daemon now has the layers, their blob metadata and the tag. Without a config (registry
+ * data without configs) the blob digest stands in for the diffID, so later pulls still chain.
+ */
+function recordPull(host: PullHost, image: RemoteImage, ref: string, tagKey: string): void {
+  const imagePresent = host.images.has(image.configDigest);
+  let c: string | undefined;
+  for (const l of image.layers) {
+    const d = l.diffId ?? host.diffIdByDigest.get(l.digest) ?? l.digest;
+    c = extendChainId(c, d);
+    if (!host.chains.has(c)) {
+      host.chains.add(c);
+      if (!imagePresent) host.broughtBy.set(c, ref);
+    }
+    host.diffIdByDigest.set(l.digest, d);
+    if (!host.diffSize.has(d)) host.diffSize.set(d, l.uncompressedSize ?? NaN);
+  }
+  if (image.ref.digest === undefined) host.tags.set(tagKey, image.configDigest);
+  host.images.add(image.configDigest);
 }
 
 /** The lines `docker pull` prints (final state of each layer, in order), without any network. */
@@ -176,7 +250,8 @@ export function narratePull(p: PullPlan, tagGiven: boolean): string[] {
   for (const l of p.imagePresent ? [] : p.layers) {
     if (shown.has(l.id12)) continue;
     shown.add(l.id12);
-    out.push(`${l.id12}: ${l.status === 'Already exists' ? 'Already exists' : 'Pull complete'}`);
+    const exists = l.status === 'Already exists' || (l.status === 'planned' && l.plannedBy !== p.ref);
+    out.push(`${l.id12}: ${exists ? 'Already exists' : 'Pull complete'}`);
   }
   out.push(`Digest: ${p.digest}`);
   out.push(`Status: ${p.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${p.ref}`);

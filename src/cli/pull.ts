@@ -1,7 +1,8 @@
-import { inferBlobMetadata, narratePull, planPull, pullHostFromGraph, type PullHost, type PullPlan, type RemoteImage } from '../analyze/pull.js';
+import { inferBlobMetadata, narratePull, pullHostFromGraph, type PullHost, type PullPlan, type RemoteImage } from '../analyze/pull.js';
+import { DEFAULT_NETWORK, planPulls, type NetworkModel, type OrderedPulls } from '../analyze/pull-schedule.js';
 import { GraphBuilder } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed, withDefaultTag } from '../model/reference.js';
-import { humanSize } from '../render/units.js';
+import { humanSize, parseDuration, parseRate, shortSeconds } from '../render/units.js';
 import { tabwrite } from '../render/tabwriter.js';
 import { trimLines } from '../render/removal.js';
 import { isDockerRoot, readDockerRoot } from '../sources/docker-root.js';
@@ -9,7 +10,7 @@ import { parsePlatform } from '../sources/image-archive.js';
 import { loadSource } from '../sources/load.js';
 import { parseRegistrySource, readRegistry, readRegistryFolder, RegistryClient, type RegistryImage } from '../sources/registry.js';
 import { LayerlabError } from '../errors.js';
-import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
+import { json, oneOf, parseCommandArgs, usageError, wholeNumber, type Command } from './io.js';
 
 /** Finds REF among registry images and turns it into what a pull reads. */
 function remoteFor(ref: string, images: RegistryImage[]): RemoteImage {
@@ -26,15 +27,30 @@ function remoteFor(ref: string, images: RegistryImage[]): RemoteImage {
   };
 }
 
+function renderSchedule(r: OrderedPulls): string {
+  const s = r.schedule;
+  const n = s.network;
+  const rows = [['ORDER', 'IMAGE', 'DOWNLOAD', 'START', 'READY']];
+  s.pulls.forEach((p, k) => rows.push([String(k + 1), p.ref, humanSize(p.downloadBytes), shortSeconds(p.start), shortSeconds(p.ready)]));
+  let out = '\n' + trimLines(tabwrite(rows));
+  out += `Estimated: all ready after ${shortSeconds(s.total)}, the first after ${shortSeconds(s.firstReady)} (mean ${shortSeconds(s.meanReady)}); pulls ${s.mode === 'sequential' ? 'one after another' : 'all at once, sharing transfers'}, ${r.how}.\n`;
+  out += `Model: ${humanSize(n.bandwidth)}/s link, ${shortSeconds(n.latency)} per request, ${n.concurrency} concurrent downloads, ${n.extractRate > 0 ? `extraction at ${humanSize(n.extractRate)}/s` : 'extraction not timed'}. The bytes do not depend on the order.\n`;
+  return out;
+}
+
 function renderTable(plans: PullPlan[], host: PullHost): string {
   const rows = [['IMAGE', 'LAYER', 'DOCKER', 'DOWNLOAD', 'IDEAL STORE']];
   for (const p of plans) {
     if (p.imagePresent) rows.push([p.ref, '', 'image present: nothing read', '', '']);
-    else for (const l of p.layers) rows.push([p.ref, l.id12, l.status === 'download' ? 'download' : l.status === 'planned' ? 'download (again in this pull)' : 'Already exists', l.downloadBytes ? humanSize(l.downloadBytes) : '', l.ideal === 'present' ? 'has it' : 'download']);
+    else
+      for (const l of p.layers) {
+        const docker = l.status === 'download' ? 'download' : l.status === 'Already exists' ? 'Already exists' : l.plannedBy === p.ref ? 'same blob lower in this image' : `Already exists (pulled by ${l.plannedBy} above)`;
+        rows.push([p.ref, l.id12, docker, l.downloadBytes ? humanSize(l.downloadBytes) : '', l.ideal === 'present' ? 'has it' : 'download']);
+      }
   }
   const sum = (f: (p: PullPlan) => number) => plans.reduce((s, p) => s + f(p), 0);
   let out = trimLines(tabwrite(rows));
-  out += `\nCompressed bytes to download: ${humanSize(sum((p) => p.downloadBytes))} (Docker's rule), ${humanSize(sum((p) => p.idealDownloadBytes))} (ideal content-addressed store); a cold pull: ${humanSize(sum((p) => p.coldBytes))}.\n`;
+  out += `\nCompressed bytes to download: ${humanSize(sum((p) => p.downloadBytes))} (Docker's rule), ${humanSize(sum((p) => p.idealDownloadBytes))} (ideal content-addressed store); each pulled alone onto an empty host: ${humanSize(sum((p) => p.coldBytes))}.\n`;
   if (plans.some((p) => !p.sizesKnown)) out += 'Some blob sizes are unknown: totals are lower bounds.\n';
   if (plans.some((p) => !p.diffIdsKnown)) out += 'The registry data has no image configs: blob digests stand in for diffIDs (exact for layers pulled from this registry).\n';
   out += `Blob metadata (which blobs the host already has): ${host.metadata === 'read' ? 'read from the Docker data root' : host.metadata === 'inferred' ? 'inferred from images that carry a RepoDigest of this registry (a loaded image with one would be counted as pulled)' : 'none (an empty host)'}.\n`;
@@ -59,12 +75,31 @@ Options:
                        snapshot or archive (blob metadata inferred, and said so); default: empty
       --platform P     os/arch[/variant] (default linux/amd64)
       --format FORMAT  table (default), json, or docker (the lines docker pull prints)
+      --order ORDER    given (default), or fastest-first (each next pull the one ready soonest:
+                       the first image is ready as early as possible)
+      --parallel       time the pulls issued all at once (compose pull) instead of one by one
+      --bandwidth RATE link speed, e.g. 100Mbit (default), 12.5MB/s, 1Gbit
+      --latency TIME   per request round trip, e.g. 50ms (default)
+      --concurrency N  dockerd's max-concurrent-downloads (default 3)
+      --extract-rate RATE  time layer extraction too, e.g. 200MB/s (default: not timed)
   -h, --help           show this help
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { from: { type: 'string' }, into: { type: 'string' }, platform: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      {
+        from: { type: 'string' },
+        into: { type: 'string' },
+        platform: { type: 'string' },
+        format: { type: 'string' },
+        order: { type: 'string' },
+        parallel: { type: 'boolean' },
+        bandwidth: { type: 'string' },
+        latency: { type: 'string' },
+        concurrency: { type: 'string' },
+        'extract-rate': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       'pull',
     );
     if (values.help) {
@@ -72,6 +107,21 @@ Options:
       return 0;
     }
     const format = oneOf(values.format, ['table', 'json', 'docker'] as const, 'table', '--format');
+    const order = oneOf(values.order, ['given', 'fastest-first'] as const, 'given', '--order');
+    const rate = (v: string | undefined, fallback: number, option: string) => {
+      if (v === undefined) return fallback;
+      const r = parseRate(v);
+      if (r === undefined) throw usageError(`${option} takes a rate like 100Mbit, 12.5MB/s or 1Gbit (got ${JSON.stringify(v)})`);
+      return r;
+    };
+    const latency = values.latency === undefined ? DEFAULT_NETWORK.latency : parseDuration(values.latency);
+    if (latency === undefined) throw usageError(`--latency takes a time like 50ms or 0.2s (got ${JSON.stringify(values.latency)})`);
+    const net: NetworkModel = {
+      bandwidth: rate(values.bandwidth, DEFAULT_NETWORK.bandwidth, '--bandwidth'),
+      latency,
+      concurrency: wholeNumber(values.concurrency, DEFAULT_NETWORK.concurrency, '--concurrency', 1, 1000),
+      extractRate: rate(values['extract-rate'], 0, '--extract-rate'),
+    };
     if (!values.from) throw usageError('pull needs --from SOURCE (a registry or a folder of manifests); see layerlab pull --help');
     if (positionals.length === 0) throw usageError('pull needs at least one REF');
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
@@ -89,14 +139,15 @@ Options:
       host = pullHostFromGraph(graph);
       inferBlobMetadata(host, graph, wanted);
     }
-    const plans = wanted.map((w) => planPull(host, w));
-    if (format === 'json') io.stdout(json({ metadata: host.metadata, plans }));
+    const ordered = planPulls(host, wanted, net, values.parallel ? 'parallel' : 'sequential', order);
+    const plans = ordered.plans;
+    if (format === 'json') io.stdout(json({ metadata: host.metadata, order: ordered.order.map((k) => positionals[k]), plans, schedule: ordered.schedule }));
     else if (format === 'docker') {
-      positionals.forEach((r, k) => {
-        const given = parseNormalizedNamed(r);
-        io.stdout(narratePull(plans[k], given.tag !== undefined || given.digest !== undefined).join('\n') + '\n');
+      ordered.order.forEach((k, n) => {
+        const given = parseNormalizedNamed(positionals[k]);
+        io.stdout(narratePull(plans[n], given.tag !== undefined || given.digest !== undefined).join('\n') + '\n');
       });
-    } else io.stdout(renderTable(plans, host));
+    } else io.stdout(renderTable(plans, host) + renderSchedule(ordered));
     return 0;
   },
 };

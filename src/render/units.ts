@@ -71,9 +71,36 @@ export function humanDuration(seconds: number): string {
 
 /** Parses a size argument: plain bytes or go-units decimal (`500MB`, `1.5GB`, `2g`). */
 export function parseHumanSize(s: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)*) ?([kmgtp])?i?b?$/i.exec(s);
+  const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(s);
   if (!m) return undefined;
   const mul: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
   const v = Number.parseFloat(m[1]) * (m[2] ? mul[m[2].toLowerCase()] : 1);
   return Number.isFinite(v) ? Math.trunc(v) : undefined;
+}
+
+/** Parses a transfer rate into bytes per second: `100Mbit`, `100Mbit/s`, `12.5MB/s`, `1Gbit`, or plain bytes per second. */
+export function parseRate(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?) ?([kmgt])?(bit|b|bps)?(?:\/s)?$/i.exec(s);
+  if (!m) return undefined;
+  const mul: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
+  const unit = m[3] ?? 'B';
+  const bits = unit.toLowerCase() === 'bit' || unit === 'bps' || unit === 'b';
+  const v = (Number.parseFloat(m[1]) * (m[2] ? mul[m[2].toLowerCase()] : 1)) / (bits ? 8 : 1);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+/** Parses a duration into seconds: `50ms`, `0.2s`, `1m`, or plain milliseconds. */
+export function parseDuration(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?) ?(ms|s|m)?$/.exec(s);
+  if (!m) return undefined;
+  const v = Number.parseFloat(m[1]) * ({ ms: 1e-3, s: 1, m: 60 } as Record<string, number>)[m[2] ?? 'ms'];
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/** Seconds as a short figure: `850ms`, `4.2s`, `3m05s`. */
+export function shortSeconds(t: number): string {
+  if (t < 1) return `${Math.round(t * 1000)}ms`;
+  if (t < 60) return `${t.toFixed(1)}s`;
+  const m = Math.floor(t / 60);
+  return `${m}m${String(Math.round(t - m * 60)).padStart(2, '0')}s`;
 }
