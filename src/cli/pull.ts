@@ -8,7 +8,7 @@ import { trimLines } from '../render/removal.js';
 import { isDockerRoot, readDockerRoot } from '../sources/docker-root.js';
 import { parsePlatform } from '../sources/image-archive.js';
 import { loadSource } from '../sources/load.js';
-import { parseRegistrySource, readRegistry, readRegistryFolder, RegistryClient, type RegistryImage } from '../sources/registry.js';
+import { readRegistrySource, type RegistryImage } from '../sources/registry.js';
 import { LayerlabError } from '../errors.js';
 import { json, oneOf, parseCommandArgs, usageError, wholeNumber, type Command } from './io.js';
 
@@ -125,9 +125,7 @@ Options:
     if (!values.from) throw usageError('pull needs --from SOURCE (a registry or a folder of manifests); see layerlab pull --help');
     if (positionals.length === 0) throw usageError('pull needs at least one REF');
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const remoteImages = values.from.startsWith('registry://')
-      ? (await readRegistry(new RegistryClient(parseRegistrySource(values.from)), platform)).images
-      : readRegistryFolder(values.from, platform).images;
+    const remoteImages = (await readRegistrySource(values.from, platform)).images;
     const wanted = positionals.map((r) => remoteFor(r, remoteImages));
     let host: PullHost;
     if (!values.into) host = pullHostFromGraph(new GraphBuilder().build());

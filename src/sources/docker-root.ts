@@ -24,6 +24,8 @@ export interface DockerRoot {
   distribution: DistributionMetadata;
   /** Containers whose writable-layer size cannot be known offline (all of them today). */
   containersWithoutSize: number;
+  /** Image ID -> byte length of its config (what a pushed manifest's config descriptor says). */
+  configSizes: Map<string, number>;
 }
 
 /** True when `dir` looks like a Docker data root (has image/<driver>/imagedb). */
@@ -132,10 +134,12 @@ export function readDockerRoot(dir: string, opts: { driver?: string; now?: numbe
   const b = new GraphBuilder();
   const layerIndex = new Map<string, number>();
   const content = join(root, 'imagedb', 'content', 'sha256');
+  const configSizes = new Map<string, number>();
   for (const hex of listDir(content).sort()) {
     const id = 'sha256:' + hex;
     const file = join(content, hex);
     if (digestProblem(id)) continue;
+    configSizes.set(id, statSync(file).size);
     const config = readJson<{ created?: string; os?: string; architecture?: string; variant?: string; rootfs?: { diff_ids?: string[] } }>(file);
     const diffIds = config.rootfs?.diff_ids ?? [];
     const chain = chainIds(diffIds);
@@ -190,7 +194,7 @@ export function readDockerRoot(dir: string, opts: { driver?: string; now?: numbe
   containers.sort((x, y) => y.createdExact - x.createdExact);
   for (const c of containers) b.addContainer(c.record);
 
-  return { graph: b.build(), driver, distribution: readDistribution(root), containersWithoutSize };
+  return { graph: b.build(), driver, distribution: readDistribution(root), containersWithoutSize, configSizes };
 }
 
 function readDistribution(root: string): DistributionMetadata {

@@ -331,3 +331,8 @@ export async function readRegistry(client: RegistryClient, platform: Platform = 
   }
   return { graph: graphFromRegistryImages(images), images, attestations, otherPlatforms };
 }
+
+/** Reads `registry://HOST:PORT[/REPO]` (live, loopback) or a folder of registry documents. */
+export async function readRegistrySource(source: string, platform?: Platform): Promise<RegistryRead> {
+  return source.startsWith('registry://') ? readRegistry(new RegistryClient(parseRegistrySource(source)), platform) : readRegistryFolder(source, platform);
+}
