@@ -193,11 +193,35 @@ export function planPulls(host: PullHost, images: RemoteImage[], net: NetworkMod
       planPull(trial, images[best]); // later picks see what it brings
     }
   }
-  const plans = chosen.map((i) => planPull(host, images[i]));
+  const plans = mode === 'sequential' ? chosen.map((i) => planPull(host, images[i])) : planAllAtOnce(host, chosen.map((i) => images[i]));
   return {
     order: chosen,
     plans,
     schedule: simulatePulls(plans, net, mode),
     how: order === 'given' ? 'in the order given' : 'fastest first: each next pull is the one that would be ready soonest (minimal time to the first ready image; a greedy heuristic for the others)',
   };
+}
+
+/**
+ * Pulls issued at once each walk the host as it was (none sees what the others bring), and the
+ * daemon shares a transfer between them when its key, the blob digests from the bottom up to
+ * that layer, is the same (xfer transferKey): such a layer downloads once, by the first pull.
+ */
+function planAllAtOnce(host: PullHost, images: RemoteImage[]): PullPlan[] {
+  const plans = images.map((img) => planPull(host, img, { record: false }));
+  const inFlight = new Map<string, string>();
+  plans.forEach((p, i) => {
+    let key = '';
+    p.layers.forEach((l, k) => {
+      key += images[i].layers[k].digest + ' ';
+      if (l.status !== 'download') return;
+      const by = inFlight.get(key);
+      if (by !== undefined && by !== p.ref) {
+        p.downloadBytes -= l.downloadBytes;
+        p.layers[k] = { ...l, status: 'planned', plannedBy: by, downloadBytes: 0 };
+      } else inFlight.set(key, p.ref);
+    });
+  });
+  for (const img of images) planPull(host, img); // the host now holds them all
+  return plans;
 }

@@ -151,6 +151,7 @@ export function planPull(host: PullHost, image: RemoteImage, options: { record?:
   let missing = imagePresent;
   const layers: PullLayer[] = [];
   const seenThisPull = new Set<string>();
+  const downloadedThisPull = new Set<string>();
   let downloadBytes = 0;
   let coldBytes = 0;
   let idealDownloadBytes = 0;
@@ -169,11 +170,16 @@ export function planPull(host: PullHost, image: RemoteImage, options: { record?:
       } else missing = true;
     }
     const first = !seenThisPull.has(l.digest);
-    if (status === 'download' && !first) {
-      status = 'planned';
-      plannedBy = ref;
-    }
     seenThisPull.add(l.digest);
+    // dockerd downloads a blob once per pull when it recurs among the layers it downloads
+    // (xfer downloadsByKey); a blob of the present prefix that recurs higher up downloads again.
+    if (status === 'download') {
+      if (downloadedThisPull.has(l.digest)) {
+        status = 'planned';
+        plannedBy = ref;
+      }
+      downloadedThisPull.add(l.digest);
+    }
     const diffId = l.diffId ?? host.diffIdByDigest.get(l.digest);
     const hostSize = diffId === undefined ? undefined : host.diffSize.get(diffId);
     const uncompressedSize = l.uncompressedSize ?? (hostSize !== undefined && !Number.isNaN(hostSize) ? hostSize : undefined);

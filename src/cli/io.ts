@@ -17,15 +17,21 @@ export interface Command {
   run(argv: string[], io: CommandIo): Promise<number> | number;
 }
 
+type OptionValue<O> = O extends { type: 'boolean' } ? boolean : O extends { multiple: true } ? string[] : string;
+export interface ParsedCommand<T> {
+  values: { [K in keyof T]?: OptionValue<T[K]> };
+  positionals: string[];
+}
+
 /** node:util parseArgs (strict, positionals allowed), with its errors turned into usage errors. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: T,
   command: string,
-): { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] } {
+): ParsedCommand<T> {
   try {
     const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-    return r as unknown as { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] };
+    return r as unknown as ParsedCommand<T>;
   } catch (e) {
     throw new LayerlabError('EUSAGE', `${(e as Error).message.split('\n')[0]} (see layerlab ${command} --help)`);
   }

@@ -72,7 +72,7 @@ Options:
     const format = oneOf(values.format, ['table', 'json', 'sh'] as const, 'table', '--format');
     const [source, ...more] = positionals;
     if (!source) throw usageError('plan needs a SOURCE; see layerlab plan --help');
-    const removeList = [...((values.remove as unknown as string[] | undefined) ?? []), ...more];
+    const removeList = [...(values.remove ?? []), ...more];
     const goals = [removeList.length > 0, values.free !== undefined, values.prune === true].filter(Boolean).length;
     if (goals !== 1) throw usageError('plan takes exactly one goal: --remove IMAGE..., --free SIZE or --prune [-a]');
     if (more.length && !values.remove) throw usageError(`unexpected argument ${JSON.stringify(more[0])}: IMAGEs go with --remove`);
@@ -84,7 +84,7 @@ Options:
     } else if (values.prune) goal = { kind: 'prune', all: values.all ?? false };
     else goal = { kind: 'remove', images: removeList };
     const { graph } = await loadSource(source);
-    const plan = removalPlan(graph, goal, { keep: (values.keep as unknown as string[] | undefined) ?? [], withContainers: values['with-containers'] });
+    const plan = removalPlan(graph, goal, { keep: values.keep ?? [], withContainers: values['with-containers'] });
     io.stdout(format === 'json' ? json(plan) : format === 'sh' ? renderSh(plan) : renderPlan(plan));
     return plan.reachedGoal ? 0 : 1;
   },
