@@ -18,6 +18,8 @@ export interface RemoteImage {
 export interface PullHost {
   /** chainIDs of the layers present. */
   chains: Set<string>;
+  /** `${parent chainID or ''} ${diffID}` -> chainID, for the chains present: the chain walk without hashing. */
+  chainStep: Map<string, string>;
   /** diffID -> uncompressed size, for layers present. */
   diffSize: Map<string, number>;
   /** Blob digest -> diffID, recorded by earlier pulls and pushes. */
@@ -81,9 +83,13 @@ export interface PullPlan {
 /** A host's pull-relevant state from a graph plus what it knows of blob digests. */
 export function pullHostFromGraph(graph: ImageGraph, diffIdByDigest?: Map<string, string>, tags?: Map<string, string>): PullHost {
   const chains = new Set<string>();
+  const chainStep = new Map<string, string>();
   for (let k = 0; k < graph.chain.count; k++) {
     const c = graph.chainIdOf(k);
-    if (c) chains.add(c);
+    if (!c) continue;
+    chains.add(c);
+    const parent = graph.chain.nodeParent[k];
+    chainStep.set(`${parent >= 0 ? graph.chainIdOf(parent) : ''} ${graph.layerDiffId[graph.chain.nodeLayer[k]]}`, c);
   }
   const diffSize = new Map<string, number>();
   for (let l = 0; l < graph.layerCount; l++) {
@@ -94,6 +100,7 @@ export function pullHostFromGraph(graph: ImageGraph, diffIdByDigest?: Map<string
   if (!tags) graph.images.forEach((m) => (m.repoTags ?? []).forEach((t) => tagMap.set(t, m.id)));
   return {
     chains,
+    chainStep,
     diffSize,
     diffIdByDigest: new Map(diffIdByDigest),
     tags: tagMap,
@@ -107,6 +114,7 @@ export function pullHostFromGraph(graph: ImageGraph, diffIdByDigest?: Map<string
 export function cloneHost(h: PullHost): PullHost {
   return {
     chains: new Set(h.chains),
+    chainStep: new Map(h.chainStep),
     diffSize: new Map(h.diffSize),
     diffIdByDigest: new Map(h.diffIdByDigest),
     tags: new Map(h.tags),
@@ -162,8 +170,8 @@ export function planPull(host: PullHost, image: RemoteImage, options: { record?:
     let plannedBy: string | undefined;
     if (!missing) {
       const diffId = host.diffIdByDigest.get(l.digest);
-      const next = diffId === undefined ? undefined : extendChainId(chain, diffId);
-      if (next !== undefined && host.chains.has(next)) {
+      const next = diffId === undefined ? undefined : host.chainStep.get(`${chain ?? ''} ${diffId}`);
+      if (next !== undefined) {
         chain = next;
         plannedBy = host.broughtBy.get(next);
         status = plannedBy === undefined ? 'Already exists' : 'planned';
@@ -235,7 +243,9 @@ function recordPull(host: PullHost, image: RemoteImage, ref: string, tagKey: str
   let c: string | undefined;
   for (const l of image.layers) {
     const d = l.diffId ?? host.diffIdByDigest.get(l.digest) ?? l.digest;
-    c = extendChainId(c, d);
+    const step = `${c ?? ''} ${d}`;
+    c = host.chainStep.get(step) ?? extendChainId(c, d);
+    host.chainStep.set(step, c);
     if (!host.chains.has(c)) {
       host.chains.add(c);
       if (!imagePresent) host.broughtBy.set(c, ref);
