@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { narratePull, planPull, pullHostFromGraph, type RemoteImage } from '../src/analyze/pull.js';
@@ -94,4 +97,20 @@ test('pull CLI on the official images: redis after nginx finds the trixie base (
   assert.match(t.stdout, /Compressed bytes to download: .* \(Docker's rule\)/);
   assert.equal((await cli('pull', 'redis')).code, 2);
   assert.equal((await cli('pull', '--from', 'fixtures/official-images/manifests', 'nosuch:1')).code, 1);
+});
+
+test('pull --from an OCI layout: the index descriptor digest is the Digest line, later images find the shared base', async () => {
+  const r = await cli('pull', '--format', 'json', '--from', 'fixtures/archives/scenario.oci', 'scenario.oci:base-1', 'scenario.oci:app-b-1');
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  const index = JSON.parse(readFileSync('fixtures/archives/scenario.oci/index.json', 'utf8')) as { manifests: { digest: string; annotations: Record<string, string> }[] };
+  assert.equal(doc.plans[0].digest, index.manifests.find((m) => m.annotations['org.opencontainers.image.ref.name'] === 'base-1')!.digest);
+  assert.deepEqual(doc.plans[1].layers.map((l: { status: string }) => l.status), ['planned', 'planned', 'download']);
+  assert.ok(doc.plans[1].layers.every((l: { diffId?: string }) => l.diffId), 'diffIDs read from the configs');
+  const broken = mkdtempSync(join(tmpdir(), 'layerlab-oci-'));
+  writeFileSync(join(broken, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(join(broken, 'index.json'), '{"manifests":[{"digest":"sha256:nothex"}]}');
+  const bad = await cli('pull', '--from', broken, 'x:1');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /index\.json.*not a digest|not a digest/);
 });

@@ -72,8 +72,8 @@ load or a local build download again), and beside it what an ideal content-addre
 download. Later REFs see the layers earlier ones brought.
 
 Options:
-      --from SOURCE    where the images are: registry://127.0.0.1:PORT, or a folder of registry
-                       manifests (e.g. fixtures/official-images/manifests)
+      --from SOURCE    where the images are: registry://127.0.0.1:PORT, an OCI layout folder, or
+                       a folder of registry manifests (e.g. fixtures/official-images/manifests)
       --into SOURCE    the host: a Docker data root (its blob metadata is read), docker://, a
                        snapshot or archive (blob metadata inferred, and said so); default: empty
       --platform P     os/arch[/variant] (default linux/amd64)

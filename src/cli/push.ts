@@ -60,7 +60,8 @@ anything else is gzipped and uploaded ("Pushed"). Later REFs see what earlier on
 Options:
       --from SOURCE      the pushing host: a Docker data root (its v2 metadata is read), or any
                          other source (metadata inferred from RepoDigests, and said so)
-      --registry SOURCE  the registry: registry://127.0.0.1:PORT, or a folder of registry manifests
+      --registry SOURCE  the registry: registry://127.0.0.1:PORT, an OCI layout, or a folder of
+                         registry manifests
       --platform P       os/arch[/variant] of registry indexes (default linux/amd64)
       --format FORMAT    table (default), json, or docker (the lines docker push prints)
   -h, --help             show this help

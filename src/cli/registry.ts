@@ -26,7 +26,8 @@ export const registryCommand: Command = {
   summary: 'A registry\'s images: bytes stored with and without blob dedup, each pull\'s cost given the others',
   usage: `Usage: layerlab registry [OPTIONS] SOURCE
 
-For the images of a registry source (registry://127.0.0.1:PORT or a folder of registry manifests):
+For the images of a registry source (registry://127.0.0.1:PORT, an OCI layout, or a folder of
+registry manifests):
 each image's compressed size, its bytes no other image shares, and what pulling it downloads onto
 a host that already holds the others (or only the --host images), by docker's rule and by an ideal
 content-addressed store; the registry's bytes stored with blob dedup and without.

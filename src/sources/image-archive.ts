@@ -25,6 +25,8 @@ interface PlannedImage {
   id: string;
   config: { created?: string; os?: string; architecture?: string; variant?: string; rootfs?: { diff_ids?: string[] } };
   repoTags: string[];
+  /** The digest the index's top descriptor gives (what a tag resolves to), for OCI layouts. */
+  manifestDigest?: string;
   /** Per layer: a path in the archive or layout, and the blob descriptor when an OCI manifest gave one. */
   layers: { path: string; digest?: string; size?: number; mediaType?: string }[];
 }
@@ -76,7 +78,7 @@ function tagFromRefName(refName: string | undefined, fallbackRepo: string): stri
 function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string): PlannedImage[] {
   const index = store.json<{ manifests?: Descriptor[] | null }>('index.json');
   const out = new Map<string, PlannedImage>();
-  const visit = (descs: Descriptor[], refName: string | undefined, path: string, depth: number) => {
+  const visit = (descs: Descriptor[], refName: string | undefined, path: string, depth: number, top?: string) => {
     if (depth > 8) throw new LayerlabError('EINPUT', 'indexes nested more than 8 deep', { file: store.label, path });
     descs.forEach((d, k) => {
       const here = `${path}[${k}]`;
@@ -88,7 +90,7 @@ function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string
       const doc = store.json<{ mediaType?: string; manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] }>(bp);
       const type = d.mediaType ?? doc.mediaType;
       if (INDEX_TYPES.has(type ?? '') || (doc.manifests && !doc.layers)) {
-        visit(doc.manifests ?? [], name, `${bp}.manifests`, depth + 1);
+        visit(doc.manifests ?? [], name, `${bp}.manifests`, depth + 1, top ?? d.digest);
         return;
       }
       if (SCHEMA1_TYPES.has(type ?? '')) {
@@ -108,6 +110,7 @@ function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string
         id,
         config,
         repoTags: tag ? [tag] : [],
+        manifestDigest: top ?? d.digest,
         layers: (doc.layers ?? []).map((l) => ({ path: blobPath(l.digest), digest: l.digest, size: l.size, mediaType: l.mediaType })),
       });
     });
@@ -182,9 +185,8 @@ function plan(store: Store, platform: Platform, fallbackRepo: string): PlannedIm
   return planFromOciIndex(store, platform, fallbackRepo);
 }
 
-/** Reads an OCI image layout folder, verifying every blob it reads. */
-export async function readOciLayout(dir: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<ImageGraph> {
-  const store: Store = {
+function layoutStore(dir: string): Store {
+  return {
     label: dir,
     has: (p) => existsSync(join(dir, p)),
     json<T>(p: string): T {
@@ -196,6 +198,24 @@ export async function readOciLayout(dir: string, platform: Platform = { os: 'lin
       return parseJson<T>(bytes, dir, p);
     },
   };
+}
+
+/** The images of an OCI layout as a registry would serve them (metadata only, blobs checked; layers not read). */
+export function readOciLayoutManifests(dir: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): { id: string; manifestDigest: string; repoTags: string[]; diffIds: string[]; layers: { digest: string; size?: number; mediaType?: string }[] }[] {
+  const store = layoutStore(dir);
+  if (!store.has('oci-layout')) throw new LayerlabError('EINPUT', 'not an OCI layout (no oci-layout file)', { file: dir });
+  return plan(store, platform, fallbackRepository(dir)).map((img) => ({
+    id: img.id,
+    manifestDigest: img.manifestDigest ?? img.id,
+    repoTags: img.repoTags,
+    diffIds: img.config.rootfs?.diff_ids ?? [],
+    layers: img.layers.map((l) => ({ digest: l.digest ?? '', ...(l.size !== undefined ? { size: l.size } : {}), ...(l.mediaType ? { mediaType: l.mediaType } : {}) })),
+  }));
+}
+
+/** Reads an OCI image layout folder, verifying every blob it reads. */
+export async function readOciLayout(dir: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<ImageGraph> {
+  const store = layoutStore(dir);
   const images = plan(store, platform, fallbackRepository(dir));
   const measured = new Map<string, LayerMeasure>();
   for (const img of images) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readOciLayoutManifests } from './image-archive.js';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { LayerlabError } from '../errors.js';
@@ -332,7 +333,18 @@ export async function readRegistry(client: RegistryClient, platform: Platform = 
   return { graph: graphFromRegistryImages(images), images, attestations, otherPlatforms };
 }
 
-/** Reads `registry://HOST:PORT[/REPO]` (live, loopback) or a folder of registry documents. */
+/** Reads `registry://HOST:PORT[/REPO]` (live, loopback), an OCI layout folder, or a folder of registry documents. */
 export async function readRegistrySource(source: string, platform?: Platform): Promise<RegistryRead> {
-  return source.startsWith('registry://') ? readRegistry(new RegistryClient(parseRegistrySource(source)), platform) : readRegistryFolder(source, platform);
+  if (source.startsWith('registry://')) return readRegistry(new RegistryClient(parseRegistrySource(source)), platform);
+  if (existsSync(join(source, 'oci-layout'))) {
+    const images: RegistryImage[] = readOciLayoutManifests(source, platform).map((m) => ({
+      manifestDigest: m.manifestDigest,
+      manifest: { config: { digest: m.id } as Descriptor, layers: m.layers as Descriptor[] },
+      diffIds: m.diffIds,
+      repoTags: m.repoTags,
+      repoDigests: m.repoTags.map((t) => `${familiarString({ ...parseNormalizedNamed(t), tag: undefined })}@${m.manifestDigest}`),
+    }));
+    return { graph: graphFromRegistryImages(images), images, attestations: 0, otherPlatforms: 0 };
+  }
+  return readRegistryFolder(source, platform);
 }
