@@ -11,6 +11,7 @@ import { parseRegistrySource, readRegistry, RegistryClient } from '../src/source
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { startRegistry, type RegistrySandbox } from './helpers/registry.js';
 import { buildScenario } from './helpers/scenario.js';
+import { finalLayerLines } from './helpers/progress.js';
 
 let builder: Sandbox;
 let puller: Sandbox;
@@ -28,17 +29,7 @@ async function remote(name: string): Promise<RemoteImage> {
 }
 
 /** Final state per layer, Digest, Status and the last line of real docker pull output. */
-function summary(lines: string[]): string[] {
-  const final = new Map<string, string>();
-  const rest: string[] = [];
-  for (const l of lines) {
-    const m = /^([0-9a-f]{12}): (.+)$/.exec(l);
-    if (m) {
-      if (m[2] === 'Already exists' || m[2] === 'Pull complete') final.set(m[1], m[2]);
-    } else rest.push(l);
-  }
-  return [...[...final].map(([id, s]) => `${id}: ${s}`).sort(), ...rest];
-}
+const summary = (lines: string[]) => finalLayerLines(lines, (state) => state === 'Already exists' || state === 'Pull complete');
 
 describe('docker pull, predicted then executed', () => {
   before(async () => {

@@ -13,6 +13,7 @@ import { parseRegistrySource, readRegistry, RegistryClient } from '../src/source
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { startRegistry, type RegistrySandbox } from './helpers/registry.js';
 import { buildScenario } from './helpers/scenario.js';
+import { finalLayerLines } from './helpers/progress.js';
 import { cli } from '../test/helpers/cli.js';
 
 let builder: Sandbox;
@@ -30,17 +31,7 @@ async function plan(sb: Sandbox, remote: string): Promise<PushPlan> {
 }
 
 /** The repository line, each layer's last line sorted, the digest line; Preparing/Waiting/progress dropped. */
-function summary(lines: string[]): string[] {
-  const final = new Map<string, string>();
-  const rest: string[] = [];
-  for (const l of lines) {
-    const m = /^([0-9a-f]{12}): (.+)$/.exec(l);
-    if (m) {
-      if (!/^(Preparing|Waiting|Pushing)/.test(m[2])) final.set(m[1], m[2]);
-    } else rest.push(l);
-  }
-  return [rest[0], ...[...final].map(([id, s]) => `${id}: ${s}`).sort(), ...rest.slice(1)];
-}
+const summary = (lines: string[]) => finalLayerLines(lines, (state) => !/^(Preparing|Waiting|Pushing)/.test(state), 1);
 
 async function pushAndCompare(sb: Sandbox, local: string, remote: string, expectManifest: boolean): Promise<PushPlan> {
   sb.docker(['tag', local, `${reg.address}/${remote}`]);

@@ -109,9 +109,9 @@ test('planPull without record leaves the host as it was', () => {
     fc.property(remoteImages, (images) => {
       const h = empty();
       planPull(h, images[0]);
-      const snap = JSON.stringify([...h.chains, ...h.diffIdByDigest, ...h.tags, ...h.images, ...h.broughtBy]);
+      const snap = JSON.stringify([...h.chainStep, ...h.diffIdByDigest, ...h.tags, ...h.images, ...h.broughtBy]);
       for (const img of images) planPull(h, img, { record: false });
-      assert.equal(JSON.stringify([...h.chains, ...h.diffIdByDigest, ...h.tags, ...h.images, ...h.broughtBy]), snap);
+      assert.equal(JSON.stringify([...h.chainStep, ...h.diffIdByDigest, ...h.tags, ...h.images, ...h.broughtBy]), snap);
     }),
   );
 });

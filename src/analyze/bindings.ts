@@ -22,9 +22,9 @@ export interface ImageBindings {
 
 export const isDangling = (graph: ImageGraph, i: number) => graph.isUntagged(i) && graph.childrenOf(i).length === 0;
 
-export function imageBindings(graph: ImageGraph, indices: number[]): ImageBindings[] {
+/** Bindings of images `indices`; `host` is the removal model of `graph` when the caller has one (trials leave it as it was). */
+export function imageBindings(graph: ImageGraph, indices: number[], host = new RemovalHost(graph)): ImageBindings[] {
   const reclaimable = reclaimablePerImage(graph);
-  const host = new RemovalHost(graph);
   return indices.map((i) => {
     const m = graph.images[i];
     const parent = graph.imageParent[i];

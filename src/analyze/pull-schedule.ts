@@ -3,7 +3,7 @@
 // a link of fixed bandwidth shared equally by the transfers moving bytes, a fixed latency per
 // request, and layers registered in order (a layer waits for its parent), optionally at an
 // extraction rate. It estimates; what it counts (bytes, which blob downloads) is exact.
-import { cloneHost, planPull, type PullHost, type PullPlan, type RemoteImage } from './pull.js';
+import { cloneHost, planPull, recordPull, type PullHost, type PullPlan, type RemoteImage } from './pull.js';
 
 export interface NetworkModel {
   /** Bytes per second of the link, shared by all transfers in flight. */
@@ -222,6 +222,6 @@ function planAllAtOnce(host: PullHost, images: RemoteImage[]): PullPlan[] {
       } else inFlight.set(key, p.ref);
     });
   });
-  for (const img of images) planPull(host, img); // the host now holds them all
+  for (const img of images) recordPull(host, img); // the host now holds them all
   return plans;
 }

@@ -16,9 +16,7 @@ export interface RemoteImage {
 
 /** What a host knows that decides a pull (moby distribution/xfer and metadata). */
 export interface PullHost {
-  /** chainIDs of the layers present. */
-  chains: Set<string>;
-  /** `${parent chainID or ''} ${diffID}` -> chainID, for the chains present: the chain walk without hashing. */
+  /** `${parent chainID or ''} ${diffID}` -> chainID, for every layer chain present: the chain walk without hashing. */
   chainStep: Map<string, string>;
   /** diffID -> uncompressed size, for layers present. */
   diffSize: Map<string, number>;
@@ -82,12 +80,10 @@ export interface PullPlan {
 
 /** A host's pull-relevant state from a graph plus what it knows of blob digests. */
 export function pullHostFromGraph(graph: ImageGraph, diffIdByDigest?: Map<string, string>, tags?: Map<string, string>): PullHost {
-  const chains = new Set<string>();
   const chainStep = new Map<string, string>();
   for (let k = 0; k < graph.chain.count; k++) {
     const c = graph.chainIdOf(k);
     if (!c) continue;
-    chains.add(c);
     const parent = graph.chain.nodeParent[k];
     chainStep.set(`${parent >= 0 ? graph.chainIdOf(parent) : ''} ${graph.layerDiffId[graph.chain.nodeLayer[k]]}`, c);
   }
@@ -99,7 +95,6 @@ export function pullHostFromGraph(graph: ImageGraph, diffIdByDigest?: Map<string
   const tagMap = new Map<string, string>(tags);
   if (!tags) graph.images.forEach((m) => (m.repoTags ?? []).forEach((t) => tagMap.set(t, m.id)));
   return {
-    chains,
     chainStep,
     diffSize,
     diffIdByDigest: new Map(diffIdByDigest),
@@ -113,7 +108,6 @@ export function pullHostFromGraph(graph: ImageGraph, diffIdByDigest?: Map<string
 /** An independent copy of a pull host (for trying orders). */
 export function cloneHost(h: PullHost): PullHost {
   return {
-    chains: new Set(h.chains),
     chainStep: new Map(h.chainStep),
     diffSize: new Map(h.diffSize),
     diffIdByDigest: new Map(h.diffIdByDigest),
@@ -213,9 +207,8 @@ export function planPull(host: PullHost, image: RemoteImage, options: { record?:
       ideal: idealPresent ? 'present' : 'download',
     });
   }
-  const tagKey = ref;
-  const upToDate = image.ref.digest === undefined && host.tags.get(tagKey) === image.configDigest;
-  if (options.record !== false) recordPull(host, image, ref, tagKey);
+  const upToDate = image.ref.digest === undefined && host.tags.get(ref) === image.configDigest;
+  if (options.record !== false) recordPull(host, image);
   return {
     ref,
     canonical,
@@ -238,22 +231,24 @@ export function planPull(host: PullHost, image: RemoteImage, options: { record?:
  * The daemon now has the layers, their blob metadata and the tag. Without a config (registry
  * data without configs) the blob digest stands in for the diffID, so later pulls still chain.
  */
-function recordPull(host: PullHost, image: RemoteImage, ref: string, tagKey: string): void {
+export function recordPull(host: PullHost, image: RemoteImage): void {
+  const tagged = withDefaultTag(image.ref);
+  const ref = familiarString(tagged);
   const imagePresent = host.images.has(image.configDigest);
   let c: string | undefined;
   for (const l of image.layers) {
     const d = l.diffId ?? host.diffIdByDigest.get(l.digest) ?? l.digest;
     const step = `${c ?? ''} ${d}`;
-    c = host.chainStep.get(step) ?? extendChainId(c, d);
-    host.chainStep.set(step, c);
-    if (!host.chains.has(c)) {
-      host.chains.add(c);
+    const known = host.chainStep.get(step);
+    c = known ?? extendChainId(c, d);
+    if (known === undefined) {
+      host.chainStep.set(step, c);
       if (!imagePresent) host.broughtBy.set(c, ref);
     }
     host.diffIdByDigest.set(l.digest, d);
     if (!host.diffSize.has(d)) host.diffSize.set(d, l.uncompressedSize ?? NaN);
   }
-  if (image.ref.digest === undefined) host.tags.set(tagKey, image.configDigest);
+  if (image.ref.digest === undefined) host.tags.set(ref, image.configDigest);
   host.images.add(image.configDigest);
 }
 

@@ -90,14 +90,16 @@ function byLikeness(target: string, entries: V2Metadata[]): V2Metadata[] {
   return [...entries].reverse().map((m, k) => ({ m, k, n: matching(m) })).sort((a, b) => b.n - a.n || a.k - b.k).map((x) => x.m);
 }
 
+/** The diffID's entries without `meta` (v2_metadata_service compares whole entries). */
+const without = (host: PushHost, diffId: string, meta: V2Metadata) => (host.metadata.get(diffId) ?? []).filter((m) => m.digest !== meta.digest || m.sourceRepository !== meta.sourceRepository);
+
+/** V2MetadataService.Add: moved to the end (youngest), at most 50 kept. */
 function addMetadata(host: PushHost, diffId: string, meta: V2Metadata): void {
-  const list = (host.metadata.get(diffId) ?? []).filter((m) => m.digest !== meta.digest || m.sourceRepository !== meta.sourceRepository);
-  list.push(meta);
-  host.metadata.set(diffId, list.slice(-50));
+  host.metadata.set(diffId, [...without(host, diffId, meta), meta].slice(-50));
 }
 
 function removeMetadata(host: PushHost, diffId: string, meta: V2Metadata): void {
-  const list = (host.metadata.get(diffId) ?? []).filter((m) => m.digest !== meta.digest || m.sourceRepository !== meta.sourceRepository);
+  const list = without(host, diffId, meta);
   if (list.length) host.metadata.set(diffId, list);
   else host.metadata.delete(diffId);
 }

@@ -50,9 +50,9 @@ ${SOURCE_HELP}`,
     if (positionals.length === 0) throw usageError('bindings needs a SOURCE; see layerlab bindings --help');
     const [source, ...names] = positionals;
     const { graph } = await loadSource(source);
+    const host = new RemovalHost(graph);
     let indices: number[];
     if (names.length) {
-      const host = new RemovalHost(graph);
       indices = names.map((n) => {
         const id = host.idOf(n);
         const i = id === undefined ? undefined : graph.imageIndex(id);
@@ -61,7 +61,7 @@ ${SOURCE_HELP}`,
       });
     } else indices = graph.images.map((_, i) => i);
     if (values.dangling) indices = indices.filter((i) => isDangling(graph, i));
-    const rows = imageBindings(graph, indices);
+    const rows = imageBindings(graph, indices, host);
     io.stdout(format === 'json' ? json(rows) : render(rows));
     return 0;
   },

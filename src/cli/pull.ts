@@ -8,7 +8,7 @@ import { trimLines } from '../render/removal.js';
 import { isDockerRoot, readDockerRoot } from '../sources/docker-root.js';
 import { parsePlatform } from '../sources/image-archive.js';
 import { loadSource } from '../sources/load.js';
-import { readRegistrySource, type RegistryImage } from '../sources/registry.js';
+import { blobLayers, readRegistrySource, type RegistryImage } from '../sources/registry.js';
 import { LayerlabError } from '../errors.js';
 import { json, oneOf, parseCommandArgs, usageError, wholeNumber, type Command } from './io.js';
 
@@ -23,7 +23,7 @@ function remoteFor(ref: string, images: RegistryImage[]): RemoteImage {
     ref: want,
     digest: repoDigest ? repoDigest.slice(repoDigest.indexOf('@') + 1) : img.manifestDigest,
     configDigest: img.manifest.config!.digest,
-    layers: (img.manifest.layers ?? []).map((l, k) => ({ digest: l.digest, size: l.size, diffId: img.diffIds?.[k] })),
+    layers: blobLayers(img).map((l, k) => ({ ...l, diffId: img.diffIds?.[k] })),
   };
 }
 

@@ -6,7 +6,7 @@ import { trimLines } from '../render/removal.js';
 import { isDockerRoot, readDockerRoot } from '../sources/docker-root.js';
 import { parsePlatform } from '../sources/image-archive.js';
 import { loadSource } from '../sources/load.js';
-import { readRegistrySource, type RegistryImage } from '../sources/registry.js';
+import { blobLayers, readRegistrySource, type RegistryImage } from '../sources/registry.js';
 import { LayerlabError } from '../errors.js';
 import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
 
@@ -25,7 +25,7 @@ export function storedManifests(images: RegistryImage[]): StoredManifest[] {
       digest: img.manifestDigest,
       repositories: [...repos],
       config: { digest: img.manifest.config!.digest, ...(img.manifest.config!.size !== undefined ? { size: img.manifest.config!.size } : {}) },
-      layers: (img.manifest.layers ?? []).map((l) => ({ digest: l.digest, ...(l.size !== undefined ? { size: l.size } : {}) })),
+      layers: blobLayers(img),
     };
   });
 }

@@ -4,7 +4,7 @@ import { humanSize } from '../render/units.js';
 import { tabwrite } from '../render/tabwriter.js';
 import { trimLines } from '../render/removal.js';
 import { parsePlatform } from '../sources/image-archive.js';
-import { readRegistrySource } from '../sources/registry.js';
+import { blobLayers, readRegistrySource } from '../sources/registry.js';
 import { LayerlabError } from '../errors.js';
 import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
 
@@ -55,7 +55,7 @@ Options:
     const images = read.images.map((img) => ({
       ref: img.repoTags[0] ?? img.repoDigests[0] ?? img.manifestDigest,
       tags: img.repoTags,
-      layers: (img.manifest.layers ?? []).map((l) => ({ digest: l.digest, ...(l.size !== undefined ? { size: l.size } : {}) })),
+      layers: blobLayers(img),
     }));
     let hostRefs: string[] | undefined;
     if (values.host) {

@@ -333,6 +333,11 @@ export async function readRegistry(client: RegistryClient, platform: Platform = 
   return { graph: graphFromRegistryImages(images), images, attestations, otherPlatforms };
 }
 
+/** A registry image's layer blobs, bottom up: digest and compressed size when given. */
+export function blobLayers(img: RegistryImage): { digest: string; size?: number }[] {
+  return (img.manifest.layers ?? []).map((l) => ({ digest: l.digest, ...(l.size !== undefined ? { size: l.size } : {}) }));
+}
+
 /** Reads `registry://HOST:PORT[/REPO]` (live, loopback), an OCI layout folder, or a folder of registry documents. */
 export async function readRegistrySource(source: string, platform?: Platform): Promise<RegistryRead> {
   if (source.startsWith('registry://')) return readRegistry(new RegistryClient(parseRegistrySource(source)), platform);
