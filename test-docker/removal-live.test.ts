@@ -26,7 +26,9 @@ async function step(args: string[]): Promise<void> {
   const real = sb.docker(['rmi', ...args], { allowFail: true });
   const label = `docker rmi ${args.join(' ')}`;
   if (predicted.error) {
-    assert.notEqual(real.code, 0, `${label}: layerlab predicted "${predicted.error}", docker succeeded:\n${real.stdout}`);
+    // docker/cli: with -f, "No such image" is printed but the command succeeds
+    if (force && predicted.notFound) assert.equal(real.code, 0, `${label}: -f of a missing image exits 0`);
+    else assert.notEqual(real.code, 0, `${label}: layerlab predicted "${predicted.error}", docker succeeded:\n${real.stdout}`);
     // Which container the daemon names is map order when several use the image: compare it aside.
     const anyContainer = (m: string) => m.replace(/container [0-9a-f]{12}/, 'container <id>');
     // The CLI prints a not-found error as "Error: …", a conflict as "Error response from daemon: …".
@@ -119,11 +121,9 @@ describe('plans executed on the daemon', () => {
 
 describe('seeded random scenarios: random rmi / rm / prune, predicted then executed', () => {
   // Each seed on a fresh daemon, so one seed's state never leaks into the next.
-  // Seed 37 is left out on purpose and reported open (issue #4 note, 2026-11-26): once, after a
-  // prune -a, dockerd kept r37/other4:v2 where layerlab predicted its removal; a rerun of the same
-  // seed agreed step for step. prune's processing order is the daemon's map order: not yet
-  // understood, so not yet modelled.
-  for (const seed of [11, 23]) {
+  // Seed 37 runs `docker rmi -f --no-prune` of a tag an earlier prune -a removed: docker prints
+  // "No such image" and exits 0 (docker/cli ignores not-found under -f).
+  for (const seed of [11, 23, 37]) {
     test(`seed ${seed}`, async () => {
       sb = await startDockerd();
       try {
@@ -136,31 +136,27 @@ describe('seeded random scenarios: random rmi / rm / prune, predicted then execu
 });
 
 async function randomRun(seed: number): Promise<void> {
-  {
-    {
-      const { tags, containers } = buildRandomScenario(sb, seed);
-      host = new RemovalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
-      const rnd = prng(seed * 7 + 1);
-      const ids = tags.map((t) => shortIdOf(t));
-      for (let k = 0; k < 10; k++) {
-        const r = rnd();
-        if (r < 0.6) {
-          const target = rnd() < 0.5 ? tags[Math.floor(rnd() * tags.length)] : ids[Math.floor(rnd() * ids.length)];
-          const args = [...(rnd() < 0.3 ? ['-f'] : []), ...(rnd() < 0.2 ? ['--no-prune'] : []), target];
-          await step(args);
-        } else if (r < 0.8 && containers.length) {
-          const c = containers.splice(Math.floor(rnd() * containers.length), 1)[0];
-          sb.docker(['rm', '-f', c]);
-          assert.equal(host.removeContainer(c), true);
-          assert.equal(await layersSize(), host.layersSize(), `rm ${c}: df SIZE`);
-        } else {
-          const all = rnd() < 0.5;
-          const predicted = host.prune(all);
-          const real = sb.docker(['image', 'prune', '-f', ...(all ? ['-a'] : [])]);
-          assert.equal(/Total reclaimed space: (\S+)/.exec(real.stdout)?.[1], humanSize(predicted.reclaimedBytes), `prune${all ? ' -a' : ''}`);
-          assert.equal(await layersSize(), host.layersSize(), `prune${all ? ' -a' : ''}: df SIZE`);
-        }
-      }
+  const { tags, containers } = buildRandomScenario(sb, seed);
+  host = new RemovalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
+  const rnd = prng(seed * 7 + 1);
+  const ids = tags.map((t) => shortIdOf(t));
+  for (let k = 0; k < 10; k++) {
+    const r = rnd();
+    if (r < 0.6) {
+      const target = rnd() < 0.5 ? tags[Math.floor(rnd() * tags.length)] : ids[Math.floor(rnd() * ids.length)];
+      const args = [...(rnd() < 0.3 ? ['-f'] : []), ...(rnd() < 0.2 ? ['--no-prune'] : []), target];
+      await step(args);
+    } else if (r < 0.8 && containers.length) {
+      const c = containers.splice(Math.floor(rnd() * containers.length), 1)[0];
+      sb.docker(['rm', '-f', c]);
+      assert.equal(host.removeContainer(c), true);
+      assert.equal(await layersSize(), host.layersSize(), `rm ${c}: df SIZE`);
+    } else {
+      const all = rnd() < 0.5;
+      const predicted = host.prune(all);
+      const real = sb.docker(['image', 'prune', '-f', ...(all ? ['-a'] : [])]);
+      assert.equal(/Total reclaimed space: (\S+)/.exec(real.stdout)?.[1], humanSize(predicted.reclaimedBytes), `prune${all ? ' -a' : ''}`);
+      assert.equal(await layersSize(), host.layersSize(), `prune${all ? ' -a' : ''}: df SIZE`);
     }
   }
 }

@@ -20,6 +20,8 @@ export interface RemovalResult {
   dfSizeChange: number;
   /** `hard` conflicts cannot be forced. */
   conflict?: 'hard' | 'soft';
+  /** The image does not exist: `docker rmi -f` prints the error but exits 0 (docker/cli runRemove). */
+  notFound?: true;
   freedBytes: number;
 }
 
@@ -360,7 +362,7 @@ export class RemovalHost {
           // keep as typed
         }
       }
-      return done({ error: `No such image: ${shown}` });
+      return done({ error: `No such image: ${shown}`, notFound: true });
     }
     try {
       let removedRepositoryRef = false;

@@ -58,6 +58,7 @@ Options:
       io.stdout(stdout);
       io.stderr(stderr);
     }
-    return results.some((r) => r.error) ? 1 : 0;
+    // docker rmi's exit status: with -f, images that do not exist are reported but not a failure
+    return results.some((r) => r.error && !(values.force && r.notFound)) ? 1 : 0;
   },
 };
