@@ -4,7 +4,7 @@
 import { ImageGraph } from '../src/model/graph.js';
 import { imageUsage } from '../src/analyze/df.js';
 import { RemovalHost, reclaimablePerImage } from '../src/analyze/removal.js';
-import { removalPlan } from '../src/analyze/plan.js';
+import { greedyFree, removalPlan } from '../src/analyze/plan.js';
 import { syntheticColumns } from '../src/sources/synthetic.js';
 import { measure } from './common.js';
 
@@ -21,6 +21,10 @@ export interface RemovalBenchResult {
   planPruneAllMs: number;
   planPruneAllRme: number;
   planSteps: number;
+  /** plan --free (greedy): bytes asked, steps taken, ms re-trying only affected images vs all of them. */
+  free: { bytes: number; steps: number; incrementalMs: number; incrementalRme: number; retryAllMs: number; retryAllRme: number };
+  /** plan --free until every removable image is gone: steps and ms (incremental only). */
+  freeAll: { steps: number; ms: number };
 }
 
 export async function runRemovalBench(images: number, containers: number, sample = 20): Promise<RemovalBenchResult> {
@@ -60,6 +64,21 @@ export async function runRemovalBench(images: number, containers: number, sample
   const rmiMs = performance.now() - t0;
   let planSteps = 0;
   const [plan] = await measure({ 'plan prune -a': () => (planSteps = removalPlan(graph, { kind: 'prune', all: true }).steps.length) }, 2);
+  // plan --free, greedy (the host has far more than 12 candidates): both variants give the same plan.
+  const freeBytes = images >= 100_000 ? 5e11 : 5e10;
+  const greedy = (incremental: boolean) => {
+    const h = new RemovalHost(graph);
+    const universe = h.imageIds().filter((id) => h.bindings(id)!.containers.length === 0);
+    return greedyFree(graph, h, universe, freeBytes, {}, new Set(), incremental);
+  };
+  const a = greedy(true);
+  const b = greedy(false);
+  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('incremental and re-try-all greedy plans differ');
+  const [inc, all] = await measure({ incremental: () => greedy(true), 'retry all': () => greedy(false) }, 1);
+  const tf = performance.now();
+  const h = new RemovalHost(graph);
+  const everything = greedyFree(graph, h, h.imageIds().filter((id) => h.bindings(id)!.containers.length === 0), Infinity, {}, new Set());
+  const freeAllMs = performance.now() - tf;
   return {
     images,
     containers,
@@ -73,5 +92,7 @@ export async function runRemovalBench(images: number, containers: number, sample
     planPruneAllMs: plan.meanMs,
     planPruneAllRme: plan.rme,
     planSteps,
+    free: { bytes: freeBytes, steps: a.steps.length, incrementalMs: inc.meanMs, incrementalRme: inc.rme, retryAllMs: all.meanMs, retryAllRme: all.rme },
+    freeAll: { steps: everything.steps.length, ms: freeAllMs },
   };
 }

@@ -189,26 +189,7 @@ export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions
       }
     }
   }
-  // Greedy: the removable image that frees the most now, recomputed after every step.
-  const steps: PlanStep[] = [];
-  let total = 0;
-  while (total < goal.bytes) {
-    let pick: string | undefined;
-    let pickGain = 0;
-    for (const id of universe) {
-      if (!host.bindings(id) || host.bindings(id)!.children.length) continue;
-      const r = host.trial(() => removeOne(host, id, opts, keep));
-      if ('reason' in r) continue;
-      if (r.freed > pickGain || (r.freed === pickGain && pick !== undefined && id < pick)) {
-        pick = id;
-        pickGain = r.freed;
-      }
-    }
-    if (!pick || pickGain <= 0) break;
-    const r = removeInOrder(host, [pick], opts, keep);
-    for (const st of r.steps) steps.push({ ...st, cumulativeBytes: total + st.cumulativeBytes });
-    total += r.freed;
-  }
+  const { steps, freed: total } = greedyFree(graph, host, universe, goal.bytes, opts, keep);
   const small = universe.length <= 12;
   return {
     goal,
@@ -221,6 +202,160 @@ export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions
     optimal: small ? false : null,
     reachedGoal: total >= goal.bytes,
   };
+}
+
+/**
+ * Greedy "free N bytes": each step removes the image that frees the most at that point (ties: the
+ * smaller ID). What an image frees depends on the reference counts along its layer chain and on its
+ * untagged ancestors, so after a step only the images those changed are tried again: holders of a
+ * layer now held by no more holders than one step can take away, the parents of the removed
+ * images, and the images whose removal would prune one of those as an untagged parent. `incremental: false`
+ * tries every candidate at every step (the reference the incremental one is tested against).
+ */
+export function greedyFree(graph: ImageGraph, host: RemovalHost, universe: string[], bytes: number, opts: PlanOptions, keep: Set<string>, incremental = true): { steps: PlanStep[]; freed: number } {
+  const gainOf = (id: string): number | undefined => {
+    const b = host.bindings(id);
+    if (!b || b.children.length) return undefined;
+    const r = host.trial(() => removeOne(host, id, opts, keep));
+    return 'reason' in r ? undefined : r.freed;
+  };
+  const gain = new Map<string, number | undefined>();
+  const best = new GainHeap();
+  const setGain = (id: string, g: number | undefined) => {
+    gain.set(id, g);
+    if (g !== undefined && g > 0) best.push(g, id);
+  };
+  for (const id of universe) setGain(id, gainOf(id));
+  let nodeImages: Map<number, string[]> | undefined;
+  const holdersOf = (node: number): string[] => {
+    if (!nodeImages) {
+      nodeImages = new Map();
+      graph.images.forEach((m, i) => {
+        for (let p = graph.stackStart[i]; p < graph.stackStart[i + 1]; p++) {
+          const list = nodeImages!.get(graph.stackNode[p]);
+          if (list) list.push(m.id);
+          else nodeImages!.set(graph.stackNode[p], [m.id]);
+        }
+      });
+    }
+    return nodeImages.get(node) ?? [];
+  };
+  // The images whose removal may prune `id`: docker prunes a parent only while it is untagged, so
+  // the children of an untagged image, and theirs through untagged ones.
+  const pruners = (id: string, into: Set<string>) => {
+    const b = host.bindings(id);
+    if (!b || b.refs.length) return;
+    for (const c of b.children) {
+      if (into.has(c)) continue;
+      into.add(c);
+      pruners(c, into);
+    }
+  };
+  // The most holders of one layer a single step can take away: the image, its containers (when
+  // they may go) and the untagged ancestors docker prunes with it (which also share layers with it).
+  const groupHolds = (id: string): number => {
+    let n = 1 + (opts.withContainers ? (host.bindings(id)?.containers.length ?? 0) : 0);
+    for (let p = host.bindings(id)?.parent; p !== undefined; p = host.bindings(p)?.parent) {
+      const b = host.bindings(p);
+      if (!b || b.refs.length) break;
+      n++;
+    }
+    return n;
+  };
+  const sole = universe.reduce((m, id) => Math.max(m, groupHolds(id)), 1);
+  const steps: PlanStep[] = [];
+  let total = 0;
+  while (total < bytes) {
+    // the largest gain, ties to the smaller ID; heap entries whose gain has changed since are stale
+    let pick: string | undefined;
+    while (best.size && pick === undefined) {
+      const top = best.pop();
+      if (gain.get(top.id) === top.gain) pick = top.id;
+    }
+    if (pick === undefined) break;
+    // What the step may change: the layers of the pick and of the ancestors that may go with it
+    // (usually a prefix of the pick's), and the parents of whatever goes.
+    const lineage: string[] = [];
+    for (let a: string | undefined = pick; a !== undefined && host.bindings(a); a = host.bindings(a)!.parent) lineage.push(a);
+    const path = new Map<number, number>();
+    for (const a of lineage) for (const node of host.stackNodes(a)) path.set(node, host.holders(node));
+    const r = removeInOrder(host, [pick], opts, keep);
+    for (const st of r.steps) steps.push({ ...st, cumulativeBytes: total + st.cumulativeBytes });
+    total += r.freed;
+    if (!incremental) {
+      for (const id of [...gain.keys()]) setGain(id, gainOf(id));
+      continue;
+    }
+    const affected = new Set<string>();
+    // What an image frees depends on the holder counts along its layers: only the layers where
+    // the step's release walks stopped changed and survive, and they matter to an image only when
+    // its removal group can be all that holds them.
+    for (const [node, before] of path) {
+      const n = host.holders(node);
+      if (n > 0 && n !== before && n <= sole) {
+        for (const id of holdersOf(node)) {
+          if (!host.bindings(id)) continue;
+          affected.add(id);
+          pruners(id, affected);
+        }
+      }
+    }
+    for (const a of lineage) {
+      if (host.bindings(a)) continue; // still there: the step stopped below it
+      gain.delete(a);
+      const parent = lineage[lineage.indexOf(a) + 1];
+      if (parent && host.bindings(parent)) {
+        affected.add(parent); // one child fewer: it may now go itself
+        pruners(parent, affected);
+      }
+    }
+    for (const id of affected) if (gain.has(id)) setGain(id, gainOf(id));
+  }
+  return { steps, freed: total };
+}
+
+/** A binary max-heap of (gain, image ID): larger gain first, then the smaller ID. */
+class GainHeap {
+  private gains: number[] = [];
+  private ids: string[] = [];
+  get size(): number {
+    return this.gains.length;
+  }
+  private above(a: number, b: number): boolean {
+    return this.gains[a] > this.gains[b] || (this.gains[a] === this.gains[b] && this.ids[a] < this.ids[b]);
+  }
+  private swap(a: number, b: number): void {
+    [this.gains[a], this.gains[b]] = [this.gains[b], this.gains[a]];
+    [this.ids[a], this.ids[b]] = [this.ids[b], this.ids[a]];
+  }
+  push(gain: number, id: string): void {
+    this.gains.push(gain);
+    this.ids.push(id);
+    for (let i = this.gains.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1;
+      if (!this.above(i, up)) break;
+      this.swap(i, up);
+      i = up;
+    }
+  }
+  pop(): { gain: number; id: string } {
+    const top = { gain: this.gains[0], id: this.ids[0] };
+    const last = this.gains.length - 1;
+    this.swap(0, last);
+    this.gains.pop();
+    this.ids.pop();
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < this.gains.length && this.above(l, m)) m = l;
+      if (r < this.gains.length && this.above(r, m)) m = r;
+      if (m === i) break;
+      this.swap(i, m);
+      i = m;
+    }
+    return top;
+  }
 }
 
 function* subsets<T>(items: T[], k: number, from = 0, acc: T[] = []): Generator<T[]> {

@@ -208,6 +208,19 @@ export class RemovalHost {
     };
   }
 
+  /** Chain nodes of an image's layers, top first (empty when it is gone or has no layers). */
+  stackNodes(id: string): number[] {
+    const out: number[] = [];
+    const img = this.getImage(id);
+    if (img) for (let k = img.top; k >= 0; k = this.nodeParent[k]) out.push(k);
+    return out;
+  }
+
+  /** How many holders keep a layer (images with it on top, their containers, child layers); 0 once deleted. */
+  holders(node: number): number {
+    return this.live[node] === 1 ? this.refcount[node] : 0;
+  }
+
   /** The image a reference or ID names, if any. */
   idOf(refOrId: string): string | undefined {
     return this.resolve(refOrId)?.id;
