@@ -63,7 +63,7 @@ export async function runRemovalBench(images: number, containers: number, sample
   host.rmi(graph.images[0].id.slice(7), { force: true });
   const rmiMs = performance.now() - t0;
   let planSteps = 0;
-  const [plan] = await measure({ 'plan prune -a': () => (planSteps = removalPlan(graph, { kind: 'prune', all: true }).steps.length) }, 2);
+  const [plan] = await measure({ 'plan prune -a': () => (planSteps = removalPlan(graph, { kind: 'prune', all: true }).steps.length) }, 3);
   // plan --free, greedy (the host has far more than 12 candidates): both variants give the same plan.
   const freeBytes = images >= 100_000 ? 5e11 : 5e10;
   const greedy = (incremental: boolean) => {
@@ -74,7 +74,7 @@ export async function runRemovalBench(images: number, containers: number, sample
   const a = greedy(true);
   const b = greedy(false);
   if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('incremental and re-try-all greedy plans differ');
-  const [inc, all] = await measure({ incremental: () => greedy(true), 'retry all': () => greedy(false) }, 1);
+  const [inc, all] = await measure({ incremental: () => greedy(true), 'retry all': () => greedy(false) }, 2);
   const tf = performance.now();
   const h = new RemovalHost(graph);
   const everything = greedyFree(graph, h, h.imageIds().filter((id) => h.bindings(id)!.containers.length === 0), Infinity, {}, new Set());
