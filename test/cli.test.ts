@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { COMMANDS } from '../src/cli/run.js';
 import { cli, cliProcess } from './helpers/cli.js';
 
@@ -137,4 +138,11 @@ test('generate writes a loadable, deterministic snapshot atomically', async () =
   const failed = await cli('generate', '--images', '5', '-o', join(dir, 'missing-dir', 'x.json'));
   assert.equal(failed.code, 1);
   assert.equal(existsSync(join(dir, 'missing-dir')), false);
+});
+
+test('the README command works as written: npx layerlab runs the built, executable bin', () => {
+  // npm ci builds dist/ (prepare); npx runs the package's own bin, which must be executable.
+  const r = spawnSync('npx', ['layerlab', 'df', '-v', 'fixtures/official-images/host.snapshot.json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `npx layerlab: ${r.stderr}`);
+  assert.match(r.stdout, /^Images space usage:/);
 });
