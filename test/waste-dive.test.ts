@@ -139,3 +139,18 @@ test('file dedup: unique ≤ logical, and identical contents anywhere count once
     { numRuns: 300 },
   );
 });
+
+test('waste: on any stack (whiteouts of nothing, opaque markers, file<->dir) efficiency stays in [0,1] and inefficiencies are largest first', () => {
+  const name = fc.constantFrom('a', 'b', '.wh.a', '.wh.b', '.wh..wh..opq');
+  const entry = fc.record({ name: fc.array(name, { minLength: 1, maxLength: 3 }).map((p) => p.join('/')), type: fc.constantFrom('file' as const, 'dir' as const), size: fc.nat(1000) });
+  fc.assert(
+    fc.property(fc.array(fc.array(entry, { maxLength: 6 }), { maxLength: 5 }), (ls) => {
+      const good = ls.map((l) => l.filter((e) => !e.name.split('/').slice(0, -1).some((p) => p.startsWith('.wh.'))));
+      const r = diveEfficiency(good.map((l) => layerFilesOf(l.map((e) => (e.type === 'dir' ? { name: e.name, type: 'dir' as const } : e)))));
+      assert.ok(r.efficiency >= 0 && r.efficiency <= 1, String(r.efficiency));
+      for (let i = 1; i < r.inefficiencies.length; i++) assert.ok(r.inefficiencies[i - 1].sizeBytes >= r.inefficiencies[i].sizeBytes);
+      for (const f of r.inefficiencies) assert.ok(f.count >= 2 && f.layers.length === f.count);
+    }),
+    { numRuns: 500 },
+  );
+});
