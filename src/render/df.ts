@@ -36,9 +36,16 @@ function repoAndTag(tags: string[] | null): [string, string] {
   return ['<none>', '<none>'];
 }
 
-function ellipsis(s: string, max: number): string {
-  const chars = [...s];
-  return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : s;
+/** docker/cli `Ellipsis` by code points; reads at most max+1 of them, so a 50 MB command costs no more than a short one. */
+export function ellipsis(s: string, max: number): string {
+  if (s.length <= max) return s; // max UTF-16 units hold at most max code points
+  let kept = '';
+  let n = 0;
+  for (const ch of s) {
+    if (++n > max) return kept + '…';
+    if (n < max) kept += ch;
+  }
+  return s;
 }
 
 function containerImage(image: string, imageId: string): string {
