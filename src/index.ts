@@ -66,7 +66,7 @@ export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep 
 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
 export { tabwrite } from './render/tabwriter.js';
-export { renderDfSummary, renderDfVerbose, dfNotes, dockerCliProfile, type DfTableStyle } from './render/df.js';
+export { renderDfSummary, renderDfVerbose, dockerCliProfile, type DfTableStyle } from './render/df.js';
 export { renderDedup, renderSharedLayers, renderPairs } from './render/dedup.js';
 export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/removal.js';
 

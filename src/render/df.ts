@@ -90,18 +90,3 @@ export function renderDfVerbose(df: SystemDf, now: number, style: DfTableStyle =
   }
   return 'Images space usage:\n\n' + tabwrite(images) + '\nContainers space usage:\n\n' + tabwrite(containers);
 }
-
-/** Lines that say what the numbers are (printed to stderr so stdout stays Docker's). */
-export function dfNotes(df: SystemDf): string[] {
-  const notes: string[] = [];
-  if (df.SizeBasis === 'compressed') notes.push('sizes are compressed (registry) sizes: uncompressed sizes are unknown for this input');
-  else if (df.SizeBasis === 'mixed') notes.push('some layers have only a compressed size, used in place of the uncompressed one');
-  if (df.LayersWithoutSize > 0) notes.push(`${df.LayersWithoutSize} layers have no size and count as 0`);
-  if (df.ContainersWithoutSize > 0) notes.push(`${df.ContainersWithoutSize} containers have no known writable-layer size (a data root read offline does not record it) and count as 0`);
-  notes.push(
-    df.ReclaimableRule === 'current'
-      ? 'RECLAIMABLE follows Docker >= 29.4 (unique size of images without containers); --reclaimable legacy for Docker 20.10-28'
-      : 'RECLAIMABLE follows docker/cli 20.10-28 (total - unique size of images with containers)',
-  );
-  return notes;
-}
