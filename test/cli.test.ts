@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { COMMANDS } from '../src/cli/run.js';
 import { cli, cliProcess } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const OFFICIAL = 'fixtures/official-images/host.snapshot.json';
 const SCENARIO = 'fixtures/docker-20.10-scenario/host.snapshot.json';
@@ -45,7 +45,7 @@ test('usage errors exit 2 and say what is wrong', async () => {
 });
 
 test('bad input exits 1 with the file and JSON path, never a stack trace', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-'));
+  const dir = tempDir('layerlab-');
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ kind: 'layerlab-snapshot', version: 1, layers: [{ diffId: 'sha256:12' }], images: [], containers: [] }));
   const r = await cli('df', bad);
@@ -54,7 +54,7 @@ test('bad input exits 1 with the file and JSON path, never a stack trace', async
   const missing = await cli('df', join(dir, 'nope.json'));
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nope\.json: cannot read source: no such file or directory/);
-  const dirSource = await cli('df', mkdtempSync(join(tmpdir(), 'layerlab-empty-')));
+  const dirSource = await cli('df', tempDir('layerlab-empty-'));
   assert.equal(dirSource.code, 1);
   assert.match(dirSource.stderr, /is a directory but neither a Docker data root .* nor a folder of registry documents/);
   const scheme = await cli('df', 'oci://somewhere');
@@ -123,7 +123,7 @@ test('dedup on the official example: the trixie-slim base saves 6 x 29.83MB', as
 });
 
 test('generate writes a loadable, deterministic snapshot atomically', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-'));
+  const dir = tempDir('layerlab-');
   const a = join(dir, 'a.json');
   const b = join(dir, 'b.json');
   assert.equal((await cli('generate', '--images', '300', '--seed', '7', '-o', a)).code, 0);
@@ -206,7 +206,7 @@ test('help lists exactly the options a command accepts (generated from its optio
 });
 
 test('counts agree with their noun: 1 image, 1 layer, 2 images', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-'));
+  const dir = tempDir('layerlab-');
   try {
     const one = join(dir, 'one.json');
     const g = await cli('generate', '--images', '1', '-o', one);
@@ -228,7 +228,7 @@ test('generate --help states the --refs index saving that a generated set shows'
   assert.ok(m, help);
   const readme = readFileSync('README.md', 'utf8');
   assert.match(readme, new RegExp(`\`--refs index\` [^.]*about ${m[1].replace('.', '\\.')}x smaller`));
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-'));
+  const dir = tempDir('layerlab-');
   try {
     for (const refs of ['digest', 'index']) assert.equal((await cli('generate', '--images', '3000', '--refs', refs, '-o', join(dir, refs))).code, 0);
     const ratio = statSync(join(dir, 'digest')).size / statSync(join(dir, 'index')).size;
@@ -243,4 +243,14 @@ test('npm start runs the bundled example', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^Images space usage:/);
   assert.match(r.stdout, /\nredis +latest +7e3b4d0d1a5d /);
+});
+
+test('--format json: each command writes its analysis result with a fixed set of top-level fields', async () => {
+  const keys = async (...argv: string[]) => Object.keys(JSON.parse((await cli(...argv, '--format', 'json')).stdout));
+  assert.deepEqual(await keys('dedup', SCENARIO), ['images', 'layerReferences', 'distinctLayers', 'distinctChainLayers', 'distinctBlobs', 'models', 'mostSharedLayers', 'pairs']);
+  const dedup = JSON.parse((await cli('dedup', OFFICIAL, '--format', 'json')).stdout);
+  assert.deepEqual(Object.keys(dedup.models[0]), ['model', 'key', 'whoDoesIt', 'available', 'logicalBytes', 'storedBytes', 'savedBytes', 'ratio', 'basis', 'caveats']);
+  assert.deepEqual(dedup.models[0].caveats, [{ code: 'sizes-compressed', params: {} }]);
+  assert.deepEqual(await keys('rm', SCENARIO, 'solo:1'), ['removedContainers', 'results']);
+  assert.deepEqual(await keys('prune', SCENARIO), ['all', 'records', 'reclaimedBytes', 'dfSizeChange', 'refused']);
 });
