@@ -38,6 +38,7 @@ export class LayerlabError extends Error {
   }
 }
 
+/** True for the errors a user can cause (bad input, bad arguments), as opposed to bugs. */
 export function isLayerlabError(e: unknown): e is LayerlabError {
   return e instanceof LayerlabError;
 }
