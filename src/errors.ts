@@ -38,6 +38,20 @@ export class LayerlabError extends Error {
   }
 }
 
+/** True for the errors a user can cause (bad input, bad arguments), as opposed to bugs. */
 export function isLayerlabError(e: unknown): e is LayerlabError {
   return e instanceof LayerlabError;
+}
+
+/**
+ * A user-given value as error messages echo it: JSON-quoted, cut to `max` characters with the
+ * full length in bytes after it, so a 50 MB argument or key never becomes a 50 MB message.
+ */
+export function quote(value: unknown, max = 80): string {
+  const s = typeof value === 'string' ? value : String(value);
+  if (s.length <= max) return JSON.stringify(s);
+  let end = max;
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // do not split a surrogate pair
+  return `${JSON.stringify(s.slice(0, end))}…(${Buffer.byteLength(s)} bytes)`;
 }

@@ -1,78 +1,39 @@
-// layerlab's public API, exported by name.
+// layerlab's supported API, by name: read images from a SOURCE into an ImageGraph, ask it what
+// Docker would answer (df, dedup, rmi, prune, plans, pulls, pushes), print answers as Docker does.
+// Everything else is in 'layerlab/internals' (src/internals.ts), with no stability promise.
+
+// Errors: one class, a stable code, the place (file, JSON path, line).
 export { LayerlabError, isLayerlabError, type ErrorCode, type ErrorPlace } from './errors.js';
 
-export { digestProblem, isDigest, parseDigest, digestHex, shortId, sha256Digest, type Digest } from './model/digest.js';
-export { EMPTY_LAYER_DIFF_ID, EMPTY_LAYER_GZIP_DIGEST, extendChainId, chainIds, chainId, imageIdFromConfig } from './model/identity.js';
-export {
-  parseReference,
-  parseNormalizedNamed,
-  parseAnyReference,
-  referenceName,
-  referenceString,
-  familiarName,
-  familiarString,
-  withDefaultTag,
-  isValidTag,
-  explainReference,
-  normalizeRepoTag,
-  normalizeRepoDigest,
-  REPOSITORY_NAME_MAX,
-  type ImageReference,
-  type ReferenceExplanation,
-} from './model/reference.js';
-export { CONTAINER_STATES, type ContainerState, type LayerRecord, type ImageMeta, type ContainerRecord } from './model/types.js';
-export { GraphBuilder, ImageGraph, findParentCycle, type GraphColumns } from './model/graph.js';
-export { mergeGraphs } from './model/merge.js';
-export { ChainTrie } from './model/chain-trie.js';
-
-export {
-  parseSnapshot,
-  snapshotFromJson,
-  snapshotToJson,
-  serializeSnapshot,
-  SNAPSHOT_KIND,
-  SNAPSHOT_VERSION,
-  type Snapshot,
-  type LayerRefStyle,
-} from './sources/snapshot.js';
-export { syntheticGraph, syntheticColumns, type SyntheticOptions } from './sources/synthetic.js';
-export { graphFromEngine, layerSizesFromHistory, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
-export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, type EngineEndpoint, type EngineVersion } from './sources/engine-api.js';
+// Reading images
 export { loadSource, loadSources, type LoadOptions } from './sources/load.js';
-export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand, type DockerRoot, type DistributionMetadata } from './sources/docker-root.js';
-export { readOciLayout, readImageArchive, parsePlatform } from './sources/image-archive.js';
-export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
-export { measureLayer, entryEscapes, forEachTarEntry, type LayerMeasure } from './sources/tar.js';
-export { readRegistryFolder, readRegistry, RegistryClient, parseRegistrySource, graphFromRegistryImages, type RegistryRead, type RegistryImage, type RegistryTarget } from './sources/registry.js';
+export type { LoadedSource, SourceNote, SourceKind } from './sources/source.js';
+export { parseSnapshot, serializeSnapshot, type Snapshot, type LayerRefStyle } from './sources/snapshot.js';
+export { syntheticGraph, type SyntheticOptions } from './sources/synthetic.js';
+export type { Platform } from './sources/oci-descriptors.js';
 
-export { effectiveSizes, memoPerGraph, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
-export {
-  systemDf,
-  imageUsage,
-  listedImages,
-  imagesReclaimable,
-  isActiveContainer,
-  type SystemDf,
-  type DfImage,
-  type DfContainer,
-  type DfTotals,
-  type ImageUsage,
-  type ReclaimableRule,
-} from './analyze/df.js';
+// The model
+export { ImageGraph, GraphBuilder } from './model/graph.js';
+export type { LayerRecord, ImageMeta, ContainerRecord, ContainerState } from './model/types.js';
+export type { Digest } from './model/digest.js';
+export { chainIds, imageIdFromConfig } from './model/identity.js';
+export { explainReference, parseNormalizedNamed, type ImageReference, type ReferenceExplanation } from './model/reference.js';
+export type { Caveat } from './model/caveat.js';
+
+// Analyses (pure: graph in, answer out)
+export { systemDf, type SystemDf, type DfImage, type DfContainer, type DfTotals, type ReclaimableRule } from './analyze/df.js';
+export { dfCaveats } from './analyze/df-caveats.js';
 export { compareDedupModels, type DedupComparison, type DedupModelResult, type DedupModelName } from './analyze/dedup.js';
-export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
-export { RemovalHost, reclaimablePerImage, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
+export { mostSharedLayers, pairwiseShared, type SharedLayer, type ImagePair } from './analyze/sharing.js';
+export { imageBindings, type ImageBindings } from './analyze/bindings.js';
+export { RemovalHost, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
 export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep } from './analyze/plan.js';
+export { planPull, pullHostFromGraph, type PullHost, type PullPlan, type RemoteImage } from './analyze/pull.js';
+export { planPulls, simulatePulls, DEFAULT_NETWORK, type NetworkModel, type PullSchedule } from './analyze/pull-schedule.js';
+export { planPush, type PushPlan } from './analyze/push.js';
+export { registryView, type RegistryView, type ViewImage } from './analyze/registry-view.js';
 
-export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
-export { tabwrite } from './render/tabwriter.js';
-export { renderDfSummary, renderDfVerbose, dfNotes, dockerCliProfile, type DfTableStyle } from './render/df.js';
-export { renderDedup, renderSharedLayers, renderPairs } from './render/dedup.js';
-export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/removal.js';
-
-export { runCommand, COMMANDS, VERSION } from './cli/run.js';
-export type { Command, CommandIo } from './cli/io.js';
-export { planPush, narratePush, registryStateOf, inferPushHost, localImageFor, dockerManifestJson, type PushHost, type PushPlan, type PushLayerPlan, type RegistryState, type LocalImage, type StoredManifest, type V2Metadata } from './analyze/push.js';
-export { planPulls, simulatePulls, DEFAULT_NETWORK, type NetworkModel, type PullSchedule, type PullTiming, type OrderedPulls, type PullOrder, type PullMode } from './analyze/pull-schedule.js';
-export { planPull, narratePull, pullHostFromGraph, inferBlobMetadata, cloneHost, type PullHost, type PullPlan, type PullLayer, type RemoteImage, type LayerPullStatus } from './analyze/pull.js';
-export { imageBindings, isDangling, type ImageBindings } from './analyze/bindings.js';
+// Printing as Docker does
+export { humanSize, parseHumanSize } from './render/units.js';
+export { renderDfSummary, renderDfVerbose } from './render/df.js';
+export { describeCaveat } from './render/caveats.js';

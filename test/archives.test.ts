@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -11,6 +10,7 @@ import { readImageArchive, readOciLayout } from '../src/sources/image-archive.js
 import { entryEscapes, measureLayer, bufferStream } from '../src/sources/tar.js';
 import { loadSource } from '../src/sources/load.js';
 import { makeLayout, makeTar, sha } from './helpers/oci.js';
+import { tempDir } from './helpers/tmp.js';
 
 const A = 'fixtures/archives/';
 const daemon = JSON.parse(readFileSync(A + 'system-df.json', 'utf8')) as { Images: { Id: string; RepoTags: string[]; Size: number; SharedSize: number }[] };
@@ -77,7 +77,7 @@ test('tar entries that escape the root are refused', async () => {
   assert.equal(entryEscapes('a/b/../c'), undefined);
   assert.match(entryEscapes('/etc/passwd') ?? '', /absolute/);
   assert.match(entryEscapes('a/../../x') ?? '', /escapes/);
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-tar-'));
+  const dir = tempDir('layerlab-tar-');
   const cases: [string, Buffer][] = [
     ['dotdot.tar', await makeTar([{ name: '../evil', data: 'x' }])],
     ['abs.tar', await makeTar([{ name: '/abs', data: 'x' }])],
@@ -114,7 +114,7 @@ async function typedOrOk(run: () => Promise<unknown>): Promise<void> {
 
 test('fuzz: truncated and corrupted archives only ever give the typed error', async () => {
   const { dir } = await makeLayout([{ files: [{ a: 'aaaa' }, { b: 'bbbbbb' }] }]);
-  const tmp = mkdtempSync(join(tmpdir(), 'layerlab-fuzz-'));
+  const tmp = tempDir('layerlab-fuzz-');
   cpSync(dir, join(tmp, 'layout'), { recursive: true });
   const files = ['oci-layout', 'index.json'];
   const archive = await makeTar(files.map((f) => ({ name: f, data: readFileSync(join(dir, f)) })).concat(
@@ -152,7 +152,7 @@ test('real Docker 25 save metadata ("manifests": null): read through to the miss
     { name: 'blobs/sha256/411caf340c828657e915a83ed561a79d2b8150dabad4dc079d881cbfe6f86afe', data: blob('blob-411caf34.oci-manifest.json') },
     { name: 'blobs/sha256/ee301c921b8aadc002973b2e0c3da17d701dcd994b606769a7e6eaa100b81d44', data: blob('blob-ee301c92.oci-config.json') },
   ];
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-d25-'));
+  const dir = tempDir('layerlab-d25-');
   const path = join(dir, 'hello.tar');
   writeFileSync(path, await makeTar(entries));
   await assert.rejects(readImageArchive(path), (e: unknown) => e instanceof LayerlabError && e.message === 'layer is not in the archive' && e.place.path === 'blobs/sha256/12660636fe55438cc3ae7424da7ac56e845cdb52493ff9cf949c47a7f57f8b43');

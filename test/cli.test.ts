@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { COMMANDS } from '../src/cli/run.js';
 import { cli, cliProcess } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const OFFICIAL = 'fixtures/official-images/host.snapshot.json';
 const SCENARIO = 'fixtures/docker-20.10-scenario/host.snapshot.json';
@@ -27,15 +27,15 @@ test('usage errors exit 2 and say what is wrong', async () => {
   const cases: [string[], RegExp][] = [
     [[], /Usage: layerlab COMMAND/],
     [['nope'], /unknown command "nope"/],
-    [['df'], /df needs a SOURCE/],
+    [['df'], /df needs at least one SOURCE/],
     [['df', '--format', 'xml', SCENARIO], /--format must be one of table, json/],
     [['df', '--reclaimable', 'sometimes', SCENARIO], /--reclaimable must be one of current, legacy/],
-    [['df', '--bogus', SCENARIO], /Unknown option '--bogus'/],
-    [['dedup', '--top', '-3', SCENARIO], /Option '--top' argument is ambiguous/],
+    [['df', '--bogus', SCENARIO], /unknown option "--bogus"/],
     [['dedup', '--pairs', '9999', SCENARIO], /--pairs takes a whole number from 0 to 200/],
     [['ref'], /at least one NAME/],
     [['generate', '-o', '-'], /needs --images N/],
-    [['generate', '--images', '0', '-o', '-'], /--images takes a whole number from 1/],
+    [['generate', '--images', '0', '-o', '-'], /--images must be ≥ 1 \(got "0"\)/],
+    [['generate', '--images', '5000001', '-o', '-'], /--images takes a whole number from 1 to 5000000/],
   ];
   for (const [argv, msg] of cases) {
     const r = await cli(...argv);
@@ -45,7 +45,7 @@ test('usage errors exit 2 and say what is wrong', async () => {
 });
 
 test('bad input exits 1 with the file and JSON path, never a stack trace', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-'));
+  const dir = tempDir('layerlab-');
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ kind: 'layerlab-snapshot', version: 1, layers: [{ diffId: 'sha256:12' }], images: [], containers: [] }));
   const r = await cli('df', bad);
@@ -54,7 +54,7 @@ test('bad input exits 1 with the file and JSON path, never a stack trace', async
   const missing = await cli('df', join(dir, 'nope.json'));
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nope\.json: cannot read source: no such file or directory/);
-  const dirSource = await cli('df', mkdtempSync(join(tmpdir(), 'layerlab-empty-')));
+  const dirSource = await cli('df', tempDir('layerlab-empty-'));
   assert.equal(dirSource.code, 1);
   assert.match(dirSource.stderr, /is a directory but neither a Docker data root .* nor a folder of registry documents/);
   const scheme = await cli('df', 'oci://somewhere');
@@ -123,7 +123,7 @@ test('dedup on the official example: the trixie-slim base saves 6 x 29.83MB', as
 });
 
 test('generate writes a loadable, deterministic snapshot atomically', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-'));
+  const dir = tempDir('layerlab-');
   const a = join(dir, 'a.json');
   const b = join(dir, 'b.json');
   assert.equal((await cli('generate', '--images', '300', '--seed', '7', '-o', a)).code, 0);
@@ -145,4 +145,112 @@ test('the README command works as written: npx layerlab runs the built, executab
   const r = spawnSync('npx', ['layerlab', 'df', '-v', 'fixtures/official-images/host.snapshot.json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, `npx layerlab: ${r.stderr}`);
   assert.match(r.stdout, /^Images space usage:/);
+});
+
+test('a negative number is taken as the option\'s value, then refused as below the minimum', async () => {
+  const cases: [string[], string][] = [
+    [['dedup', '--top', '-1', SCENARIO], 'layerlab dedup: --top must be ≥ 0 (got "-1")\n'],
+    [['dedup', SCENARIO, '--pairs=-7'], 'layerlab dedup: --pairs must be ≥ 0 (got "-7")\n'],
+    [['plan', SCENARIO, '--free', '-5MB'], 'layerlab plan: --free must be ≥ 0 (got "-5MB")\n'],
+    [['generate', '--images', '-2', '-o', '-'], 'layerlab generate: --images must be ≥ 1 (got "-2")\n'],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await cli(...argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.equal(r.stderr, message, argv.join(' '));
+  }
+});
+
+test('unknown options and missing values: one clean sentence with balanced quotes', async () => {
+  const unknown = await cli('df', '--bogus', SCENARIO);
+  assert.equal(unknown.stderr, 'layerlab df: unknown option "--bogus" (see layerlab df --help)\n');
+  const short = await cli('df', '-x', SCENARIO);
+  assert.equal(short.stderr, 'layerlab df: unknown option "-x" (see layerlab df --help)\n');
+  const missing = await cli('df', SCENARIO, '--format');
+  assert.equal(missing.stderr, 'layerlab df: --format needs a value (FORMAT)\n');
+  const flagValue = await cli('df', '--verbose=yes', SCENARIO);
+  assert.equal(flagValue.stderr, 'layerlab df: --verbose takes no value (got "yes")\n');
+  for (const r of [unknown, short, missing, flagValue]) assert.equal(r.code, 2);
+});
+
+test('usage errors cut the values they echo: a 5 MB argument gives a short message', async () => {
+  const huge = 'x'.repeat(5_000_000);
+  for (const argv of [[huge], ['df', '--format', huge, SCENARIO], ['df', `--${huge}`, SCENARIO], ['dedup', '--top', huge, SCENARIO], ['plan', SCENARIO, '--free', huge], ['df', '--docker-cli', huge, SCENARIO], ['generate', huge]]) {
+    const r = await cli(...argv);
+    assert.equal(r.code, 2, argv[0].slice(0, 20));
+    assert.ok(r.stderr.length < 2000, `${argv.map((a) => a.slice(0, 20)).join(' ')}: ${r.stderr.length} chars`);
+    assert.match(r.stderr, /…\(500000[02] bytes\)/);
+  }
+});
+
+test('every command that reads a SOURCE accepts --platform and lists it in its help', async () => {
+  const sourceCommands = COMMANDS.filter((c) => /SOURCE/.test(c.usage.split('\n')[0]) && !['pull', 'push', 'registry'].includes(c.name));
+  assert.deepEqual(sourceCommands.map((c) => c.name).sort(), ['bindings', 'dedup', 'df', 'plan', 'prune', 'rm']);
+  const extra: Record<string, string[]> = { rm: ['redis:latest'], plan: ['--prune'] };
+  for (const c of sourceCommands) {
+    assert.match(c.usage, /\n +--platform P +/, `${c.name} --help lists --platform`);
+    const r = await cli(c.name, '--platform', 'linux/amd64', OFFICIAL, ...(extra[c.name] ?? []));
+    assert.notEqual(r.code, 2, `${c.name} --platform: ${r.stderr}`);
+    const bad = await cli(c.name, '--platform', 'linux', OFFICIAL, ...(extra[c.name] ?? []));
+    assert.equal(bad.code, 2, `${c.name} --platform linux is refused`);
+  }
+});
+
+test('help lists exactly the options a command accepts (generated from its option spec)', async () => {
+  for (const c of COMMANDS) {
+    if (!c.options) continue;
+    const listed = [...c.usage.matchAll(/^ {2}(?:-\w, )? *--([\w-]+)/gm)].map((m) => m[1]).sort();
+    assert.deepEqual(listed, [...Object.keys(c.options), 'help'].sort(), c.name);
+  }
+  assert.deepEqual(COMMANDS.filter((c) => !c.options).map((c) => c.name).sort(), ['pull', 'push', 'registry']);
+});
+
+test('counts agree with their noun: 1 image, 1 layer, 2 images', async () => {
+  const dir = tempDir('layerlab-');
+  try {
+    const one = join(dir, 'one.json');
+    const g = await cli('generate', '--images', '1', '-o', one);
+    assert.match(g.stderr, /^wrote 1 image, \d+ layers?, \d+ layer references?\n$/);
+    assert.doesNotMatch(g.stderr, /\b1 (images|layers|layer references)\b/);
+    const d = await cli('dedup', one);
+    assert.match(d.stdout, /^1 image, /);
+    assert.doesNotMatch(d.stdout + d.stderr, /\b1 (images|layers|layer references|distinct layers|distinct blobs|pairs)\b/);
+    const two = await cli('dedup', SCENARIO);
+    assert.match(two.stdout, /^\d+ images, /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('generate --help states the --refs index saving that a generated set shows', async () => {
+  const help = (await cli('generate', '--help')).stdout;
+  const m = /--refs .*?about (\d\.\d)x smaller/s.exec(help);
+  assert.ok(m, help);
+  const readme = readFileSync('README.md', 'utf8');
+  assert.match(readme, new RegExp(`\`--refs index\` [^.]*about ${m[1].replace('.', '\\.')}x smaller`));
+  const dir = tempDir('layerlab-');
+  try {
+    for (const refs of ['digest', 'index']) assert.equal((await cli('generate', '--images', '3000', '--refs', refs, '-o', join(dir, refs))).code, 0);
+    const ratio = statSync(join(dir, 'digest')).size / statSync(join(dir, 'index')).size;
+    assert.ok(Math.abs(ratio - Number(m[1])) < 0.1, `measured ${ratio.toFixed(2)}x, help says ${m[1]}x`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('npm start runs the bundled example', () => {
+  const r = spawnSync('npm', ['start', '--silent'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Images space usage:/);
+  assert.match(r.stdout, /\nredis +latest +7e3b4d0d1a5d /);
+});
+
+test('--format json: each command writes its analysis result with a fixed set of top-level fields', async () => {
+  const keys = async (...argv: string[]) => Object.keys(JSON.parse((await cli(...argv, '--format', 'json')).stdout));
+  assert.deepEqual(await keys('dedup', SCENARIO), ['images', 'layerReferences', 'distinctLayers', 'distinctChainLayers', 'distinctBlobs', 'models', 'mostSharedLayers', 'pairs']);
+  const dedup = JSON.parse((await cli('dedup', OFFICIAL, '--format', 'json')).stdout);
+  assert.deepEqual(Object.keys(dedup.models[0]), ['model', 'key', 'whoDoesIt', 'available', 'logicalBytes', 'storedBytes', 'savedBytes', 'ratio', 'basis', 'caveats']);
+  assert.deepEqual(dedup.models[0].caveats, [{ code: 'sizes-compressed', params: {} }]);
+  assert.deepEqual(await keys('rm', SCENARIO, 'solo:1'), ['removedContainers', 'results']);
+  assert.deepEqual(await keys('prune', SCENARIO), ['all', 'records', 'reclaimedBytes', 'dfSizeChange', 'refused']);
 });

@@ -1,3 +1,4 @@
+import { describeCaveat } from '../src/render/caveats.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -111,5 +112,6 @@ test('dedup: the blob model says why when blob sizes are missing', () => {
   };
   const blob = compareDedupModels(load(doc)).models.find((x) => x.model === 'blob')!;
   assert.equal(blob.available, false);
-  assert.match(blob.notes.join(' '), /1 of 1 layers lack them/);
+  assert.deepEqual(blob.caveats, [{ code: 'blob-identity-missing', params: { layers: 1, of: 1 } }]);
+  assert.equal(describeCaveat(blob.caveats[0]), 'needs a blob digest and compressed size for every layer; 1 of 1 layer lacks them');
 });

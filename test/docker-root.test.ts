@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemDf } from '../src/analyze/df.js';
 import { LayerlabError } from '../src/errors.js';
 import { containerCommand, containerStateAndStatus, isDockerRoot, readDockerRoot } from '../src/sources/docker-root.js';
 import { sha256Digest } from '../src/model/digest.js';
 import { cli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const FIX = 'fixtures/docker-20.10-root/';
 const read = (f: string) => JSON.parse(readFileSync(FIX + f, 'utf8'));
@@ -61,13 +61,13 @@ test('container state and status follow moby container/state.go', () => {
 });
 
 function tinyRoot(drivers: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-root-'));
+  const dir = tempDir('layerlab-root-');
   for (const d of drivers) mkdirSync(join(dir, 'image', d, 'imagedb', 'content', 'sha256'), { recursive: true });
   return dir;
 }
 
 test('data root errors name the file and what is wrong', () => {
-  const plain = mkdtempSync(join(tmpdir(), 'layerlab-root-'));
+  const plain = tempDir('layerlab-root-');
   assert.equal(isDockerRoot(plain), false);
   assert.throws(() => readDockerRoot(plain), (e: unknown) => e instanceof LayerlabError && /not a Docker data root/.test(e.message) && e.place.file === plain);
   const two = tinyRoot(['vfs', 'overlay2']);
@@ -96,17 +96,34 @@ test('distribution metadata (blob digest <-> diffID) is read', () => {
   assert.deepEqual(distribution.digestsByDiffId.get(diff), [{ digest: blob, sourceRepository: 'docker.io/library/redis' }]);
 });
 
-test('Engine API answers captured from the daemon convert to the committed snapshot', async () => {
+test('Engine API answers captured from the daemon give the daemon\'s own df, containers and layer chainIDs', async () => {
+  // Expectations come from the daemon (system-df.json, images-all.json, layerdb.txt; PROVENANCE.md),
+  // never from a file layerlab wrote.
   const { graphFromEngine } = await import('../src/sources/engine.js');
-  const { serializeSnapshot, parseSnapshot } = await import('../src/sources/snapshot.js');
   const dir = 'fixtures/docker-20.10-scenario/';
-  const sizes = new Map<string, number>();
-  for (const line of readFileSync(dir + 'layerdb.txt', 'utf8').trim().split('\n')) {
-    const [, diffId, size] = line.split(' ');
-    sizes.set(diffId, Number(size));
-  }
+  const layerdb = readFileSync(dir + 'layerdb.txt', 'utf8').trim().split('\n').map((line) => line.split(' '));
+  const sizes = new Map(layerdb.map(([, diffId, size]) => [diffId, Number(size)]));
   const inspects = (JSON.parse(readFileSync(dir + 'image-inspect.json', 'utf8')) as { Id: string }[]).filter((img, i, all) => all.findIndex((o) => o.Id === img.Id) === i);
   const g = graphFromEngine(inspects, JSON.parse(readFileSync(dir + 'containers.json', 'utf8')), sizes);
-  const committed = parseSnapshot(readFileSync(dir + 'host.snapshot.json', 'utf8'));
-  assert.equal(serializeSnapshot(g, committed.meta), readFileSync(dir + 'host.snapshot.json', 'utf8'));
+  const daemonDf = JSON.parse(readFileSync(dir + 'system-df.json', 'utf8'));
+  const df = systemDf(g, 'legacy');
+  assert.equal(df.LayersSize, daemonDf.LayersSize);
+  const byId = (xs: { Id: string }[]) => [...xs].sort((a, b) => a.Id.localeCompare(b.Id));
+  const fields = ['Id', 'ParentId', 'RepoTags', 'RepoDigests', 'Created', 'Size', 'SharedSize', 'Containers'] as const;
+  const pick = (i: Record<string, unknown>) => Object.fromEntries(fields.map((f) => [f, Array.isArray(i[f]) ? [...(i[f] as string[])].sort() : i[f] ?? null]));
+  assert.deepEqual(byId(df.Images).map((i) => pick(i as never)), byId(daemonDf.Images).map(pick));
+  const all = JSON.parse(readFileSync(dir + 'images-all.json', 'utf8')) as { Id: string }[];
+  assert.deepEqual(g.images.map((m) => m.id).sort(), all.map((i) => i.Id).sort(), 'every image /images/json?all=1 lists, intermediates included');
+  assert.deepEqual(df.Containers.map((c) => [c.Id, c.Image, c.Command]), daemonDf.Containers.map((c: Record<string, string>) => [c.Id, c.Image, c.Command]));
+  // the daemon's layerdb is keyed by chainID: every stack prefix layerlab computes must be one of them, with its parent
+  const daemonChains = new Map(layerdb.map(([chain, , , parent]) => ['sha256:' + chain, parent || undefined]));
+  for (let i = 0; i < g.imageCount; i++) {
+    let parent: string | undefined;
+    for (const node of g.stackNode.subarray(g.stackStart[i], g.stackStart[i + 1])) {
+      const chain = g.chainIdOf(node)!;
+      assert.ok(daemonChains.has(chain), `${chain} is in the daemon's layerdb`);
+      assert.equal(daemonChains.get(chain), parent, `parent of ${chain}`);
+      parent = chain;
+    }
+  }
 });

@@ -1,7 +1,7 @@
 // Every parser of outside input, fed random and mutated input: only layerlab's typed error, never a crash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -60,10 +60,14 @@ test('fuzz: folders of registry documents, mutated', () => {
   fc.assert(
     fc.property(fc.nat(), fc.nat(), fc.nat(), fc.string({ maxLength: 12 }), (which, at, len, insert) => {
       const dir = mkdtempSync(join(tmpdir(), 'layerlab-fz-'));
-      for (const f of files) cpSync(join(src, f), join(dir, f));
-      const f = files[which % files.length];
-      writeFileSync(join(dir, f), mutateText(readFileSync(join(src, f), 'utf8'), at, len, insert));
-      typed(() => readRegistryFolder(dir));
+      try {
+        for (const f of files) cpSync(join(src, f), join(dir, f));
+        const f = files[which % files.length];
+        writeFileSync(join(dir, f), mutateText(readFileSync(join(src, f), 'utf8'), at, len, insert));
+        typed(() => readRegistryFolder(dir));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }),
     { numRuns: 200 },
   );
@@ -83,10 +87,14 @@ test('fuzz: Docker data roots with mutated config, size and container files', ()
   fc.assert(
     fc.property(fc.nat(), fc.nat(), fc.nat(), fc.string({ maxLength: 12 }), (which, at, len, insert) => {
       const dir = mkdtempSync(join(tmpdir(), 'layerlab-fz-'));
-      cpSync(src, dir, { recursive: true });
-      const t = targets[which % targets.length];
-      writeFileSync(join(dir, t), mutateText(readFileSync(join(src, t), 'utf8'), at, len, insert));
-      typed(() => readDockerRoot(dir));
+      try {
+        cpSync(src, dir, { recursive: true });
+        const t = targets[which % targets.length];
+        writeFileSync(join(dir, t), mutateText(readFileSync(join(src, t), 'utf8'), at, len, insert));
+        typed(() => readDockerRoot(dir));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }),
     { numRuns: 150 },
   );
@@ -98,10 +106,14 @@ test('fuzz: OCI layout folders with mutated index, manifests and configs', async
   await fc.assert(
     fc.asyncProperty(fc.nat(), fc.nat(), fc.nat(), fc.string({ maxLength: 12 }), async (which, at, len, insert) => {
       const dir = mkdtempSync(join(tmpdir(), 'layerlab-fz-'));
-      cpSync(base, dir, { recursive: true });
-      const t = texts[which % texts.length];
-      writeFileSync(join(dir, t), mutateText(readFileSync(join(base, t), 'utf8'), at, len, insert));
-      await typedAsync(() => readOciLayout(dir));
+      try {
+        cpSync(base, dir, { recursive: true });
+        const t = texts[which % texts.length];
+        writeFileSync(join(dir, t), mutateText(readFileSync(join(base, t), 'utf8'), at, len, insert));
+        await typedAsync(() => readOciLayout(dir));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }),
     { numRuns: 200 },
   );

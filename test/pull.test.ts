@@ -1,6 +1,5 @@
 import { test } from 'node:test';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -9,6 +8,7 @@ import { GraphBuilder } from '../src/model/graph.js';
 import { sha256Digest } from '../src/model/digest.js';
 import { parseNormalizedNamed } from '../src/model/reference.js';
 import { cli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const empty = () => pullHostFromGraph(new GraphBuilder().build(), new Map());
 const blob = (i: number) => sha256Digest(`blob-${i}`);
@@ -107,7 +107,7 @@ test('pull --from an OCI layout: the index descriptor digest is the Digest line,
   assert.equal(doc.plans[0].digest, index.manifests.find((m) => m.annotations['org.opencontainers.image.ref.name'] === 'base-1')!.digest);
   assert.deepEqual(doc.plans[1].layers.map((l: { status: string }) => l.status), ['planned', 'planned', 'download']);
   assert.ok(doc.plans[1].layers.every((l: { diffId?: string }) => l.diffId), 'diffIDs read from the configs');
-  const broken = mkdtempSync(join(tmpdir(), 'layerlab-oci-'));
+  const broken = tempDir('layerlab-oci-');
   writeFileSync(join(broken, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   writeFileSync(join(broken, 'index.json'), '{"manifests":[{"digest":"sha256:nothex"}]}');
   const bad = await cli('pull', '--from', broken, 'x:1');

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, readdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
@@ -14,6 +13,7 @@ import { parseSnapshot, snapshotFromJson } from '../src/sources/snapshot.js';
 import { readImageArchive, readOciLayout } from '../src/sources/image-archive.js';
 import { snapshotDoc } from './helpers/arbitraries.js';
 import { cli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 test('registry folder of repo-info manifests gives the bundled snapshot\'s df', () => {
   const r = readRegistryFolder('fixtures/official-images/manifests');
@@ -22,7 +22,7 @@ test('registry folder of repo-info manifests gives the bundled snapshot\'s df', 
 });
 
 test('registry folder of raw registry bytes (quay test data): platform selected, digests from the bytes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-reg-'));
+  const dir = tempDir('layerlab-reg-');
   for (const f of readdirSync('fixtures/registry-manifests')) if (f.endsWith('.json')) cpSync(join('fixtures/registry-manifests', f), join(dir, f));
   const r = readRegistryFolder(dir);
   assert.equal(r.graph.imageCount, 4);
@@ -36,10 +36,10 @@ test('registry folder of raw registry bytes (quay test data): platform selected,
 });
 
 test('registry folder: schema 1 refused, attestations counted and left out', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-reg-'));
+  const dir = tempDir('layerlab-reg-');
   writeFileSync(join(dir, 's1.json'), JSON.stringify({ schemaVersion: 1, name: 'x', tag: 'y', fsLayers: [] }));
   assert.throws(() => readRegistryFolder(dir), (e: unknown) => e instanceof LayerlabError && /schema 1/.test(e.message) && e.place.file === join(dir, 's1.json'));
-  const d2 = mkdtempSync(join(tmpdir(), 'layerlab-reg-'));
+  const d2 = tempDir('layerlab-reg-');
   const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: 'sha256:' + 'a'.repeat(64), size: 1 }, layers: [{ digest: 'sha256:' + 'b'.repeat(64), size: 10 }] });
   writeFileSync(join(d2, 'm.json'), manifest);
   const md = 'sha256:' + createHash('sha256').update(manifest).digest('hex');

@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { formatG, humanDuration, humanSize, humanSizeWithPrecision, parseHumanSize } from '../src/render/units.js';
 import { tabwrite } from '../src/render/tabwriter.js';
+import { count } from '../src/render/words.js';
+import { renderDfVerbose } from '../src/render/df.js';
+import { systemDf } from '../src/analyze/df.js';
+import { ImageGraph } from '../src/model/graph.js';
+import { syntheticColumns } from '../src/sources/synthetic.js';
 
 test('HumanSize matches go-units size_test.go', () => {
   const cases: [number, string][] = [
@@ -65,4 +70,25 @@ test('docker CLI profiles: 20.10 prints VirtualSize (4 digits) and the legacy ru
   assert.deepEqual(dockerCliProfile('28.2.2'), { style: { sizeDigits: 3 }, rule: 'legacy' });
   assert.deepEqual(dockerCliProfile('29.4.0'), { style: { sizeDigits: 3 }, rule: 'current' });
   assert.equal(dockerCliProfile('latest'), undefined);
+});
+
+test('df -v cuts a huge container command in time proportional to the cut, not the command', () => {
+  const base = systemDf(new ImageGraph(syntheticColumns({ images: 1, seed: 1 })));
+  const container = (command: string) => ({ Id: 'c'.repeat(64), Names: ['/big'], Image: 'x', ImageID: base.Images[0].Id, Command: command, Created: 0, State: 'exited', Status: 'Exited (0)', SizeRw: 0, SizeRootFs: 0 });
+  const huge = 'é'.repeat(50_000_000);
+  const started = performance.now();
+  const out = renderDfVerbose({ ...base, Containers: [container(huge)] } as never, 0);
+  const ms = performance.now() - started;
+  assert.match(out, /\n\w{12} {3}x {9}"é{19}…" /);
+  assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+  const exact = renderDfVerbose({ ...base, Containers: [container('😀'.repeat(20)), container('😀'.repeat(21))] } as never, 0);
+  assert.match(exact, /"😀{20}"/u, 'a command of exactly 20 code points is not cut');
+  assert.match(exact, /"😀{19}…"/u);
+});
+
+test('plural: the noun agrees with the count', () => {
+  assert.equal(count(1, 'image'), '1 image');
+  assert.equal(count(0, 'image'), '0 images');
+  assert.equal(count(2, 'layer reference'), '2 layer references');
+  assert.equal(count(1, 'distinct blob'), '1 distinct blob');
 });

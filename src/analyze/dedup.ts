@@ -1,3 +1,4 @@
+import type { Caveat } from '../model/caveat.js';
 import type { ImageGraph } from '../model/graph.js';
 import { listedImages } from './df.js';
 import { effectiveSizes, type SizeBasis } from './sizes.js';
@@ -21,8 +22,8 @@ export interface DedupModelResult {
   /** logical / stored (1 when nothing is stored). */
   ratio: number;
   basis: SizeBasis;
-  /** Caveats: missing sizes or identities, estimates. */
-  notes: string[];
+  /** Missing sizes or identities, estimates (worded by render/caveats.ts). */
+  caveats: Caveat[];
 }
 
 /** The comparison of every model on one image set. */
@@ -84,13 +85,13 @@ export function compareDedupModels(graph: ImageGraph): DedupComparison {
   let blobBytes = 0;
   for (const v of blobSeen.values()) blobBytes += v;
 
-  const sizeNotes: string[] = [];
-  if (eff.basis === 'compressed') sizeNotes.push('uncompressed sizes are unknown: these are compressed (registry) sizes');
-  else if (eff.compressedOnly > 0) sizeNotes.push(`${eff.compressedOnly} layers have only a compressed size, used in place of the uncompressed one`);
-  if (eff.unknown > 0) sizeNotes.push(`${eff.unknown} layers have no size and count as 0`);
-  const identityNotes = noDiffId > 0 ? [`${noDiffId} of ${distinctLayers} layers have no known diffID: their blob digest stands in as identity`] : [];
+  const sizeNotes: Caveat[] = [];
+  if (eff.basis === 'compressed') sizeNotes.push({ code: 'sizes-compressed', params: {} });
+  else if (eff.compressedOnly > 0) sizeNotes.push({ code: 'compressed-size-stands-in', params: { layers: eff.compressedOnly } });
+  if (eff.unknown > 0) sizeNotes.push({ code: 'layers-without-size', params: { layers: eff.unknown } });
+  const identityNotes: Caveat[] = noDiffId > 0 ? [{ code: 'diffid-unknown', params: { layers: noDiffId, of: distinctLayers } }] : [];
 
-  const model = (name: DedupModelName, key: string, who: string, lg: number, st: number, basis: SizeBasis, notes: string[], available = true): DedupModelResult => ({
+  const model = (name: DedupModelName, key: string, who: string, lg: number, st: number, basis: SizeBasis, caveats: Caveat[], available = true): DedupModelResult => ({
     model: name,
     key,
     whoDoesIt: who,
@@ -100,10 +101,10 @@ export function compareDedupModels(graph: ImageGraph): DedupComparison {
     savedBytes: available ? lg - st : 0,
     ratio: available && st > 0 ? lg / st : 1,
     basis,
-    notes,
+    caveats,
   });
   const blobMissing = noDigest + noCompressed;
-  const blobNotes = blobMissing > 0 ? [`needs a blob digest and compressed size for every layer; ${blobMissing} of ${distinctLayers} layers lack them`] : [];
+  const blobNotes: Caveat[] = blobMissing > 0 ? [{ code: 'blob-identity-missing', params: { layers: blobMissing, of: distinctLayers } }] : [];
   return {
     images,
     layerReferences: refs,

@@ -5,6 +5,7 @@ import { RemovalHost } from './removal.js';
 /** What a plan should achieve. */
 export type PlanGoal = { kind: 'remove'; images: string[] } | { kind: 'free'; bytes: number } | { kind: 'prune'; all: boolean };
 
+/** What a plan may not touch, and whether it may remove containers. */
 export interface PlanOptions {
   /** Images never to remove (references or IDs). */
   keep?: readonly string[];
@@ -22,6 +23,7 @@ export interface PlanStep {
   dfSizeChange: number;
 }
 
+/** An ordered, conflict-free list of docker commands, the bytes each frees, and whether the goal is met. */
 export interface Plan {
   goal: PlanGoal;
   steps: PlanStep[];

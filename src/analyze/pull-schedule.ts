@@ -5,6 +5,7 @@
 // extraction rate. It estimates; what it counts (bytes, which blob downloads) is exact.
 import { cloneHost, planPull, recordPull, type PullHost, type PullPlan, type RemoteImage } from './pull.js';
 
+/** The link and daemon settings a pull schedule is timed with. */
 export interface NetworkModel {
   /** Bytes per second of the link, shared by all transfers in flight. */
   bandwidth: number;
@@ -16,6 +17,7 @@ export interface NetworkModel {
   extractRate: number;
 }
 
+/** 100 Mbit/s, 50 ms round trips, dockerd's 3 concurrent downloads, extraction not modelled. */
 export const DEFAULT_NETWORK: NetworkModel = { bandwidth: 12.5e6, latency: 0.05, concurrency: 3, extractRate: 0 };
 
 export type PullMode = 'sequential' | 'parallel';
@@ -37,6 +39,7 @@ export interface PullTiming {
   layers: LayerTiming[];
 }
 
+/** When each pull of a sequence starts and is ready, layer by layer, on one network. */
 export interface PullSchedule {
   mode: PullMode;
   network: NetworkModel;

@@ -50,6 +50,7 @@ export interface PushLayerPlan {
   uncompressedSize?: number;
 }
 
+/** What `docker push` of one image does per layer (exists, mounted, pushed) and the bytes it uploads. */
 export interface PushPlan {
   ref: string;
   repository: string;

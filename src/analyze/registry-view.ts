@@ -3,6 +3,7 @@
 // (a layer is skipped only when its whole blob prefix is there: every image here was pulled from
 // this registry, so the blob metadata is known) and by an ideal content-addressed store.
 
+/** An image as the registry view needs it: a reference and its blobs. */
 export interface ViewImage {
   ref: string;
   layers: { digest: string; size?: number }[];
@@ -23,6 +24,7 @@ export interface ViewRow {
   onHost: boolean;
 }
 
+/** Per image of a registry: size, unique bytes, what a pull downloads; and storage with and without blob dedup. */
 export interface RegistryView {
   rows: ViewRow[];
   /** Each image's blobs counted for it: a registry without blob dedup. */

@@ -1,63 +1,54 @@
-import { systemDf, type ReclaimableRule } from '../analyze/df.js';
-import { dfNotes, dockerCliProfile, renderDfSummary, renderDfVerbose } from '../render/df.js';
+import { systemDf } from '../analyze/df.js';
+import { dfCaveats } from '../analyze/df-caveats.js';
+import { quote } from '../errors.js';
+import { describeCaveat } from '../render/caveats.js';
+import { dockerCliProfile, renderDfSummary, renderDfVerbose } from '../render/df.js';
 import { loadSources } from '../sources/load.js';
-import { parsePlatform } from '../sources/image-archive.js';
-import { json, oneOf, parseCommandArgs, SOURCE_HELP, usageError, type Command } from './io.js';
+import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp, writeFormatted } from './common.js';
+import { usageError } from './io.js';
+import { defineCommand } from './options.js';
 
-export const dfCommand: Command = {
-  name: 'df',
-  summary: 'Disk usage as `docker system df [-v]` computes it',
-  usage: `Usage: layerlab df [OPTIONS] SOURCE...
-
-Show disk usage of the images and containers in SOURCE exactly as \`docker system df\` does:
+export const dfCommand = defineCommand(
+  {
+    name: 'df',
+    summary: 'Disk usage as `docker system df [-v]` computes it',
+    description: `Show disk usage of the images and containers in SOURCE exactly as \`docker system df\` does:
 per image Size, SharedSize (layers another image's chain also holds), UniqueSize, Containers;
 totals with ACTIVE and RECLAIMABLE.
 
-${SOURCE_HELP}
-Options:
-  -v, --verbose              per-image and per-container detail (docker system df -v)
-      --format FORMAT        table (default) or json: the full answer with Engine API field
-                             names (Id, RepoTags, Size, SharedSize, UniqueSize, ...), bytes
-      --reclaimable RULE     current (Docker >= 29.4, default) or legacy (Docker 20.10-28)
-      --docker-cli VERSION   print as that docker CLI does (e.g. 20.10): before 25.0 the -v SIZE
-                             column has 4 digits; before 29.4 RECLAIMABLE defaults to legacy
-      --platform P           os/arch[/variant] to pick from multi-platform indexes (default
-                             linux/amd64)
-  -h, --help                 show this help
-
-Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to stderr.
-`,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        verbose: { type: 'boolean', short: 'v' },
-        format: { type: 'string' },
-        reclaimable: { type: 'string' },
-        'docker-cli': { type: 'string' },
-        platform: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+${sourceHelp(true)}`,
+    positionals: [{ name: 'SOURCE', variadic: true }],
+    options: {
+      verbose: { type: 'boolean', short: 'v', description: 'per-image and per-container detail (docker system df -v)' },
+      format: formatOption(['table', 'json'], { json: 'the full answer with Engine API field names (Id, RepoTags, Size, SharedSize, UniqueSize, ...), bytes' }),
+      reclaimable: {
+        type: 'string',
+        value: 'RULE',
+        description: '',
+        oneOf: ['current', 'legacy'],
+        valueHelp: { current: 'Docker >= 29.4', legacy: 'Docker 20.10-28' },
+        defaultHelp: 'current, or what --docker-cli implies',
       },
-      'df',
-    );
-    if (values.help) {
-      io.stdout(dfCommand.usage);
-      return 0;
-    }
-    const format = oneOf(values.format, ['table', 'json'] as const, 'table', '--format');
-    const cli = values['docker-cli'] === undefined ? undefined : dockerCliProfile(values['docker-cli']);
-    if (values['docker-cli'] !== undefined && !cli) throw usageError(`--docker-cli takes a version like 20.10 or 29.4.0 (got ${JSON.stringify(values['docker-cli'])})`);
-    const rule = oneOf<ReclaimableRule>(values.reclaimable, ['current', 'legacy'], cli?.rule ?? 'current', '--reclaimable');
-    if (positionals.length === 0) throw usageError(`df needs a SOURCE; see layerlab df --help`);
-    const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const graph = await loadSources(positionals, { platform });
+      'docker-cli': {
+        type: 'string',
+        value: 'VERSION',
+        description: 'print as that docker CLI does (e.g. 20.10): before 25.0 the -v SIZE column has 4 digits; before 29.4 RECLAIMABLE defaults to legacy',
+      },
+      platform: PLATFORM_OPTION,
+    },
+    footer: 'Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to stderr.',
+  },
+  async ({ values, positionals }, io) => {
+    const cliVersion = values['docker-cli'];
+    const cli = cliVersion === undefined ? undefined : dockerCliProfile(cliVersion);
+    if (cliVersion !== undefined && !cli) throw usageError(`--docker-cli takes a version like 20.10 or 29.4.0 (got ${quote(cliVersion)})`);
+    const rule = values.reclaimable ?? cli?.rule ?? 'current';
+    const graph = await loadSources(positionals, { platform: platformOf(values.platform) });
     const df = systemDf(graph, rule);
-    if (format === 'json') {
-      io.stdout(json(df));
-      return 0;
-    }
-    io.stdout(values.verbose ? renderDfVerbose(df, io.now(), cli?.style) : renderDfSummary(df));
-    for (const note of dfNotes(df)) io.stderr(`note: ${note}\n`);
+    writeFormatted(io, values.format, df, {
+      table: (d) => (values.verbose ? renderDfVerbose(d, io.now(), cli?.style) : renderDfSummary(d)),
+    });
+    if (values.format !== 'json') for (const c of dfCaveats(df)) io.stderr(`note: ${describeCaveat(c)}\n`);
     return 0;
   },
-};
+);

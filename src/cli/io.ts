@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { LayerlabError } from '../errors.js';
+import { LayerlabError, quote } from '../errors.js';
+import type { OptionSpecs } from './options.js';
 
 /** Where a command writes, and what time it is (injectable so tests are deterministic). */
 export interface CommandIo {
@@ -14,6 +15,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** The declared options (commands built with `defineCommand`); --help is generated from them. */
+  options?: OptionSpecs;
   run(argv: string[], io: CommandIo): Promise<number> | number;
 }
 
@@ -23,7 +26,10 @@ export interface ParsedCommand<T> {
   positionals: string[];
 }
 
-/** node:util parseArgs (strict, positionals allowed), with its errors turned into usage errors. */
+/**
+ * node:util parseArgs (strict, positionals allowed), with its errors turned into usage errors.
+ * For commands not yet declared with `defineCommand` (options.ts), which new commands should use.
+ */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: T,
@@ -44,14 +50,15 @@ export function usageError(message: string): LayerlabError {
 /** Checks an option against its allowed values. */
 export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, option: string): T {
   if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw usageError(`${option} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+  if (!(allowed as readonly string[]).includes(value)) throw usageError(`${option} must be one of ${allowed.join(', ')} (got ${quote(value)})`);
   return value as T;
 }
 
 /** Parses a whole number option within bounds. */
 export function wholeNumber(value: string | undefined, fallback: number, option: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw usageError(`${option} takes a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  if (/^-\d+$/.test(value) && Number(value) < min) throw usageError(`${option} must be ≥ ${min} (got ${quote(value)})`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw usageError(`${option} takes a whole number from ${min} to ${max} (got ${quote(value)})`);
   return Number(value);
 }
 
@@ -59,7 +66,7 @@ export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
-/** The SOURCE paragraph every command that reads images shows in --help. */
+/** The SOURCE paragraph of pull/push/registry --help (declared commands use `sourceHelp`). */
 export const SOURCE_HELP = `SOURCE  one or more, merged into one image set:
           a layerlab snapshot file          a docker save or OCI archive (.tar, .tar.gz)
           an OCI layout folder              a folder of registry manifests/indexes (*.json)

@@ -1,4 +1,4 @@
-import { isLayerlabError } from '../errors.js';
+import { isLayerlabError, quote } from '../errors.js';
 import { dedupCommand } from './dedup.js';
 import { dfCommand } from './df.js';
 import { generateCommand } from './generate.js';
@@ -45,7 +45,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`layerlab: unknown command ${JSON.stringify(name)}\n\n${mainUsage()}`);
+    io.stderr(`layerlab: unknown command ${quote(name)}\n\n${mainUsage()}`);
     return 2;
   }
   try {

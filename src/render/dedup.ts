@@ -2,7 +2,9 @@ import Table from 'cli-table3';
 import type { DedupComparison } from '../analyze/dedup.js';
 import type { ImagePair, SharedLayer } from '../analyze/sharing.js';
 import { shortId } from '../model/digest.js';
+import { describeCaveat } from './caveats.js';
 import { humanSize } from './units.js';
+import { count } from './words.js';
 
 function table(head: string[], rows: string[][], right: number[] = []): string {
   const t = new Table({
@@ -21,9 +23,9 @@ export function renderDedup(d: DedupComparison): string {
       ? [m.model, m.key, humanSize(m.logicalBytes), humanSize(m.storedBytes), humanSize(m.savedBytes), m.ratio.toFixed(2) + 'x', m.basis]
       : [m.model, m.key, 'n/a', 'n/a', 'n/a', 'n/a', m.basis],
   );
-  let out = `${d.images} images, ${d.layerReferences} layer references, ${d.distinctLayers} distinct layers, ${d.distinctChainLayers} distinct chain layers, ${d.distinctBlobs} distinct blobs\n`;
+  let out = `${count(d.images, 'image')}, ${count(d.layerReferences, 'layer reference')}, ${count(d.distinctLayers, 'distinct layer')}, ${count(d.distinctChainLayers, 'distinct chain layer')}, ${count(d.distinctBlobs, 'distinct blob')}\n`;
   out += table(['MODEL', 'SHARES BY', 'LOGICAL', 'STORED', 'SAVED', 'RATIO', 'SIZES'], rows, [2, 3, 4, 5]);
-  for (const m of d.models) for (const note of m.notes) out += `  ${m.model}: ${note}\n`;
+  for (const m of d.models) for (const c of m.caveats) out += `  ${m.model}: ${describeCaveat(c)}\n`;
   return out;
 }
 
@@ -44,7 +46,8 @@ export function renderSharedLayers(layers: SharedLayer[]): string {
 
 /** Pairwise shared bytes. */
 export function renderPairs(p: { considered: number; of: number; pairs: ImagePair[] }, top: number): string {
-  const head = `Shared bytes between images (${p.considered === p.of ? `all ${p.of}` : `the ${p.considered} largest of ${p.of}`} images; top ${Math.min(top, p.pairs.length)} pairs):\n`;
+  const shown = Math.min(top, p.pairs.length);
+  const head = `Shared bytes between images (${p.considered === p.of ? `all ${count(p.of, 'image')}` : `the ${p.considered} largest of ${count(p.of, 'image')}`}; top ${count(shown, 'pair')}):\n`;
   if (p.pairs.length === 0) return head + 'No two images share a layer.\n';
   const rows = p.pairs.slice(0, top).map((x) => [x.a, x.b, humanSize(x.sameLayerBytes), humanSize(x.commonChainBytes)]);
   return head + table(['IMAGE', 'IMAGE', 'SAME LAYERS', 'COMMON CHAIN (DOCKER)'], rows, [2, 3]);

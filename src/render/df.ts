@@ -36,9 +36,16 @@ function repoAndTag(tags: string[] | null): [string, string] {
   return ['<none>', '<none>'];
 }
 
-function ellipsis(s: string, max: number): string {
-  const chars = [...s];
-  return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : s;
+/** docker/cli `Ellipsis` by code points; reads at most max+1 of them, so a 50 MB command costs no more than a short one. */
+export function ellipsis(s: string, max: number): string {
+  if (s.length <= max) return s; // max UTF-16 units hold at most max code points
+  let kept = '';
+  let n = 0;
+  for (const ch of s) {
+    if (++n > max) return kept + '…';
+    if (n < max) kept += ch;
+  }
+  return s;
 }
 
 function containerImage(image: string, imageId: string): string {
@@ -82,19 +89,4 @@ export function renderDfVerbose(df: SystemDf, now: number, style: DfTableStyle =
     ]);
   }
   return 'Images space usage:\n\n' + tabwrite(images) + '\nContainers space usage:\n\n' + tabwrite(containers);
-}
-
-/** Lines that say what the numbers are (printed to stderr so stdout stays Docker's). */
-export function dfNotes(df: SystemDf): string[] {
-  const notes: string[] = [];
-  if (df.SizeBasis === 'compressed') notes.push('sizes are compressed (registry) sizes: uncompressed sizes are unknown for this input');
-  else if (df.SizeBasis === 'mixed') notes.push('some layers have only a compressed size, used in place of the uncompressed one');
-  if (df.LayersWithoutSize > 0) notes.push(`${df.LayersWithoutSize} layers have no size and count as 0`);
-  if (df.ContainersWithoutSize > 0) notes.push(`${df.ContainersWithoutSize} containers have no known writable-layer size (a data root read offline does not record it) and count as 0`);
-  notes.push(
-    df.ReclaimableRule === 'current'
-      ? 'RECLAIMABLE follows Docker >= 29.4 (unique size of images without containers); --reclaimable legacy for Docker 20.10-28'
-      : 'RECLAIMABLE follows docker/cli 20.10-28 (total - unique size of images with containers)',
-  );
-  return notes;
 }

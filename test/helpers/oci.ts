@@ -1,10 +1,10 @@
 // Builds tiny OCI layouts and archives in memory / temp folders for tests.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
+import { tempDir } from './tmp.js';
 
 export const sha = (b: Buffer | string) => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
@@ -31,7 +31,7 @@ export interface TinyImage {
 
 /** Writes an OCI layout with gzip layers; returns its folder and the image IDs. */
 export async function makeLayout(images: TinyImage[], extra: { attestation?: boolean; schema1?: boolean } = {}): Promise<{ dir: string; ids: string[]; blobs: Record<string, Buffer> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'layerlab-oci-'));
+  const dir = tempDir('layerlab-oci-');
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   const blobs: Record<string, Buffer> = {};
   const put = (b: Buffer) => {
