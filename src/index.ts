@@ -43,7 +43,7 @@ export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand
 export { readOciLayout, readImageArchive, parsePlatform } from './sources/image-archive.js';
 export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
 export { measureLayer, entryEscapes, forEachTarEntry, type LayerMeasure } from './sources/tar.js';
-export { readRegistryFolder, readRegistry, RegistryClient, parseRegistrySource, graphFromRegistryImages, type RegistryRead, type RegistryImage, type RegistryTarget } from './sources/registry.js';
+export { readRegistryFolder, readRegistry, RegistryClient, parseRegistrySource, graphFromRegistryImages, registryReader, registryFolderReader, readRegistrySource, type RegistryImage, type RegistryTarget } from './sources/registry.js';
 
 export { effectiveSizes, memoPerGraph, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
 export {
@@ -72,7 +72,7 @@ export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/rem
 
 export { runCommand, COMMANDS, VERSION } from './cli/run.js';
 export type { Command, CommandIo } from './cli/io.js';
-export { planPush, narratePush, registryStateOf, inferPushHost, localImageFor, dockerManifestJson, type PushHost, type PushPlan, type PushLayerPlan, type RegistryState, type LocalImage, type StoredManifest, type V2Metadata } from './analyze/push.js';
+export { planPush, narratePush, registryStateOf, inferPushHost, localImageFor, dockerManifestJson, type PushHost, type PushPlan, type PushLayerPlan, type RegistryState, type LocalImage, type V2Metadata } from './analyze/push.js';
 export { planPulls, simulatePulls, DEFAULT_NETWORK, type NetworkModel, type PullSchedule, type PullTiming, type OrderedPulls, type PullOrder, type PullMode } from './analyze/pull-schedule.js';
 export { planPull, narratePull, pullHostFromGraph, inferBlobMetadata, cloneHost, type PullHost, type PullPlan, type PullLayer, type RemoteImage, type LayerPullStatus } from './analyze/pull.js';
 export { imageBindings, isDangling, type ImageBindings } from './analyze/bindings.js';
