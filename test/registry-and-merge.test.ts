@@ -201,3 +201,16 @@ test('registry://: a redirect or an authentication challenge says it is not supp
     }
   }
 });
+
+test('registry: an OCI layout without its oci-layout file is not read as a folder of registry documents', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-oci-'));
+  try {
+    cpSync('fixtures/archives/scenario.oci', dir, { recursive: true });
+    rmSync(join(dir, 'oci-layout'));
+    const r = await cli('registry', dir);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /has index\.json and blobs\/ but no oci-layout file: an incomplete OCI layout, not a folder of registry documents/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
