@@ -7,7 +7,7 @@ export { LayerlabError, isLayerlabError, type ErrorCode, type ErrorPlace } from 
 
 // Reading images
 export { loadSource, loadSources, type LoadOptions } from './sources/load.js';
-export type { LoadedSource, SourceNote, SourceKind } from './sources/source.js';
+export type { LoadedSource, SourceNote, SourceKind, RegistryImage, RemoteLayer } from './sources/source.js';
 export { parseSnapshot, serializeSnapshot, type Snapshot, type LayerRefStyle } from './sources/snapshot.js';
 export { syntheticGraph, type SyntheticOptions } from './sources/synthetic.js';
 export type { Platform } from './sources/oci-descriptors.js';

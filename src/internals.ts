@@ -45,7 +45,8 @@ export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand
 export { readOciLayout, readImageArchive, parsePlatform } from './sources/image-archive.js';
 export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
 export { measureLayer, entryEscapes, forEachTarEntry, type LayerMeasure } from './sources/tar.js';
-export { readRegistryFolder, readRegistry, RegistryClient, parseRegistrySource, graphFromRegistryImages, type RegistryRead, type RegistryImage, type RegistryTarget } from './sources/registry.js';
+export { readRegistryFolder, readRegistry, readRegistrySource, registryReader, registryFolderReader, graphFromRegistryImages, readOciLayoutImages, type RegistryImage } from './sources/registry.js';
+export { RegistryClient, parseRegistrySource, type RegistryTarget } from './sources/registry-client.js';
 
 export { effectiveSizes, memoPerGraph, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
 export {
@@ -74,9 +75,9 @@ export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/rem
 
 export { runCommand, COMMANDS, VERSION } from './cli/run.js';
 export type { Command, CommandIo } from './cli/io.js';
-export { planPush, narratePush, registryStateOf, inferPushHost, localImageFor, dockerManifestJson, type PushHost, type PushPlan, type PushLayerPlan, type RegistryState, type LocalImage, type StoredManifest, type V2Metadata } from './analyze/push.js';
+export { planPush, narratePush, registryStateOf, inferPushHost, localImageFor, dockerManifestJson, type PushHost, type PushPlan, type PushLayerPlan, type RegistryState, type LocalImage, type V2Metadata } from './analyze/push.js';
 export { planPulls, simulatePulls, DEFAULT_NETWORK, type NetworkModel, type PullSchedule, type PullTiming, type OrderedPulls, type PullOrder, type PullMode } from './analyze/pull-schedule.js';
-export { planPull, narratePull, pullHostFromGraph, inferBlobMetadata, cloneHost, type PullHost, type PullPlan, type PullLayer, type RemoteImage, type LayerPullStatus } from './analyze/pull.js';
+export { planPull, narratePull, pullHostFromGraph, inferBlobMetadata, cloneHost, remoteImageFor, repositoriesOf, type PullHost, type PullPlan, type PullLayer, type RemoteImage, type LayerPullStatus } from './analyze/pull.js';
 export { imageBindings, isDangling, type ImageBindings } from './analyze/bindings.js';
 
 export type { Caveat } from './model/caveat.js';
@@ -86,7 +87,7 @@ export { count } from './render/words.js';
 export { renderPlan, renderPlanSh } from './render/plan.js';
 export { renderBindings } from './render/bindings.js';
 export { renderReferences } from './render/ref.js';
-export { registryView, type RegistryView, type ViewImage, type ViewRow } from './analyze/registry-view.js';
+export { registryView, viewRef, type RegistryView, type ViewImage, type ViewRow } from './analyze/registry-view.js';
 export type { LoadedSource, SourceNote, SourceKind, SourceReader, RegistryImage as SourceRegistryImage, BlobProvider } from './sources/source.js';
 export { defineCommand, parseOptions, commandHelp, optionsHelp, HELP_OPTION, type CommandSpec, type OptionSpec, type OptionSpecs, type OptionValues, type PositionalSpec, type FlagOption, type StringOption, type NumberOption } from './cli/options.js';
 export { formatOption, writeFormatted, PLATFORM_OPTION, platformOf, sourceHelp } from './cli/common.js';

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { narratePull, planPull, pullHostFromGraph, type RemoteImage } from '../src/analyze/pull.js';
+import { narratePull, planPull, pullHostFromGraph, remoteImageFor, type RemoteImage } from '../src/analyze/pull.js';
 import { parseNormalizedNamed } from '../src/model/reference.js';
 import { readDockerRoot } from '../src/sources/docker-root.js';
 import { parseRegistrySource, readRegistry, RegistryClient } from '../src/sources/registry.js';
@@ -12,20 +12,18 @@ import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { startRegistry, type RegistrySandbox } from './helpers/registry.js';
 import { buildScenario } from './helpers/scenario.js';
 import { finalLayerLines } from './helpers/progress.js';
+import { cli } from '../test/helpers/cli.js';
 
 let builder: Sandbox;
 let puller: Sandbox;
+let sharer: Sandbox;
 let reg: RegistrySandbox;
 
 async function remote(name: string): Promise<RemoteImage> {
   const r = await readRegistry(new RegistryClient(parseRegistrySource(`registry://${reg.address}/scenario/${name}`)));
-  const img = r.images[0];
-  return {
-    ref: parseNormalizedNamed(`${reg.address}/scenario/${name}`),
-    digest: img.manifestDigest,
-    configDigest: img.manifest.config!.digest,
-    layers: (img.manifest.layers ?? []).map((l, k) => ({ digest: l.digest, size: l.size, diffId: img.diffIds?.[k] })),
-  };
+  const image = remoteImageFor(r.registryImages ?? [], parseNormalizedNamed(`${reg.address}/scenario/${name}`));
+  assert.ok(image, `${name} read from the registry`);
+  return image;
 }
 
 /** Final state per layer, Digest, Status and the last line of real docker pull output. */
@@ -46,8 +44,12 @@ describe('docker pull, predicted then executed', () => {
     const archive = join(builder.dir, 'chain.tar');
     builder.docker(['save', '-o', archive, 'chain:1']);
     puller.docker(['load', '-i', archive]);
+    // a host that pulled app-b only: app-c shares its base layers
+    sharer = await startDockerd();
+    sharer.docker(['pull', `${reg.address}/scenario/app-b:1`]);
   });
   after(async () => {
+    await sharer?.stop();
     await puller?.stop();
     await builder?.stop();
     await reg?.stop();
@@ -71,4 +73,14 @@ describe('docker pull, predicted then executed', () => {
       }
     });
   }
+
+  test('layerlab pull --from registry:// --into docker://: the base layers an earlier pull of another image brought Already exist, as docker pull says', async () => {
+    const ref = `${reg.address}/scenario/app-c:1`;
+    const r = await cli('pull', '--format', 'docker', '--from', `registry://${reg.address}`, '--into', `docker://${sharer.host}`, ref);
+    assert.equal(r.code, 0, r.stderr);
+    const predicted = r.stdout.trim().split('\n');
+    const real = sharer.docker(['pull', ref]).stdout.trim().split('\n');
+    assert.deepEqual(summary(predicted), summary(real), `docker pull ${ref}:\n${real.join('\n')}`);
+    assert.equal(real.filter((l) => l.endsWith(': Already exists')).length, 2, 'the two base layers');
+  });
 });

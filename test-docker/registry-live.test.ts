@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readDockerRoot } from '../src/sources/docker-root.js';
-import { parseRegistrySource, readRegistry, RegistryClient } from '../src/sources/registry.js';
+import { parseRegistrySource, readRegistry, RegistryClient, registryReader } from '../src/sources/registry.js';
+import { sha256Digest } from '../src/model/digest.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { startRegistry, type RegistrySandbox } from './helpers/registry.js';
 import { buildScenario } from './helpers/scenario.js';
@@ -53,5 +54,20 @@ describe('images pushed to a loopback registry, read through registry://', () =>
       assert.ok(g.layerCompressed[l] > 0);
       assert.equal(distribution.diffIdByDigest.get(g.layerDigest[l]!), g.layerDiffId[l]);
     }
+  });
+
+  test('registryReader: a LoadedSource whose BlobProvider streams each layer and config, digest-checked', async () => {
+    const src = await registryReader.load(`registry://${reg.address}/scenario/app-b:1`, {});
+    assert.equal(src.kind, 'registry');
+    const [img] = src.registryImages ?? [];
+    assert.ok(img && src.blobs);
+    for (const d of [img.config.digest, ...img.layers.map((l) => l.digest)]) {
+      assert.ok(src.blobs.has(d));
+      const chunks: Buffer[] = [];
+      for await (const c of await src.blobs.open(d)) chunks.push(c as Buffer);
+      assert.equal(sha256Digest(Buffer.concat(chunks)), d);
+    }
+    assert.equal(src.blobs.has('sha256:' + '0'.repeat(64)), false);
+    await assert.rejects(src.blobs.open('sha256:' + '0'.repeat(64)), /belongs to no image read from this registry/);
   });
 });

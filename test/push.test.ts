@@ -45,11 +45,12 @@ test('push: without the daemon\'s metadata nothing can be mounted or found, so e
   fc.assert(
     fc.property(localImages, (images) => {
       for (const img of images) {
-        const [, reg] = fresh();
-        const [, full] = fresh();
-        planPush({ metadata: new Map(), source: 'none' }, full, img);
-        const p = planPush({ metadata: new Map(), source: 'none' }, reg, img);
+        // `full` holds every blob of the image, and `known` knows their digests
+        const [known, full] = fresh();
+        planPush(known, full, img);
+        const p = planPush({ metadata: new Map(), source: 'none' }, full, img);
         assert.ok(p.layers.every((l) => l.status === 'Pushed'));
+        assert.ok(planPush(known, full, img).layers.every((l) => l.status === 'Layer already exists'), 'the registry does hold them: a host that knows them uploads nothing');
       }
     }),
   );
@@ -57,7 +58,7 @@ test('push: without the daemon\'s metadata nothing can be mounted or found, so e
 
 test('push: mount candidates are the youngest, then the most path components in common; a small layer gets one try', () => {
   const reg = () => registryStateOf([
-    { digest: 'm1', repositories: ['reg.example/a/x', 'reg.example/b/y'], config: { digest: 'c1' }, layers: [{ digest: 'sha256:' + 'a'.repeat(64), size: 10 }] },
+    { manifestDigest: 'm1', resolvedDigest: 'm1', repoTags: ['reg.example/a/x:1', 'reg.example/b/y:1'], repoDigests: [], config: { digest: 'c1' }, layers: [{ digest: 'sha256:' + 'a'.repeat(64), size: 10 }] },
   ]);
   const md = (repo: string) => ({ digest: 'sha256:' + 'a'.repeat(64), sourceRepository: repo });
   const image = (size: number): LocalImage => ({ ref: parseNormalizedNamed('reg.example/b/z:1'), id: 'sha256:' + 'c'.repeat(64), layers: [{ diffId: diff(1), size }] });

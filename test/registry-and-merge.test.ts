@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, readFileSync, readdirSync, cpSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, cpSync, rmSync, truncateSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
@@ -32,7 +35,7 @@ test('registry folder of raw registry bytes (quay test data): platform selected,
   assert.ok(blob.storedBytes < blob.logicalBytes, 'nginx 1.22 and 1.23.1 share blobs');
   const arm = readRegistryFolder(dir, { os: 'linux', architecture: 'arm64', variant: 'v8' });
   assert.equal(arm.graph.imageCount, 0, 'only amd64 manifests are in the folder');
-  assert.equal(arm.otherPlatforms, 4);
+  assert.deepEqual(arm.notes.map((n) => [n.code, n.params.count]), [['other-platforms-left-out', 4]]);
 });
 
 test('registry folder: schema 1 refused, attestations counted and left out', () => {
@@ -46,7 +49,7 @@ test('registry folder: schema 1 refused, attestations counted and left out', () 
   writeFileSync(join(d2, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ digest: md, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } }] }));
   const r = readRegistryFolder(d2);
   assert.equal(r.graph.imageCount, 0);
-  assert.equal(r.attestations, 1);
+  assert.deepEqual(r.notes.map((n) => [n.code, n.params.count]), [['attestations-left-out', 1]]);
 });
 
 test('registry:// accepts only loopback', () => {
@@ -79,4 +82,136 @@ test('merge: the docker save and OCI copies of the same images unify their layer
 test('merge: conflicting facts about one layer are an error', () => {
   const mk = (size: number) => snapshotFromJson({ kind: 'layerlab-snapshot', version: 1, layers: [{ diffId: 'sha256:' + 'c'.repeat(64), size }], images: [], containers: [] }).graph;
   assert.throws(() => mergeGraphs([mk(1), mk(2)], ['a.json', 'b.json']), (e: unknown) => e instanceof LayerlabError && /size 1 elsewhere, 2 in b\.json/.test(e.message));
+});
+
+/** A copy of the scenario OCI layout whose base-1 manifest declares `size` for its first layer. */
+function layoutWithLayerSize(size: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-oci-size-'));
+  cpSync('fixtures/archives/scenario.oci', dir, { recursive: true });
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string; size: number; annotations: Record<string, string> }[] };
+  const entry = index.manifests.find((m) => m.annotations['org.opencontainers.image.ref.name'] === 'base-1')!;
+  const manifest = JSON.parse(readFileSync(join(dir, 'blobs/sha256', entry.digest.slice(7)), 'utf8'));
+  manifest.layers[0].size = size;
+  const text = JSON.stringify(manifest).replace('"size":1e+308', '"size":1e308');
+  const hex = createHash('sha256').update(text).digest('hex');
+  writeFileSync(join(dir, 'blobs/sha256', hex), text);
+  entry.digest = `sha256:${hex}`;
+  entry.size = Buffer.byteLength(text);
+  writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+  return dir;
+}
+
+test('registry, pull --from, push --registry on an OCI layout: declared layer sizes are validated and checked against the blob', async () => {
+  for (const size of [1e9, -5, 1e308, 1.5]) {
+    const dir = layoutWithLayerSize(size);
+    try {
+      for (const argv of [
+        ['registry', dir],
+        ['pull', '--from', dir, 'scenario.oci:base-1'],
+        ['push', '--from', 'fixtures/docker-20.10-root/root', '--registry', dir, 'base:1'],
+      ]) {
+        const r = await cli(...argv);
+        assert.equal(r.code, 1, `${argv[0]} with size ${size}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, size === 1e9 ? /the manifest says 1000000000 bytes, the blob is \d+/ : /layers\[0\]\.size: expected a size in bytes/, `${argv[0]} ${size}`);
+        assert.match(r.stderr, /blobs\/sha256\//, 'names the manifest blob');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+test('registry folder: config and layer sizes are whole numbers from 0 to 2^53', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-reg-'));
+  try {
+    for (const [where, bad] of [['config', -5], ['config', 1e308], ['layers', 2 ** 53 + 2], ['layers', 0.5]] as const) {
+      const config = { digest: 'sha256:' + 'a'.repeat(64), size: where === 'config' ? bad : 10 };
+      const layers = [{ digest: 'sha256:' + 'b'.repeat(64), size: where === 'layers' ? bad : 10 }];
+      writeFileSync(join(dir, 'm.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers }));
+      assert.throws(
+        () => readRegistryFolder(dir),
+        (e: unknown) => e instanceof LayerlabError && e.place.path === (where === 'config' ? '$.config.size' : '$.layers[0].size') && /expected a size in bytes/.test(e.message),
+        `${where} ${bad}`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('registry, pull --from, push --registry: a missing path or a regular file is a clear error, exit 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-reg-'));
+  try {
+    const file = join(dir, 'plain.txt');
+    writeFileSync(file, 'hello');
+    for (const [where, what] of [[join(dir, 'missing'), /no such file or directory/], [file, /not a registry source/]] as const) {
+      for (const argv of [
+        ['registry', where],
+        ['pull', '--from', where, 'x:1'],
+        ['push', '--from', 'fixtures/docker-20.10-root/root', '--registry', where, 'base:1'],
+      ]) {
+        const r = await cli(...argv);
+        assert.equal(r.code, 1, `${argv.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, what);
+        assert.ok(r.stderr.includes(where), 'names the path');
+        assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('registry folder: a .json file over the metadata cap is refused before it is read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-reg-'));
+  try {
+    writeFileSync(join(dir, 'big.json'), '');
+    truncateSync(join(dir, 'big.json'), 17 * 1024 * 1024);
+    assert.throws(() => readRegistryFolder(dir), (e: unknown) => e instanceof LayerlabError && /larger than 16777216 bytes/.test(e.message) && e.place.file === join(dir, 'big.json'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A loopback server answering every request with `status` and `headers`. */
+async function answering(status: number, headers: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(status, headers);
+    res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `registry://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test('registry://: a redirect or an authentication challenge says it is not supported and what the registry asked for', async () => {
+  const long = 'x'.repeat(5000);
+  for (const [status, headers, want] of [
+    [307, { Location: 'https://elsewhere.example/v2/' }, /redirects are not supported \(307 to https:\/\/elsewhere\.example\/v2\/\)/],
+    [401, { 'WWW-Authenticate': 'Bearer realm="https://auth.example/token",service="reg"' }, /authentication is not supported \(401, the registry asks for: Bearer realm="https:\/\/auth\.example\/token",service="reg"\)/],
+    [401, { 'WWW-Authenticate': `Basic realm="${long}"` }, /authentication is not supported .*…/],
+  ] as const) {
+    const srv = await answering(status, headers);
+    try {
+      const r = await cli('registry', srv.url);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, want);
+      assert.ok(r.stderr.length < 600, 'echoed headers are cut');
+    } finally {
+      await srv.close();
+    }
+  }
+});
+
+test('registry: an OCI layout without its oci-layout file is not read as a folder of registry documents', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-oci-'));
+  try {
+    cpSync('fixtures/archives/scenario.oci', dir, { recursive: true });
+    rmSync(join(dir, 'oci-layout'));
+    const r = await cli('registry', dir);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /has index\.json and blobs\/ but no oci-layout file: an incomplete OCI layout, not a folder of registry documents/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

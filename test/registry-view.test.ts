@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { registryView, type ViewImage } from '../src/analyze/registry-view.js';
+import { registryView, viewRef, type ViewImage } from '../src/analyze/registry-view.js';
 import { planPull, pullHostFromGraph } from '../src/analyze/pull.js';
 import { GraphBuilder } from '../src/model/graph.js';
 import { sha256Digest } from '../src/model/digest.js';
@@ -10,7 +10,7 @@ import { cli } from './helpers/cli.js';
 
 const blob = (i: number) => sha256Digest(`blob-${i}`);
 const images = fc.array(fc.array(fc.nat(7), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }).map((stacks) =>
-  stacks.map((s, k): ViewImage => ({ ref: `img${k}:1`, layers: s.map((i) => ({ digest: blob(i), size: 100 + i * 10 })) })),
+  stacks.map((s, k): ViewImage => ({ manifestDigest: sha256Digest(`m${k}`), repoTags: [`img${k}:1`], repoDigests: [], layers: s.map((i) => ({ digest: blob(i), size: 100 + i * 10 })) })),
 );
 
 test('registry view: dedup never stores more; ideal pull given the others = unique bytes <= Docker\'s <= size', () => {
@@ -31,15 +31,15 @@ test('registry view: dedup never stores more; ideal pull given the others = uniq
 test('registry view with a chosen host agrees with the pull planner', () => {
   fc.assert(
     fc.property(images, fc.array(fc.nat(5), { maxLength: 3 }), (imgs, hostPick) => {
-      const hostRefs = [...new Set(hostPick.filter((k) => k < imgs.length).map((k) => imgs[k].ref))];
+      const hostRefs = [...new Set(hostPick.filter((k) => k < imgs.length).map((k) => viewRef(imgs[k])))];
       const v = registryView(imgs, hostRefs);
-      const remote = (img: ViewImage, k: number) => ({ ref: parseNormalizedNamed(img.ref), digest: sha256Digest(`m${k}`), configDigest: sha256Digest(`c${k}`), layers: img.layers });
+      const remote = (img: ViewImage, k: number) => ({ ref: parseNormalizedNamed(viewRef(img)), digest: sha256Digest(`m${k}`), configDigest: sha256Digest(`c${k}`), layers: img.layers });
       imgs.forEach((img, k) => {
         const host = pullHostFromGraph(new GraphBuilder().build(), new Map());
-        imgs.forEach((h, j) => hostRefs.includes(h.ref) && planPull(host, remote(h, j)));
+        imgs.forEach((h, j) => hostRefs.includes(viewRef(h)) && planPull(host, remote(h, j)));
         const p = planPull(host, remote(img, k), { record: false });
-        assert.equal(v.rows[k].pullDocker, p.downloadBytes, img.ref);
-        assert.equal(v.rows[k].pullIdeal, p.idealDownloadBytes, img.ref);
+        assert.equal(v.rows[k].pullDocker, p.downloadBytes, viewRef(img));
+        assert.equal(v.rows[k].pullIdeal, p.idealDownloadBytes, viewRef(img));
       });
     }),
   );

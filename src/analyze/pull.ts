@@ -1,9 +1,10 @@
 import { shortId } from '../model/digest.js';
 import type { ImageGraph } from '../model/graph.js';
 import { extendChainId } from '../model/identity.js';
-import { familiarString, referenceName, withDefaultTag, type ImageReference } from '../model/reference.js';
+import { familiarString, parseNormalizedNamed, referenceName, withDefaultTag, type ImageReference } from '../model/reference.js';
+import type { RegistryImage, RemoteLayer } from '../sources/source.js';
 
-/** An image as a registry serves it: what a pull reads before downloading anything. */
+/** A registry image as one reference pulls it: what a pull reads before downloading anything. */
 export interface RemoteImage {
   /** The reference pulled (normalised, with its tag or digest). */
   ref: ImageReference;
@@ -11,7 +12,40 @@ export interface RemoteImage {
   digest: string;
   /** Config digest = the image ID it becomes. */
   configDigest: string;
-  layers: { digest: string; size?: number; diffId?: string; uncompressedSize?: number }[];
+  layers: (RemoteLayer & { uncompressedSize?: number })[];
+}
+
+/** The repositories (full names) a registry image is known under, from its tags and digests. */
+export function repositoriesOf(img: Pick<RegistryImage, 'repoTags' | 'repoDigests'>): string[] {
+  const repos = new Set<string>();
+  for (const r of [...img.repoTags, ...img.repoDigests]) {
+    try {
+      repos.add(referenceName(parseNormalizedNamed(r)));
+    } catch {
+      // a name the registry data spells oddly names no repository
+    }
+  }
+  return [...repos];
+}
+
+/**
+ * The registry image `ref` names (by tag, or by digest within its repository) as that pull reads
+ * it: the Digest line is the digest the reference resolves to in its own repository.
+ */
+export function remoteImageFor(images: readonly RegistryImage[], ref: ImageReference): RemoteImage | undefined {
+  const want = ref.digest === undefined ? withDefaultTag(ref) : ref;
+  const name = referenceName(want);
+  const img = want.digest !== undefined
+    ? images.find((i) => repositoriesOf(i).includes(name) && (i.resolvedDigest === want.digest || i.manifestDigest === want.digest || i.repoDigests.some((d) => d.endsWith('@' + want.digest))))
+    : images.find((i) => i.repoTags.includes(familiarString(want)));
+  if (!img) return undefined;
+  const inRepo = img.repoDigests.find((d) => repositoriesOf({ repoTags: [], repoDigests: [d] })[0] === name);
+  return {
+    ref: want,
+    digest: want.digest ?? (inRepo ? inRepo.slice(inRepo.indexOf('@') + 1) : img.resolvedDigest),
+    configDigest: img.config.digest,
+    layers: img.layers.map((l) => ({ ...l })),
+  };
 }
 
 /** What a host knows that decides a pull (moby distribution/xfer and metadata). */
@@ -119,15 +153,20 @@ export function cloneHost(h: PullHost): PullHost {
 }
 
 /**
- * Blob digest -> diffID inferred from the host's images that came from a registry: an image whose
- * ID equals a remote image's config digest holds the same layers in the same order. (Docker
- * records this on pull and push; a loaded or locally built image has no such record, and this
- * inference cannot tell those apart from pulled ones, so it is said to be inferred.)
+ * Blob digest -> diffID inferred from the host's images that came from this registry: a host
+ * image whose ID equals a registry image's config digest, and which carries a RepoDigest of one of
+ * that image's repositories, holds the same layers in the same order. Every image of the registry
+ * source counts, not only those being pulled: the host's other images tell which blobs it has.
+ * (Docker records this on pull and push; a loaded image given a RepoDigest cannot be told apart
+ * from a pulled one, so the metadata is said to be inferred.)
  */
-export function inferBlobMetadata(host: PullHost, graph: ImageGraph, remote: RemoteImage[]): void {
-  for (const r of remote) {
-    const i = graph.imageIndex(r.configDigest);
-    if (i === undefined || !(graph.images[i].repoDigests ?? []).length) continue;
+export function inferBlobMetadata(host: PullHost, graph: ImageGraph, images: readonly RegistryImage[]): void {
+  for (const r of images) {
+    const i = graph.imageIndex(r.config.digest);
+    if (i === undefined) continue;
+    const repos = repositoriesOf(r);
+    const fromHere = (graph.images[i].repoDigests ?? []).some((d) => repos.includes(repositoriesOf({ repoTags: [], repoDigests: [d] })[0]));
+    if (!fromHere) continue;
     const stack = graph.stackOf(i);
     if (stack.length !== r.layers.length) continue;
     r.layers.forEach((l, k) => {

@@ -4,6 +4,8 @@
 import { sha256Digest, shortId } from '../model/digest.js';
 import type { ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed, referenceName, withDefaultTag, type ImageReference } from '../model/reference.js';
+import type { RegistryImage } from '../sources/source.js';
+import { repositoriesOf } from './pull.js';
 
 /** One v2metadata-by-diffid entry: the blob digest a layer has in a repository (full name). */
 export interface V2Metadata {
@@ -229,19 +231,11 @@ export function narratePush(p: PushPlan): string[] {
   ];
 }
 
-/** A manifest a registry holds, under the repositories (full names) that reference it. */
-export interface StoredManifest {
-  digest: string;
-  repositories: string[];
-  config: { digest: string; size?: number };
-  layers: { digest: string; size?: number }[];
-}
-
 /** The registry's blobs per repository: every blob a manifest of that repository references. */
-export function registryStateOf(manifests: StoredManifest[]): RegistryState {
+export function registryStateOf(images: readonly RegistryImage[]): RegistryState {
   const state: RegistryState = { blobs: new Map(), sizes: new Map() };
-  for (const m of manifests) {
-    for (const repo of m.repositories) {
+  for (const m of images) {
+    for (const repo of repositoriesOf(m)) {
       let s = state.blobs.get(repo);
       if (!s) state.blobs.set(repo, (s = new Set()));
       s.add(m.config.digest);
@@ -258,8 +252,10 @@ export function registryStateOf(manifests: StoredManifest[]): RegistryState {
  * `name@digest` came from (or went to) that repository, so where the registry data has that
  * manifest, its blobs are the image's layers in order. Ages are unknown: entries in image order.
  */
-export function inferPushHost(graph: ImageGraph, manifests: StoredManifest[]): PushHost {
-  const byDigest = new Map(manifests.map((m) => [m.digest, m]));
+export function inferPushHost(graph: ImageGraph, images: readonly RegistryImage[]): PushHost {
+  // A RepoDigest names what its tag resolved to: the index, or the manifest when there is none.
+  const byDigest = new Map<string, RegistryImage>();
+  for (const m of images) for (const d of [m.manifestDigest, m.resolvedDigest, ...m.repoDigests.map((r) => r.slice(r.indexOf('@') + 1))]) byDigest.set(d, m);
   const host: PushHost = { metadata: new Map(), source: 'inferred' };
   graph.images.forEach((img, i) => {
     for (const rd of img.repoDigests ?? []) {

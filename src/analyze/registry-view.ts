@@ -2,11 +2,14 @@
 // each one costs onto a host that already holds the others (or a chosen few), by Docker's rule
 // (a layer is skipped only when its whole blob prefix is there: every image here was pulled from
 // this registry, so the blob metadata is known) and by an ideal content-addressed store.
+import type { RegistryImage } from '../sources/source.js';
 
-/** An image as the registry view needs it: a reference and its blobs. */
-export interface ViewImage {
-  ref: string;
-  layers: { digest: string; size?: number }[];
+/** What the view reads of a registry image. */
+export type ViewImage = Pick<RegistryImage, 'manifestDigest' | 'layers' | 'repoTags' | 'repoDigests'>;
+
+/** How an image is named in the view: its first tag, else its first digest reference, else its manifest digest. */
+export function viewRef(img: ViewImage): string {
+  return img.repoTags[0] ?? img.repoDigests[0] ?? img.manifestDigest;
 }
 
 export interface ViewRow {
@@ -24,7 +27,6 @@ export interface ViewRow {
   onHost: boolean;
 }
 
-/** Per image of a registry: size, unique bytes, what a pull downloads; and storage with and without blob dedup. */
 export interface RegistryView {
   rows: ViewRow[];
   /** Each image's blobs counted for it: a registry without blob dedup. */
@@ -32,7 +34,7 @@ export interface RegistryView {
   /** Each distinct blob once. */
   storedWithDedup: number;
   sizesKnown: boolean;
-  /** The host: every other image (per row), or the chosen refs. */
+  /** The host: every other image (per row), or the chosen tags. */
   host: 'others' | string[];
 }
 
@@ -40,12 +42,12 @@ export interface RegistryView {
  * One pass over the images' layers (interned blob prefixes and blobs, counted per image), then one
  * per image: linear in the total number of layers.
  */
-export function registryView(images: ViewImage[], hostRefs?: string[]): RegistryView {
+export function registryView(images: readonly ViewImage[], hostTags?: readonly string[]): RegistryView {
   const blobId = new Map<string, number>();
   const prefixId = new Map<string, number>();
   const blobImages: number[] = [];
   const prefixImages: number[] = [];
-  const onHost = hostRefs ? new Set(hostRefs) : undefined;
+  const onHost = hostTags ? new Set(images.filter((img) => img.repoTags.some((t) => hostTags.includes(t)))) : undefined;
   const hostBlob = new Set<number>();
   const hostPrefix = new Set<number>();
   const sizeOf = new Map<number, number>();
@@ -69,7 +71,7 @@ export function registryView(images: ViewImage[], hostRefs?: string[]): Registry
     const distinctBlobs = [...new Set(blobs)];
     for (const b of distinctBlobs) blobImages[b]++;
     for (const p of new Set(prefixes)) prefixImages[p]++;
-    if (onHost?.has(img.ref)) {
+    if (onHost?.has(img)) {
       distinctBlobs.forEach((b) => hostBlob.add(b));
       prefixes.forEach((p) => hostPrefix.add(p));
     }
@@ -78,7 +80,7 @@ export function registryView(images: ViewImage[], hostRefs?: string[]): Registry
   const size = (b: number) => sizeOf.get(b) ?? 0;
   const rows = images.map((img, i): ViewRow => {
     const { blobs, prefixes, distinctBlobs } = walked[i];
-    const here = onHost?.has(img.ref) ?? false;
+    const here = onHost?.has(img) ?? false;
     // "others hold it": counted by images (this one included once), or on the chosen host
     const blobThere = (b: number) => (onHost ? hostBlob.has(b) : blobImages[b] > 1);
     const prefixThere = (p: number) => (onHost ? hostPrefix.has(p) : prefixImages[p] > 1);
@@ -90,7 +92,7 @@ export function registryView(images: ViewImage[], hostRefs?: string[]): Registry
       for (let j = k; j < blobs.length; j++) if (!seen.has(blobs[j])) (seen.add(blobs[j]), (pullDocker += size(blobs[j])));
     }
     return {
-      ref: img.ref,
+      ref: viewRef(img),
       layers: img.layers.length,
       size: distinctBlobs.reduce((s, b) => s + size(b), 0),
       unique: distinctBlobs.filter((b) => blobImages[b] === 1).reduce((s, b) => s + size(b), 0),
@@ -104,6 +106,6 @@ export function registryView(images: ViewImage[], hostRefs?: string[]): Registry
     storedWithoutDedup: rows.reduce((s, r) => s + r.size, 0),
     storedWithDedup: [...sizeOf.keys()].reduce((s, b) => s + size(b), 0),
     sizesKnown,
-    host: hostRefs ?? 'others',
+    host: hostTags ? [...hostTags] : 'others',
   };
 }

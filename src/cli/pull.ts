@@ -1,64 +1,14 @@
-import { inferBlobMetadata, narratePull, pullHostFromGraph, type PullHost, type PullPlan, type RemoteImage } from '../analyze/pull.js';
-import { DEFAULT_NETWORK, planPulls, type NetworkModel, type OrderedPulls } from '../analyze/pull-schedule.js';
+import { inferBlobMetadata, narratePull, pullHostFromGraph, remoteImageFor, type PullHost } from '../analyze/pull.js';
+import { DEFAULT_NETWORK, planPulls, type NetworkModel } from '../analyze/pull-schedule.js';
 import { GraphBuilder } from '../model/graph.js';
-import { familiarString, parseNormalizedNamed, withDefaultTag } from '../model/reference.js';
-import { humanSize, parseDuration, parseRate, shortSeconds } from '../render/units.js';
-import { tabwrite } from '../render/tabwriter.js';
-import { trimLines } from '../render/removal.js';
-import { isDockerRoot, readDockerRoot } from '../sources/docker-root.js';
+import { familiarString, parseNormalizedNamed } from '../model/reference.js';
+import { parseDuration, parseRate } from '../render/units.js';
+import { renderPullSchedule, renderPullTable, repeatingRefs } from '../render/pull.js';
 import { parsePlatform } from '../sources/image-archive.js';
-import { loadSource } from '../sources/load.js';
-import { blobLayers, readRegistrySource, type RegistryImage } from '../sources/registry.js';
+import { readRegistrySource } from '../sources/registry.js';
 import { LayerlabError } from '../errors.js';
+import { loadHostSource } from './host-source.js';
 import { json, oneOf, parseCommandArgs, usageError, wholeNumber, type Command } from './io.js';
-
-/** Finds REF among registry images and turns it into what a pull reads. */
-function remoteFor(ref: string, images: RegistryImage[]): RemoteImage {
-  const want = withDefaultTag(parseNormalizedNamed(ref));
-  const tag = familiarString(want);
-  const img = images.find((i) => i.repoTags.includes(tag));
-  if (!img) throw new LayerlabError('EINPUT', `${tag} is not in the registry source`);
-  const repoDigest = img.repoDigests.find((d) => d.startsWith(familiarString({ ...want, tag: undefined, digest: undefined }) + '@'));
-  return {
-    ref: want,
-    digest: repoDigest ? repoDigest.slice(repoDigest.indexOf('@') + 1) : img.manifestDigest,
-    configDigest: img.manifest.config!.digest,
-    layers: blobLayers(img).map((l, k) => ({ ...l, diffId: img.diffIds?.[k] })),
-  };
-}
-
-function renderSchedule(r: OrderedPulls, repeating: string[]): string {
-  const s = r.schedule;
-  const n = s.network;
-  const rows = [['ORDER', 'IMAGE', 'DOWNLOAD', 'START', 'READY']];
-  s.pulls.forEach((p, k) => rows.push([String(k + 1), p.ref, humanSize(p.downloadBytes), shortSeconds(p.start), shortSeconds(p.ready)]));
-  let out = '\n' + trimLines(tabwrite(rows));
-  out += `Estimated: all ready after ${shortSeconds(s.total)}, the first after ${shortSeconds(s.firstReady)} (mean ${shortSeconds(s.meanReady)}); pulls ${s.mode === 'sequential' ? 'one after another' : 'all at once, sharing transfers'}, ${r.how}.\n`;
-  out += `Model: ${humanSize(n.bandwidth)}/s link, ${shortSeconds(n.latency)} per request, ${n.concurrency} concurrent downloads, ${n.extractRate > 0 ? `extraction at ${humanSize(n.extractRate)}/s` : 'extraction not timed'}.\n`;
-  out += repeating.length
-    ? `${repeating.join(', ')} repeat(s) a blob: docker fetches a repeat again when its first copy was already on the host, so Docker's bytes here depend on the order (the ideal ones do not).\n`
-    : "The bytes do not depend on the order (no image repeats a blob).\n";
-  return out;
-}
-
-function renderTable(plans: PullPlan[], host: PullHost): string {
-  const rows = [['IMAGE', 'LAYER', 'DOCKER', 'DOWNLOAD', 'IDEAL STORE']];
-  for (const p of plans) {
-    if (p.imagePresent) rows.push([p.ref, '', 'image present: nothing read', '', '']);
-    else
-      for (const l of p.layers) {
-        const docker = l.status === 'download' ? 'download' : l.status === 'Already exists' ? 'Already exists' : l.plannedBy === p.ref ? 'same blob lower in this image' : `Already exists (pulled by ${l.plannedBy} above)`;
-        rows.push([p.ref, l.id12, docker, l.downloadBytes ? humanSize(l.downloadBytes) : '', l.ideal === 'present' ? 'has it' : 'download']);
-      }
-  }
-  const sum = (f: (p: PullPlan) => number) => plans.reduce((s, p) => s + f(p), 0);
-  let out = trimLines(tabwrite(rows));
-  out += `\nCompressed bytes to download: ${humanSize(sum((p) => p.downloadBytes))} (Docker's rule), ${humanSize(sum((p) => p.idealDownloadBytes))} (ideal content-addressed store); each pulled alone onto an empty host: ${humanSize(sum((p) => p.coldBytes))}.\n`;
-  if (plans.some((p) => !p.sizesKnown)) out += 'Some blob sizes are unknown: totals are lower bounds.\n';
-  if (plans.some((p) => !p.diffIdsKnown)) out += 'The registry data has no image configs: blob digests stand in for diffIDs (exact for layers pulled from this registry).\n';
-  out += `Blob metadata (which blobs the host already has): ${host.metadata === 'read' ? 'read from the Docker data root' : host.metadata === 'inferred' ? 'inferred from images that carry a RepoDigest of this registry (a loaded image with one would be counted as pulled)' : 'none (an empty host)'}.\n`;
-  return out;
-}
 
 export const pullCommand: Command = {
   name: 'pull',
@@ -128,29 +78,36 @@ Options:
     if (!values.from) throw usageError('pull needs --from SOURCE (a registry or a folder of manifests); see layerlab pull --help');
     if (positionals.length === 0) throw usageError('pull needs at least one REF');
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const remoteImages = (await readRegistrySource(values.from, platform)).images;
-    const wanted = positionals.map((r) => remoteFor(r, remoteImages));
+    const refs = positionals.map((r) => {
+      try {
+        return parseNormalizedNamed(r);
+      } catch (e) {
+        throw usageError(`${JSON.stringify(r.slice(0, 200))}: ${(e as Error).message}`);
+      }
+    });
+    const registry = (await readRegistrySource(values.from, platform)).registryImages ?? [];
+    const wanted = refs.map((ref) => {
+      const remote = remoteImageFor(registry, ref);
+      if (!remote) throw new LayerlabError('EINPUT', `${familiarString(ref.digest ? ref : { ...ref, tag: ref.tag ?? 'latest' })} is not in the registry source`, { file: values.from });
+      return remote;
+    });
     let host: PullHost;
     if (!values.into) host = pullHostFromGraph(new GraphBuilder().build());
-    else if (isDockerRoot(values.into)) {
-      const root = readDockerRoot(values.into);
-      host = pullHostFromGraph(root.graph, root.distribution.diffIdByDigest);
-    } else {
-      const { graph } = await loadSource(values.into, { platform });
-      host = pullHostFromGraph(graph);
-      inferBlobMetadata(host, graph, wanted);
+    else {
+      const { source } = await loadHostSource(values.into, platform ? { platform } : {});
+      host = pullHostFromGraph(source.graph, source.distribution?.diffIdByDigest);
+      if (!source.distribution) inferBlobMetadata(host, source.graph, registry);
     }
     const ordered = planPulls(host, wanted, net, values.parallel ? 'parallel' : 'sequential', order);
     const plans = ordered.plans;
     if (format === 'json') io.stdout(json({ metadata: host.metadata, order: ordered.order.map((k) => positionals[k]), plans, schedule: ordered.schedule }));
     else if (format === 'docker') {
       ordered.order.forEach((k, n) => {
-        const given = parseNormalizedNamed(positionals[k]);
+        const given = refs[k];
         io.stdout(narratePull(plans[n], given.tag !== undefined || given.digest !== undefined).join('\n') + '\n');
       });
     } else {
-      const repeating = plans.filter((p) => new Set(p.layers.map((l) => l.digest)).size < p.layers.length).map((p) => p.ref);
-      io.stdout(renderTable(plans, host) + renderSchedule(ordered, repeating));
+      io.stdout(renderPullTable(plans, host.metadata) + renderPullSchedule(ordered, repeatingRefs(plans)));
     }
     return 0;
   },

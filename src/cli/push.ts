@@ -1,51 +1,11 @@
-import { inferPushHost, localImageFor, narratePush, planPush, registryStateOf, type PushHost, type PushPlan, type StoredManifest } from '../analyze/push.js';
-import { familiarName, familiarString, parseNormalizedNamed, referenceName, withDefaultTag } from '../model/reference.js';
-import { humanSize } from '../render/units.js';
-import { tabwrite } from '../render/tabwriter.js';
-import { trimLines } from '../render/removal.js';
-import { isDockerRoot, readDockerRoot } from '../sources/docker-root.js';
+import { inferPushHost, localImageFor, narratePush, planPush, registryStateOf, type PushHost } from '../analyze/push.js';
+import { familiarName, familiarString, parseNormalizedNamed, withDefaultTag } from '../model/reference.js';
+import { renderPushTable } from '../render/push.js';
 import { parsePlatform } from '../sources/image-archive.js';
-import { loadSource } from '../sources/load.js';
-import { blobLayers, readRegistrySource, type RegistryImage } from '../sources/registry.js';
+import { readRegistrySource } from '../sources/registry.js';
 import { LayerlabError } from '../errors.js';
+import { loadHostSource } from './host-source.js';
 import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
-
-/** Registry images as stored manifests under the repositories (full names) that reference them. */
-export function storedManifests(images: RegistryImage[]): StoredManifest[] {
-  return images.map((img) => {
-    const repos = new Set<string>();
-    for (const r of [...img.repoTags, ...img.repoDigests]) {
-      try {
-        repos.add(referenceName(parseNormalizedNamed(r)));
-      } catch {
-        // a name the registry data spells oddly links nothing
-      }
-    }
-    return {
-      digest: img.manifestDigest,
-      repositories: [...repos],
-      config: { digest: img.manifest.config!.digest, ...(img.manifest.config!.size !== undefined ? { size: img.manifest.config!.size } : {}) },
-      layers: blobLayers(img),
-    };
-  });
-}
-
-function renderTable(plans: PushPlan[], host: PushHost): string {
-  const rows = [['IMAGE', 'LAYER', 'PUSH', 'BYTES']];
-  for (const p of plans)
-    for (const l of [...p.layers].reverse()) {
-      const what = l.status === 'Pushed' ? 'upload (gzip now)' : l.status === 'Mounted from' ? `Mounted from ${l.from}` : 'Layer already exists';
-      const bytes = l.status === 'Pushed' ? (l.uncompressedSize !== undefined ? `${humanSize(l.uncompressedSize)} before gzip` : 'unknown') : l.size !== undefined ? humanSize(l.size) + ' not sent' : '';
-      rows.push([p.ref, l.id12, what, bytes]);
-    }
-  const sum = (f: (p: PushPlan) => number) => plans.reduce((s, p) => s + f(p), 0);
-  const uploads = plans.reduce((s, p) => s + p.layers.filter((l) => l.status === 'Pushed').length, 0);
-  let out = trimLines(tabwrite(rows));
-  out += `\nTo upload: ${uploads} layer(s), ${humanSize(sum((p) => p.uploadUncompressedBytes))} before gzip; not sent (already there or mounted): ${humanSize(sum((p) => p.savedBytes))} compressed.\n`;
-  out += `Blob metadata of the pushing host: ${host.source === 'read' ? 'read from the Docker data root' : host.source === 'inferred' ? "inferred from the images' RepoDigests and the registry's manifests (ages unknown, so the repository a blob is mounted from may differ)" : 'none'}.\n`;
-  out += "The registry's contents: the blobs its manifests reference, per repository (a blob uploaded or mounted without a manifest is not seen).\n";
-  return out;
-}
 
 export const pushCommand: Command = {
   name: 'push',
@@ -88,20 +48,13 @@ Options:
       }
     });
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const manifests = storedManifests((await readRegistrySource(values.registry, platform)).images);
-    const registry = registryStateOf(manifests);
-    let host: PushHost;
-    let graph;
-    let configSizes: Map<string, number> | undefined;
-    if (isDockerRoot(values.from)) {
-      const root = readDockerRoot(values.from);
-      graph = root.graph;
-      configSizes = root.configSizes;
-      host = { metadata: new Map([...root.distribution.digestsByDiffId].map(([d, ms]) => [d, [...ms]])), source: 'read' };
-    } else {
-      graph = (await loadSource(values.from, { platform })).graph;
-      host = inferPushHost(graph, manifests);
-    }
+    const images = (await readRegistrySource(values.registry, platform)).registryImages ?? [];
+    const registry = registryStateOf(images);
+    const { source, configSizes } = await loadHostSource(values.from, platform ? { platform } : {});
+    const graph = source.graph;
+    const host: PushHost = source.distribution
+      ? { metadata: new Map([...source.distribution.digestsByDiffId].map(([d, ms]) => [d, [...ms]])), source: 'read' }
+      : inferPushHost(graph, images);
     const plans = refs.map((ref, k) => {
       const image = localImageFor(graph, ref, configSizes);
       if (!image) {
@@ -113,7 +66,7 @@ Options:
     });
     if (format === 'json') io.stdout(json({ metadata: host.source, plans }));
     else if (format === 'docker') io.stdout(plans.map((p) => narratePush(p).join('\n') + '\n').join(''));
-    else io.stdout(renderTable(plans, host));
+    else io.stdout(renderPushTable(plans, host.source));
     return 0;
   },
 };

@@ -56,8 +56,8 @@ export async function loadSource(arg: string, opts: LoadOptions = {}): Promise<S
     return { graph, meta: { source: arg, engine: `${version.Version} (API ${version.ApiVersion})` } };
   }
   if (arg.startsWith('registry://')) {
-    const r = await readRegistry(new RegistryClient(parseRegistrySource(arg)), opts.platform);
-    return { graph: r.graph, meta: { source: arg, attestations: r.attestations, otherPlatforms: r.otherPlatforms } };
+    const r = await readRegistry(new RegistryClient(parseRegistrySource(arg)), opts.platform, arg);
+    return { graph: r.graph, meta: r.meta };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
     throw new LayerlabError('EINPUT', `sources of the form ${arg.split('://')[0]}:// are not supported yet; give a snapshot file, an archive, an OCI layout, a data root or docker://`, { file: arg });
@@ -76,7 +76,7 @@ export async function loadSource(arg: string, opts: LoadOptions = {}): Promise<S
     if (existsSync(join(arg, 'oci-layout'))) return { graph: await readOciLayout(arg, opts.platform), meta: { source: arg } };
     if (readdirSync(arg).some((f) => f.endsWith('.json'))) {
       const r = readRegistryFolder(arg, opts.platform);
-      return { graph: r.graph, meta: { source: arg, attestations: r.attestations, otherPlatforms: r.otherPlatforms } };
+      return { graph: r.graph, meta: r.meta };
     }
     throw new LayerlabError('EINPUT', 'is a directory but neither a Docker data root (image/<driver>/imagedb), an OCI layout (oci-layout), nor a folder of registry documents (*.json)', { file: arg });
   }

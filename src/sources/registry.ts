@@ -1,21 +1,25 @@
+// Registry-shaped sources: a live loopback registry (registry://), a folder of registry documents,
+// and (until its reader fills registryImages itself) an OCI layout. Each is read into the one
+// remote-image type, RegistryImage, with sizes validated and checked where the blob is read.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { readOciLayoutManifests } from './image-archive.js';
-import { request } from 'node:http';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LayerlabError } from '../errors.js';
 import { digestProblem } from '../model/digest.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed } from '../model/reference.js';
+import { readOciLayoutManifests } from './image-archive.js';
 import { INDEX_TYPES, isAttestation, platformMatches, SCHEMA1_TYPES, type Descriptor, type Platform } from './oci-descriptors.js';
+import { isSize, MANIFEST_ACCEPT, parseRegistrySource, RegistryClient } from './registry-client.js';
+import type { BlobProvider, LoadedSource, LoadOptions, RegistryImage, RemoteLayer, SourceNote, SourceProbe, SourceReader } from './source.js';
 
-/** Accept header for manifests, as docker pull sends it. */
-export const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
+export { isSize, MANIFEST_ACCEPT, parseRegistrySource, RegistryClient, refusal, type RegistryTarget } from './registry-client.js';
+export type { RegistryImage } from './source.js';
+
+const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
+
+/** Largest registry document (manifest, index, wrapper) read from a file. */
+export const REGISTRY_DOCUMENT_LIMIT = 16 * 1024 * 1024;
 
 interface ManifestDoc {
   schemaVersion?: number;
@@ -23,27 +27,6 @@ interface ManifestDoc {
   config?: Descriptor;
   layers?: Descriptor[];
   manifests?: Descriptor[] | null;
-}
-
-/** An image manifest found in registry data, with what names it. */
-export interface RegistryImage {
-  manifestDigest: string;
-  manifest: ManifestDoc;
-  /** diff_ids from the config blob when it could be read. */
-  diffIds?: string[];
-  repoTags: string[];
-  repoDigests: string[];
-  platform?: string;
-}
-
-/** What a registry source read, and what it left out. */
-export interface RegistryRead {
-  graph: ImageGraph;
-  images: RegistryImage[];
-  /** Attestation manifests recognised and left out of the image count. */
-  attestations: number;
-  /** Manifests of other platforms left out. */
-  otherPlatforms: number;
 }
 
 function kindOf(doc: ManifestDoc, mediaType?: string): 'index' | 'manifest' | 'schema1' | 'unknown' {
@@ -54,38 +37,163 @@ function kindOf(doc: ManifestDoc, mediaType?: string): 'index' | 'manifest' | 's
   return 'unknown';
 }
 
+const platformString = (p: Descriptor['platform']) => (p?.os && p.architecture ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : undefined);
 
 /** Builds a graph of registry images: layers keyed by diffID when the config was read, else by blob digest. */
-export function graphFromRegistryImages(images: RegistryImage[]): ImageGraph {
+export function graphFromRegistryImages(images: readonly RegistryImage[]): ImageGraph {
   const b = new GraphBuilder();
   const byKey = new Map<string, number>();
   const seen = new Set<string>();
   for (const img of images) {
-    const id = img.manifest.config!.digest;
+    const id = img.config.digest;
     if (seen.has(id)) continue;
     seen.add(id);
-    const layers = img.manifest.layers ?? [];
-    const stack = layers.map((l, k) => {
-      const diffId = img.diffIds?.[k];
-      const key = diffId ?? l.digest;
-      let idx = byKey.get(key) ?? (diffId ? undefined : byKey.get(l.digest));
+    const stack = img.layers.map((l) => {
+      const key = l.diffId ?? l.digest;
+      let idx = byKey.get(key) ?? (l.diffId ? undefined : byKey.get(l.digest));
       if (idx === undefined) {
-        idx = b.addLayer({ ...(diffId ? { diffId } : {}), digest: l.digest, ...(l.size !== undefined ? { compressedSize: l.size } : {}), ...(l.mediaType ? { mediaType: l.mediaType } : {}) });
+        idx = b.addLayer({ ...(l.diffId ? { diffId: l.diffId } : {}), digest: l.digest, ...(l.size !== undefined ? { compressedSize: l.size } : {}), ...(l.mediaType ? { mediaType: l.mediaType } : {}) });
         byKey.set(key, idx);
       }
       return idx;
     });
-    b.addImage(
-      {
-        id,
-        ...(img.repoTags.length ? { repoTags: img.repoTags } : {}),
-        ...(img.repoDigests.length ? { repoDigests: img.repoDigests } : {}),
-        ...(img.platform ? { platform: img.platform } : {}),
-      },
-      stack,
-    );
+    b.addImage({ id, ...(img.repoTags.length ? { repoTags: img.repoTags } : {}), ...(img.repoDigests.length ? { repoDigests: img.repoDigests } : {}), ...(img.platform ? { platform: img.platform } : {}) }, stack);
   }
   return b.build();
+}
+
+/**
+ * Reads a regular file of at most `limit` bytes, refusing anything else before reading it (a
+ * device or a huge file would otherwise be read whole). Local until a shared bounded reader lands.
+ */
+export function readBoundedFile(file: string, limit: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new LayerlabError('EIO', `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { file });
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new LayerlabError('EINPUT', 'not a regular file', { file });
+    if (st.size > limit) throw new LayerlabError('EINPUT', `larger than ${limit} bytes, more than a registry document can be`, { file });
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, buf, got, st.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sizeAt(v: unknown, file: string, path: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!isSize(v)) throw new LayerlabError('EINPUT', `expected a size in bytes (a whole number from 0 to 2^53), got ${JSON.stringify(v)?.slice(0, 40)}`, { file, path });
+  return v;
+}
+
+/** The manifest's config and layers, digests and sizes validated; `diffIds` from the config when read. */
+function manifestParts(doc: ManifestDoc, file: string, diffIds?: readonly string[]): Pick<RegistryImage, 'config' | 'layers'> {
+  const digestAt = (d: unknown, path: string): string => {
+    if (typeof d !== 'string' || digestProblem(d)) throw new LayerlabError('EDIGEST', `not a digest: ${JSON.stringify(d)?.slice(0, 100)}`, { file, path });
+    return d;
+  };
+  const configSize = sizeAt(doc.config?.size, file, '$.config.size');
+  const config = { digest: digestAt(doc.config?.digest, '$.config.digest'), ...(configSize !== undefined ? { size: configSize } : {}) };
+  const layers = (doc.layers ?? []).map((l, k): RemoteLayer => {
+    const size = sizeAt(l.size, file, `$.layers[${k}].size`);
+    const diffId = diffIds?.[k];
+    return { digest: digestAt(l.digest, `$.layers[${k}].digest`), ...(size !== undefined ? { size } : {}), ...(l.mediaType ? { mediaType: l.mediaType } : {}), ...(diffId ? { diffId } : {}) };
+  });
+  return { config, layers };
+}
+
+/** What a reader left out, as notes. */
+function leftOut(attestations: number, otherPlatforms: number, platform: Platform): SourceNote[] {
+  const notes: SourceNote[] = [];
+  const p = [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+  if (attestations) notes.push({ code: 'attestations-left-out', params: { count: attestations }, message: `${attestations} attestation manifest${attestations === 1 ? '' : 's'} (provenance, SBOM) left out: not images` });
+  if (otherPlatforms) notes.push({ code: 'other-platforms-left-out', params: { count: otherPlatforms, platform: p }, message: `${otherPlatforms} manifest${otherPlatforms === 1 ? '' : 's'} of platforms other than ${p} left out (see --platform)` });
+  return notes;
+}
+
+function loaded(source: string, kind: LoadedSource['kind'], images: RegistryImage[], notes: SourceNote[], blobs?: BlobProvider): LoadedSource {
+  const count = (code: string) => Number(notes.find((n) => n.code === code)?.params.count ?? 0);
+  return {
+    source,
+    kind,
+    graph: graphFromRegistryImages(images),
+    registryImages: images,
+    ...(blobs ? { blobs } : {}),
+    notes,
+    meta: { source, attestations: count('attestations-left-out'), otherPlatforms: count('other-platforms-left-out') },
+  };
+}
+
+/** A directory to read, or a clear error: missing, or not a directory. */
+function directoryEntries(dir: string): string[] {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    throw new LayerlabError('EIO', `cannot read source: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { file: dir });
+  }
+  if (!st.isDirectory()) {
+    throw new LayerlabError('EINPUT', 'not a registry source: expected registry://127.0.0.1:PORT[/REPO[:TAG]], an OCI layout folder, or a folder of registry documents (*.json)', { file: dir });
+  }
+  return readdirSync(dir);
+}
+
+type FolderDoc = ManifestDoc & { reference?: string; indexDigest?: string; manifest?: ManifestDoc; manifestDigest?: string; index?: ManifestDoc; digest?: string; platform?: Descriptor['platform'] };
+
+interface FolderManifest {
+  doc: ManifestDoc;
+  file: string;
+  tags: string[];
+  repoDigests: string[];
+  /** The index digest a wrapper names: what its tag resolves to. */
+  resolved?: string;
+  platform?: string;
+}
+
+const sha256 = (bytes: Buffer | string) => 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+
+/** One file of a registry folder, added to what the folder holds. */
+function readFolderFile(file: string, manifests: Map<string, FolderManifest>, indexed: Map<string, { desc: Descriptor; index?: string }>): void {
+  const bytes = readBoundedFile(file, REGISTRY_DOCUMENT_LIMIT);
+  let doc: FolderDoc;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new LayerlabError('EINPUT', `not valid JSON: ${(e as Error).message.slice(0, 200)}`, { file });
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new LayerlabError('EINPUT', 'expected a JSON object (a manifest, an index, or a {reference, manifest} wrapper)', { file, path: '$' });
+  if (doc.manifest && doc.reference) {
+    // A repo-info wrapper: the manifest bytes are reconstructed, so its own digest is given.
+    const ref = parseNormalizedNamed(doc.reference);
+    const name = familiarString({ ...ref, tag: undefined, digest: undefined });
+    const k = kindOf(doc.manifest);
+    if (k === 'schema1') throw new LayerlabError('EINPUT', 'Docker schema 1 manifests are not supported', { file, path: '$.manifest' });
+    if (k !== 'manifest') throw new LayerlabError('EINPUT', 'expected an image manifest with config and layers', { file, path: '$.manifest' });
+    const d = doc.manifestDigest ?? sha256(JSON.stringify(doc.manifest));
+    manifests.set(d, { doc: doc.manifest, file, tags: ref.tag ? [familiarString(ref)] : [], repoDigests: doc.indexDigest ? [`${name}@${doc.indexDigest}`] : [], resolved: doc.indexDigest, platform: platformString(doc.platform) });
+    if (doc.platform) indexed.set(d, { desc: { digest: d, platform: doc.platform } });
+    return;
+  }
+  if (doc.index && doc.digest) {
+    for (const m of doc.index.manifests ?? []) indexed.set(m.digest, { desc: m, index: doc.digest });
+    return;
+  }
+  const digest = sha256(bytes);
+  const k = kindOf(doc);
+  if (k === 'schema1') throw new LayerlabError('EINPUT', 'Docker schema 1 manifests are not supported (deprecated by Docker; convert with skopeo)', { file });
+  if (k === 'index') for (const m of doc.manifests ?? []) indexed.set(m.digest, { desc: m, index: digest });
+  else if (k === 'manifest') manifests.set(digest, { doc, file, tags: [], repoDigests: [] });
+  else throw new LayerlabError('EINPUT', 'neither an image manifest nor an index', { file });
 }
 
 /**
@@ -94,262 +202,172 @@ export function graphFromRegistryImages(images: RegistryImage[]): ImageGraph {
  * ({reference, indexDigest, manifest}). Indexes select the platform; attestations are left out;
  * schema 1 is refused.
  */
-export function readRegistryFolder(dir: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): RegistryRead {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && statSync(join(dir, f)).isFile()).sort();
-  if (files.length === 0) throw new LayerlabError('EINPUT', 'no .json registry documents in this folder', { file: dir });
-  const manifests = new Map<string, { doc: ManifestDoc; file: string; tags: string[]; repoDigests: string[]; platform?: string }>();
-  const indexed = new Map<string, Descriptor>();
-  for (const f of files) {
-    const file = join(dir, f);
-    const bytes = readFileSync(file);
-    let doc: ManifestDoc & { reference?: string; indexDigest?: string; manifest?: ManifestDoc; manifestDigest?: string; index?: ManifestDoc; digest?: string };
-    try {
-      doc = JSON.parse(bytes.toString('utf8'));
-    } catch (e) {
-      throw new LayerlabError('EINPUT', `not valid JSON: ${(e as Error).message}`, { file });
-    }
-    if (doc.manifest && doc.reference) {
-      // A repo-info wrapper: the manifest bytes are reconstructed, so its own digest is given.
-      const ref = parseNormalizedNamed(doc.reference);
-      const name = familiarString({ ...ref, tag: undefined, digest: undefined });
-      const k = kindOf(doc.manifest);
-      if (k === 'schema1') throw new LayerlabError('EINPUT', 'Docker schema 1 manifests are not supported', { file, path: '$.manifest' });
-      if (k !== 'manifest') throw new LayerlabError('EINPUT', 'expected an image manifest with config and layers', { file, path: '$.manifest' });
-      const d = doc.manifestDigest ?? 'sha256:' + createHash('sha256').update(JSON.stringify(doc.manifest)).digest('hex');
-      const p = (doc as { platform?: Descriptor['platform'] }).platform;
-      manifests.set(d, { doc: doc.manifest, file, tags: ref.tag ? [familiarString(ref)] : [], repoDigests: doc.indexDigest ? [`${name}@${doc.indexDigest}`] : [], platform: p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : undefined });
-      if (p) indexed.set(d, { digest: d, platform: p });
-      continue;
-    }
-    if (doc.index && doc.digest) {
-      for (const m of doc.index.manifests ?? []) indexed.set(m.digest, m);
-      continue;
-    }
-    const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
-    const k = kindOf(doc);
-    if (k === 'schema1') throw new LayerlabError('EINPUT', 'Docker schema 1 manifests are not supported (deprecated by Docker; convert with skopeo)', { file });
-    if (k === 'index') for (const m of doc.manifests ?? []) indexed.set(m.digest, m);
-    else if (k === 'manifest') manifests.set(digest, { doc, file, tags: [], repoDigests: [] });
-    else throw new LayerlabError('EINPUT', 'neither an image manifest nor an index', { file });
+export function readRegistryFolder(dir: string, platform: Platform = DEFAULT_PLATFORM): LoadedSource {
+  const entries = directoryEntries(dir);
+  if (!entries.includes('oci-layout') && entries.includes('index.json') && entries.includes('blobs')) {
+    throw new LayerlabError('EINPUT', 'has index.json and blobs/ but no oci-layout file: an incomplete OCI layout, not a folder of registry documents', { file: dir });
   }
+  const files = entries.filter((f) => f.endsWith('.json') && statSync(join(dir, f)).isFile()).sort();
+  if (files.length === 0) throw new LayerlabError('EINPUT', 'no .json registry documents in this folder', { file: dir });
+  const manifests = new Map<string, FolderManifest>();
+  const indexed = new Map<string, { desc: Descriptor; index?: string }>();
+  for (const f of files) readFolderFile(join(dir, f), manifests, indexed);
   let attestations = 0;
   let otherPlatforms = 0;
   const images: RegistryImage[] = [];
   for (const [digest, m] of manifests) {
     const via = indexed.get(digest);
-    if (via && isAttestation(via)) {
+    if (via && isAttestation(via.desc)) {
       attestations++;
       continue;
     }
-    if (via && !platformMatches(via.platform, platform)) {
+    if (via && !platformMatches(via.desc.platform, platform)) {
       otherPlatforms++;
       continue;
     }
-    checkManifest(m.doc, m.file);
-    const p = via?.platform;
-    images.push({ manifestDigest: digest, manifest: m.doc, repoTags: m.tags, repoDigests: m.repoDigests, platform: m.platform ?? (p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : undefined) });
+    const platformSaid = m.platform ?? platformString(via?.desc.platform);
+    images.push({ manifestDigest: digest, resolvedDigest: m.resolved ?? via?.index ?? digest, ...manifestParts(m.doc, m.file), repoTags: m.tags, repoDigests: m.repoDigests, ...(platformSaid ? { platform: platformSaid } : {}) });
   }
   // Index entries for attestations whose manifests are not in the folder still count as seen.
-  for (const [d, desc] of indexed) if (!manifests.has(d) && isAttestation(desc)) attestations++;
-  return { graph: graphFromRegistryImages(images), images, attestations, otherPlatforms };
+  for (const [d, via] of indexed) if (!manifests.has(d) && isAttestation(via.desc)) attestations++;
+  return loaded(dir, 'registry-folder', images, leftOut(attestations, otherPlatforms, platform));
 }
 
-function checkManifest(doc: ManifestDoc, file: string): void {
-  const bad = (path: string, d: unknown) => {
-    if (typeof d !== 'string' || digestProblem(d)) throw new LayerlabError('EDIGEST', `not a digest: ${JSON.stringify(d)}`, { file, path });
-  };
-  bad('$.config.digest', doc.config?.digest);
-  (doc.layers ?? []).forEach((l, k) => {
-    bad(`$.layers[${k}].digest`, l.digest);
-    if (l.size !== undefined && (!Number.isSafeInteger(l.size) || l.size < 0)) throw new LayerlabError('EINPUT', 'expected a size in bytes', { file, path: `$.layers[${k}].size` });
-  });
-}
-
-/** A loopback registry and, optionally, one repository and tag to read. */
-export interface RegistryTarget {
-  host: string;
-  port: number;
-  repository?: string;
-  tag?: string;
-}
-
-/** `registry://127.0.0.1:5000[/repo[:tag]]`; only loopback registries are read. */
-export function parseRegistrySource(source: string): RegistryTarget {
-  const m = /^registry:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\]):(\d+)(?:\/(.+))?$/.exec(source);
-  if (!m) {
-    throw new LayerlabError('EUSAGE', `expected registry://127.0.0.1:PORT[/REPO[:TAG]] on loopback (layerlab talks to nothing off this machine), got ${JSON.stringify(source)}`);
-  }
-  const target: RegistryTarget = { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-  if (m[3]) {
-    const colon = m[3].lastIndexOf(':');
-    if (colon > m[3].lastIndexOf('/')) {
-      target.repository = m[3].slice(0, colon);
-      target.tag = m[3].slice(colon + 1);
-    } else target.repository = m[3];
-  }
-  return target;
-}
-
-interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/** A read-only distribution v2 API client: GET and HEAD only, each with a timeout. */
-export class RegistryClient {
-  constructor(
-    readonly target: RegistryTarget,
-    readonly timeoutMs = 30_000,
-  ) {}
-
-  get label(): string {
-    return `registry://${this.target.host.includes(':') ? `[${this.target.host}]` : this.target.host}:${this.target.port}`;
-  }
-
-  private call(method: 'GET' | 'HEAD', path: string, accept?: string): Promise<HttpAnswer> {
-    return new Promise((resolve, reject) => {
-      const req = request({ host: this.target.host, port: this.target.port, path, method, timeout: this.timeoutMs, headers: accept ? { Accept: accept } : {} }, (res) => {
-        const chunks: Buffer[] = [];
-        let n = 0;
-        res.on('data', (c: Buffer) => {
-          n += c.length;
-          if (n > 16 * 1024 * 1024) req.destroy(new Error('answer larger than 16 MiB'));
-          else chunks.push(c);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`)));
-      req.on('error', (e: NodeJS.ErrnoException) => reject(new LayerlabError('EIO', `${method} ${path}: ${e.code === 'ECONNREFUSED' ? 'cannot connect: is the registry running?' : e.message}`, { file: this.label })));
-      req.end();
-    });
-  }
-
-  async json<T>(path: string, accept?: string): Promise<{ value: T; bytes: Buffer; headers: HttpAnswer['headers'] }> {
-    const r = await this.call('GET', path, accept);
-    if (r.status !== 200) throw new LayerlabError('EINPUT', `GET ${path}: registry answered ${r.status} ${r.body.toString('utf8').slice(0, 200).trim()}`, { file: this.label });
-    try {
-      return { value: JSON.parse(r.body.toString('utf8')) as T, bytes: r.body, headers: r.headers };
-    } catch {
-      throw new LayerlabError('EINPUT', `GET ${path}: answer is not JSON`, { file: this.label });
+/** The manifests a tag resolves to for the platform (an index walked one level), digests checked. */
+async function manifestsOfTag(client: RegistryClient, repo: string, tag: string, platform: Platform, count: { attestations: number; otherPlatforms: number }) {
+  const top = await client.json<ManifestDoc>(`/v2/${repo}/manifests/${tag}`, MANIFEST_ACCEPT);
+  const topDigest = sha256(top.bytes);
+  const said = top.headers['docker-content-digest'];
+  if (typeof said === 'string' && said !== topDigest) throw new LayerlabError('EDIGEST', `manifest ${repo}:${tag} is said to be ${said.slice(0, 100)} but its bytes hash to ${topDigest}`, { file: client.label });
+  const found: { digest: string; doc: ManifestDoc }[] = [];
+  const k = kindOf(top.value ?? {});
+  if (k === 'schema1') throw new LayerlabError('EINPUT', `${repo}:${tag} is a Docker schema 1 manifest, which is not supported`, { file: client.label });
+  if (k === 'index') {
+    for (const d of top.value.manifests ?? []) {
+      if (isAttestation(d)) count.attestations++;
+      else if (!platformMatches(d.platform, platform)) count.otherPlatforms++;
+      else {
+        if (typeof d.digest !== 'string' || digestProblem(d.digest)) throw new LayerlabError('EDIGEST', `index of ${repo}:${tag} names ${JSON.stringify(d.digest)?.slice(0, 100)}, not a digest`, { file: client.label });
+        const m = await client.json<ManifestDoc>(`/v2/${repo}/manifests/${d.digest}`, MANIFEST_ACCEPT);
+        if (sha256(m.bytes) !== d.digest) throw new LayerlabError('EDIGEST', `manifest ${d.digest} of ${repo} has digest ${sha256(m.bytes)}`, { file: client.label });
+        found.push({ digest: d.digest, doc: m.value });
+      }
     }
-  }
-
-  /** All items of a paginated list (catalog, tags), following `Link: <…>; rel="next"`. */
-  async paged(path: string, key: 'repositories' | 'tags'): Promise<string[]> {
-    const out: string[] = [];
-    let next: string | undefined = path;
-    for (let pages = 0; next && pages < 10_000; pages++) {
-      const page: { value: Record<string, string[] | null | undefined>; headers: HttpAnswer['headers'] } = await this.json(next);
-      out.push(...(page.value[key] ?? []));
-      const link = page.headers.link;
-      const m = typeof link === 'string' ? /<([^>]+)>;\s*rel="next"/.exec(link) : null;
-      next = m ? m[1] : undefined;
-    }
-    return out;
-  }
-
-  async blobSize(repository: string, digest: string): Promise<number> {
-    const r = await this.call('HEAD', `/v2/${repository}/blobs/${digest}`);
-    if (r.status !== 200) throw new LayerlabError('EINPUT', `HEAD blob ${digest} of ${repository}: registry answered ${r.status}`, { file: this.label });
-    return Number(r.headers['content-length']);
-  }
-}
-
-function sha256(bytes: Buffer): string {
-  return 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+  } else if (k === 'manifest') found.push({ digest: topDigest, doc: top.value });
+  else throw new LayerlabError('EINPUT', `${repo}:${tag}: neither an image manifest nor an index`, { file: client.label });
+  return { topDigest, found };
 }
 
 /**
  * Reads images from a live registry: every repository of the catalog (or the one named), every
  * tag (or the one named); indexes resolved to the platform; manifests checked against their
- * digest; configs read for diffIDs; each layer's size confirmed with HEAD.
+ * digest; configs read for diffIDs and checked against their declared size; each layer's size
+ * confirmed with HEAD. Blobs are then readable through the source's BlobProvider.
  */
-export async function readRegistry(client: RegistryClient, platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<RegistryRead> {
+export async function readRegistry(client: RegistryClient, platform: Platform = DEFAULT_PLATFORM, source = client.label): Promise<LoadedSource> {
   const t = client.target;
   await client.json('/v2/');
   const repos = t.repository ? [t.repository] : await client.paged('/v2/_catalog?n=100', 'repositories');
-  const domain = `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
   const images: RegistryImage[] = [];
-  let attestations = 0;
-  let otherPlatforms = 0;
-  const byManifest = new Map<string, RegistryImage>();
+  const count = { attestations: 0, otherPlatforms: 0 };
+  const byConfig = new Map<string, RegistryImage>();
+  const where = new Map<string, { repo: string; size?: number }>();
   for (const repo of repos) {
     const tags = t.tag ? [t.tag] : await client.paged(`/v2/${repo}/tags/list?n=100`, 'tags');
     for (const tag of tags.sort()) {
-      const top = await client.json<ManifestDoc>(`/v2/${repo}/manifests/${tag}`, MANIFEST_ACCEPT);
-      const topDigest = sha256(top.bytes);
-      const said = top.headers['docker-content-digest'];
-      if (typeof said === 'string' && said !== topDigest) throw new LayerlabError('EDIGEST', `manifest ${repo}:${tag} is said to be ${said} but its bytes hash to ${topDigest}`, { file: client.label });
-      const refTag = familiarString(parseNormalizedNamed(`${domain}/${repo}:${tag}`));
-      const refDigest = `${domain}/${repo}@${topDigest}`;
-      const found: { digest: string; doc: ManifestDoc; platform?: Descriptor['platform'] }[] = [];
-      const k = kindOf(top.value);
-      if (k === 'schema1') throw new LayerlabError('EINPUT', `${repo}:${tag} is a Docker schema 1 manifest, which is not supported`, { file: client.label });
-      if (k === 'index') {
-        for (const d of top.value.manifests ?? []) {
-          if (isAttestation(d)) {
-            attestations++;
-            continue;
-          }
-          if (!platformMatches(d.platform, platform)) {
-            otherPlatforms++;
-            continue;
-          }
-          const m = await client.json<ManifestDoc>(`/v2/${repo}/manifests/${d.digest}`, MANIFEST_ACCEPT);
-          if (sha256(m.bytes) !== d.digest) throw new LayerlabError('EDIGEST', `manifest ${d.digest} of ${repo} has digest ${sha256(m.bytes)}`, { file: client.label });
-          found.push({ digest: d.digest, doc: m.value, platform: d.platform });
-        }
-      } else if (k === 'manifest') found.push({ digest: topDigest, doc: top.value });
-      else throw new LayerlabError('EINPUT', `${repo}:${tag}: neither an image manifest nor an index`, { file: client.label });
+      const { topDigest, found } = await manifestsOfTag(client, repo, tag, platform, count);
+      const refTag = familiarString(parseNormalizedNamed(`${client.domain}/${repo}:${tag}`));
+      const refDigest = `${client.domain}/${repo}@${topDigest}`;
       for (const f of found) {
-        checkManifest(f.doc, `${client.label}/${repo}@${f.digest}`);
-        const prev = byManifest.get(f.doc.config!.digest);
+        const parts = manifestParts(f.doc, `${client.label}/${repo}@${f.digest}`);
+        const prev = byConfig.get(parts.config.digest);
         if (prev) {
           if (!prev.repoTags.includes(refTag)) prev.repoTags.push(refTag);
           if (!prev.repoDigests.includes(refDigest)) prev.repoDigests.push(refDigest);
           continue;
         }
-        const cfg = await client.json<{ os?: string; architecture?: string; variant?: string; rootfs?: { diff_ids?: string[] } }>(`/v2/${repo}/blobs/${f.doc.config!.digest}`);
-        if (sha256(cfg.bytes) !== f.doc.config!.digest) throw new LayerlabError('EDIGEST', `config blob ${f.doc.config!.digest} of ${repo} has digest ${sha256(cfg.bytes)}`, { file: client.label });
-        for (const l of f.doc.layers ?? []) {
+        const cfg = await client.json<{ os?: string; architecture?: string; variant?: string; rootfs?: { diff_ids?: string[] } }>(`/v2/${repo}/blobs/${parts.config.digest}`);
+        if (sha256(cfg.bytes) !== parts.config.digest) throw new LayerlabError('EDIGEST', `config blob ${parts.config.digest} of ${repo} has digest ${sha256(cfg.bytes)}`, { file: client.label });
+        if (parts.config.size !== undefined && cfg.bytes.length !== parts.config.size) throw new LayerlabError('EINPUT', `config blob ${parts.config.digest} of ${repo}: the manifest says ${parts.config.size} bytes, the registry sent ${cfg.bytes.length}`, { file: client.label });
+        where.set(parts.config.digest, { repo, size: cfg.bytes.length });
+        for (const l of parts.layers) {
           const size = await client.blobSize(repo, l.digest);
           if (l.size !== undefined && size !== l.size) throw new LayerlabError('EINPUT', `blob ${l.digest} of ${repo}: the manifest says ${l.size} bytes, the registry ${size}`, { file: client.label });
+          where.set(l.digest, { repo, size });
         }
+        const diffIds = cfg.value?.rootfs?.diff_ids;
+        const p = platformString(cfg.value ?? undefined);
         const img: RegistryImage = {
           manifestDigest: f.digest,
-          manifest: f.doc,
-          diffIds: cfg.value.rootfs?.diff_ids ?? undefined,
+          resolvedDigest: topDigest,
+          config: parts.config,
+          layers: parts.layers.map((l, k) => (typeof diffIds?.[k] === 'string' ? { ...l, diffId: diffIds[k] } : l)),
           repoTags: [refTag],
           repoDigests: [refDigest],
-          platform: cfg.value.os && cfg.value.architecture ? [cfg.value.os, cfg.value.architecture, cfg.value.variant].filter(Boolean).join('/') : undefined,
+          ...(p ? { platform: p } : {}),
         };
-        byManifest.set(f.doc.config!.digest, img);
+        byConfig.set(parts.config.digest, img);
         images.push(img);
       }
     }
   }
-  return { graph: graphFromRegistryImages(images), images, attestations, otherPlatforms };
+  const blobs: BlobProvider = {
+    has: (digest) => where.has(digest),
+    open: (digest) => {
+      const w = where.get(digest);
+      if (!w) return Promise.reject(new LayerlabError('EINPUT', `blob ${digest.slice(0, 100)} belongs to no image read from this registry`, { file: client.label }));
+      return client.openBlob(w.repo, digest, w.size);
+    },
+  };
+  return loaded(source, 'registry', images, leftOut(count.attestations, count.otherPlatforms, platform), blobs);
 }
 
-/** A registry image's layer blobs, bottom up: digest and compressed size when given. */
-export function blobLayers(img: RegistryImage): { digest: string; size?: number }[] {
-  return (img.manifest.layers ?? []).map((l) => ({ digest: l.digest, ...(l.size !== undefined ? { size: l.size } : {}) }));
+/**
+ * The images of an OCI layout as a registry serves them, each declared layer size validated and
+ * checked against the blob file. (The layout reader gives the top descriptor's digest only, so
+ * manifestDigest is the resolved digest here.)
+ */
+export function readOciLayoutImages(dir: string, platform: Platform = DEFAULT_PLATFORM): RegistryImage[] {
+  return readOciLayoutManifests(dir, platform).map((m) => {
+    const file = join(dir, 'blobs', ...m.manifestDigest.split(':'));
+    const parts = manifestParts({ config: { digest: m.id }, layers: m.layers }, file, m.diffIds);
+    parts.layers.forEach((l, k) => {
+      let actual: number;
+      try {
+        actual = statSync(join(dir, 'blobs', ...l.digest.split(':'))).size;
+      } catch {
+        throw new LayerlabError('EINPUT', `blob ${l.digest} is not in the layout`, { file, path: `$.layers[${k}].digest` });
+      }
+      if (l.size !== undefined && l.size !== actual) throw new LayerlabError('EINPUT', `blob ${l.digest}: the manifest says ${l.size} bytes, the blob is ${actual}`, { file, path: `$.layers[${k}].size` });
+    });
+    const repoDigests = m.repoTags.map((t) => `${familiarString({ ...parseNormalizedNamed(t), tag: undefined })}@${m.manifestDigest}`);
+    return { manifestDigest: m.manifestDigest, resolvedDigest: m.manifestDigest, ...parts, repoTags: m.repoTags, repoDigests };
+  });
 }
 
-/** Reads `registry://HOST:PORT[/REPO]` (live, loopback), an OCI layout folder, or a folder of registry documents. */
-export async function readRegistrySource(source: string, platform?: Platform): Promise<RegistryRead> {
-  if (source.startsWith('registry://')) return readRegistry(new RegistryClient(parseRegistrySource(source)), platform);
-  if (existsSync(join(source, 'oci-layout'))) {
-    const images: RegistryImage[] = readOciLayoutManifests(source, platform).map((m) => ({
-      manifestDigest: m.manifestDigest,
-      manifest: { config: { digest: m.id } as Descriptor, layers: m.layers as Descriptor[] },
-      diffIds: m.diffIds,
-      repoTags: m.repoTags,
-      repoDigests: m.repoTags.map((t) => `${familiarString({ ...parseNormalizedNamed(t), tag: undefined })}@${m.manifestDigest}`),
-    }));
-    return { graph: graphFromRegistryImages(images), images, attestations: 0, otherPlatforms: 0 };
-  }
-  return readRegistryFolder(source, platform);
+/** `registry://127.0.0.1:PORT[/REPO[:TAG]]`: a live loopback registry, GET and HEAD only. */
+export const registryReader: SourceReader = {
+  kind: 'registry',
+  claims: (arg) => arg.startsWith('registry://'),
+  load: (arg: string, opts: LoadOptions) => readRegistry(new RegistryClient(parseRegistrySource(arg)), opts.platform, arg),
+};
+
+/** A folder of *.json registry documents (and, to refuse it clearly, an OCI layout missing its oci-layout file). */
+export const registryFolderReader: SourceReader = {
+  kind: 'registry-folder',
+  claims: (_arg: string, probe: SourceProbe) => probe.type === 'directory' && !probe.entries.includes('oci-layout') && probe.entries.some((e) => e.endsWith('.json')),
+  load: async (arg: string, opts: LoadOptions) => readRegistryFolder(arg, opts.platform),
+};
+
+/**
+ * Reads a registry-shaped SOURCE for `registry`, `pull --from` and `push --registry`:
+ * registry://, an OCI layout, or a folder of registry documents.
+ */
+export async function readRegistrySource(source: string, platform?: Platform): Promise<LoadedSource> {
+  const opts: LoadOptions = platform ? { platform } : {};
+  if (registryReader.claims(source, { type: 'url', head: Buffer.alloc(0), entries: [] })) return registryReader.load(source, opts);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) throw new LayerlabError('EUSAGE', `not a registry source: expected registry://127.0.0.1:PORT[/REPO[:TAG]], an OCI layout folder, or a folder of registry documents, got ${JSON.stringify(source.slice(0, 200))}`);
+  // Until the OCI layout reader fills registryImages itself, its images are built here.
+  if (directoryEntries(source).includes('oci-layout')) return loaded(source, 'oci-layout', readOciLayoutImages(source, platform), []);
+  return registryFolderReader.load(source, opts);
 }
