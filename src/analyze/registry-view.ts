@@ -27,6 +27,7 @@ export interface ViewRow {
   onHost: boolean;
 }
 
+/** The registry view: bytes stored with and without blob dedup, and each image's pull cost. */
 export interface RegistryView {
   rows: ViewRow[];
   /** Each image's blobs counted for it: a registry without blob dedup. */
