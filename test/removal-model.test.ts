@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RemovalHost, reclaimablePerImage } from '../src/analyze/removal.js';
-import { snapshotFromJson } from '../src/sources/snapshot.js';
+import { SNAPSHOT_KIND, SNAPSHOT_VERSION, snapshotFromJson } from '../src/sources/snapshot.js';
+import { sha256Digest } from '../src/model/digest.js';
 import { chainIds } from '../src/model/identity.js';
 import { snapshotDoc, type SnapshotDoc } from './helpers/arbitraries.js';
 import { withRepoDigests } from './helpers/repo-digests.js';
@@ -64,7 +68,8 @@ class Rmi implements fc.Command<Model, Real> {
     }
     for (const i of m.images.values()) assert.ok(!i.parent || m.images.has(i.parent), `child ${i.chain} left without its parent`);
     const heldAfter = held(m);
-    const deletedLayers = res.records.flatMap((x) => ('deleted' in x && !m.size.has(x.deleted) ? [] : 'deleted' in x ? [x.deleted] : []));
+    // layers by chainID (every diffID is known here); image IDs are not in m.size
+    const deletedLayers = res.records.flatMap((x) => ('deleted' in x && x.deleted !== null && m.size.has(x.deleted) ? [x.deleted] : []));
     assert.deepEqual(new Set(deletedLayers), new Set([...heldBefore].filter((c) => !heldAfter.has(c))), `${ref}: deleted layers are exactly those nobody holds any more`);
     assert.equal(r.host.layersSize(), dfSize(m), `${ref}: df SIZE`);
     if (res.error) assert.equal(res.records.length, 0);
@@ -216,4 +221,43 @@ test('rm: a missing image is an error without -f; with -f docker reports it and 
   assert.match(forced.stdout, /^Untagged: chain:1\n/);
   // a conflict under -f still fails
   assert.equal((await cli('rm', '-f', root, 'nosuch:1', '11a939a47bc0')).code, 1, 'app-b by ID: hard conflict');
+});
+
+test('rm names deleted layers by chainID as docker does; an unknown chainID is said so, never made up', async () => {
+  const d = (s: string) => sha256Digest(s);
+  // Layer 0 has a diffID; layer 1 only its blob digest (as a registry manifest without config gives).
+  const doc = {
+    kind: SNAPSHOT_KIND,
+    version: SNAPSHOT_VERSION,
+    layers: [{ diffId: d('diff-0'), size: 100 }, { digest: d('blob-1'), size: 200 }],
+    images: [
+      { id: d('image-a'), layers: [d('diff-0')], repoTags: ['known:1'] },
+      { id: d('image-b'), layers: [d('diff-0'), d('blob-1')], repoTags: ['partly:1'] },
+    ],
+    containers: [],
+  };
+  const host = new RemovalHost(snapshotFromJson(doc).graph);
+  const b = host.rmi('partly:1');
+  assert.deepEqual(b.records, [
+    { untagged: 'partly:1' },
+    { deleted: d('image-b'), bytes: 0 },
+    { deleted: null, chainIdUnknown: true, layer: d('blob-1'), bytes: 200 },
+  ]);
+  const a = host.rmi('known:1');
+  assert.deepEqual(a.records.slice(1), [{ deleted: d('image-a'), bytes: 0 }, { deleted: chainIds([d('diff-0')])[0], bytes: 100 }]);
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-rm-'));
+  try {
+    const file = join(dir, 'host.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const out = await cli('rm', file, 'partly:1');
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, `Untagged: partly:1\nDeleted: ${d('image-b')}\nDeleted: (chainID unknown) layer ${d('blob-1')}\n`);
+    const json = await cli('rm', '--format', 'json', file, 'partly:1');
+    assert.doesNotMatch(json.stdout, /chain-node/);
+    assert.deepEqual(JSON.parse(json.stdout).results[0].records[2], { deleted: null, chainIdUnknown: true, layer: d('blob-1'), bytes: 200 });
+    const plan = await cli('plan', '--format', 'json', file, '--prune', '-a');
+    assert.doesNotMatch(plan.stdout, /chain-node/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
