@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RemovalHost, reclaimablePerImage } from '../src/analyze/removal.js';
@@ -260,4 +260,30 @@ test('rm names deleted layers by chainID as docker does; an unknown chainID is s
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('prune -a of pulled images: the digest references untagging already dropped are not refusals', async () => {
+  const F = 'fixtures/official-images/host.snapshot.json';
+  const host = new RemovalHost(snapshotFromJson(JSON.parse(readFileSync(F, 'utf8'))).graph);
+  const r = host.prune(true);
+  assert.ok(r.reclaimedBytes > 0);
+  assert.deepEqual(r.failed, []);
+  assert.deepEqual(host.imageIds(), []);
+  const out = await cli('prune', '-a', '--format', 'json', F);
+  assert.deepEqual(JSON.parse(out.stdout).refused, []);
+});
+
+test('references come out in the daemon\'s order (moby reference store: sorted by full name), whatever the source order', () => {
+  const d = (s: string) => sha256Digest(s);
+  const doc = {
+    kind: SNAPSHOT_KIND,
+    version: SNAPSHOT_VERSION,
+    layers: [{ diffId: d('diff-0'), size: 100 }],
+    images: [{ id: d('image-a'), layers: [d('diff-0')], repoTags: ['zed:1', 'ab:2', 'ab:10'], repoDigests: [`ab@${d('m')}`, `127.0.0.1:5000/x@${d('n')}`] }],
+    containers: [],
+  };
+  const r = new RemovalHost(snapshotFromJson(doc).graph).rmi(d('image-a').slice(7, 19), { force: true });
+  const untagged = r.records.flatMap((x) => ('untagged' in x ? [x.untagged] : []));
+  // docker.io/library/ab:10 < …/ab:2 < …/ab@sha256 < …/zed:1, and 127.0.0.1:5000/… before docker.io/…
+  assert.deepEqual(untagged, [`127.0.0.1:5000/x@${d('n')}`, 'ab:10', 'ab:2', `ab@${d('m')}`, 'zed:1']);
 });

@@ -1,6 +1,6 @@
 import type { ImageGraph } from '../model/graph.js';
 import { shortId } from '../model/digest.js';
-import { familiarString, parseAnyReference, parseNormalizedNamed, withDefaultTag, type ImageReference } from '../model/reference.js';
+import { familiarString, parseAnyReference, parseNormalizedNamed, referenceString, withDefaultTag, type ImageReference } from '../model/reference.js';
 import { effectiveSizes } from './sizes.js';
 
 /**
@@ -104,7 +104,13 @@ export class RemovalHost {
       const s = graph.stackStart[i];
       const e = graph.stackStart[i + 1];
       const top = e > s ? graph.stackNode[e - 1] : -1;
-      const refs = [...(m.repoTags ?? []), ...(m.repoDigests ?? [])].map((r) => parseNormalizedNamed(r));
+      // In the daemon's order (moby reference store References: sorted by full name), which is
+      // the order of its Untagged lines and of prune's deletions.
+      const refs = [...(m.repoTags ?? []), ...(m.repoDigests ?? [])]
+        .map((r) => parseNormalizedNamed(r))
+        .map((r) => ({ r, s: referenceString(r) }))
+        .sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0))
+        .map(({ r }) => r);
       this.images.set(m.id, { id: m.id, refs, parent: m.parent, top });
     });
     for (const c of graph.containers) {
@@ -427,7 +433,9 @@ export class RemovalHost {
         if (!shouldDelete) continue;
         for (const r of [...img.refs]) {
           const res = this.rmi(familiarString(r));
-          if (res.error) failed.push(res.error);
+          // A digest reference the untagging of its repository's last tag already dropped is
+          // not found: the daemon logs it and goes on (moby imageDeleteFailed); not a refusal.
+          if (res.error && !res.notFound) failed.push(res.error);
           records.push(...res.records);
         }
       } else {
