@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { RemovalHost, reclaimablePerImage } from '../src/analyze/removal.js';
 import { SNAPSHOT_KIND, SNAPSHOT_VERSION, snapshotFromJson } from '../src/sources/snapshot.js';
 import { sha256Digest } from '../src/model/digest.js';
+import { CONTAINER_STATES } from '../src/model/types.js';
+import { systemDf } from '../src/analyze/df.js';
 import { chainIds } from '../src/model/identity.js';
 import { snapshotDoc, type SnapshotDoc } from './helpers/arbitraries.js';
 import { withRepoDigests } from './helpers/repo-digests.js';
@@ -286,4 +288,22 @@ test('references come out in the daemon\'s order (moby reference store: sorted b
   const untagged = r.records.flatMap((x) => ('untagged' in x ? [x.untagged] : []));
   // docker.io/library/ab:10 < …/ab:2 < …/ab@sha256 < …/zed:1, and 127.0.0.1:5000/… before docker.io/…
   assert.deepEqual(untagged, [`127.0.0.1:5000/x@${d('n')}`, 'ab:10', 'ab:2', `ab@${d('m')}`, 'zed:1']);
+});
+
+test('one active-container rule: a container df counts as ACTIVE is exactly one docker rmi treats as running', () => {
+  const d = (s: string) => sha256Digest(s);
+  for (const state of CONTAINER_STATES) {
+    const doc = {
+      kind: SNAPSHOT_KIND,
+      version: SNAPSHOT_VERSION,
+      layers: [{ diffId: d('diff-0'), size: 100 }],
+      images: [{ id: d('image-a'), layers: [d('diff-0')], repoTags: ['a:1'] }],
+      containers: [{ id: d('c').slice(7), image: d('image-a'), state }],
+    };
+    const graph = snapshotFromJson(doc).graph;
+    const active = systemDf(graph).ContainersUsage.ActiveCount === 1;
+    assert.equal(new RemovalHost(graph).bindings(d('image-a'))!.containers[0].running, active, state);
+    // and docker rmi -f by ID refuses exactly then (a running container is a hard conflict)
+    assert.equal(new RemovalHost(graph).rmi(d('image-a').slice(7, 19), { force: true }).conflict === 'hard', active, state);
+  }
 });

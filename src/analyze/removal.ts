@@ -1,5 +1,6 @@
 import type { ImageGraph } from '../model/graph.js';
 import { shortId } from '../model/digest.js';
+import { isActiveContainer } from '../model/container-state.js';
 import { familiarString, parseAnyReference, parseNormalizedNamed, referenceString, withDefaultTag, type ImageReference } from '../model/reference.js';
 import { effectiveSizes } from './sizes.js';
 
@@ -115,7 +116,7 @@ export class RemovalHost {
     });
     for (const c of graph.containers) {
       const img = this.images.get(c.image)!;
-      const hc = { id: c.id, name: c.name, image: c.image, running: c.state === 'running' || c.state === 'paused' || c.state === 'restarting', top: img.top };
+      const hc = { id: c.id, name: c.name, image: c.image, running: isActiveContainer(c.state), top: img.top };
       this.containers.push(hc);
       this.byImage.set(c.image, [...(this.byImage.get(c.image) ?? []), hc]);
     }
