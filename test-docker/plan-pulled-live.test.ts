@@ -8,6 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plan } from '../src/analyze/plan.js';
+import { RemovalHost } from '../src/analyze/removal.js';
+import { renderRmiDocker } from '../src/render/removal.js';
+import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
 import { humanSize } from '../src/render/units.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { startRegistry, type RegistrySandbox } from './helpers/registry.js';
@@ -99,6 +102,28 @@ describe('plans on pulled images (tag + digest), executed on the daemon', () => 
   after(async () => {
     await sb?.stop();
     await reg?.stop();
+  });
+
+  test('docker rmi of pulled images: the same lines as the model, digest references included', async () => {
+    pullBack();
+    const host = new RemovalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
+    const id = (n: string) => (JSON.parse(sb.docker(['image', 'inspect', remote(n)]).stdout)[0].Id as string).slice(7, 19);
+    const baseDigest = repoDigests(remote('base:1')).find((d) => d.startsWith(`${reg.address}/pulled/base@`))!;
+    for (const args of [
+      ['mine/app-c:latest'], // another repository's tag remains: untag only
+      [remote('app-c:1')], // the last tag: its repository's digest reference goes too, then the image
+      [baseDigest], // a digest reference alone: the tag remains
+      [remote('base:1')], // the tag: now the last reference
+      [baseDigest], // gone with it
+      ['-f', id('solo:1')], // by ID: tag and digest untagged, then deleted
+    ]) {
+      const predicted = host.rmi(args[args.length - 1], { force: args[0] === '-f' });
+      const real = sb.docker(['rmi', ...args], { allowFail: true });
+      const want = renderRmiDocker([predicted]);
+      assert.equal(real.stdout, want.stdout, `docker rmi ${args.join(' ')}`);
+      assert.equal(real.stderr, want.stderr, `docker rmi ${args.join(' ')}`);
+      assert.equal(real.code === 0, !predicted.error, `docker rmi ${args.join(' ')}`);
+    }
   });
 
   test('--remove: the named images go, and only they', async () => {
