@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { RemovalHost, type RemovalRecord } from '../src/analyze/removal.js';
 import { removalPlan, type PlanGoal, type PlanOptions } from '../src/analyze/plan.js';
 import { humanSize } from '../src/render/units.js';
+import { deletedName } from '../src/render/removal.js';
 import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { buildScenario } from './helpers/scenario.js';
@@ -14,7 +15,7 @@ import { buildRandomScenario, prng } from './helpers/random-scenario.js';
 let sb: Sandbox;
 let host: RemovalHost;
 
-const lines = (records: RemovalRecord[]) => records.map((r) => ('untagged' in r ? `Untagged: ${r.untagged}` : `Deleted: ${r.deleted}`));
+const lines = (records: RemovalRecord[]) => records.map((r) => ('untagged' in r ? `Untagged: ${r.untagged}` : `Deleted: ${deletedName(r)}`));
 const layersSize = async () => (await sb.api<{ LayersSize: number }>('/system/df')).LayersSize;
 const shortIdOf = (ref: string) => JSON.parse(sb.docker(['image', 'inspect', ref]).stdout)[0].Id.slice(7, 19) as string;
 
@@ -82,7 +83,7 @@ describe('docker rmi / rm / image prune, predicted then executed', () => {
       const total = /Total reclaimed space: (\S+)/.exec(real.stdout)?.[1];
       assert.equal(total, humanSize(predicted.reclaimedBytes), `prune${all ? ' -a' : ''}:\n${real.stdout}`);
       const realDeleted = [...real.stdout.matchAll(/deleted: (sha256:[0-9a-f]{64})/g)].map((m) => m[1]).sort();
-      const ours = predicted.records.flatMap((r) => ('deleted' in r ? [r.deleted] : [])).sort();
+      const ours = predicted.records.flatMap((r) => ('deleted' in r ? [deletedName(r)] : [])).sort();
       assert.deepEqual(ours, realDeleted, `prune${all ? ' -a' : ''} deleted`);
       assert.equal(await layersSize(), host.layersSize(), `prune${all ? ' -a' : ''}: df SIZE after`);
       assert.ok(before - (await layersSize()) >= 0);

@@ -1,10 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RemovalHost, reclaimablePerImage } from '../src/analyze/removal.js';
-import { snapshotFromJson } from '../src/sources/snapshot.js';
+import { SNAPSHOT_KIND, SNAPSHOT_VERSION, snapshotFromJson } from '../src/sources/snapshot.js';
+import { sha256Digest } from '../src/model/digest.js';
+import { CONTAINER_STATES } from '../src/model/types.js';
+import { systemDf } from '../src/analyze/df.js';
 import { chainIds } from '../src/model/identity.js';
 import { snapshotDoc, type SnapshotDoc } from './helpers/arbitraries.js';
+import { withRepoDigests } from './helpers/repo-digests.js';
 import { cli } from './helpers/cli.js';
 
 /** The obviously-correct view: sets of chainIDs held by images and containers, recomputed from scratch. */
@@ -22,7 +29,8 @@ function modelOf(doc: SnapshotDoc): Model {
     const diffs = img.layers as string[];
     const chain = chainIds(diffs);
     chain.forEach((c, k) => size.set(c, sizeOfDiff.get(diffs[k])!));
-    images.set(img.id as string, { refs: new Set((img.repoTags as string[] | undefined) ?? []), parent: img.parent as string | undefined, chain });
+    const refs = [...((img.repoTags as string[] | undefined) ?? []), ...((img.repoDigests as string[] | undefined) ?? [])];
+    images.set(img.id as string, { refs: new Set(refs), parent: img.parent as string | undefined, chain });
   }
   const containers = new Map<string, { image: string; running: boolean; chain: string[] }>();
   for (const c of doc.containers) {
@@ -56,12 +64,14 @@ class Rmi implements fc.Command<Model, Real> {
     for (const rec of res.records) if ('untagged' in rec) for (const i of m.images.values()) i.refs.delete(rec.untagged);
     for (const gone of [...m.images.keys()].filter((k) => !present.has(k))) {
       assert.ok(!usedBy(m, gone).some((c) => c.running), `deleted ${gone} though a running container uses it`);
-      assert.ok(!hasChildren(m, gone) || !present.has(gone), 'no child left without its parent');
+      const orphans = [...m.images].filter(([k, i]) => i.parent === gone && present.has(k)).map(([k]) => k);
+      assert.deepEqual(orphans, [], `deleted ${gone} though child images of it remain`);
       m.images.delete(gone);
     }
     for (const i of m.images.values()) assert.ok(!i.parent || m.images.has(i.parent), `child ${i.chain} left without its parent`);
     const heldAfter = held(m);
-    const deletedLayers = res.records.flatMap((x) => ('deleted' in x && !m.size.has(x.deleted) ? [] : 'deleted' in x ? [x.deleted] : []));
+    // layers by chainID (every diffID is known here); image IDs are not in m.size
+    const deletedLayers = res.records.flatMap((x) => ('deleted' in x && x.deleted !== null && m.size.has(x.deleted) ? [x.deleted] : []));
     assert.deepEqual(new Set(deletedLayers), new Set([...heldBefore].filter((c) => !heldAfter.has(c))), `${ref}: deleted layers are exactly those nobody holds any more`);
     assert.equal(r.host.layersSize(), dfSize(m), `${ref}: df SIZE`);
     if (res.error) assert.equal(res.records.length, 0);
@@ -87,6 +97,7 @@ class Prune implements fc.Command<Model, Real> {
   check = () => true;
   run(m: Model, r: Real): void {
     const heldBefore = held(m);
+    const hadChildren = new Set([...m.images.keys()].filter((id) => hasChildren(m, id)));
     const res = r.host.prune(this.all);
     const present = new Set(r.host.imageIds());
     for (const rec of res.records) if ('untagged' in rec) for (const i of m.images.values()) i.refs.delete(rec.untagged);
@@ -98,7 +109,9 @@ class Prune implements fc.Command<Model, Real> {
     assert.equal(res.reclaimedBytes, freed, 'Total reclaimed space = layers nobody holds any more');
     for (const [id, i] of m.images) {
       if (usedBy(m, id).length || hasChildren(m, id)) continue;
-      assert.ok(!this.all && i.refs.size > 0, `prune${this.all ? ' -a' : ''} left ${id} (no container, no child${i.refs.size ? '' : ', no tag'})`);
+      // Without -a, an image stays if it has a tag (digest references alone do not keep it), or if
+      // it had a child when the prune began (docker picks the candidates once, moby ImagePrune).
+      assert.ok(!this.all && ([...i.refs].some((r) => !r.includes('@')) || hadChildren.has(id)), `prune${this.all ? ' -a' : ''} left ${id} (no container, no child${i.refs.size ? '' : ', no tag'})`);
     }
     assert.equal(r.host.layersSize(), dfSize(m));
   }
@@ -114,6 +127,16 @@ const commands = [
 test('removal planner: random hosts and rmi / rm / prune sequences follow Docker\'s rules step by step', () => {
   fc.assert(
     fc.property(snapshotDoc(), fc.commands(commands, { maxCommands: 12 }), (doc, cmds) => {
+      const real = { host: new RemovalHost(snapshotFromJson(doc).graph) };
+      fc.modelRun(() => ({ model: modelOf(doc), real }), cmds);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('removal planner on pulled images (tag + digest references): rmi / rm / prune sequences follow Docker\'s rules', () => {
+  fc.assert(
+    fc.property(withRepoDigests(snapshotDoc()), fc.commands(commands, { maxCommands: 12 }), (doc, cmds) => {
       const real = { host: new RemovalHost(snapshotFromJson(doc).graph) };
       fc.modelRun(() => ({ model: modelOf(doc), real }), cmds);
     }),
@@ -200,4 +223,87 @@ test('rm: a missing image is an error without -f; with -f docker reports it and 
   assert.match(forced.stdout, /^Untagged: chain:1\n/);
   // a conflict under -f still fails
   assert.equal((await cli('rm', '-f', root, 'nosuch:1', '11a939a47bc0')).code, 1, 'app-b by ID: hard conflict');
+});
+
+test('rm names deleted layers by chainID as docker does; an unknown chainID is said so, never made up', async () => {
+  const d = (s: string) => sha256Digest(s);
+  // Layer 0 has a diffID; layer 1 only its blob digest (as a registry manifest without config gives).
+  const doc = {
+    kind: SNAPSHOT_KIND,
+    version: SNAPSHOT_VERSION,
+    layers: [{ diffId: d('diff-0'), size: 100 }, { digest: d('blob-1'), size: 200 }],
+    images: [
+      { id: d('image-a'), layers: [d('diff-0')], repoTags: ['known:1'] },
+      { id: d('image-b'), layers: [d('diff-0'), d('blob-1')], repoTags: ['partly:1'] },
+    ],
+    containers: [],
+  };
+  const host = new RemovalHost(snapshotFromJson(doc).graph);
+  const b = host.rmi('partly:1');
+  assert.deepEqual(b.records, [
+    { untagged: 'partly:1' },
+    { deleted: d('image-b'), bytes: 0 },
+    { deleted: null, chainIdUnknown: true, layer: d('blob-1'), bytes: 200 },
+  ]);
+  const a = host.rmi('known:1');
+  assert.deepEqual(a.records.slice(1), [{ deleted: d('image-a'), bytes: 0 }, { deleted: chainIds([d('diff-0')])[0], bytes: 100 }]);
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-rm-'));
+  try {
+    const file = join(dir, 'host.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const out = await cli('rm', file, 'partly:1');
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, `Untagged: partly:1\nDeleted: ${d('image-b')}\nDeleted: (chainID unknown) layer ${d('blob-1')}\n`);
+    const json = await cli('rm', '--format', 'json', file, 'partly:1');
+    assert.doesNotMatch(json.stdout, /chain-node/);
+    assert.deepEqual(JSON.parse(json.stdout).results[0].records[2], { deleted: null, chainIdUnknown: true, layer: d('blob-1'), bytes: 200 });
+    const plan = await cli('plan', '--format', 'json', file, '--prune', '-a');
+    assert.doesNotMatch(plan.stdout, /chain-node/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('prune -a of pulled images: the digest references untagging already dropped are not refusals', async () => {
+  const F = 'fixtures/official-images/host.snapshot.json';
+  const host = new RemovalHost(snapshotFromJson(JSON.parse(readFileSync(F, 'utf8'))).graph);
+  const r = host.prune(true);
+  assert.ok(r.reclaimedBytes > 0);
+  assert.deepEqual(r.failed, []);
+  assert.deepEqual(host.imageIds(), []);
+  const out = await cli('prune', '-a', '--format', 'json', F);
+  assert.deepEqual(JSON.parse(out.stdout).refused, []);
+});
+
+test('references come out in the daemon\'s order (moby reference store: sorted by full name), whatever the source order', () => {
+  const d = (s: string) => sha256Digest(s);
+  const doc = {
+    kind: SNAPSHOT_KIND,
+    version: SNAPSHOT_VERSION,
+    layers: [{ diffId: d('diff-0'), size: 100 }],
+    images: [{ id: d('image-a'), layers: [d('diff-0')], repoTags: ['zed:1', 'ab:2', 'ab:10'], repoDigests: [`ab@${d('m')}`, `127.0.0.1:5000/x@${d('n')}`] }],
+    containers: [],
+  };
+  const r = new RemovalHost(snapshotFromJson(doc).graph).rmi(d('image-a').slice(7, 19), { force: true });
+  const untagged = r.records.flatMap((x) => ('untagged' in x ? [x.untagged] : []));
+  // docker.io/library/ab:10 < …/ab:2 < …/ab@sha256 < …/zed:1, and 127.0.0.1:5000/… before docker.io/…
+  assert.deepEqual(untagged, [`127.0.0.1:5000/x@${d('n')}`, 'ab:10', 'ab:2', `ab@${d('m')}`, 'zed:1']);
+});
+
+test('one active-container rule: a container df counts as ACTIVE is exactly one docker rmi treats as running', () => {
+  const d = (s: string) => sha256Digest(s);
+  for (const state of CONTAINER_STATES) {
+    const doc = {
+      kind: SNAPSHOT_KIND,
+      version: SNAPSHOT_VERSION,
+      layers: [{ diffId: d('diff-0'), size: 100 }],
+      images: [{ id: d('image-a'), layers: [d('diff-0')], repoTags: ['a:1'] }],
+      containers: [{ id: d('c').slice(7), image: d('image-a'), state }],
+    };
+    const graph = snapshotFromJson(doc).graph;
+    const active = systemDf(graph).ContainersUsage.ActiveCount === 1;
+    assert.equal(new RemovalHost(graph).bindings(d('image-a'))!.containers[0].running, active, state);
+    // and docker rmi -f by ID refuses exactly then (a running container is a hard conflict)
+    assert.equal(new RemovalHost(graph).rmi(d('image-a').slice(7, 19), { force: true }).conflict === 'hard', active, state);
+  }
 });

@@ -1,5 +1,6 @@
 import type { ImageGraph } from '../model/graph.js';
 import type { ContainerState } from '../model/types.js';
+import { isActiveContainer } from '../model/container-state.js';
 import { effectiveSizes, memoPerGraph, type SizeBasis } from './sizes.js';
 import { reclaimablePerImage } from './removal.js';
 
@@ -135,12 +136,8 @@ export interface SystemDf {
   ContainersWithoutSize: number;
 }
 
-const ACTIVE_STATES: ReadonlySet<ContainerState> = new Set(['running', 'paused', 'restarting']);
-
-/** True for the container states docker/cli counts as ACTIVE. */
-export function isActiveContainer(state: ContainerState): boolean {
-  return ACTIVE_STATES.has(state);
-}
+// The public API exports the rule from here.
+export { isActiveContainer };
 
 /** RECLAIMABLE for images under a rule, from the per-image Size, SharedSize and Containers. */
 export function imagesReclaimable(images: readonly Pick<DfImage, 'Size' | 'SharedSize' | 'Containers'>[], layersSize: number, rule: ReclaimableRule): number {

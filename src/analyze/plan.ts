@@ -52,24 +52,29 @@ function removeOne(host: RemovalHost, id: string, opts: PlanOptions, keep: Set<s
     }
     commands.push(`docker rm -f ${b.containers.map((c) => c.name ?? shortId(c.id)).join(' ')}`);
   }
-  const args = b.refs.length ? b.refs : [shortId(id)];
   // Try it first (the host takes the try back), so a plan never holds a refused step.
-  const tried = host.trial((): { reason: string } | { freed: number; df: number } => {
+  const tried = host.trial((): { reason: string } | { args: string[]; freed: number; df: number } => {
     for (const c of b.containers) host.removeContainer(c.id);
+    const args: string[] = [];
     let freed = 0;
     let df = 0;
-    for (const a of args) {
+    // Each argument is chosen on the host the previous ones left: untagging the last tag of a
+    // repository also drops its digest references (moby ImageDelete), which then no longer exist.
+    for (let left = b.refs; host.bindings(id); left = host.bindings(id)?.refs ?? []) {
+      const a = left.find((r) => !r.includes('@')) ?? left[0] ?? shortId(id);
       const r = host.rmi(a);
       if (r.error) return { reason: r.error };
+      args.push(a);
       freed += r.freedBytes;
       df += r.dfSizeChange;
+      if (left.length === 0) break; // by ID: whatever it could do is done
     }
     // The untagged-parent pruning Docker does may take a kept image's parent: never allowed.
     for (const k of keep) if (!host.bindings(k)) return { reason: `would also remove kept image ${shortId(k)}` };
-    return { freed, df };
+    return { args, freed, df };
   });
   if ('reason' in tried) return tried;
-  const { freed, df } = tried;
+  const { args, freed, df } = tried;
   for (const c of b.containers) host.removeContainer(c.id);
   for (const a of args) host.rmi(a);
   commands.push(`docker rmi ${args.join(' ')}`);

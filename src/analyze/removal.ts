@@ -1,10 +1,19 @@
 import type { ImageGraph } from '../model/graph.js';
 import { shortId } from '../model/digest.js';
-import { familiarString, parseAnyReference, parseNormalizedNamed, withDefaultTag, type ImageReference } from '../model/reference.js';
+import { isActiveContainer } from '../model/container-state.js';
+import { familiarString, parseAnyReference, parseNormalizedNamed, referenceString, withDefaultTag, type ImageReference } from '../model/reference.js';
 import { effectiveSizes } from './sizes.js';
 
-/** One line of `docker rmi` output. */
-export type RemovalRecord = { untagged: string } | { deleted: string; bytes: number };
+/**
+ * One line of `docker rmi` output: an untagged reference, a deleted image (its ID, bytes 0), or a
+ * deleted layer, which the daemon names by its chainID (moby layer store release). A chainID needs
+ * the diffIDs of the layer and all below it: where one is unknown the record says so and names
+ * the layer by its diffID, else its blob digest.
+ */
+export type RemovalRecord =
+  | { untagged: string }
+  | { deleted: string; bytes: number }
+  | { deleted: null; chainIdUnknown: true; layer: string; bytes: number };
 
 /** What `docker rmi` would answer for one argument. */
 export interface RemovalResult {
@@ -78,7 +87,7 @@ export class RemovalHost {
   private refcount!: Int32Array;
   private nodeSize!: Float64Array;
   private nodeParent!: Int32Array;
-  private chainId!: (node: number) => string;
+  private deletedLayer!: (node: number) => RemovalRecord;
 
   constructor(graph: ImageGraph) {
     const { size } = effectiveSizes(graph);
@@ -86,18 +95,28 @@ export class RemovalHost {
     this.nodeParent = Int32Array.from(graph.chain.nodeParent);
     this.nodeSize = new Float64Array(n);
     for (let k = 0; k < n; k++) this.nodeSize[k] = size[graph.chain.nodeLayer[k]];
-    this.chainId = (node) => graph.chainIdOf(node) ?? `chain-node-${node}`;
+    this.deletedLayer = (node) => {
+      const bytes = this.nodeSize[node];
+      const chainId = graph.chainIdOf(node);
+      return chainId ? { deleted: chainId, bytes } : { deleted: null, chainIdUnknown: true, layer: graph.layerKey(graph.chain.nodeLayer[node]), bytes };
+    };
     this.refcount = new Int32Array(n);
     graph.images.forEach((m, i) => {
       const s = graph.stackStart[i];
       const e = graph.stackStart[i + 1];
       const top = e > s ? graph.stackNode[e - 1] : -1;
-      const refs = [...(m.repoTags ?? []), ...(m.repoDigests ?? [])].map((r) => parseNormalizedNamed(r));
+      // In the daemon's order (moby reference store References: sorted by full name), which is
+      // the order of its Untagged lines and of prune's deletions.
+      const refs = [...(m.repoTags ?? []), ...(m.repoDigests ?? [])]
+        .map((r) => parseNormalizedNamed(r))
+        .map((r) => ({ r, s: referenceString(r) }))
+        .sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0))
+        .map(({ r }) => r);
       this.images.set(m.id, { id: m.id, refs, parent: m.parent, top });
     });
     for (const c of graph.containers) {
       const img = this.images.get(c.image)!;
-      const hc = { id: c.id, name: c.name, image: c.image, running: c.state === 'running' || c.state === 'paused' || c.state === 'restarting', top: img.top };
+      const hc = { id: c.id, name: c.name, image: c.image, running: isActiveContainer(c.state), top: img.top };
       this.containers.push(hc);
       this.byImage.set(c.image, [...(this.byImage.get(c.image) ?? []), hc]);
     }
@@ -126,28 +145,6 @@ export class RemovalHost {
   }
 
   private live!: Uint8Array;
-
-  /** An independent copy (for trying steps before taking them). */
-  clone(): RemovalHost {
-    const c = Object.create(RemovalHost.prototype) as RemovalHost;
-    c.images = new Map([...this.images].map(([k, v]) => [k, { ...v, refs: [...v.refs] }]));
-    c.containers = this.containers.map((x) => ({ ...x }));
-    c.refcount = this.refcount.slice();
-    c.nodeSize = this.nodeSize;
-    c.nodeParent = this.nodeParent;
-    c.chainId = this.chainId;
-    c.live = this.live.slice();
-    c.refIndex = new Map(this.refIndex);
-    c.shortIndex = new Map([...this.shortIndex].map(([k, v]) => [k, [...v]]));
-    c.childIds = new Map([...this.childIds].map(([k, v]) => [k, new Set(v)]));
-    c.byImage = new Map();
-    for (const x of c.containers) c.byImage.set(x.image, [...(c.byImage.get(x.image) ?? []), x]);
-    c.imgHold = this.imgHold.slice();
-    c.dfSize = this.dfSize;
-    c.journal = [];
-    c.trials = 0;
-    return c;
-  }
 
   /** Runs `fn` on this host and takes every change back afterwards (nestable); returns its result. */
   trial<T>(fn: () => T): T {
@@ -315,7 +312,7 @@ export class RemovalHost {
       if (this.refcount[node] > 0) return;
       this.live[node] = 0;
       this.record(() => (this.live[n] = 1));
-      records.push({ deleted: this.chainId(node), bytes: this.nodeSize[node] });
+      records.push(this.deletedLayer(node));
       node = this.nodeParent[node];
     }
   }
@@ -437,7 +434,9 @@ export class RemovalHost {
         if (!shouldDelete) continue;
         for (const r of [...img.refs]) {
           const res = this.rmi(familiarString(r));
-          if (res.error) failed.push(res.error);
+          // A digest reference the untagging of its repository's last tag already dropped is
+          // not found: the daemon logs it and goes on (moby imageDeleteFailed); not a refusal.
+          if (res.error && !res.notFound) failed.push(res.error);
           records.push(...res.records);
         }
       } else {
