@@ -41,3 +41,25 @@ export class LayerlabError extends Error {
 export function isLayerlabError(e: unknown): e is LayerlabError {
   return e instanceof LayerlabError;
 }
+
+/**
+ * A value as an error message may echo it: JSON-quoted, cut to about `max` characters with the
+ * full byte length said, so a 50 MB key never lands whole in a message.
+ */
+export function quote(value: unknown, max = 80): string {
+  const s = typeof value === 'string' ? value : value === undefined ? 'undefined' : safeJson(value);
+  const full = typeof value === 'string' ? JSON.stringify(s) : s;
+  if (full.length <= max + 2) return full;
+  const head = typeof value === 'string' ? JSON.stringify(s.slice(0, max)) : s.slice(0, max);
+  return `${head}…(${Buffer.byteLength(typeof value === 'string' ? s : full)} bytes)`;
+}
+
+function safeJson(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -5,7 +5,7 @@ import { digestProblem } from '../model/digest.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { chainIds } from '../model/identity.js';
 import type { ContainerRecord, ContainerState } from '../model/types.js';
-import { humanDuration } from '../render/units.js';
+import { humanDuration } from '../model/duration.js';
 
 /**
  * Blob digest -> diffID and diffID -> blob digests (with source repository) that the daemon
