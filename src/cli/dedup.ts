@@ -41,7 +41,7 @@ Options:
     const pairLimit = wholeNumber(values.pairs, 50, '--pairs', 0, 200);
     if (positionals.length === 0) throw usageError(`dedup needs a SOURCE; see layerlab dedup --help`);
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const graph = await loadSources(positionals, { platform });
+    const { graph } = await loadSources(positionals, { platform });
     const comparison = compareDedupModels(graph);
     const shared = mostSharedLayers(graph, top);
     const pairs = pairwiseShared(graph, pairLimit);

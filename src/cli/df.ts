@@ -50,7 +50,7 @@ Notes on what the numbers are (compressed sizes, the RECLAIMABLE rule) go to std
     const rule = oneOf<ReclaimableRule>(values.reclaimable, ['current', 'legacy'], cli?.rule ?? 'current', '--reclaimable');
     if (positionals.length === 0) throw usageError(`df needs a SOURCE; see layerlab df --help`);
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const graph = await loadSources(positionals, { platform });
+    const { graph } = await loadSources(positionals, { platform });
     const df = systemDf(graph, rule);
     if (format === 'json') {
       io.stdout(json(df));
