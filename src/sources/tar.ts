@@ -215,7 +215,11 @@ class LinkTracker {
     const last = name.pop();
     const dir = resolveIn(this.links, name);
     if (typeof dir === 'string') this.fail(`tar entry ${quote(h.name)} ${dir} through the symbolic links before it`);
-    const resolved = last === undefined ? dir.join('/') : [...dir, last].join('/');
+    if (last === '..') {
+      if (dir.length === 0) this.fail(`tar entry ${quote(h.name)} climbs above the layer root`);
+      dir.pop();
+    }
+    const resolved = last === undefined || last === '..' ? dir.join('/') : [...dir, last].join('/');
     if (h.type === 'symlink') {
       const target = h.linkname ?? '';
       if (!target.startsWith('/')) {
