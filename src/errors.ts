@@ -51,7 +51,22 @@ export function quote(value: unknown, max = 80): string {
   const full = typeof value === 'string' ? JSON.stringify(s) : s;
   if (full.length <= max + 2) return full;
   const head = typeof value === 'string' ? JSON.stringify(s.slice(0, max)) : s.slice(0, max);
-  return `${head}…(${Buffer.byteLength(typeof value === 'string' ? s : full)} bytes)`;
+  return `${head}…(${utf8Length(typeof value === 'string' ? s : full)} bytes)`;
+}
+
+// errors.ts is imported by model/, which runs in a browser too: no Buffer.
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 function safeJson(v: unknown): string {

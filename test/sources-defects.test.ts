@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { LayerlabError } from '../src/errors.js';
+import { LayerlabError, quote } from '../src/errors.js';
 import { loadSource } from '../src/sources/load.js';
 import { parseSnapshot } from '../src/sources/snapshot.js';
 import { bufferStream, measureLayer } from '../src/sources/tar.js';
@@ -273,6 +273,8 @@ test('14: duplicate JSON keys in a snapshot are refused with the JSON path', () 
 // --- 11: echoed values are cut ----------------------------------------------------------------------
 
 test('11: error messages cut huge echoed values', () => {
+  assert.equal(quote('short'), '"short"');
+  assert.equal(quote('é'.repeat(100), 10), '"éééééééééé"…(200 bytes)');
   const huge = 'x'.repeat(5_000_000);
   const docs = [
     `{"kind":"layerlab-snapshot","version":1,"${huge}":1}`,

@@ -12,7 +12,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/;
 export function parseEngineHost(spec: string): EngineEndpoint {
   if (spec.startsWith('unix://')) {
     const socketPath = spec.slice('unix://'.length);
-    if (!socketPath.startsWith('/')) throw new LayerlabError('EUSAGE', `expected unix:///absolute/path.sock, got ${JSON.stringify(spec)}`);
+    if (!socketPath.startsWith('/')) throw new LayerlabError('EUSAGE', `expected unix:///absolute/path.sock, got ${quote(spec)}`);
     return { kind: 'unix', socketPath };
   }
   const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(spec);
@@ -20,7 +20,7 @@ export function parseEngineHost(spec: string): EngineEndpoint {
     if (!LOOPBACK.test(m[1])) throw new LayerlabError('EUSAGE', `only loopback daemons are read (got ${m[1]}): layerlab talks to nothing off this machine`);
     return { kind: 'tcp', host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
   }
-  throw new LayerlabError('EUSAGE', `expected unix:///path.sock or tcp://127.0.0.1:PORT, got ${JSON.stringify(spec)}`);
+  throw new LayerlabError('EUSAGE', `expected unix:///path.sock or tcp://127.0.0.1:PORT, got ${quote(spec)}`);
 }
 
 /** The endpoint a `docker://[HOST]` SOURCE names: HOST, else DOCKER_HOST, else the default socket. */
