@@ -302,3 +302,22 @@ test('loadSources keeps each source and its notes', async () => {
   const ids = new Set([...r.sources[0].graph.images, ...r.sources[1].graph.images].map((i) => i.id));
   assert.equal(r.graph.imageCount, ids.size);
 });
+
+// --- 3 (the layout part): declared sizes checked against the blob even where layers are not read --
+
+test('3: an OCI layout whose manifest declares a layer size its blob does not have is refused (registry view too)', async (t) => {
+  const { readOciLayoutManifests } = await import('../src/sources/image-archive.js');
+  for (const declared of [1e9, -5, 1e308]) {
+    const { dir } = await makeLayout([{ files: [{ a: 'aaaa' }] }]);
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const idx = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'blobs', 'sha256', idx.manifests[0].digest.slice(7)), 'utf8'));
+    manifest.layers[0].size = declared;
+    const m2 = Buffer.from(JSON.stringify(manifest));
+    writeFileSync(join(dir, 'blobs', 'sha256', sha(m2).slice(7)), m2);
+    idx.manifests[0] = { ...idx.manifests[0], digest: sha(m2), size: m2.length };
+    writeFileSync(join(dir, 'index.json'), JSON.stringify(idx));
+    assert.throws(() => readOciLayoutManifests(dir), (e: unknown) => e instanceof LayerlabError && /descriptor says|expected a size in bytes/.test(e.message), String(declared));
+    await assert.rejects(loadSource(dir), (e: unknown) => e instanceof LayerlabError && /descriptor says|expected a size in bytes/.test(e.message), String(declared));
+  }
+});

@@ -281,7 +281,17 @@ function registryImagesOf(images: PlannedImage[], measured?: Map<string, LayerMe
 export function readOciLayoutManifests(dir: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): { id: string; manifestDigest: string; repoTags: string[]; diffIds: string[]; layers: { digest: string; size?: number; mediaType?: string }[] }[] {
   const store = layoutStore(dir);
   if (!store.has('oci-layout')) throw new LayerlabError('EINPUT', 'not an OCI layout (no oci-layout file)', { file: dir });
-  return plan(store, platform, fallbackRepository(dir)).map((img) => ({
+  const images = plan(store, platform, fallbackRepository(dir));
+  // Layers are not read here; their declared sizes are still checked against the files.
+  for (const img of images) {
+    for (const l of img.layers) {
+      const file = join(dir, l.path);
+      const size = existsSync(file) ? statSync(file).size : undefined;
+      if (size === undefined) throw new LayerlabError('EINPUT', 'layer blob is not in the layout', { file: dir, path: l.path });
+      if (l.size !== undefined && size !== l.size) throw new LayerlabError('EDIGEST', `blob ${l.digest} has ${size} bytes, but its descriptor says ${l.size}`, { file: dir, path: l.path });
+    }
+  }
+  return images.map((img) => ({
     id: img.id,
     manifestDigest: img.manifestDigest ?? img.id,
     repoTags: img.repoTags,
