@@ -38,20 +38,44 @@ export class LayerlabError extends Error {
   }
 }
 
-/** True for the errors a user can cause (bad input, bad arguments), as opposed to bugs. */
+/** True for errors a user caused (bad input, bad usage), which the CLI prints without a stack. */
 export function isLayerlabError(e: unknown): e is LayerlabError {
   return e instanceof LayerlabError;
 }
 
 /**
- * A user-given value as error messages echo it: JSON-quoted, cut to `max` characters with the
- * full length in bytes after it, so a 50 MB argument or key never becomes a 50 MB message.
+ * A value as an error message may echo it: JSON-quoted, cut to about `max` characters with the
+ * full byte length said, so a 50 MB key never lands whole in a message.
  */
 export function quote(value: unknown, max = 80): string {
-  const s = typeof value === 'string' ? value : String(value);
-  if (s.length <= max) return JSON.stringify(s);
-  let end = max;
-  const last = s.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--; // do not split a surrogate pair
-  return `${JSON.stringify(s.slice(0, end))}…(${Buffer.byteLength(s)} bytes)`;
+  const s = typeof value === 'string' ? value : value === undefined ? 'undefined' : safeJson(value);
+  const full = typeof value === 'string' ? JSON.stringify(s) : s;
+  if (full.length <= max + 2) return full;
+  const head = typeof value === 'string' ? JSON.stringify(s.slice(0, max)) : s.slice(0, max);
+  return `${head}…(${utf8Length(typeof value === 'string' ? s : full)} bytes)`;
+}
+
+// errors.ts is imported by model/, which runs in a browser too: no Buffer.
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+function safeJson(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }

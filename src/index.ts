@@ -6,8 +6,8 @@
 export { LayerlabError, isLayerlabError, type ErrorCode, type ErrorPlace } from './errors.js';
 
 // Reading images
-export { loadSource, loadSources, type LoadOptions } from './sources/load.js';
-export type { LoadedSource, SourceNote, SourceKind, RegistryImage, RemoteLayer } from './sources/source.js';
+export { loadSource, loadSources, loadRegistrySource, type LoadedSources } from './sources/load.js';
+export type { LoadedSource, LoadOptions, SourceNote, SourceKind, RegistryImage, RemoteLayer, BlobProvider } from './sources/source.js';
 export { parseSnapshot, serializeSnapshot, type Snapshot, type LayerRefStyle } from './sources/snapshot.js';
 export { syntheticGraph, type SyntheticOptions } from './sources/synthetic.js';
 export type { Platform } from './sources/oci-descriptors.js';

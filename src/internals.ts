@@ -40,12 +40,13 @@ export {
 export { syntheticGraph, syntheticColumns, type SyntheticOptions } from './sources/synthetic.js';
 export { graphFromEngine, layerSizesFromHistory, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
 export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, type EngineEndpoint, type EngineVersion } from './sources/engine-api.js';
-export { loadSource, loadSources, type LoadOptions } from './sources/load.js';
-export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand, type DockerRoot, type DistributionMetadata } from './sources/docker-root.js';
+export { loadSource, loadSources, loadRegistrySource, probe, SOURCE_READERS, engineReader, dataRootReader, ociLayoutReader, archiveReader, snapshotReader, type LoadedSources } from './sources/load.js';
+export type { LoadOptions, LoadedSource, SourceReader, SourceProbe, SourceNote, SourceKind, RegistryImage, RemoteLayer, BlobProvider, DistributionMetadata } from './sources/source.js';
+export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand, type DockerRoot } from './sources/docker-root.js';
 export { readOciLayout, readImageArchive, parsePlatform } from './sources/image-archive.js';
 export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
 export { measureLayer, entryEscapes, forEachTarEntry, type LayerMeasure } from './sources/tar.js';
-export { readRegistryFolder, readRegistry, readRegistrySource, registryReader, registryFolderReader, graphFromRegistryImages, readOciLayoutImages, type RegistryImage } from './sources/registry.js';
+export { readRegistryFolder, readRegistry, registryReader, registryFolderReader, graphFromRegistryImages } from './sources/registry.js';
 export { RegistryClient, parseRegistrySource, type RegistryTarget } from './sources/registry-client.js';
 
 export { effectiveSizes, memoPerGraph, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
@@ -88,6 +89,5 @@ export { renderPlan, renderPlanSh } from './render/plan.js';
 export { renderBindings } from './render/bindings.js';
 export { renderReferences } from './render/ref.js';
 export { registryView, viewRef, type RegistryView, type ViewImage, type ViewRow } from './analyze/registry-view.js';
-export type { LoadedSource, SourceNote, SourceKind, SourceReader, RegistryImage as SourceRegistryImage, BlobProvider } from './sources/source.js';
 export { defineCommand, parseOptions, commandHelp, optionsHelp, HELP_OPTION, type CommandSpec, type OptionSpec, type OptionSpecs, type OptionValues, type PositionalSpec, type FlagOption, type StringOption, type NumberOption } from './cli/options.js';
 export { formatOption, writeFormatted, PLATFORM_OPTION, platformOf, sourceHelp } from './cli/common.js';

@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -13,6 +13,12 @@ import { makeLayout, makeTar, sha } from './helpers/oci.js';
 import { tempDir } from './helpers/tmp.js';
 
 const A = 'fixtures/archives/';
+const made: string[] = [];
+/** Removes every temp folder this file made once its tests are done. */
+const cleanup = (...dirs: string[]) => void made.push(...dirs);
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 const daemon = JSON.parse(readFileSync(A + 'system-df.json', 'utf8')) as { Images: { Id: string; RepoTags: string[]; Size: number; SharedSize: number }[] };
 const SAVED = ['base:1', 'app-b:1', 'app-c:1', 'chain:1'];
 const daemonRows = daemon.Images.filter((i) => i.RepoTags.some((t) => SAVED.includes(t)));
@@ -47,6 +53,7 @@ test('OCI layout: ref.name annotations become tags; platform selection; attestat
     ],
     { attestation: true },
   );
+  cleanup(dir);
   const amd = await readOciLayout(dir);
   assert.equal(amd.imageCount, 1);
   assert.equal(amd.images[0].id, ids[0]);
@@ -59,10 +66,12 @@ test('OCI layout: ref.name annotations become tags; platform selection; attestat
 
 test('digest checks: a blob whose bytes do not match its name is refused, naming it', async () => {
   const { dir, blobs } = await makeLayout([{ files: [{ a: 'aaaa' }] }]);
+  cleanup(dir);
   const layer = Object.keys(blobs).find((d) => blobs[d][0] === 0x1f)!;
   writeFileSync(join(dir, 'blobs', 'sha256', layer.slice(7)), gzipSync(await makeTar([{ name: 'a', data: 'evil' }])));
   await assert.rejects(readOciLayout(dir), (e: unknown) => e instanceof LayerlabError && e.code === 'EDIGEST' && e.message.includes(layer));
   const { dir: d2, blobs: b2 } = await makeLayout([{ files: [{ a: 'aaaa' }] }]);
+  cleanup(d2);
   const config = Object.keys(b2).find((d) => b2[d].toString().includes('diff_ids'))!;
   writeFileSync(join(d2, 'blobs', 'sha256', config.slice(7)), b2[config].toString().replace('amd64', 'arm64'));
   await assert.rejects(readOciLayout(d2), (e: unknown) => e instanceof LayerlabError && e.code === 'EDIGEST' && e.place.path === `blobs/sha256/${config.slice(7)}`);
@@ -70,6 +79,7 @@ test('digest checks: a blob whose bytes do not match its name is refused, naming
 
 test('schema 1 manifests are refused with a clear error', async () => {
   const { dir } = await makeLayout([], { schema1: true });
+  cleanup(dir);
   await assert.rejects(readOciLayout(dir), (e: unknown) => e instanceof LayerlabError && /schema 1 manifests are not supported/.test(e.message));
 });
 

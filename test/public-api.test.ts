@@ -7,7 +7,7 @@ import * as internals from '../src/internals.js';
 test('public API: exactly these values, named (types are listed in src/index.ts)', () => {
   assert.deepEqual(Object.keys(api).sort(), [
     'DEFAULT_NETWORK', 'GraphBuilder', 'ImageGraph', 'LayerlabError', 'RemovalHost', 'chainIds', 'compareDedupModels', 'describeCaveat', 'dfCaveats', 'explainReference',
-    'humanSize', 'imageBindings', 'imageIdFromConfig', 'isLayerlabError', 'loadSource', 'loadSources', 'mostSharedLayers', 'pairwiseShared', 'parseHumanSize',
+    'humanSize', 'imageBindings', 'imageIdFromConfig', 'isLayerlabError', 'loadRegistrySource', 'loadSource', 'loadSources', 'mostSharedLayers', 'pairwiseShared', 'parseHumanSize',
     'parseNormalizedNamed', 'parseSnapshot', 'planPull', 'planPulls', 'planPush', 'pullHostFromGraph', 'registryView', 'removalPlan', 'renderDfSummary',
     'renderDfVerbose', 'serializeSnapshot', 'simulatePulls', 'syntheticGraph', 'systemDf',
   ]);

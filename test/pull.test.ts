@@ -11,7 +11,6 @@ import { parseNormalizedNamed } from '../src/model/reference.js';
 import { readOciLayout } from '../src/sources/image-archive.js';
 import { serializeSnapshot } from '../src/sources/snapshot.js';
 import { cli } from './helpers/cli.js';
-import { tempDir } from './helpers/tmp.js';
 
 const empty = () => pullHostFromGraph(new GraphBuilder().build(), new Map());
 const blob = (i: number) => sha256Digest(`blob-${i}`);

@@ -26,7 +26,7 @@ ${sourceHelp(true)}`,
     },
   },
   async ({ values, positionals }, io) => {
-    const graph = await loadSources(positionals, { platform: platformOf(values.platform) });
+    const { graph } = await loadSources(positionals, { platform: platformOf(values.platform) });
     const result = { ...compareDedupModels(graph), mostSharedLayers: mostSharedLayers(graph, values.top), pairs: pairwiseShared(graph, values.pairs) };
     writeFormatted(io, values.format, result, {
       table: (r) => renderDedup(r) + '\nMost-shared layers:\n' + renderSharedLayers(r.mostSharedLayers) + '\n' + renderPairs(r.pairs, 20),

@@ -43,7 +43,7 @@ ${sourceHelp(true)}`,
     const cli = cliVersion === undefined ? undefined : dockerCliProfile(cliVersion);
     if (cliVersion !== undefined && !cli) throw usageError(`--docker-cli takes a version like 20.10 or 29.4.0 (got ${quote(cliVersion)})`);
     const rule = values.reclaimable ?? cli?.rule ?? 'current';
-    const graph = await loadSources(positionals, { platform: platformOf(values.platform) });
+    const { graph } = await loadSources(positionals, { platform: platformOf(values.platform) });
     const df = systemDf(graph, rule);
     writeFormatted(io, values.format, df, {
       table: (d) => (values.verbose ? renderDfVerbose(d, io.now(), cli?.style) : renderDfSummary(d)),

@@ -5,7 +5,7 @@ import { familiarString, parseNormalizedNamed } from '../model/reference.js';
 import { parseDuration, parseRate } from '../render/units.js';
 import { renderPullSchedule, renderPullTable, repeatingRefs } from '../render/pull.js';
 import { parsePlatform } from '../sources/image-archive.js';
-import { readRegistrySource } from '../sources/registry.js';
+import { loadRegistrySource } from '../sources/load.js';
 import { LayerlabError } from '../errors.js';
 import { loadHostSource } from './host-source.js';
 import { json, oneOf, parseCommandArgs, usageError, wholeNumber, type Command } from './io.js';
@@ -85,7 +85,7 @@ Options:
         throw usageError(`${JSON.stringify(r.slice(0, 200))}: ${(e as Error).message}`);
       }
     });
-    const registry = (await readRegistrySource(values.from, platform)).registryImages ?? [];
+    const registry = (await loadRegistrySource(values.from, { platform })).registryImages;
     const wanted = refs.map((ref) => {
       const remote = remoteImageFor(registry, ref);
       if (!remote) throw new LayerlabError('EINPUT', `${familiarString(ref.digest ? ref : { ...ref, tag: ref.tag ?? 'latest' })} is not in the registry source`, { file: values.from });

@@ -2,7 +2,7 @@ import { inferPushHost, localImageFor, narratePush, planPush, registryStateOf, t
 import { familiarName, familiarString, parseNormalizedNamed, withDefaultTag } from '../model/reference.js';
 import { renderPushTable } from '../render/push.js';
 import { parsePlatform } from '../sources/image-archive.js';
-import { readRegistrySource } from '../sources/registry.js';
+import { loadRegistrySource } from '../sources/load.js';
 import { LayerlabError } from '../errors.js';
 import { loadHostSource } from './host-source.js';
 import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
@@ -48,7 +48,7 @@ Options:
       }
     });
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const images = (await readRegistrySource(values.registry, platform)).registryImages ?? [];
+    const images = (await loadRegistrySource(values.registry, { platform })).registryImages;
     const registry = registryStateOf(images);
     const { source, configSizes } = await loadHostSource(values.from, platform ? { platform } : {});
     const graph = source.graph;

@@ -2,7 +2,7 @@ import { registryView } from '../analyze/registry-view.js';
 import { familiarString, parseNormalizedNamed, withDefaultTag } from '../model/reference.js';
 import { renderRegistryView } from '../render/registry.js';
 import { parsePlatform } from '../sources/image-archive.js';
-import { readRegistrySource } from '../sources/registry.js';
+import { loadRegistrySource } from '../sources/load.js';
 import { LayerlabError } from '../errors.js';
 import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
 
@@ -36,7 +36,7 @@ Options:
     const format = oneOf(values.format, ['table', 'json'] as const, 'table', '--format');
     if (positionals.length !== 1) throw usageError('registry takes exactly one SOURCE (registry://HOST:PORT or a folder of manifests)');
     const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const read = await readRegistrySource(positionals[0], platform);
+    const read = await loadRegistrySource(positionals[0], { platform });
     const images = read.registryImages ?? [];
     const hostTags = values.host?.map((h) => {
       let tag: string;

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { LayerlabError } from '../errors.js';
+import { LayerlabError, quote } from '../errors.js';
 
 /** A content digest `algorithm:hex`, validated (see {@link parseDigest}). */
 export type Digest = string;
@@ -39,7 +39,7 @@ export function isDigest(s: unknown): s is Digest {
 /** Validates a digest and returns it; throws `EDIGEST` naming what is wrong. */
 export function parseDigest(s: string, place: { file?: string; path?: string } = {}): Digest {
   const problem = digestProblem(s);
-  if (problem) throw new LayerlabError('EDIGEST', `${problem} (got ${JSON.stringify(truncate(s))})`, place);
+  if (problem) throw new LayerlabError('EDIGEST', `${problem} (got ${quote(s)})`, place);
   return s;
 }
 
@@ -57,8 +57,4 @@ export function shortId(idOrDigest: string): string {
 /** `sha256:<hex>` of bytes (a string is hashed as UTF-8). */
 export function sha256Digest(data: Uint8Array | string): Digest {
   return 'sha256:' + bytesToHex(sha256(typeof data === 'string' ? utf8ToBytes(data) : data));
-}
-
-function truncate(s: string): string {
-  return s.length > 80 ? s.slice(0, 77) + '...' : s;
 }

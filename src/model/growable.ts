@@ -1,39 +1,38 @@
-/** An append-only Uint32 column that doubles its storage; `view()` returns the filled part. */
-export class GrowableUint32 {
-  private buf: Uint32Array;
+type Column = Uint32Array | Float64Array;
+
+/** An append-only typed-array column that doubles its storage; `view()` returns the filled part. */
+export class Growable<A extends Column> {
+  private buf: A;
   length = 0;
-  constructor(initial = 1024) {
-    this.buf = new Uint32Array(Math.max(16, initial));
+  constructor(
+    private readonly make: (length: number) => A,
+    initial = 1024,
+  ) {
+    this.buf = make(Math.max(16, initial));
   }
   push(v: number): void {
     if (this.length === this.buf.length) {
-      const next = new Uint32Array(this.buf.length * 2);
+      const next = this.make(this.buf.length * 2);
       next.set(this.buf);
       this.buf = next;
     }
     this.buf[this.length++] = v;
   }
-  view(): Uint32Array {
-    return this.buf.subarray(0, this.length);
+  view(): A {
+    return this.buf.subarray(0, this.length) as A;
+  }
+}
+
+/** An append-only Uint32 column. */
+export class GrowableUint32 extends Growable<Uint32Array> {
+  constructor(initial = 1024) {
+    super((n) => new Uint32Array(n), initial);
   }
 }
 
 /** An append-only Float64 column. */
-export class GrowableFloat64 {
-  private buf: Float64Array;
-  length = 0;
+export class GrowableFloat64 extends Growable<Float64Array> {
   constructor(initial = 1024) {
-    this.buf = new Float64Array(Math.max(16, initial));
-  }
-  push(v: number): void {
-    if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.length++] = v;
-  }
-  view(): Float64Array {
-    return this.buf.subarray(0, this.length);
+    super((n) => new Float64Array(n), initial);
   }
 }

@@ -1,21 +1,16 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LayerlabError } from '../errors.js';
 import { digestProblem } from '../model/digest.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { chainIds } from '../model/identity.js';
 import type { ContainerRecord, ContainerState } from '../model/types.js';
-import { humanDuration } from '../render/units.js';
+import { humanDuration } from '../model/duration.js';
+import { dataRootBlobProvider } from './blobs.js';
+import { METADATA_LIMIT, readBoundedSync } from './bounded.js';
+import type { BlobProvider, DistributionMetadata } from './source.js';
 
-/**
- * Blob digest -> diffID and diffID -> blob digests (with source repository) that the daemon
- * recorded on pulls and pushes (image/<driver>/distribution). The Engine API does not show it;
- * it decides whether a pull says `Already exists`.
- */
-export interface DistributionMetadata {
-  diffIdByDigest: Map<string, string>;
-  digestsByDiffId: Map<string, { digest: string; sourceRepository: string }[]>;
-}
+export type { DistributionMetadata } from './source.js';
 
 /** A Docker data root read offline: the graph, the storage driver, the distribution metadata. */
 export interface DockerRoot {
@@ -26,6 +21,8 @@ export interface DockerRoot {
   containersWithoutSize: number;
   /** Image ID -> byte length of its config (what a pushed manifest's config descriptor says). */
   configSizes: Map<string, number>;
+  /** The image configs by digest; layers are unpacked trees here, not blobs (`open` says so). */
+  blobs: BlobProvider;
 }
 
 /** True when `dir` looks like a Docker data root (has image/<driver>/imagedb). */
@@ -34,12 +31,8 @@ export function isDockerRoot(dir: string): boolean {
   return existsSync(image) && statSync(image).isDirectory() && readdirSync(image).some((d) => existsSync(join(image, d, 'imagedb')));
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new LayerlabError('EIO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
-  }
+function readText(file: string, what = 'metadata file'): string {
+  return readBoundedSync(file, METADATA_LIMIT, what).toString('utf8');
 }
 
 function readJson<T>(file: string): T {
@@ -47,12 +40,18 @@ function readJson<T>(file: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new LayerlabError('EINPUT', `not valid JSON: ${(e as Error).message}`, { file });
+    const m = (e as Error).message;
+    throw new LayerlabError('EINPUT', `not valid JSON: ${m.length > 200 ? m.slice(0, 200) + '…' : m}`, { file });
   }
 }
 
 function listDir(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir) : [];
+  if (!existsSync(dir)) return [];
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    throw new LayerlabError('EIO', `cannot list: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: dir });
+  }
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -135,11 +134,13 @@ export function readDockerRoot(dir: string, opts: { driver?: string; now?: numbe
   const layerIndex = new Map<string, number>();
   const content = join(root, 'imagedb', 'content', 'sha256');
   const configSizes = new Map<string, number>();
+  const configFiles = new Map<string, string>();
   for (const hex of listDir(content).sort()) {
     const id = 'sha256:' + hex;
     const file = join(content, hex);
     if (digestProblem(id)) continue;
     configSizes.set(id, statSync(file).size);
+    configFiles.set(id, file);
     const config = readJson<{ created?: string; os?: string; architecture?: string; variant?: string; rootfs?: { diff_ids?: string[] } }>(file);
     const diffIds = config.rootfs?.diff_ids ?? [];
     const chain = chainIds(diffIds);
@@ -194,7 +195,7 @@ export function readDockerRoot(dir: string, opts: { driver?: string; now?: numbe
   containers.sort((x, y) => y.createdExact - x.createdExact);
   for (const c of containers) b.addContainer(c.record);
 
-  return { graph: b.build(), driver, distribution: readDistribution(root), containersWithoutSize, configSizes };
+  return { graph: b.build(), driver, distribution: readDistribution(root), containersWithoutSize, configSizes, blobs: dataRootBlobProvider(dir, configFiles) };
 }
 
 function readDistribution(root: string): DistributionMetadata {

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { LayerlabError } from '../errors.js';
+import { LayerlabError, quote } from '../errors.js';
 import type { ImageGraph } from '../model/graph.js';
 import { graphFromEngine, layerSizesFromHistory, type EngineContainer, type EngineHistoryItem, type EngineImageInspect } from './engine.js';
 
@@ -12,7 +12,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/;
 export function parseEngineHost(spec: string): EngineEndpoint {
   if (spec.startsWith('unix://')) {
     const socketPath = spec.slice('unix://'.length);
-    if (!socketPath.startsWith('/')) throw new LayerlabError('EUSAGE', `expected unix:///absolute/path.sock, got ${JSON.stringify(spec)}`);
+    if (!socketPath.startsWith('/')) throw new LayerlabError('EUSAGE', `expected unix:///absolute/path.sock, got ${quote(spec)}`);
     return { kind: 'unix', socketPath };
   }
   const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(spec);
@@ -20,7 +20,7 @@ export function parseEngineHost(spec: string): EngineEndpoint {
     if (!LOOPBACK.test(m[1])) throw new LayerlabError('EUSAGE', `only loopback daemons are read (got ${m[1]}): layerlab talks to nothing off this machine`);
     return { kind: 'tcp', host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
   }
-  throw new LayerlabError('EUSAGE', `expected unix:///path.sock or tcp://127.0.0.1:PORT, got ${JSON.stringify(spec)}`);
+  throw new LayerlabError('EUSAGE', `expected unix:///path.sock or tcp://127.0.0.1:PORT, got ${quote(spec)}`);
 }
 
 /** The endpoint a `docker://[HOST]` SOURCE names: HOST, else DOCKER_HOST, else the default socket. */
@@ -33,6 +33,9 @@ export function engineEndpointFromSource(source: string, env: NodeJS.ProcessEnv 
 function describeEndpoint(e: EngineEndpoint): string {
   return e.kind === 'unix' ? `unix://${e.socketPath}` : `tcp://${e.host}:${e.port}`;
 }
+
+/** Largest Engine API answer read (the image list of a host with 100k images is far below it). */
+export const ENGINE_ANSWER_LIMIT = 256 * 1024 * 1024;
 
 /** A read-only Engine API client: GET requests only, each with a timeout. */
 export class EngineClient {
@@ -49,7 +52,16 @@ export class EngineClient {
       const target = this.endpoint.kind === 'unix' ? { socketPath: this.endpoint.socketPath } : { host: this.endpoint.host, port: this.endpoint.port };
       const req = request({ ...target, path, method: 'GET', headers: { Host: 'docker' }, timeout: this.timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (bytes > ENGINE_ANSWER_LIMIT) {
+            req.destroy();
+            reject(new LayerlabError('EINPUT', `daemon answered GET ${path} with more than ${ENGINE_ANSWER_LIMIT / 1024 / 1024} MiB; refused`, { file: where }));
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8');
           if ((res.statusCode ?? 500) >= 400) {
@@ -88,21 +100,73 @@ export interface EngineVersion {
   Arch?: string;
 }
 
-/** Reads images (with per-layer sizes from history) and containers from a live daemon. */
+/**
+ * Checks a number the daemon sent the way the snapshot loader checks sizes and times: a whole
+ * number from 0 to 2^53. A daemon (or something posing as one) sending -35 or 1e308 would
+ * otherwise print `-35B`, `YB` or `NaN%`.
+ */
+function checkCount(v: unknown, endpoint: string, request: string, field: string, optional = true): void {
+  if (v === undefined && optional) return;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new LayerlabError('EINPUT', `daemon answered GET ${request} with ${field} = ${quote(v)}: expected a whole number from 0 to 2^53`, { file: endpoint, path: field });
+  }
+}
+
+function checkArray(v: unknown, endpoint: string, request: string): unknown[] {
+  if (!Array.isArray(v)) throw new LayerlabError('EINPUT', `daemon answered GET ${request} with ${v === null ? 'null' : typeof v}: expected a list`, { file: endpoint });
+  return v;
+}
+
+function checkObject(v: unknown, endpoint: string, request: string, field: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new LayerlabError('EINPUT', `daemon answered GET ${request} with ${field} = ${quote(v)}: expected an object`, { file: endpoint, path: field });
+  return v as Record<string, unknown>;
+}
+
+/** Validates `GET /images/{id}/history`: every Size and Created a whole number >= 0. */
+export function checkHistory(v: unknown, endpoint: string, request: string): EngineHistoryItem[] {
+  const items = checkArray(v, endpoint, request);
+  items.forEach((h, k) => {
+    const o = checkObject(h, endpoint, request, `$[${k}]`);
+    checkCount(o.Size, endpoint, request, `$[${k}].Size`, false);
+    checkCount(o.Created, endpoint, request, `$[${k}].Created`);
+    if (o.CreatedBy !== undefined && typeof o.CreatedBy !== 'string') throw new LayerlabError('EINPUT', `daemon answered GET ${request} with $[${k}].CreatedBy = ${quote(o.CreatedBy)}: expected a string`, { file: endpoint, path: `$[${k}].CreatedBy` });
+  });
+  return items as EngineHistoryItem[];
+}
+
+/** Validates the numbers of `GET /containers/json?all=1&size=1` layerlab uses. */
+export function checkContainers(v: unknown, endpoint: string, request: string): EngineContainer[] {
+  const items = checkArray(v, endpoint, request);
+  items.forEach((c, k) => {
+    const o = checkObject(c, endpoint, request, `$[${k}]`);
+    for (const f of ['SizeRw', 'SizeRootFs', 'Created']) checkCount(o[f], endpoint, request, `$[${k}].${f}`);
+  });
+  return items as EngineContainer[];
+}
+
+/** Reads images (with per-layer sizes from history) and containers from a live daemon; every number it uses is checked. */
 export async function loadEngine(client: EngineClient): Promise<{ graph: ImageGraph; version: EngineVersion }> {
-  const version = await client.get<EngineVersion>('/version');
-  const list = await client.get<{ Id: string }[]>('/images/json?all=1');
+  const endpoint = describeEndpoint(client.endpoint);
+  const version = checkObject(await client.get<unknown>('/version'), endpoint, '/version', '$') as unknown as EngineVersion;
+  const list = checkArray(await client.get<unknown>('/images/json?all=1'), endpoint, '/images/json?all=1');
   const inspects: EngineImageInspect[] = [];
   const sizes = new Map<string, number>();
-  for (const { Id } of list) {
-    const img = await client.get<EngineImageInspect>(`/images/${encodeURIComponent(Id)}/json`);
-    const history = await client.get<EngineHistoryItem[]>(`/images/${encodeURIComponent(Id)}/history`);
+  for (const [k, item] of list.entries()) {
+    const Id = checkObject(item, endpoint, '/images/json?all=1', `$[${k}]`).Id;
+    if (typeof Id !== 'string' || Id === '') throw new LayerlabError('EINPUT', `daemon answered GET /images/json?all=1 with $[${k}].Id = ${quote(Id)}: expected an image ID`, { file: endpoint, path: `$[${k}].Id` });
+    const inspectPath = `/images/${encodeURIComponent(Id)}/json`;
+    const img = checkObject(await client.get<unknown>(inspectPath), endpoint, inspectPath, '$') as unknown as EngineImageInspect;
+    checkCount((img as unknown as Record<string, unknown>).Size, endpoint, inspectPath, '$.Size');
+    checkCount((img as unknown as Record<string, unknown>).VirtualSize, endpoint, inspectPath, '$.VirtualSize');
+    const historyPath = `/images/${encodeURIComponent(Id)}/history`;
+    const history = checkHistory(await client.get<unknown>(historyPath), endpoint, historyPath);
     inspects.push(img);
     const diffIds = img.RootFS?.Layers ?? [];
-    layerSizesFromHistory(diffIds, history).forEach((size, k) => {
-      if (size !== undefined) sizes.set(diffIds[k], size);
+    layerSizesFromHistory(diffIds, history).forEach((size, n) => {
+      if (size !== undefined) sizes.set(diffIds[n], size);
     });
   }
-  const containers = await client.get<EngineContainer[]>('/containers/json?all=1&size=1');
-  return { graph: graphFromEngine(inspects, containers, sizes, describeEndpoint(client.endpoint)), version };
+  const containersPath = '/containers/json?all=1&size=1';
+  const containers = checkContainers(await client.get<unknown>(containersPath), endpoint, containersPath);
+  return { graph: graphFromEngine(inspects, containers, sizes, endpoint), version };
 }

@@ -1,4 +1,4 @@
-import { LayerlabError } from '../errors.js';
+import { LayerlabError, quote } from '../errors.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { CONTAINER_STATES, type ContainerRecord, type ContainerState } from '../model/types.js';
 import { isDigest } from '../model/digest.js';
@@ -55,7 +55,7 @@ export function graphFromEngine(
     try {
       return normalize(t);
     } catch (e) {
-      return fail(path, `invalid reference ${JSON.stringify(t)}: ${(e as Error).message}`);
+      return fail(path, `invalid reference ${quote(t)}: ${(e as Error).message}`);
     }
   };
   if (!Array.isArray(images)) fail('$', 'expected a list of images');
@@ -64,7 +64,7 @@ export function graphFromEngine(
   images.forEach((img, i) => {
     const path = `$[${i}]`;
     if (!isObject(img)) fail(path, 'expected an image object');
-    if (!isDigest(img.Id)) throw new LayerlabError('EINPUT', `image Id ${JSON.stringify(img.Id)} is not a digest`, { file, path: `${path}.Id` });
+    if (!isDigest(img.Id)) throw new LayerlabError('EINPUT', `image Id ${quote(img.Id)} is not a digest`, { file, path: `${path}.Id` });
     if (seen.has(img.Id)) fail(`${path}.Id`, `image ${img.Id} listed twice`);
     seen.add(img.Id);
     if (img.RootFS !== undefined && !isObject(img.RootFS)) fail(`${path}.RootFS`, 'expected an object');
@@ -73,7 +73,7 @@ export function graphFromEngine(
     for (const k of ['Parent', 'Created', 'Os', 'Architecture', 'Variant'] as const) if (img[k] !== undefined && typeof img[k] !== 'string') fail(`${path}.${k}`, 'expected a string');
     if (img.Parent && !isDigest(img.Parent)) fail(`${path}.Parent`, 'expected an image ID');
     const stack = (img.RootFS?.Layers ?? []).map((diffId, k) => {
-      if (!isDigest(diffId)) throw new LayerlabError('EINPUT', `layer ${JSON.stringify(diffId)} is not a digest`, { file, path: `${path}.RootFS.Layers[${k}]` });
+      if (!isDigest(diffId)) throw new LayerlabError('EINPUT', `layer ${quote(diffId)} is not a digest`, { file, path: `${path}.RootFS.Layers[${k}]` });
       let l = layerIndex.get(diffId);
       if (l === undefined) {
         l = b.addLayer({ diffId, size: layerSizes.get(diffId) });
@@ -106,7 +106,7 @@ export function graphFromEngine(
   });
   for (const c of containers) {
     const state = (c.State ?? 'created') as ContainerState;
-    if (!(CONTAINER_STATES as readonly string[]).includes(state)) throw new LayerlabError('EINPUT', `container ${c.Id}: unknown state ${JSON.stringify(c.State)}`, { file });
+    if (!(CONTAINER_STATES as readonly string[]).includes(state)) throw new LayerlabError('EINPUT', `container ${c.Id}: unknown state ${quote(c.State)}`, { file });
     const rec: ContainerRecord = { id: c.Id, image: c.ImageID, state };
     if (c.Names?.[0]) rec.name = c.Names[0].replace(/^\//, '');
     if (c.Image) rec.imageRef = c.Image;

@@ -1,21 +1,22 @@
-import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { LayerlabError } from '../errors.js';
+import { LayerlabError, quote } from '../errors.js';
 import { digestProblem } from '../model/digest.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed } from '../model/reference.js';
+import { archiveBlobProvider, folderBlobProvider } from './blobs.js';
+import { METADATA_LIMIT, readBoundedSync } from './bounded.js';
+import { sha256Of } from './hashing.js';
 import { INDEX_TYPES, isAttestation, MANIFEST_TYPES, platformMatches, SCHEMA1_TYPES, type Descriptor, type Platform } from './oci-descriptors.js';
+import type { BlobProvider, RegistryImage, SourceKind } from './source.js';
 import { entryEscapes, forEachTarEntry, measureLayer, readAll, type LayerMeasure } from './tar.js';
-
-const METADATA_LIMIT = 16 * 1024 * 1024;
 
 export type { Platform } from './oci-descriptors.js';
 
 export function parsePlatform(s: string): Platform {
   const [os, architecture, variant, extra] = s.split('/');
-  if (!os || !architecture || extra !== undefined) throw new LayerlabError('EUSAGE', `--platform takes os/arch[/variant], got ${JSON.stringify(s)}`);
+  if (!os || !architecture || extra !== undefined) throw new LayerlabError('EUSAGE', `--platform takes os/arch[/variant], got ${quote(s)}`);
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
@@ -27,6 +28,13 @@ interface PlannedImage {
   repoTags: string[];
   /** The digest the index's top descriptor gives (what a tag resolves to), for OCI layouts. */
   manifestDigest?: string;
+  /** The image manifest's own digest (below any index), for OCI layouts. */
+  imageManifestDigest?: string;
+  /** Where the config is in the archive or layout, and its descriptor size when a manifest gave one. */
+  configPath: string;
+  configSize?: number;
+  /** `os/arch[/variant]` from the index descriptor. */
+  platform?: string;
   /** Per layer: a path in the archive or layout, and the blob descriptor when an OCI manifest gave one. */
   layers: { path: string; digest?: string; size?: number; mediaType?: string }[];
 }
@@ -35,8 +43,9 @@ interface PlannedImage {
 interface Store {
   label: string;
   has(path: string): boolean;
-  /** Small files (JSON); a blob path's content is checked against its digest. */
-  json<T>(path: string): T;
+  /** Small files (JSON), bounded by METADATA_LIMIT; a blob path's content is checked against its digest. `what` names it in errors. */
+  json<T>(path: string, what: string): T;
+  bytes(path: string, what: string): Buffer;
 }
 
 function blobPath(digest: string): string {
@@ -47,15 +56,16 @@ function blobPath(digest: string): string {
 function checkBlob(bytes: Buffer, path: string, label: string): void {
   const m = /^blobs\/(sha256)\/([0-9a-f]{64})$/.exec(path);
   if (!m) return;
-  const got = createHash('sha256').update(bytes).digest('hex');
-  if (got !== m[2]) throw new LayerlabError('EDIGEST', `blob sha256:${m[2]} has digest sha256:${got}: content does not match its name`, { file: label, path });
+  const got = sha256Of(bytes);
+  if (got !== `sha256:${m[2]}`) throw new LayerlabError('EDIGEST', `blob sha256:${m[2]} has digest ${got}: content does not match its name`, { file: label, path });
 }
 
 function parseJson<T>(bytes: Buffer, label: string, path: string): T {
   try {
     return JSON.parse(bytes.toString('utf8')) as T;
   } catch (e) {
-    throw new LayerlabError('EINPUT', `not valid JSON: ${(e as Error).message}`, { file: label, path });
+    const m = (e as Error).message;
+    throw new LayerlabError('EINPUT', `not valid JSON: ${m.length > 200 ? m.slice(0, 200) + '…' : m}`, { file: label, path });
   }
 }
 
@@ -74,31 +84,50 @@ function tagFromRefName(refName: string | undefined, fallbackRepo: string): stri
   }
 }
 
+/** A descriptor's size, when given, as a byte count (a whole number from 0 to 2^53). */
+function descriptorSize(v: unknown, label: string, path: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new LayerlabError('EINPUT', `expected a size in bytes (a whole number >= 0), got ${quote(v)}`, { file: label, path });
+  return v;
+}
+
+function platformString(p: Descriptor['platform']): string | undefined {
+  return p?.os && p.architecture ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : undefined;
+}
+
+type ManifestDoc = { mediaType?: string; manifests?: Descriptor[] | null; config?: Descriptor; layers?: Descriptor[] };
+
 /** Walks an OCI index (nested indexes too) down to image manifests for the platform. */
 function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string): PlannedImage[] {
-  const index = store.json<{ manifests?: Descriptor[] | null }>('index.json');
+  const index = store.json<{ manifests?: Descriptor[] | null }>('index.json', 'index');
   const out = new Map<string, PlannedImage>();
-  const visit = (descs: Descriptor[], refName: string | undefined, path: string, depth: number, top?: string) => {
-    if (depth > 8) throw new LayerlabError('EINPUT', 'indexes nested more than 8 deep', { file: store.label, path });
+  const label = store.label;
+  const visit = (descs: Descriptor[], refName: string | undefined, path: string, depth: number, top?: Descriptor) => {
+    if (depth > 8) throw new LayerlabError('EINPUT', 'indexes nested more than 8 deep', { file: label, path });
+    if (!Array.isArray(descs)) throw new LayerlabError('EINPUT', 'expected an array of descriptors', { file: label, path });
     descs.forEach((d, k) => {
       const here = `${path}[${k}]`;
-      if (digestProblem(d.digest ?? '')) throw new LayerlabError('EDIGEST', `descriptor digest ${JSON.stringify(d.digest)} is not a digest`, { file: store.label, path: `${here}.digest` });
+      if (typeof d?.digest !== 'string' || digestProblem(d.digest)) throw new LayerlabError('EDIGEST', `descriptor digest ${quote(d?.digest)} is not a digest`, { file: label, path: `${here}.digest` });
+      descriptorSize(d.size, label, `${here}.size`);
       if (isAttestation(d) || !platformMatches(d.platform, platform)) return;
       const name = d.annotations?.['org.opencontainers.image.ref.name'] ?? refName;
       const bp = blobPath(d.digest);
-      if (!store.has(bp)) throw new LayerlabError('EINPUT', `blob ${d.digest} named at ${here} is not in the layout`, { file: store.label, path: here });
-      const doc = store.json<{ mediaType?: string; manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] }>(bp);
+      if (!store.has(bp)) throw new LayerlabError('EINPUT', `blob ${d.digest} named at ${here} is not in the layout`, { file: label, path: here });
+      const doc = store.json<ManifestDoc>(bp, 'manifest');
       const type = d.mediaType ?? doc.mediaType;
       if (INDEX_TYPES.has(type ?? '') || (doc.manifests && !doc.layers)) {
-        visit(doc.manifests ?? [], name, `${bp}.manifests`, depth + 1, top ?? d.digest);
+        visit(doc.manifests ?? [], name, `${bp}.manifests`, depth + 1, top ?? d);
         return;
       }
       if (SCHEMA1_TYPES.has(type ?? '')) {
-        throw new LayerlabError('EINPUT', 'Docker schema 1 manifests are not supported (deprecated by Docker; convert with skopeo)', { file: store.label, path: bp });
+        throw new LayerlabError('EINPUT', 'Docker schema 1 manifests are not supported (deprecated by Docker; convert with skopeo)', { file: label, path: bp });
       }
-      if (!MANIFEST_TYPES.has(type ?? '') && !doc.config) throw new LayerlabError('EINPUT', `unsupported manifest media type ${JSON.stringify(type)}`, { file: store.label, path: bp });
-      if (!doc.config?.digest) throw new LayerlabError('EINPUT', 'manifest has no config descriptor', { file: store.label, path: `${bp}.config` });
-      const config = store.json<PlannedImage['config']>(blobPath(doc.config.digest));
+      if (!MANIFEST_TYPES.has(type ?? '') && !doc.config) throw new LayerlabError('EINPUT', `unsupported manifest media type ${quote(type)}`, { file: label, path: bp });
+      if (!doc.config?.digest || digestProblem(doc.config.digest)) throw new LayerlabError('EINPUT', 'manifest has no valid config descriptor', { file: label, path: `${bp}.config` });
+      if (!Array.isArray(doc.layers ?? [])) throw new LayerlabError('EINPUT', 'expected an array of layer descriptors', { file: label, path: `${bp}.layers` });
+      const configSize = descriptorSize(doc.config.size, label, `${bp}.config.size`);
+      const configPath = blobPath(doc.config.digest);
+      const config = store.json<PlannedImage['config']>(configPath, 'config');
       const id = doc.config.digest;
       const tag = tagFromRefName(name, fallbackRepo);
       const prev = out.get(id);
@@ -106,12 +135,20 @@ function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string
         if (tag && !prev.repoTags.includes(tag)) prev.repoTags.push(tag);
         return;
       }
+      const layers = (doc.layers ?? []).map((l, n) => {
+        if (typeof l?.digest !== 'string' || digestProblem(l.digest)) throw new LayerlabError('EDIGEST', `layer digest ${quote(l?.digest)} is not a digest`, { file: label, path: `${bp}.layers[${n}].digest` });
+        return { path: blobPath(l.digest), digest: l.digest, size: descriptorSize(l.size, label, `${bp}.layers[${n}].size`), mediaType: l.mediaType };
+      });
       out.set(id, {
         id,
         config,
+        configPath,
+        ...(configSize !== undefined ? { configSize } : {}),
         repoTags: tag ? [tag] : [],
-        manifestDigest: top ?? d.digest,
-        layers: (doc.layers ?? []).map((l) => ({ path: blobPath(l.digest), digest: l.digest, size: l.size, mediaType: l.mediaType })),
+        manifestDigest: (top ?? d).digest,
+        imageManifestDigest: d.digest,
+        ...(platformString(d.platform) ? { platform: platformString(d.platform) } : {}),
+        layers,
       });
     });
   };
@@ -119,21 +156,32 @@ function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string
   return [...out.values()];
 }
 
-/** `docker save`'s manifest.json (legacy and Docker >= 25). */
+/** `docker save`'s manifest.json (legacy and Docker >= 25), and go-containerregistry's (crane, kaniko): the config wherever `Config` says. */
 function planFromDockerManifest(store: Store): PlannedImage[] {
-  const entries = store.json<{ Config: string; RepoTags?: string[] | null; Layers: string[] }[]>('manifest.json');
+  const entries = store.json<{ Config: string; RepoTags?: string[] | null; Layers: string[] }[]>('manifest.json', 'manifest.json');
   if (!Array.isArray(entries)) throw new LayerlabError('EINPUT', 'expected an array of images', { file: store.label, path: 'manifest.json' });
   const out = new Map<string, PlannedImage>();
   entries.forEach((e, k) => {
-    if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers)) throw new LayerlabError('EINPUT', 'expected {Config, RepoTags, Layers}', { file: store.label, path: `manifest.json[${k}]` });
-    const config = store.json<PlannedImage['config']>(e.Config);
-    const hex = /([0-9a-f]{64})(\.json)?$/.exec(e.Config)?.[1];
-    const id = hex ? `sha256:${hex}` : '';
-    if (!id) throw new LayerlabError('EINPUT', `cannot tell the image ID from config path ${JSON.stringify(e.Config)}`, { file: store.label, path: `manifest.json[${k}].Config` });
-    const tags = (e.RepoTags ?? []).map((t) => familiarString(parseNormalizedNamed(t)));
+    const at = `manifest.json[${k}]`;
+    if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers) || e.Layers.some((l) => typeof l !== 'string')) throw new LayerlabError('EINPUT', 'expected {Config, RepoTags, Layers}', { file: store.label, path: at });
+    const configPath = e.Config.replace(/^\.\//, '');
+    if (!store.has(configPath)) throw new LayerlabError('EINPUT', `config ${quote(e.Config)} named at ${at}.Config is not in the archive`, { file: store.label, path: configPath });
+    const bytes = store.bytes(configPath, 'config');
+    const config = parseJson<PlannedImage['config']>(bytes, store.label, configPath);
+    // The image ID is the config's digest, whatever the entry is called; a name that says a digest must agree.
+    const id = sha256Of(bytes);
+    const hex = /([0-9a-f]{64})(\.json)?$/.exec(configPath)?.[1];
+    if (hex && `sha256:${hex}` !== id) throw new LayerlabError('EDIGEST', `config is named after sha256:${hex} but its content has digest ${id}`, { file: store.label, path: configPath });
+    const tags = (e.RepoTags ?? []).map((t, n) => {
+      try {
+        return familiarString(parseNormalizedNamed(t));
+      } catch (err) {
+        throw new LayerlabError('EREF', `invalid reference ${quote(t)}: ${(err as Error).message}`, { file: store.label, path: `${at}.RepoTags[${n}]` });
+      }
+    });
     const prev = out.get(id);
     if (prev) prev.repoTags.push(...tags.filter((t) => !prev.repoTags.includes(t)));
-    else out.set(id, { id, config, repoTags: tags, layers: e.Layers.map((path) => ({ path })) });
+    else out.set(id, { id, config, configPath, configSize: bytes.length, repoTags: tags, layers: e.Layers.map((path) => ({ path: path.replace(/^\.\//, '') })) });
   });
   return [...out.values()];
 }
@@ -150,6 +198,7 @@ function buildGraph(plan: PlannedImage[], measured: Map<string, LayerMeasure>, l
     const stack = img.layers.map((l, k) => {
       const m = measured.get(l.path)!;
       if (l.digest && m.blobDigest !== l.digest) throw new LayerlabError('EDIGEST', `blob ${l.digest} has digest ${m.blobDigest}`, { file: label, path: l.path });
+      if (l.size !== undefined && m.blobSize !== l.size) throw new LayerlabError('EDIGEST', `blob ${l.digest} has ${m.blobSize} bytes, but its descriptor says ${l.size}`, { file: label, path: l.path });
       if (m.diffId !== diffIds[k]) throw new LayerlabError('EDIGEST', `layer ${l.path} uncompresses to ${m.diffId}, but image ${img.id} expects diff_id ${diffIds[k]}`, { file: label, path: l.path });
       let idx = byDiff.get(m.diffId);
       if (idx === undefined) {
@@ -180,42 +229,67 @@ function fallbackRepository(path: string): string {
 function plan(store: Store, platform: Platform, fallbackRepo: string): PlannedImage[] {
   if (store.has('manifest.json')) return planFromDockerManifest(store);
   if (!store.has('oci-layout')) throw new LayerlabError('EINPUT', 'neither a docker save archive (manifest.json) nor an OCI layout (oci-layout, index.json)', { file: store.label });
-  const layout = store.json<{ imageLayoutVersion?: string }>('oci-layout');
-  if (layout.imageLayoutVersion !== '1.0.0') throw new LayerlabError('EINPUT', `unsupported imageLayoutVersion ${JSON.stringify(layout.imageLayoutVersion)}`, { file: store.label, path: 'oci-layout' });
+  const layout = store.json<{ imageLayoutVersion?: string }>('oci-layout', 'oci-layout');
+  if (layout?.imageLayoutVersion !== '1.0.0') throw new LayerlabError('EINPUT', `unsupported imageLayoutVersion ${quote(layout?.imageLayoutVersion)}`, { file: store.label, path: 'oci-layout' });
   return planFromOciIndex(store, platform, fallbackRepo);
 }
 
-function layoutStore(dir: string): Store {
-  return {
-    label: dir,
-    has: (p) => existsSync(join(dir, p)),
-    json<T>(p: string): T {
-      const file = join(dir, p);
-      if (!existsSync(file)) throw new LayerlabError('EINPUT', 'missing', { file: dir, path: p });
-      if (statSync(file).size > METADATA_LIMIT) throw new LayerlabError('EINPUT', `larger than ${METADATA_LIMIT} bytes, more than a metadata file can be`, { file: dir, path: p });
-      const bytes = readFileSync(file);
-      checkBlob(bytes, p, dir);
-      return parseJson<T>(bytes, dir, p);
-    },
+function storeOf(label: string, has: (p: string) => boolean, read: (p: string, what: string) => Buffer): Store {
+  const bytes = (p: string, what: string) => {
+    const b = read(p, what);
+    checkBlob(b, p, label);
+    return b;
   };
+  return { label, has, bytes, json: <T>(p: string, what: string) => parseJson<T>(bytes(p, what), label, p) };
 }
 
-/** The images of an OCI layout as a registry would serve them (metadata only, blobs checked; layers not read). */
-export function readOciLayoutManifests(dir: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): { id: string; manifestDigest: string; repoTags: string[]; diffIds: string[]; layers: { digest: string; size?: number; mediaType?: string }[] }[] {
+function layoutStore(dir: string): Store {
+  return storeOf(
+    dir,
+    (p) => existsSync(join(dir, p)),
+    (p, what) => {
+      if (!existsSync(join(dir, p))) throw new LayerlabError('EINPUT', `${what} is not in the layout`, { file: dir, path: p });
+      return readBoundedSync(join(dir, p), METADATA_LIMIT, what, { label: dir, path: p });
+    },
+  );
+}
+
+/** The registry's view of planned OCI images: one per manifest, tags and `name@digest` references. */
+function registryImagesOf(images: PlannedImage[], measured?: Map<string, LayerMeasure>): RegistryImage[] {
+  return images.map((img) => {
+    const resolved = img.manifestDigest ?? img.id;
+    const diffIds = img.config.rootfs?.diff_ids ?? [];
+    const repos = [...new Set(img.repoTags.map((t) => familiarString({ ...parseNormalizedNamed(t), tag: undefined })))];
+    return {
+      manifestDigest: img.imageManifestDigest ?? resolved,
+      resolvedDigest: resolved,
+      config: { digest: img.id, ...(img.configSize !== undefined ? { size: img.configSize } : {}) },
+      layers: img.layers.map((l, k) => ({
+        digest: l.digest ?? measured?.get(l.path)?.blobDigest ?? '',
+        ...(l.size !== undefined ? { size: l.size } : measured?.get(l.path) ? { size: measured.get(l.path)!.blobSize } : {}),
+        ...(l.mediaType ? { mediaType: l.mediaType } : {}),
+        ...(diffIds[k] ? { diffId: diffIds[k] } : {}),
+      })),
+      repoTags: [...img.repoTags],
+      repoDigests: repos.map((r) => `${r}@${resolved}`),
+      ...(img.platform ? { platform: img.platform } : {}),
+    };
+  });
+}
+
+/** What reading an archive or a layout gives besides the graph. */
+export interface ImageSourceRead {
+  kind: Extract<SourceKind, 'docker-archive' | 'oci-archive' | 'oci-layout'>;
+  graph: ImageGraph;
+  /** The images as a registry would serve them (OCI layouts and OCI archives). */
+  registryImages?: RegistryImage[];
+  blobs: BlobProvider;
+}
+
+/** Reads an OCI image layout folder, verifying every blob it reads; each layer is read once. */
+export async function readOciLayoutSource(dir: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<ImageSourceRead> {
   const store = layoutStore(dir);
   if (!store.has('oci-layout')) throw new LayerlabError('EINPUT', 'not an OCI layout (no oci-layout file)', { file: dir });
-  return plan(store, platform, fallbackRepository(dir)).map((img) => ({
-    id: img.id,
-    manifestDigest: img.manifestDigest ?? img.id,
-    repoTags: img.repoTags,
-    diffIds: img.config.rootfs?.diff_ids ?? [],
-    layers: img.layers.map((l) => ({ digest: l.digest ?? '', ...(l.size !== undefined ? { size: l.size } : {}), ...(l.mediaType ? { mediaType: l.mediaType } : {}) })),
-  }));
-}
-
-/** Reads an OCI image layout folder, verifying every blob it reads. */
-export async function readOciLayout(dir: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<ImageGraph> {
-  const store = layoutStore(dir);
   const images = plan(store, platform, fallbackRepository(dir));
   const measured = new Map<string, LayerMeasure>();
   for (const img of images) {
@@ -225,57 +299,115 @@ export async function readOciLayout(dir: string, platform: Platform = { os: 'lin
       measured.set(l.path, await measureLayer(createReadStream(join(dir, l.path)), { file: dir, path: l.path }));
     }
   }
-  return buildGraph(images, measured, dir);
+  return { kind: 'oci-layout', graph: buildGraph(images, measured, dir), registryImages: registryImagesOf(images, measured), blobs: folderBlobProvider(dir) };
+}
+
+/** Reads an OCI image layout folder into a graph (see {@link readOciLayoutSource} for the rest). */
+export async function readOciLayout(dir: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<ImageGraph> {
+  return (await readOciLayoutSource(dir, platform)).graph;
+}
+/** Entries worth keeping from the first pass: the documents that say what the archive holds. */
+function isMetadataName(name: string, size: number): boolean {
+  if (name === 'manifest.json' || name === 'index.json' || name === 'oci-layout' || name === 'repositories') return true;
+  if (name.endsWith('.json') || /^sha256:[0-9a-f]{64}$/.test(name)) return size <= METADATA_LIMIT;
+  return name.startsWith('blobs/') && size <= 1024 * 1024;
 }
 
 /**
- * Reads a `docker save` archive (legacy or Docker >= 25) or an OCI archive, plain or gzip, in
- * two streaming passes: metadata first, then each referenced layer measured as it streams by.
+ * Reads a `docker save` archive (legacy or Docker >= 25), a go-containerregistry tarball (crane,
+ * kaniko) or an OCI archive, plain or gzip, in streaming passes: metadata first (and the configs
+ * manifest.json names, whatever they are called), then each referenced layer measured once.
  */
-export async function readImageArchive(file: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<ImageGraph> {
+export async function readImageArchiveSource(file: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<ImageSourceRead> {
   const gz = isGzipFile(file);
   const open = () => (gz ? createReadStream(file).pipe(createGunzip()) : createReadStream(file));
   const small = new Map<string, Buffer>();
-  const names = new Set<string>();
+  const sizes = new Map<string, number>();
   // Legacy `docker save` stores a shared layer once; other images' layer.tar are symlinks to it.
   const links = new Map<string, string>();
+  const keep = async (name: string, body: Parameters<Parameters<typeof forEachTarEntry>[2]>[1]) =>
+    small.set(name, await readAll(body, METADATA_LIMIT, { file, path: name }));
   await forEachTarEntry(open(), file, async (h, body) => {
     const name = h.name.replace(/^\.\//, '');
     if (h.type === 'symlink') {
       const target = posix.normalize(posix.join(posix.dirname(name), h.linkname));
-      if (h.linkname.startsWith('/') || entryEscapes(target)) throw new LayerlabError('EINPUT', `tar symlink ${JSON.stringify(name)} -> ${JSON.stringify(h.linkname)} points outside the archive`, { file });
+      if (h.linkname.startsWith('/') || entryEscapes(target)) throw new LayerlabError('EINPUT', `tar symlink ${quote(name)} -> ${quote(h.linkname)} points outside the archive`, { file });
       links.set(name, target);
       return;
     }
     if (h.type !== 'file' && h.type !== 'contiguous-file') return;
-    names.add(name);
-    const metadata = name === 'manifest.json' || name === 'index.json' || name === 'oci-layout' || name === 'repositories' || name.endsWith('.json') || (name.startsWith('blobs/') && h.size <= 1024 * 1024);
-    if (metadata && h.size <= METADATA_LIMIT) small.set(name, await readAll(body, METADATA_LIMIT, { file, path: name }));
+    sizes.set(name, h.size ?? 0);
+    if (isMetadataName(name, h.size ?? 0) && (h.size ?? 0) <= METADATA_LIMIT) await keep(name, body);
   });
-  const store: Store = {
-    label: file,
-    has: (p) => names.has(p),
-    json<T>(p: string): T {
+  const missingConfigs = configsNotKept(small, sizes);
+  if (missingConfigs.size) {
+    await forEachTarEntry(open(), file, async (h, body) => {
+      const name = h.name.replace(/^\.\//, '');
+      if (missingConfigs.has(name) && !small.has(name)) await keep(name, body);
+    });
+  }
+  const store = storeOf(
+    file,
+    (p) => sizes.has(p),
+    (p, what) => {
       const bytes = small.get(p);
-      if (!bytes) throw new LayerlabError('EINPUT', names.has(p) ? 'too large for a metadata file' : 'missing', { file, path: p });
-      checkBlob(bytes, p, file);
-      return parseJson<T>(bytes, file, p);
+      if (bytes) return bytes;
+      if (!sizes.has(p)) throw new LayerlabError('EINPUT', `${what} is not in the archive`, { file, path: p });
+      throw new LayerlabError('EINPUT', `${what} is ${sizes.get(p)} bytes, larger than the ${METADATA_LIMIT / 1024 / 1024} MiB layerlab reads for a metadata file (manifest, index, config)`, { file, path: p });
     },
-  };
+  );
   const images = plan(store, platform, fallbackRepository(file));
   const resolveLink = (p: string): string => {
-    for (let hops = 0; hops < 8 && !names.has(p) && links.has(p); hops++) p = links.get(p)!;
+    for (let hops = 0; hops < 8 && !sizes.has(p) && links.has(p); hops++) p = links.get(p)!;
     return p;
   };
   for (const img of images) for (const l of img.layers) l.path = resolveLink(l.path);
   const wanted = new Set(images.flatMap((i) => i.layers.map((l) => l.path)));
-  for (const p of wanted) if (!names.has(p)) throw new LayerlabError('EINPUT', 'layer is not in the archive', { file, path: p });
+  for (const p of wanted) if (!sizes.has(p)) throw new LayerlabError('EINPUT', 'layer is not in the archive', { file, path: p });
   const measured = new Map<string, LayerMeasure>();
   await forEachTarEntry(open(), file, async (h, body) => {
     const name = h.name.replace(/^\.\//, '');
     if (wanted.has(name) && !measured.has(name)) measured.set(name, await measureLayer(body, { file, path: name }));
   });
-  return buildGraph(images, measured, file);
+  const graph = buildGraph(images, measured, file);
+  const entries = new Map<string, string>();
+  for (const name of sizes.keys()) {
+    const m = /^blobs\/(sha256)\/([0-9a-f]{64})$/.exec(name);
+    if (m) entries.set(`${m[1]}:${m[2]}`, name);
+  }
+  for (const img of images) entries.set(img.id, img.configPath);
+  for (const [path, m] of measured) entries.set(m.blobDigest, path);
+  const docker = store.has('manifest.json');
+  return {
+    kind: docker ? 'docker-archive' : 'oci-archive',
+    graph,
+    ...(docker ? {} : { registryImages: registryImagesOf(images, measured) }),
+    blobs: archiveBlobProvider(file, gz, entries),
+  };
+}
+
+/** Config entries manifest.json names that the first pass did not keep (odd names), to read in a second. */
+function configsNotKept(small: Map<string, Buffer>, sizes: Map<string, number>): Set<string> {
+  const out = new Set<string>();
+  const m = small.get('manifest.json');
+  if (!m) return out;
+  let entries: unknown;
+  try {
+    entries = JSON.parse(m.toString('utf8'));
+  } catch {
+    return out; // plan() reports it with its path
+  }
+  if (!Array.isArray(entries)) return out;
+  for (const e of entries) {
+    const c = typeof (e as { Config?: unknown })?.Config === 'string' ? ((e as { Config: string }).Config).replace(/^\.\//, '') : undefined;
+    if (c && !small.has(c) && (sizes.get(c) ?? Infinity) <= METADATA_LIMIT) out.add(c);
+  }
+  return out;
+}
+
+/** Reads an image archive into a graph (see {@link readImageArchiveSource} for the rest). */
+export async function readImageArchive(file: string, platform: Platform = { os: 'linux', architecture: 'amd64' }): Promise<ImageGraph> {
+  return (await readImageArchiveSource(file, platform)).graph;
 }
 
 function isGzipFile(file: string): boolean {

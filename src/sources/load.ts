@@ -1,96 +1,231 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { LayerlabError } from '../errors.js';
-import { parseSnapshot, type Snapshot } from './snapshot.js';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { LayerlabError, quote } from '../errors.js';
 import { mergeGraphs } from '../model/merge.js';
 import type { ImageGraph } from '../model/graph.js';
+import { statOrFail } from './bounded.js';
 import { EngineClient, engineEndpointFromSource, loadEngine } from './engine-api.js';
 import { isDockerRoot, readDockerRoot } from './docker-root.js';
-import { readImageArchive, readOciLayout, type Platform } from './image-archive.js';
-import { parseRegistrySource, readRegistry, readRegistryFolder, RegistryClient } from './registry.js';
+import { readImageArchiveSource, readOciLayoutSource } from './image-archive.js';
+import { registryFolderReader, registryReader } from './registry.js';
+import { readSnapshotFile } from './snapshot.js';
+import type { LoadedSource, LoadOptions, RegistryImage, SourceKind, SourceNote, SourceProbe, SourceReader } from './source.js';
+import { compressionOf, isTarHeader } from './tar.js';
 
-/** Options that apply to some sources. */
-export interface LoadOptions {
-  /** Platform to select from multi-platform indexes (OCI layouts and archives). */
-  platform?: Platform;
-}
+export type { LoadOptions } from './source.js';
+
+/** `docker://[unix:///sock|tcp://127.0.0.1:N]`: a live daemon, read with GET requests only. */
+export const engineReader: SourceReader = {
+  kind: 'engine',
+  claims: (arg) => arg.startsWith('docker://'),
+  async load(arg) {
+    const { graph, version } = await loadEngine(new EngineClient(engineEndpointFromSource(arg)));
+    return { source: arg, kind: 'engine', graph, notes: [], meta: { source: arg, engine: `${version.Version} (API ${version.ApiVersion})` } };
+  },
+};
+
+/** A folder with `image/<driver>/imagedb`: a Docker data root, read offline. */
+export const dataRootReader: SourceReader = {
+  kind: 'data-root',
+  claims: (arg, p) => p.type === 'directory' && p.entries.includes('image') && isDockerRoot(arg),
+  async load(arg) {
+    const root = readDockerRoot(arg);
+    const notes: SourceNote[] = [
+      {
+        code: 'data-root-no-layer-blobs',
+        params: { driver: root.driver },
+        message: `a data root holds layers as unpacked trees (${root.driver}), not as blobs: layer bytes cannot be read from it, only image configs`,
+      },
+    ];
+    if (root.containersWithoutSize > 0) {
+      notes.push({
+        code: 'containers-without-size',
+        params: { containers: root.containersWithoutSize },
+        message: `${root.containersWithoutSize} container writable layer size(s) cannot be known offline`,
+      });
+    }
+    return {
+      source: arg,
+      kind: 'data-root',
+      graph: root.graph,
+      distribution: root.distribution,
+      blobs: root.blobs,
+      notes,
+      meta: { source: arg, driver: root.driver, containersWithoutSize: root.containersWithoutSize },
+    };
+  },
+};
+
+/** A folder with `oci-layout`: an OCI image layout. */
+export const ociLayoutReader: SourceReader = {
+  kind: 'oci-layout',
+  claims: (_arg, p) => p.type === 'directory' && p.entries.includes('oci-layout'),
+  async load(arg, opts) {
+    const r = await readOciLayoutSource(arg, opts.platform);
+    return { source: arg, kind: 'oci-layout', graph: r.graph, registryImages: r.registryImages, blobs: r.blobs, notes: [], meta: { source: arg } };
+  },
+};
+
+/** A folder shaped like an OCI layout (index.json, blobs/) without its `oci-layout` file: refused, not guessed. */
+const layoutWithoutMarkerReader: SourceReader = {
+  kind: 'oci-layout',
+  claims: (_arg, p) => p.type === 'directory' && p.entries.includes('index.json') && p.entries.includes('blobs') && !p.entries.includes('oci-layout'),
+  load(arg) {
+    throw new LayerlabError(
+      'EINPUT',
+      'is not an OCI layout: it has index.json and blobs/ but no oci-layout file (an OCI layout needs {"imageLayoutVersion": "1.0.0"} in oci-layout), and it is not a folder of registry documents either',
+      { file: arg },
+    );
+  },
+};
+
+
+const ARCHIVE_NAME = /\.(tar|tar\.gz|tgz)$/i;
+
+/** A file that starts with gzip's magic or a tar header: a `docker save` archive or an OCI archive. */
+export const archiveReader: SourceReader = {
+  kind: 'docker-archive',
+  claims: (_arg, p) => p.type === 'file' && (compressionOf(p.head) === 'gzip' || isTarHeader(p.head)),
+  async load(arg, opts) {
+    const r = await readImageArchiveSource(arg, opts.platform);
+    return { source: arg, kind: r.kind, graph: r.graph, ...(r.registryImages ? { registryImages: r.registryImages } : {}), blobs: r.blobs, notes: [], meta: { source: arg } };
+  },
+};
+
+/** A file named like an archive that does not start like one: said so, not parsed as JSON. */
+const notAnArchiveReader: SourceReader = {
+  kind: 'docker-archive',
+  claims: (arg, p) => p.type === 'file' && ARCHIVE_NAME.test(arg),
+  load(arg) {
+    const head = probe(arg).head;
+    const why = head.length === 0 ? 'the file is empty' : head.length < 512 ? `the file has only ${head.length} bytes, less than one tar header (truncated?)` : compressionOf(head) === 'zstd' ? 'it is zstd-compressed, which is not supported yet' : 'its first 512 bytes are not a tar header and it is not gzip';
+    throw new LayerlabError('EINPUT', `is named like an archive but is not a tar or tar.gz file: ${why}`, { file: arg });
+  },
+};
+
+/** Any other file, a pipe or fifo, or `-`: a layerlab snapshot (JSON), read bounded. */
+export const snapshotReader: SourceReader = {
+  kind: 'snapshot',
+  claims: (_arg, p) => p.type === 'file' || p.type === 'other',
+  async load(arg) {
+    const s = await readSnapshotFile(arg);
+    return { source: arg, kind: 'snapshot', graph: s.graph, notes: [], meta: s.meta };
+  },
+};
+
+/** The readers, asked in this order; the first that claims an argument loads it. */
+export const SOURCE_READERS: readonly SourceReader[] = [
+  engineReader,
+  registryReader,
+  dataRootReader,
+  ociLayoutReader,
+  layoutWithoutMarkerReader,
+  registryFolderReader,
+  archiveReader,
+  notAnArchiveReader,
+  snapshotReader,
+];
 
 function head(file: string, n: number): Buffer {
-  const fd = openSync(file, 'r');
+  let fd: number | undefined;
   try {
+    fd = openSync(file, 'r');
     const b = Buffer.alloc(n);
-    const got = readSync(fd, b, 0, n, 0);
-    return b.subarray(0, got);
+    return b.subarray(0, readSync(fd, b, 0, n, 0));
+  } catch (e) {
+    throw new LayerlabError('EIO', `cannot read source: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-/** Loads every SOURCE and merges them into one graph (one SOURCE is returned as it is). */
-export async function loadSources(args: readonly string[], opts: LoadOptions = {}): Promise<ImageGraph> {
-  const graphs: ImageGraph[] = [];
-  for (const a of args) graphs.push((await loadSource(a, opts)).graph);
-  return mergeGraphs(graphs, args);
-}
-
-/** A file whose first bytes are gzip's magic or a ustar header. */
-function looksLikeArchive(file: string): boolean {
-  const h = head(file, 512);
-  if (h[0] === 0x1f && h[1] === 0x8b) return true;
-  return h.length >= 262 && h.subarray(257, 262).toString('latin1') === 'ustar';
+/** What load.ts knows about an argument before asking readers (a stat, a directory listing, the first 512 bytes). */
+export function probe(arg: string): SourceProbe {
+  const none = { head: Buffer.alloc(0), entries: [] as string[] };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) return { type: 'url', ...none };
+  if (arg === '-') return { type: 'other', ...none };
+  let st;
+  try {
+    st = statOrFail(arg);
+  } catch (e) {
+    const m = (e as LayerlabError).message.replace(/^cannot read: /, '');
+    throw new LayerlabError('EIO', `cannot read source: ${m}`, { file: arg });
+  }
+  if (st.isDirectory()) {
+    try {
+      return { type: 'directory', head: none.head, entries: readdirSync(arg) };
+    } catch (e) {
+      throw new LayerlabError('EIO', `cannot list source folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: arg });
+    }
+  }
+  if (st.isFile()) return { type: 'file', head: head(arg, 512), entries: [] };
+  return { type: 'other', ...none };
 }
 
 /**
- * Opens a SOURCE argument, told apart by its form:
+ * Opens a SOURCE argument: the first of {@link SOURCE_READERS} that claims it loads it.
  * - `docker://[unix:///sock|tcp://127.0.0.1:N]`: a live daemon, read with GET requests only;
+ * - `registry://127.0.0.1:PORT[/REPO[:TAG]]`: a live loopback registry (GET and HEAD only);
  * - a folder with `image/<driver>/imagedb`: a Docker data root, read offline;
  * - a folder with `oci-layout`: an OCI image layout;
  * - a folder of *.json registry documents (manifests, indexes);
- * - `registry://127.0.0.1:PORT[/REPO[:TAG]]`: a live loopback registry (GET and HEAD only);
- * - a tar or tar.gz file: a `docker save` archive or an OCI archive;
- * - any other file: a layerlab snapshot.
+ * - a file starting with a tar header or gzip: a `docker save` archive or an OCI archive;
+ * - any other file, a pipe, or `-` (standard input): a layerlab snapshot.
  */
-export async function loadSource(arg: string, opts: LoadOptions = {}): Promise<Snapshot> {
-  if (arg.startsWith('docker://')) {
-    const { graph, version } = await loadEngine(new EngineClient(engineEndpointFromSource(arg)));
-    return { graph, meta: { source: arg, engine: `${version.Version} (API ${version.ApiVersion})` } };
+export async function loadSource(arg: string, opts: LoadOptions = {}): Promise<LoadedSource> {
+  const p = probe(arg);
+  const reader = SOURCE_READERS.find((r) => r.claims(arg, p));
+  if (reader) return reader.load(arg, opts);
+  if (p.type === 'url') {
+    throw new LayerlabError('EINPUT', `sources of the form ${quote(arg.split('://')[0], 20)}:// are not supported yet; give a snapshot file, an archive, an OCI layout, a data root, docker:// or registry://`, { file: arg });
   }
-  if (arg.startsWith('registry://')) {
-    const r = await readRegistry(new RegistryClient(parseRegistrySource(arg)), opts.platform, arg);
-    return { graph: r.graph, meta: r.meta };
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
-    throw new LayerlabError('EINPUT', `sources of the form ${arg.split('://')[0]}:// are not supported yet; give a snapshot file, an archive, an OCI layout, a data root or docker://`, { file: arg });
-  }
-  let st;
-  try {
-    st = statSync(arg);
-  } catch (e) {
-    throw new LayerlabError('EIO', `cannot read source: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { file: arg });
-  }
-  if (st.isDirectory()) {
-    if (isDockerRoot(arg)) {
-      const root = readDockerRoot(arg);
-      return { graph: root.graph, meta: { source: arg, driver: root.driver, containersWithoutSize: root.containersWithoutSize } };
-    }
-    if (existsSync(join(arg, 'oci-layout'))) return { graph: await readOciLayout(arg, opts.platform), meta: { source: arg } };
-    if (readdirSync(arg).some((f) => f.endsWith('.json'))) {
-      const r = readRegistryFolder(arg, opts.platform);
-      return { graph: r.graph, meta: r.meta };
-    }
+  if (p.type === 'directory') {
     throw new LayerlabError('EINPUT', 'is a directory but neither a Docker data root (image/<driver>/imagedb), an OCI layout (oci-layout), nor a folder of registry documents (*.json)', { file: arg });
   }
-  try {
-    if (looksLikeArchive(arg)) return { graph: await readImageArchive(arg, opts.platform), meta: { source: arg } };
-  } catch (e) {
-    if (e instanceof LayerlabError) throw e;
-    throw new LayerlabError('EIO', `cannot read source: ${(e as Error).message}`, { file: arg });
+  throw new LayerlabError('EINPUT', `is ${p.type === 'other' ? 'not a regular file' : 'of no kind layerlab reads'}`, { file: arg });
+}
+
+/** Everything loading several SOURCEs gives: the merged graph, each source as loaded, and every note. */
+export interface LoadedSources {
+  graph: ImageGraph;
+  sources: LoadedSource[];
+  /** Each source's notes, in source order, with the source they came from. */
+  notes: (SourceNote & { source: string })[];
+}
+
+/** Loads every SOURCE and merges them into one graph (one SOURCE's graph is returned as it is). */
+export async function loadSources(args: readonly string[], opts: LoadOptions = {}): Promise<LoadedSources> {
+  const sources: LoadedSource[] = [];
+  for (const a of args) sources.push(await loadSource(a, opts));
+  return {
+    graph: mergeGraphs(
+      sources.map((s) => s.graph),
+      args,
+    ),
+    sources,
+    notes: sources.flatMap((s) => s.notes.map((n) => ({ ...n, source: s.source }))),
+  };
+}
+
+
+
+/** Source kinds that hold images as a registry serves them (manifests, configs, blobs). */
+const REGISTRY_SHAPED: readonly SourceKind[] = ['registry', 'registry-folder', 'oci-layout', 'oci-archive'];
+
+/**
+ * Reads a registry-shaped SOURCE for `registry`, `pull --from` and `push --registry`:
+ * registry://, an OCI layout or OCI archive, or a folder of registry documents.
+ */
+export async function loadRegistrySource(source: string, opts: LoadOptions = {}): Promise<LoadedSource & { registryImages: RegistryImage[] }> {
+  const p = probe(source);
+  if (p.type === 'url' && !registryReader.claims(source, p)) {
+    throw new LayerlabError('EUSAGE', `not a registry source: expected registry://127.0.0.1:PORT[/REPO[:TAG]], an OCI layout folder, or a folder of registry documents, got ${quote(source)}`);
   }
-  let text: string;
-  try {
-    text = readFileSync(arg, 'utf8');
-  } catch (e) {
-    throw new LayerlabError('EIO', `cannot read source: ${(e as Error).message}`, { file: arg });
+  if (p.type === 'other' || (p.type === 'file' && compressionOf(p.head) !== 'gzip' && !isTarHeader(p.head))) {
+    throw new LayerlabError('EINPUT', 'not a registry source: expected registry://127.0.0.1:PORT[/REPO[:TAG]], an OCI layout folder or OCI archive, or a folder of registry documents', { file: source });
   }
-  return parseSnapshot(text, arg);
+  const loaded = await loadSource(source, opts);
+  if (!REGISTRY_SHAPED.includes(loaded.kind) || !loaded.registryImages) {
+    throw new LayerlabError('EINPUT', `not a registry source (it is a ${loaded.kind.replace('-', ' ')}): expected registry://127.0.0.1:PORT[/REPO[:TAG]], an OCI layout or archive, or a folder of registry documents`, { file: source });
+  }
+  return loaded as LoadedSource & { registryImages: RegistryImage[] };
 }

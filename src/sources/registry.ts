@@ -8,7 +8,6 @@ import { LayerlabError } from '../errors.js';
 import { digestProblem } from '../model/digest.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed } from '../model/reference.js';
-import { readOciLayoutManifests } from './image-archive.js';
 import { INDEX_TYPES, isAttestation, platformMatches, SCHEMA1_TYPES, type Descriptor, type Platform } from './oci-descriptors.js';
 import { isSize, MANIFEST_ACCEPT, parseRegistrySource, RegistryClient } from './registry-client.js';
 import type { BlobProvider, LoadedSource, LoadOptions, RegistryImage, RemoteLayer, SourceNote, SourceProbe, SourceReader } from './source.js';
@@ -322,29 +321,6 @@ export async function readRegistry(client: RegistryClient, platform: Platform = 
   return loaded(source, 'registry', images, leftOut(count.attestations, count.otherPlatforms, platform), blobs);
 }
 
-/**
- * The images of an OCI layout as a registry serves them, each declared layer size validated and
- * checked against the blob file. (The layout reader gives the top descriptor's digest only, so
- * manifestDigest is the resolved digest here.)
- */
-export function readOciLayoutImages(dir: string, platform: Platform = DEFAULT_PLATFORM): RegistryImage[] {
-  return readOciLayoutManifests(dir, platform).map((m) => {
-    const file = join(dir, 'blobs', ...m.manifestDigest.split(':'));
-    const parts = manifestParts({ config: { digest: m.id }, layers: m.layers }, file, m.diffIds);
-    parts.layers.forEach((l, k) => {
-      let actual: number;
-      try {
-        actual = statSync(join(dir, 'blobs', ...l.digest.split(':'))).size;
-      } catch {
-        throw new LayerlabError('EINPUT', `blob ${l.digest} is not in the layout`, { file, path: `$.layers[${k}].digest` });
-      }
-      if (l.size !== undefined && l.size !== actual) throw new LayerlabError('EINPUT', `blob ${l.digest}: the manifest says ${l.size} bytes, the blob is ${actual}`, { file, path: `$.layers[${k}].size` });
-    });
-    const repoDigests = m.repoTags.map((t) => `${familiarString({ ...parseNormalizedNamed(t), tag: undefined })}@${m.manifestDigest}`);
-    return { manifestDigest: m.manifestDigest, resolvedDigest: m.manifestDigest, ...parts, repoTags: m.repoTags, repoDigests };
-  });
-}
-
 /** `registry://127.0.0.1:PORT[/REPO[:TAG]]`: a live loopback registry, GET and HEAD only. */
 export const registryReader: SourceReader = {
   kind: 'registry',
@@ -358,16 +334,3 @@ export const registryFolderReader: SourceReader = {
   claims: (_arg: string, probe: SourceProbe) => probe.type === 'directory' && !probe.entries.includes('oci-layout') && probe.entries.some((e) => e.endsWith('.json')),
   load: async (arg: string, opts: LoadOptions) => readRegistryFolder(arg, opts.platform),
 };
-
-/**
- * Reads a registry-shaped SOURCE for `registry`, `pull --from` and `push --registry`:
- * registry://, an OCI layout, or a folder of registry documents.
- */
-export async function readRegistrySource(source: string, platform?: Platform): Promise<LoadedSource> {
-  const opts: LoadOptions = platform ? { platform } : {};
-  if (registryReader.claims(source, { type: 'url', head: Buffer.alloc(0), entries: [] })) return registryReader.load(source, opts);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) throw new LayerlabError('EUSAGE', `not a registry source: expected registry://127.0.0.1:PORT[/REPO[:TAG]], an OCI layout folder, or a folder of registry documents, got ${JSON.stringify(source.slice(0, 200))}`);
-  // Until the OCI layout reader fills registryImages itself, its images are built here.
-  if (directoryEntries(source).includes('oci-layout')) return loaded(source, 'oci-layout', readOciLayoutImages(source, platform), []);
-  return registryFolderReader.load(source, opts);
-}

@@ -1,4 +1,6 @@
-import { LayerlabError } from '../errors.js';
+import { LayerlabError, quote } from '../errors.js';
+import { readBounded, SNAPSHOT_LIMIT } from './bounded.js';
+import { parseJsonStrict } from './json-strict.js';
 import { digestProblem, type Digest } from '../model/digest.js';
 import { findParentCycle, GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
@@ -27,7 +29,7 @@ class Checker {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(path, `expected an object, got ${describe(v)}`);
     if (allowed) {
       for (const k in v) {
-        if (!allowed.includes(k)) this.fail(`${path}.${k}`, `unknown field (expected one of: ${allowed.join(', ')})`);
+        if (!allowed.includes(k)) this.fail(/^[A-Za-z_$][A-Za-z0-9_$]{0,79}$/.test(k) ? `${path}.${k}` : `${path}[${quote(k, 40)}]`, `unknown field (expected one of: ${allowed.join(', ')})`);
       }
     }
     return v;
@@ -46,7 +48,7 @@ class Checker {
   digest(v: Json | undefined, path: string): Digest {
     const s = this.string(v, path);
     const problem = digestProblem(s);
-    if (problem) this.fail(path, `${problem} (got ${JSON.stringify(s.length > 80 ? s.slice(0, 77) + '...' : s)})`, 'EDIGEST');
+    if (problem) this.fail(path, `${problem} (got ${quote(s)})`, 'EDIGEST');
     return s;
   }
 
@@ -65,7 +67,7 @@ function describe(v: Json | undefined): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v);
+  if (typeof v === 'string') return quote(v, 40);
   return String(v);
 }
 
@@ -82,18 +84,19 @@ export interface Snapshot {
   meta: Record<string, unknown>;
 }
 
-/** Parses and strictly validates snapshot text. `file` is used only in error messages. */
+/** Parses and strictly validates snapshot text (duplicate keys refused). `file` is used only in error messages. */
 export function parseSnapshot(text: string, file?: string): Snapshot {
-  let doc: Json;
-  try {
-    doc = JSON.parse(text) as Json;
-  } catch (e) {
-    const message = (e as Error).message;
-    const pos = /position (\d+)/.exec(message);
-    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-    throw new LayerlabError('EINPUT', `not valid JSON: ${message}`, { file, line, path: '$' });
-  }
-  return snapshotFromJson(doc, file);
+  return snapshotFromJson(parseJsonStrict(text, file), file);
+}
+
+/**
+ * Reads a snapshot from a file, a pipe or fifo, or `-` (standard input), at most
+ * {@link SNAPSHOT_LIMIT} bytes, and validates it.
+ */
+export async function readSnapshotFile(file: string): Promise<Snapshot> {
+  const bytes = await readBounded(file, SNAPSHOT_LIMIT, 'snapshot');
+  if (bytes.length === 0) throw new LayerlabError('EINPUT', 'empty file: expected a layerlab snapshot (JSON), a docker save / OCI archive, a folder or docker://', { file });
+  return parseSnapshot(bytes.toString('utf8'), file);
 }
 
 /** Validates an already-parsed snapshot document and builds its graph. */
@@ -221,7 +224,7 @@ function refOf(c: Checker, v: Json, path: string, normalize: (s: string) => stri
   try {
     return normalize(s);
   } catch (e) {
-    if (e instanceof LayerlabError) c.fail(path, `invalid reference ${JSON.stringify(s)}: ${e.message}`, 'EREF');
+    if (e instanceof LayerlabError) c.fail(path, `invalid reference ${quote(s)}: ${e.message}`, 'EREF');
     throw e;
   }
 }

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { LayerlabError } from '../errors.js';
+import { LayerlabError, quote } from '../errors.js';
+import { DigestTap } from './hashing.js';
+import { readStreamBounded } from './bounded.js';
 
 /** Why a tar entry name (or link target) is refused, or undefined when it stays inside the root. */
 export function entryEscapes(name: string): string | undefined {
@@ -17,18 +18,21 @@ export function entryEscapes(name: string): string | undefined {
   return undefined;
 }
 
-function checkHeader(h: tar.Header, where: { file?: string }): void {
+type Where = { file?: string; path?: string };
+
+function checkHeader(h: tar.Header, where: Where): void {
   const bad = entryEscapes(h.name);
-  if (bad) throw new LayerlabError('EINPUT', `tar entry ${JSON.stringify(h.name)} ${bad}`, where);
+  if (bad) throw new LayerlabError('EINPUT', `tar entry ${quote(h.name)} ${bad}`, where);
   if (h.type === 'link' && h.linkname) {
     const badLink = entryEscapes(h.linkname);
-    if (badLink) throw new LayerlabError('EINPUT', `tar hard link ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)} ${badLink}`, where);
+    if (badLink) throw new LayerlabError('EINPUT', `tar hard link ${quote(h.name)} -> ${quote(h.linkname)} ${badLink}`, where);
   }
 }
 
-function wrap(e: unknown, what: string, where: { file?: string }): LayerlabError {
+function wrap(e: unknown, what: string, where: Where): LayerlabError {
   if (e instanceof LayerlabError) return e;
-  return new LayerlabError('EINPUT', `${what}: ${(e as Error).message ?? String(e)}`, where);
+  const message = (e as Error)?.message ?? String(e);
+  return new LayerlabError('EINPUT', `${what}: ${message.length > 200 ? message.slice(0, 200) + '…' : message}`, where);
 }
 
 /** Calls `fn` for each entry of a tar stream, in order; entries it does not consume are skipped. */
@@ -51,104 +55,253 @@ export async function forEachTarEntry(input: Readable, file: string, fn: (header
   await feeding;
 }
 
-/** Reads a stream fully into memory, refusing more than `limit` bytes. */
-export async function readAll(body: Readable, limit: number, where: { file?: string; path?: string }): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of body) {
-    n += (c as Buffer).length;
-    if (n > limit) throw new LayerlabError('EINPUT', `larger than ${limit} bytes, more than a metadata file can be`, where);
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** Reads a stream fully into memory, refusing more than `limit` bytes (a metadata file). */
+export async function readAll(body: Readable, limit: number, where: Where): Promise<Buffer> {
+  return readStreamBounded(body, limit, 'metadata file', where);
 }
 
-/** What measuring a layer blob finds. */
-export interface LayerMeasure {
-  /** sha256 of the bytes as stored (compressed or not). */
-  blobDigest: string;
-  blobSize: number;
-  /** sha256 of the uncompressed tar. */
-  diffId: string;
-  /** Sum of the tar entries' sizes: what Docker records as the layer's size. */
-  size: number;
-  compression: 'gzip' | 'none';
+/** True when 512 bytes are a tar header: its checksum matches (any tar format), or the ustar magic. */
+export function isTarHeader(head: Buffer): boolean {
+  if (head.length < 512) return false;
+  if (head.subarray(257, 262).toString('latin1') === 'ustar') return true;
+  const field = head.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim();
+  if (!/^[0-7]+$/.test(field)) return false;
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 512; i++) if (i < 148 || i >= 156) sum += head[i];
+  return sum === parseInt(field, 8);
 }
 
-class Tap extends Transform {
-  readonly hash = createHash('sha256');
-  bytes = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    cb(null, chunk);
-  }
+/** Compression of a stream, told by its first bytes. */
+export function compressionOf(head: Buffer): 'gzip' | 'zstd' | 'none' {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return 'none';
 }
 
 /** Decompresses when the stream starts with the gzip magic; refuses zstd with a clear message. */
 class MaybeGunzip extends Transform {
   private inner: Transform | undefined;
+  private pending: Buffer[] = [];
+  private seen = 0;
   private decided = false;
   compression: 'gzip' | 'none' = 'none';
-  constructor(private readonly where: { file?: string; path?: string }) {
+  constructor(private readonly where: Where) {
     super();
   }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (!this.decided) {
-      this.decided = true;
-      if (chunk[0] === 0x28 && chunk[1] === 0xb5 && chunk[2] === 0x2f && chunk[3] === 0xfd) {
-        cb(new LayerlabError('EINPUT', 'zstd-compressed layers are not supported yet', this.where));
-        return;
-      }
-      if (chunk[0] === 0x1f && chunk[1] === 0x8b) {
-        this.compression = 'gzip';
-        this.inner = createGunzip();
-        this.inner.on('data', (d: Buffer) => this.push(d));
-        this.inner.on('error', (e) => this.destroy(e));
-      }
+  private decide(head: Buffer): LayerlabError | undefined {
+    this.decided = true;
+    const c = compressionOf(head);
+    if (c === 'zstd') return new LayerlabError('EINPUT', 'zstd-compressed layers are not supported yet (only gzip and uncompressed tar)', this.where);
+    if (c === 'gzip') {
+      this.compression = 'gzip';
+      this.inner = createGunzip();
+      this.inner.on('data', (d: Buffer) => this.push(d));
+      this.inner.on('error', (e) => this.destroy(e));
     }
-    if (this.inner) {
-      if (this.inner.write(chunk)) cb();
-      else this.inner.once('drain', () => cb());
-    } else cb(null, chunk);
+    return undefined;
+  }
+  private forward(chunk: Buffer, cb: TransformCallback): void {
+    if (!this.inner) return cb(null, chunk);
+    if (this.inner.write(chunk)) cb();
+    else this.inner.once('drain', () => cb());
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.decided) return this.forward(chunk, cb);
+    this.pending.push(chunk);
+    this.seen += chunk.length;
+    if (this.seen < 4) return cb();
+    const all = Buffer.concat(this.pending);
+    this.pending = [];
+    const err = this.decide(all);
+    if (err) return cb(err);
+    this.forward(all, cb);
   }
   override _flush(cb: TransformCallback): void {
+    if (!this.decided && this.seen > 0) {
+      const all = Buffer.concat(this.pending);
+      const err = this.decide(all);
+      if (err) return cb(err);
+      if (!this.inner) {
+        this.push(all);
+        return cb();
+      }
+      this.inner.write(all);
+    }
     if (!this.inner) return cb();
     this.inner.once('end', () => cb());
     this.inner.end();
   }
 }
 
+/** One entry of a layer as visitors see it. */
+export interface LayerEntry {
+  /** The entry's name, without a leading `./` or trailing `/`. */
+  path: string;
+  /** The same path with the symlinks seen earlier in the layer resolved (where the entry lands). */
+  resolvedPath: string;
+  type: tar.Header['type'];
+  /** Body size in bytes (0 for links and directories). */
+  size: number;
+  linkname?: string;
+  mode?: number;
+}
+
+/** What a single read of a layer blob tells regardless of its entries. */
+export interface LayerStreamFacts {
+  /** sha256 of the bytes as stored (compressed or not). */
+  blobDigest: string;
+  blobSize: number;
+  /** sha256 of the uncompressed tar. */
+  diffId: string;
+  compression: 'gzip' | 'none';
+}
+
 /**
- * Streams a layer blob once: digest of the stored bytes, gunzip when gzip, diffID of the tar,
- * and the size Docker records (sum of entry sizes, so a hard link counts once). Never holds the
- * layer in memory; refuses entries that escape the root.
+ * Sees a layer's entries as one scan streams them: measuring, a file index and chunkers are each a
+ * visitor, so they share one read (and one decompression) of the layer.
  */
-export async function measureLayer(input: Readable, where: { file?: string; path?: string }): Promise<LayerMeasure> {
-  const raw = new Tap();
+export interface LayerVisitor {
+  /** Called for each entry, in tar order, before its body. */
+  entry?(e: LayerEntry): void;
+  /** Called with each chunk of a regular file's body (only when some visitor has `data`). */
+  data?(e: LayerEntry, chunk: Buffer): void;
+  /** Called once the whole layer has been read and its digests are known. */
+  end?(facts: LayerStreamFacts): void;
+}
+
+const MAX_LINK_HOPS = 40;
+
+function parts(p: string): string[] {
+  return p.split('/').filter((x) => x !== '' && x !== '.');
+}
+
+/**
+ * Where a layer path lands once the symlinks seen so far are followed in its parent directories:
+ * the list of path parts, or a reason it leaves the layer root. Absolute targets start again at
+ * the layer root (as the container sees them); `..` above the root is an escape.
+ */
+function resolveIn(links: ReadonlyMap<string, string>, queue: string[], out: string[] = []): string[] | string {
+  let hops = 0;
+  while (queue.length > 0) {
+    const part = queue.shift()!;
+    if (part === '..') {
+      if (out.length === 0) return 'climbs above the layer root';
+      out.pop();
+      continue;
+    }
+    out.push(part);
+    const target = links.size ? links.get(out.join('/')) : undefined;
+    if (target === undefined) continue;
+    if (++hops > MAX_LINK_HOPS) return `goes through more than ${MAX_LINK_HOPS} symbolic links`;
+    out.pop();
+    if (target.startsWith('/')) out.length = 0;
+    queue.unshift(...parts(target));
+  }
+  return out;
+}
+
+/** Tracks a layer's symlinks and refuses entries that escape the root through them. */
+class LinkTracker {
+  private readonly links = new Map<string, string>();
+  constructor(private readonly where: Where) {}
+
+  private fail(message: string): never {
+    throw new LayerlabError('EINPUT', `${message}: refused, an entry may not land outside the layer`, this.where);
+  }
+
+  /** The entry's landing path; records symlinks; refuses escapes. */
+  place(h: tar.Header): string {
+    const name = parts(h.name);
+    const last = name.pop();
+    const dir = resolveIn(this.links, name);
+    if (typeof dir === 'string') this.fail(`tar entry ${quote(h.name)} ${dir} through the symbolic links before it`);
+    if (last === '..') {
+      if (dir.length === 0) this.fail(`tar entry ${quote(h.name)} climbs above the layer root`);
+      dir.pop();
+    }
+    const resolved = last === undefined || last === '..' ? dir.join('/') : [...dir, last].join('/');
+    if (h.type === 'symlink') {
+      const target = h.linkname ?? '';
+      if (!target.startsWith('/')) {
+        const lands = resolveIn(this.links, parts(target), [...dir]);
+        if (typeof lands === 'string') this.fail(`tar symlink ${quote(h.name)} -> ${quote(target)} ${lands}`);
+      }
+      this.links.set(resolved, target);
+    } else {
+      if (this.links.size) this.links.delete(resolved);
+      if (h.type === 'link' && h.linkname) {
+        const to = resolveIn(this.links, parts(h.linkname));
+        if (typeof to === 'string') this.fail(`tar hard link ${quote(h.name)} -> ${quote(h.linkname)} ${to} through the symbolic links before it`);
+      }
+    }
+    return resolved;
+  }
+}
+
+/**
+ * Streams a layer blob once: digest of the stored bytes, gunzip when gzip, diffID of the tar, and
+ * each entry (and, when a visitor wants them, each body chunk) handed to every visitor. Never holds
+ * the layer in memory; refuses entries that escape the root, directly or through symlinks.
+ * `where` names the archive (`file`) and the layer (`path`) in errors.
+ */
+export async function scanLayer(input: Readable, visitors: readonly LayerVisitor[], where: Where): Promise<LayerStreamFacts> {
+  const raw = new DigestTap();
   const gunzip = new MaybeGunzip(where);
-  const plain = new Tap();
+  const plain = new DigestTap();
   const extract = tar.extract();
-  let size = 0;
+  const links = new LinkTracker(where);
+  const wantsData = visitors.filter((v) => v.data);
   const feeding = pipeline(input, raw, gunzip, plain, extract);
   try {
     for await (const entry of extract) {
-      checkHeader(entry.header, where);
-      size += entry.header.size ?? 0;
-      entry.resume();
+      const h = entry.header;
+      checkHeader(h, where);
+      const e: LayerEntry = {
+        path: parts(h.name).join('/'),
+        resolvedPath: links.place(h),
+        type: h.type,
+        size: h.size ?? 0,
+        ...(h.linkname ? { linkname: h.linkname } : {}),
+        ...(h.mode !== undefined ? { mode: h.mode } : {}),
+      };
+      for (const v of visitors) v.entry?.(e);
+      if (wantsData.length && e.size > 0) {
+        for await (const chunk of entry) for (const v of wantsData) v.data!(e, chunk as Buffer);
+      } else entry.resume();
     }
     await feeding;
   } catch (e) {
+    extract.destroy();
     feeding.catch(() => undefined);
     throw wrap(e, 'corrupt or truncated layer', where);
   }
-  return {
-    blobDigest: 'sha256:' + raw.hash.digest('hex'),
-    blobSize: raw.bytes,
-    diffId: 'sha256:' + plain.hash.digest('hex'),
-    size,
-    compression: gunzip.compression,
+  const facts: LayerStreamFacts = { blobDigest: raw.digest(), blobSize: raw.bytes, diffId: plain.digest(), compression: gunzip.compression };
+  for (const v of visitors) v.end?.(facts);
+  return facts;
+}
+
+/** The visitor behind {@link measureLayer}: the size Docker records, the sum of entry sizes (a hard link counts once). */
+export function sizeVisitor(): LayerVisitor & { size: number } {
+  const v = {
+    size: 0,
+    entry(e: LayerEntry) {
+      v.size += e.size;
+    },
   };
+  return v;
+}
+
+/** What measuring a layer blob finds. */
+export interface LayerMeasure extends LayerStreamFacts {
+  /** Sum of the tar entries' sizes: what Docker records as the layer's size. */
+  size: number;
+}
+
+/** {@link scanLayer} with the size visitor (and any others): the measurement readers record. */
+export async function measureLayer(input: Readable, where: Where, visitors: readonly LayerVisitor[] = []): Promise<LayerMeasure> {
+  const size = sizeVisitor();
+  const facts = await scanLayer(input, [size, ...visitors], where);
+  return { ...facts, size: size.size };
 }
 
 /** A readable of a buffer (for tests and in-memory blobs). */
