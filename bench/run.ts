@@ -76,3 +76,4 @@ lines.push(
 mkdirSync('reports', { recursive: true });
 writeFileSync('reports/bench.md', lines.join('\n'));
 log(lines.join('\n'));
+await (await import('./chunk.bench.js')).runChunkBenchReport(quick, log); // writes reports/dedup.md

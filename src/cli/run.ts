@@ -11,9 +11,10 @@ import { pullCommand } from './pull.js';
 import { pushCommand } from './push.js';
 import { bindingsCommand } from './bindings.js';
 import { registryCommand } from './registry.js';
+import { chunkCommand } from './chunk.js';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand];
+export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand];
 
 export const VERSION = '0.1.0';
 
