@@ -49,6 +49,7 @@ export const dataRootReader: SourceReader = {
       graph: root.graph,
       distribution: root.distribution,
       blobs: root.blobs,
+      configSizes: root.configSizes,
       notes,
       meta: { source: arg, driver: root.driver, containersWithoutSize: root.containersWithoutSize },
     };
@@ -106,8 +107,8 @@ const notAnArchiveReader: SourceReader = {
 export const snapshotReader: SourceReader = {
   kind: 'snapshot',
   claims: (_arg, p) => p.type === 'file' || p.type === 'other',
-  async load(arg) {
-    const s = await readSnapshotFile(arg);
+  async load(arg, opts) {
+    const s = await readSnapshotFile(arg, opts.stdin);
     return { source: arg, kind: 'snapshot', graph: s.graph, notes: [], meta: s.meta };
   },
 };
