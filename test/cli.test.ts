@@ -327,3 +327,23 @@ test('SOURCE "-" and chunk "-" read the standard input the CommandIo gives (main
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no standard input/);
 });
+
+test('a folder of registry documents without any image manifest is refused (exit 1), not read as 0 images', async () => {
+  const dir = tempDir('layerlab-noimage-');
+  try {
+    const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:' + 'a'.repeat(64), size: 100, platform: { os: 'linux', architecture: 'amd64' } }] };
+    writeFileSync(join(dir, 'i.json'), JSON.stringify(index));
+    for (const argv of [['registry', dir], ['df', dir], ['pull', '--from', dir, 'x']]) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 1, `${argv.join(' ')}: ${r.stdout}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /: holds no image manifest: its indexes name 1 manifest, which is not in the folder\n$/, argv[0]);
+    }
+    writeFileSync(join(dir, 'i.json'), JSON.stringify({ index: { manifests: [] }, digest: 'sha256:' + 'b'.repeat(64) }));
+    const empty = await cli('registry', dir);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /holds no image manifest: its indexes name none\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
