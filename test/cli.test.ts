@@ -347,3 +347,18 @@ test('a folder of registry documents without any image manifest is refused (exit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('plan says how it searched with the count and noun agreeing: "the 1 image that may go"', async () => {
+  const dir = tempDir('layerlab-plan1-');
+  try {
+    const one = join(dir, 'one.json');
+    assert.equal((await cli('generate', '--images', '1', '-o', one)).code, 0);
+    const ok = await cli('plan', one, '--free', '1');
+    assert.match(ok.stdout, /How: exhaustive search over the 1 image that may go: /);
+    const tooMuch = await cli('plan', one, '--free', '1000TB');
+    assert.match(tooMuch.stdout, /How: exhaustive search over the 1 image that may go: no set frees that much/);
+    assert.doesNotMatch(ok.stdout + tooMuch.stdout, /\b1 images\b/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
