@@ -211,11 +211,11 @@ export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions
   };
 }
 
-
 /** `1 image that may go`, `13 images that may go`: the method strings agree in number. */
 function imagesThatMayGo(n: number): string {
   return `${n} ${n === 1 ? 'image' : 'images'} that may go`;
 }
+
 /**
  * Greedy "free N bytes": each step removes the image that frees the most at that point (ties: the
  * smaller ID). What an image frees depends on the reference counts along its layer chain and on its
