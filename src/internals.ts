@@ -43,7 +43,8 @@ export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, ty
 export { loadSource, loadSources, loadRegistrySource, probe, SOURCE_READERS, engineReader, dataRootReader, ociLayoutReader, archiveReader, snapshotReader, type LoadedSources } from './sources/load.js';
 export type { LoadOptions, LoadedSource, SourceReader, SourceProbe, SourceNote, SourceKind, RegistryImage, RemoteLayer, BlobProvider, DistributionMetadata } from './sources/source.js';
 export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand, type DockerRoot } from './sources/docker-root.js';
-export { readOciLayout, readImageArchive, parsePlatform } from './sources/image-archive.js';
+export { readImageArchive } from './sources/image-archive.js';
+export { readOciLayout, parsePlatform } from './sources/oci-layout.js';
 export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
 export { measureLayer, entryEscapes, forEachTarEntry, type LayerMeasure } from './sources/tar.js';
 export { readRegistryFolder, readRegistry, registryReader, registryFolderReader, graphFromRegistryImages } from './sources/registry.js';

@@ -9,7 +9,8 @@ import { dockerCliProfile, renderDfSummary, renderDfVerbose } from '../src/rende
 import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { readImageArchive, readOciLayout } from '../src/sources/image-archive.js';
+import { readImageArchive } from '../src/sources/image-archive.js';
+import { readOciLayout } from '../src/sources/oci-layout.js';
 import { readDockerRoot } from '../src/sources/docker-root.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { buildScenario } from './helpers/scenario.js';

@@ -33,7 +33,9 @@ test('bindings CLI on a real data root: states, intermediate vs dangling, rmi ve
   const root = 'fixtures/docker-20.10-root/root';
   const r = await cli('bindings', '--format', 'json', root);
   assert.equal(r.code, 0, r.stderr);
-  const rows = JSON.parse(r.stdout) as { id: string; references: string[]; dangling: boolean; intermediate: boolean; containers: { name: string; state: string }[]; reclaimable: number; rmi: { ok: boolean; freedBytes?: number; conflict?: string; error?: string } }[];
+  const answer = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(answer), ['images', 'notes']);
+  const rows = answer.images as { id: string; references: string[]; dangling: boolean; intermediate: boolean; containers: { name: string; state: string }[]; reclaimable: number; rmi: { ok: boolean; freedBytes?: number; conflict?: string; error?: string } }[];
   const byRef = (ref: string) => rows.find((x) => x.references.includes(ref))!;
   assert.deepEqual(byRef('app-b:1').containers.map((c) => [c.name, c.state]), [['running', 'running']]);
   assert.equal(byRef('app-b:1').rmi.conflict, 'hard');
@@ -46,9 +48,10 @@ test('bindings CLI on a real data root: states, intermediate vs dangling, rmi ve
   const d = await cli('bindings', '--dangling', root);
   assert.equal(d.code, 0);
   assert.equal(d.stdout.trim().split('\n').length, 2);
+  assert.equal(d.stderr, '', 'a data root\'s notes (no layer blobs, container sizes) do not concern bindings');
   assert.match(d.stdout, /<none> \(dangling\).*ok, frees 700B/);
   const some = await cli('bindings', '--format', 'json', root, 'chain:1', dangling[0].id.slice(7, 19));
-  assert.equal(JSON.parse(some.stdout).length, 2);
+  assert.equal(JSON.parse(some.stdout).images.length, 2);
   const missing = await cli('bindings', root, 'nope');
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Error: No such image: nope/);

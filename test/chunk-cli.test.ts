@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { chunkCommand } from '../src/cli/chunk.js';
 import { chunkBytes } from '../src/chunk/registry.js';
 import { cli } from './helpers/cli.js';
@@ -49,9 +50,11 @@ test('chunk streams a file in many reads and stdin in small pieces, same chunks 
       stdout: (s: string) => void (stdout += s),
       stderr: () => {},
       now: () => 0,
-      stdin: async function* () {
-        for (let off = 0; off < big.length; off += 100_003) yield big.subarray(off, off + 100_003);
-      },
+      stdin: Readable.from(
+        (function* () {
+          for (let off = 0; off < big.length; off += 100_003) yield big.subarray(off, off + 100_003);
+        })(),
+      ),
     };
     assert.equal(await chunkCommand.run(['--algo', spec, '--format', 'json', '-'], io), 0);
     assert.deepEqual(JSON.parse(stdout).chunks, expected);
@@ -74,7 +77,7 @@ test('chunk errors: unreadable file exits 1 naming it; bad spec or arguments exi
     [['chunk', '--algo', 'fastcdc2020:avg=3', IMAGE_PATH], /avg must be from 256 to 4194304 bytes \(got 3\)/],
     [['chunk', '--algo', 'md5', IMAGE_PATH], /unknown algorithm "md5"/],
     [['chunk', IMAGE_PATH], /chunk needs --algo SPEC/],
-    [['chunk', '--algo', 'fixed'], /chunk takes one FILE \(got 0\)/],
+    [['chunk', '--algo', 'fixed'], /chunk needs a FILE; see layerlab chunk --help/],
     [['chunk', '--algo', 'fixed', '--format', 'xml', IMAGE_PATH], /--format must be one of table, json/],
   ];
   for (const [argv, message] of cases) {

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { COMMANDS } from '../src/cli/run.js';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { COMMANDS, runCommand } from '../src/cli/run.js';
 import { cli, cliProcess } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -88,7 +90,7 @@ test('df on the bundled official example: 17 images, compressed sizes labelled',
 test('df --format json has a stable schema with Engine API names', async () => {
   const r = await cli('df', '--format', 'json', SCENARIO);
   const j = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(j), ['LayersSize', 'Images', 'Containers', 'ImagesUsage', 'ContainersUsage', 'ReclaimableRule', 'SizeBasis', 'LayersWithoutSize', 'ContainersWithoutSize']);
+  assert.deepEqual(Object.keys(j), ['LayersSize', 'Images', 'Containers', 'ImagesUsage', 'ContainersUsage', 'ReclaimableRule', 'SizeBasis', 'LayersWithoutSize', 'ContainersWithoutSize', 'notes']);
   assert.deepEqual(Object.keys(j.Images[0]), ['Id', 'ParentId', 'RepoTags', 'RepoDigests', 'Created', 'Size', 'SharedSize', 'UniqueSize', 'Reclaimable', 'VirtualSize', 'Labels', 'Containers']);
   assert.deepEqual(Object.keys(j.ImagesUsage), ['TotalCount', 'ActiveCount', 'TotalSize', 'Reclaimable']);
   assert.equal(j.ReclaimableRule, 'current');
@@ -184,6 +186,7 @@ test('usage errors cut the values they echo: a 5 MB argument gives a short messa
 });
 
 test('every command that reads a SOURCE accepts --platform and lists it in its help', async () => {
+  for (const name of ['pull', 'push', 'registry']) assert.match(COMMANDS.find((c) => c.name === name)!.usage, /\n +--platform P +/, `${name} --help lists --platform`);
   const sourceCommands = COMMANDS.filter((c) => /SOURCE/.test(c.usage.split('\n')[0]) && !['pull', 'push', 'registry'].includes(c.name));
   assert.deepEqual(sourceCommands.map((c) => c.name).sort(), ['bindings', 'dedup', 'df', 'plan', 'prune', 'rm']);
   const extra: Record<string, string[]> = { rm: ['redis:latest'], plan: ['--prune'] };
@@ -202,7 +205,8 @@ test('help lists exactly the options a command accepts (generated from its optio
     const listed = [...c.usage.matchAll(/^ {2}(?:-\w, )? *--([\w-]+)/gm)].map((m) => m[1]).sort();
     assert.deepEqual(listed, [...Object.keys(c.options), 'help'].sort(), c.name);
   }
-  assert.deepEqual(COMMANDS.filter((c) => !c.options).map((c) => c.name).sort(), ['pull', 'push', 'registry']);
+  // every command is declared with defineCommand: none hand-writes its help
+  assert.deepEqual(COMMANDS.filter((c) => !c.options).map((c) => c.name), []);
 });
 
 test('counts agree with their noun: 1 image, 1 layer, 2 images', async () => {
@@ -247,10 +251,114 @@ test('npm start runs the bundled example', () => {
 
 test('--format json: each command writes its analysis result with a fixed set of top-level fields', async () => {
   const keys = async (...argv: string[]) => Object.keys(JSON.parse((await cli(...argv, '--format', 'json')).stdout));
-  assert.deepEqual(await keys('dedup', SCENARIO), ['images', 'layerReferences', 'distinctLayers', 'distinctChainLayers', 'distinctBlobs', 'models', 'mostSharedLayers', 'pairs']);
+  assert.deepEqual(await keys('dedup', SCENARIO), ['images', 'layerReferences', 'distinctLayers', 'distinctChainLayers', 'distinctBlobs', 'models', 'mostSharedLayers', 'pairs', 'notes']);
   const dedup = JSON.parse((await cli('dedup', OFFICIAL, '--format', 'json')).stdout);
   assert.deepEqual(Object.keys(dedup.models[0]), ['model', 'key', 'whoDoesIt', 'available', 'logicalBytes', 'storedBytes', 'savedBytes', 'ratio', 'basis', 'caveats']);
   assert.deepEqual(dedup.models[0].caveats, [{ code: 'sizes-compressed', params: {} }]);
-  assert.deepEqual(await keys('rm', SCENARIO, 'solo:1'), ['removedContainers', 'results']);
-  assert.deepEqual(await keys('prune', SCENARIO), ['all', 'records', 'reclaimedBytes', 'dfSizeChange', 'refused']);
+  assert.deepEqual(await keys('rm', SCENARIO, 'solo:1'), ['removedContainers', 'results', 'notes']);
+  assert.deepEqual(await keys('prune', SCENARIO), ['all', 'records', 'reclaimedBytes', 'dfSizeChange', 'refused', 'notes']);
+});
+
+/** A folder of registry documents: one image manifest, and an index naming it and one attestation manifest. */
+function folderWithAttestation(dir: string): void {
+  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: 'sha256:' + 'a'.repeat(64), size: 1 }, layers: [{ digest: 'sha256:' + 'b'.repeat(64), size: 10 }] });
+  const attestation = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: 'sha256:' + 'c'.repeat(64), size: 1 }, layers: [{ digest: 'sha256:' + 'd'.repeat(64), size: 10 }] });
+  const sha = (s: string) => 'sha256:' + createHash('sha256').update(s).digest('hex');
+  writeFileSync(join(dir, 'm.json'), manifest);
+  writeFileSync(join(dir, 'a.json'), attestation);
+  const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [
+    { digest: sha(manifest), platform: { os: 'linux', architecture: 'amd64' } },
+    { digest: sha(attestation), platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
+  ] };
+  writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+}
+
+test('source notes: on stderr as "note: SOURCE: ..." and in JSON as notes, only where they concern the answer', async () => {
+  const dir = tempDir('layerlab-notes-');
+  try {
+    folderWithAttestation(dir);
+    const note = { source: dir, code: 'attestations-left-out', params: { count: 1 }, message: '1 attestation manifest (provenance, SBOM) left out: not images' };
+    for (const argv of [['df', dir], ['dedup', dir], ['registry', dir], ['bindings', dir], ['prune', dir], ['plan', dir, '--prune']]) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 0, `${argv[0]}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`(^|\\n)note: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 1 attestation manifest \\(provenance, SBOM\\) left out: not images\\n`), argv[0]);
+      assert.doesNotMatch(r.stdout, /attestation/, `${argv[0]}: notes stay off stdout`);
+      const j = JSON.parse((await cli(...argv, '--format', 'json')).stdout);
+      assert.deepEqual(j.notes, [note], `${argv[0]} --format json`);
+    }
+    // a data root cannot give layer bytes, which df, rm, plan never read; its container sizes df says in its own note
+    const root = 'fixtures/docker-20.10-root/root';
+    for (const argv of [['df', root], ['rm', root, 'solo:1'], ['plan', root, '--prune'], ['prune', root]]) {
+      const r = await cli(...argv);
+      assert.doesNotMatch(r.stderr, /unpacked trees|layer bytes|cannot be known offline/, argv[0]);
+      assert.deepEqual(JSON.parse((await cli(...argv, '--format', 'json')).stdout).notes, [], argv[0]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--format json of pull, push, registry, plan, bindings: fixed top-level fields, notes included', async () => {
+  const keys = async (...argv: string[]) => {
+    const r = await cli(...argv, '--format', 'json');
+    assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
+    return Object.keys(JSON.parse(r.stdout));
+  };
+  const manifests = 'fixtures/official-images/manifests';
+  assert.deepEqual(await keys('pull', '--from', manifests, '--into', OFFICIAL, 'redis'), ['metadata', 'order', 'plans', 'schedule', 'notes']);
+  assert.deepEqual(await keys('push', '--from', 'fixtures/docker-20.10-root/root', '--registry', manifests, 'solo:1'), ['metadata', 'plans', 'notes']);
+  assert.deepEqual(await keys('registry', manifests), ['rows', 'storedWithoutDedup', 'storedWithDedup', 'sizesKnown', 'host', 'notes']);
+  assert.deepEqual(await keys('plan', SCENARIO, '--prune'), ['goal', 'steps', 'freedBytes', 'blocked', 'method', 'optimal', 'reachedGoal', 'notes']);
+  assert.deepEqual(await keys('bindings', SCENARIO), ['images', 'notes']);
+});
+
+test('SOURCE "-" and chunk "-" read the standard input the CommandIo gives (main.ts passes process.stdin)', async () => {
+  const run = async (argv: string[], input: Buffer) => {
+    let stdout = '';
+    const code = await runCommand(argv, { stdout: (s) => void (stdout += s), stderr: () => {}, now: () => 1795715247, stdin: Readable.from([input]) });
+    return { code, stdout };
+  };
+  const fromFile = await cli('df', '-v', SCENARIO);
+  const fromStdin = await run(['df', '-v', '-'], readFileSync(SCENARIO));
+  assert.deepEqual(fromStdin, { code: 0, stdout: fromFile.stdout });
+  const chunked = await run(['chunk', '--algo', 'fixed:size=1k', '--format', 'json', '-'], Buffer.alloc(2500, 7));
+  assert.deepEqual(JSON.parse(chunked.stdout).chunks.map((c: { length: number }) => c.length), [1024, 1024, 452]);
+  const none = await cli('chunk', '--algo', 'fixed', '-');
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no standard input/);
+});
+
+test('a folder of registry documents without any image manifest is refused (exit 1), not read as 0 images', async () => {
+  const dir = tempDir('layerlab-noimage-');
+  try {
+    const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:' + 'a'.repeat(64), size: 100, platform: { os: 'linux', architecture: 'amd64' } }] };
+    writeFileSync(join(dir, 'i.json'), JSON.stringify(index));
+    for (const argv of [['registry', dir], ['df', dir], ['pull', '--from', dir, 'x']]) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 1, `${argv.join(' ')}: ${r.stdout}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /: holds no image manifest: its indexes name 1 manifest, which is not in the folder\n$/, argv[0]);
+    }
+    writeFileSync(join(dir, 'i.json'), JSON.stringify({ index: { manifests: [] }, digest: 'sha256:' + 'b'.repeat(64) }));
+    const empty = await cli('registry', dir);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /holds no image manifest: its indexes name none\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('plan says how it searched with the count and noun agreeing: "the 1 image that may go"', async () => {
+  const dir = tempDir('layerlab-plan1-');
+  try {
+    const one = join(dir, 'one.json');
+    assert.equal((await cli('generate', '--images', '1', '-o', one)).code, 0);
+    const ok = await cli('plan', one, '--free', '1');
+    assert.match(ok.stdout, /How: exhaustive search over the 1 image that may go: /);
+    const tooMuch = await cli('plan', one, '--free', '1000TB');
+    assert.match(tooMuch.stdout, /How: exhaustive search over the 1 image that may go: no set frees that much/);
+    assert.doesNotMatch(ok.stdout + tooMuch.stdout, /\b1 images\b/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,7 +10,7 @@ import { explainReference, parseAnyReference } from '../src/model/reference.js';
 import { graphFromEngine } from '../src/sources/engine.js';
 import { readRegistryFolder } from '../src/sources/registry.js';
 import { readDockerRoot } from '../src/sources/docker-root.js';
-import { readOciLayout } from '../src/sources/image-archive.js';
+import { readOciLayout } from '../src/sources/oci-layout.js';
 import { makeLayout } from './helpers/oci.js';
 
 function typed(run: () => unknown): void {

@@ -8,7 +8,7 @@ import { narratePull, planPull, pullHostFromGraph, type RemoteImage } from '../s
 import { GraphBuilder } from '../src/model/graph.js';
 import { sha256Digest } from '../src/model/digest.js';
 import { parseNormalizedNamed } from '../src/model/reference.js';
-import { readOciLayout } from '../src/sources/image-archive.js';
+import { readOciLayout } from '../src/sources/oci-layout.js';
 import { serializeSnapshot } from '../src/sources/snapshot.js';
 import { cli } from './helpers/cli.js';
 

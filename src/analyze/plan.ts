@@ -192,7 +192,7 @@ export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions
         if (r.left.length === 0 && r.freed >= goal.bytes && (!best || r.freed > best.freed)) best = r;
       }
       if (best) {
-        return { goal, steps: best.steps, freedBytes: best.freed, blocked, method: `exhaustive search over the ${universe.length} images that may go: the fewest images, then the most bytes`, optimal: true, reachedGoal: true };
+        return { goal, steps: best.steps, freedBytes: best.freed, blocked, method: `exhaustive search over the ${imagesThatMayGo(universe.length)}: the fewest images, then the most bytes`, optimal: true, reachedGoal: true };
       }
     }
   }
@@ -204,11 +204,16 @@ export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions
     freedBytes: total,
     blocked,
     method: small
-      ? `exhaustive search over the ${universe.length} images that may go: no set frees that much; this greedy plan frees what can be freed`
-      : `greedy over ${universe.length} images that may go: each step removes the image that frees the most at that point (a layer shared with remaining images counts only when its last user goes); not guaranteed to use the fewest images`,
+      ? `exhaustive search over the ${imagesThatMayGo(universe.length)}: no set frees that much; this greedy plan frees what can be freed`
+      : `greedy over ${imagesThatMayGo(universe.length)}: each step removes the image that frees the most at that point (a layer shared with remaining images counts only when its last user goes); not guaranteed to use the fewest images`,
     optimal: small ? false : null,
     reachedGoal: total >= goal.bytes,
   };
+}
+
+/** `1 image that may go`, `13 images that may go`: the method strings agree in number. */
+function imagesThatMayGo(n: number): string {
+  return `${n} ${n === 1 ? 'image' : 'images'} that may go`;
 }
 
 /**

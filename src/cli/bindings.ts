@@ -3,7 +3,7 @@ import { RemovalHost } from '../analyze/removal.js';
 import { LayerlabError } from '../errors.js';
 import { renderBindings } from '../render/bindings.js';
 import { loadSource } from '../sources/load.js';
-import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp, writeFormatted } from './common.js';
+import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { defineCommand } from './options.js';
 
 export const bindingsCommand = defineCommand(
@@ -26,7 +26,8 @@ ${sourceHelp(false)}`,
   },
   async ({ values, positionals }, io) => {
     const [source, ...names] = positionals;
-    const { graph } = await loadSource(source, { platform: platformOf(values.platform) });
+    const loaded = await loadSource(source, loadOptionsOf(values.platform, io));
+    const graph = loaded.graph;
     const host = new RemovalHost(graph);
     let indices: number[];
     if (names.length) {
@@ -38,7 +39,9 @@ ${sourceHelp(false)}`,
       });
     } else indices = graph.images.map((_, i) => i);
     if (values.dangling) indices = indices.filter((i) => isDangling(graph, i));
-    writeFormatted(io, values.format, imageBindings(graph, indices, host), { table: renderBindings });
+    const notes = notesFor([loaded], ['image-set']);
+    writeFormatted(io, values.format, { images: imageBindings(graph, indices, host), notes }, { table: (r) => renderBindings(r.images) });
+    if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },
 );

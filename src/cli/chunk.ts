@@ -4,12 +4,9 @@ import { createChunker, listChunkers } from '../chunk/registry.js';
 import type { Chunker } from '../chunk/types.js';
 import { LayerlabError } from '../errors.js';
 import { tabwrite } from '../render/tabwriter.js';
-import { json, oneOf, parseCommandArgs, usageError, type Command, type CommandIo } from './io.js';
-
-/** CommandIo plus standard input, which only `chunk -` reads (tests inject it; main.ts has none yet). */
-export interface ChunkIo extends CommandIo {
-  stdin?: () => AsyncIterable<Uint8Array>;
-}
+import { formatOption, writeFormatted } from './common.js';
+import { usageError } from './io.js';
+import { defineCommand } from './options.js';
 
 interface ChunkRow {
   offset: number;
@@ -46,36 +43,29 @@ async function chunkStream(chunker: Chunker, input: AsyncIterable<Uint8Array>): 
   return rows;
 }
 
-export const chunkCommand: Command = {
-  name: 'chunk',
-  summary: 'Split a file into chunks with a dedup chunker (FastCDC, Gear, Rabin, fixed)',
-  usage: `Usage: layerlab chunk --algo SPEC [OPTIONS] FILE
-
-Splits FILE ('-' for standard input) into chunks and prints each chunk's offset, length,
+export const chunkCommand = defineCommand(
+  {
+    name: 'chunk',
+    summary: 'Split a file into chunks with a dedup chunker (FastCDC, Gear, Rabin, fixed)',
+    synopsis: '--algo SPEC FILE',
+    description: `Splits FILE ('-' for standard input) into chunks and prints each chunk's offset, length,
 fingerprint at the cut (gear-based and Rabin chunkers; '-' otherwise) and sha256.
-The file is streamed, never read whole into memory.
-
-SPEC    ALGORITHM[:KEY=VALUE,...]; sizes take k or m (binary: 64k = 65536). Chunkers:
+The file is streamed, never read whole into memory.`,
+    positionals: [{ name: 'FILE' }],
+    options: {
+      algo: { type: 'string', value: 'SPEC', description: 'the chunker (required)' },
+      format: formatOption(['table', 'json'], { json: '{"algo", "chunks": [{"offset", "length", "hash", "sha256"}]}' }),
+    },
+    footer: `SPEC    ALGORITHM[:KEY=VALUE,...]; sizes take k or m (binary: 64k = 65536). Chunkers:
 ${listChunkers().map((c) => `          ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
-        e.g. fastcdc2020:min=4k,avg=16k,max=64k,level=2,seed=0   fixed:size=64k   gear:avg=8k
-
-Options:
-      --algo SPEC       the chunker (required)
-      --format FORMAT   table (default) or json: {"algo", "chunks": [{"offset", "length", "hash", "sha256"}]}
-  -h, --help            show this help
-`,
-  async run(argv, io: ChunkIo) {
-    const { values, positionals } = parseCommandArgs(argv, { algo: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, 'chunk');
-    if (values.help) {
-      io.stdout(chunkCommand.usage);
-      return 0;
-    }
-    const format = oneOf(values.format, ['table', 'json'] as const, 'table', '--format');
+        e.g. fastcdc2020:min=4k,avg=16k,max=64k,level=2,seed=0   fixed:size=64k   gear:avg=8k`,
+  },
+  async ({ values, positionals }, io) => {
     if (values.algo === undefined) throw usageError('chunk needs --algo SPEC; see layerlab chunk --help');
-    if (positionals.length !== 1) throw usageError(`chunk takes one FILE (got ${positionals.length}); see layerlab chunk --help`);
     const chunker = createChunker(values.algo);
     const file = positionals[0];
-    const input = file === '-' ? (io.stdin ?? (() => process.stdin))() : createReadStream(file, { highWaterMark: READ_SIZE });
+    if (file === '-' && !io.stdin) throw usageError('chunk -: there is no standard input to read here');
+    const input = file === '-' ? io.stdin! : createReadStream(file, { highWaterMark: READ_SIZE });
     let rows: ChunkRow[];
     try {
       rows = await chunkStream(chunker, input);
@@ -84,12 +74,8 @@ Options:
       if (!err.code) throw e;
       throw new LayerlabError('EIO', `cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, { file: file === '-' ? 'stdin' : file });
     }
-    if (format === 'json') {
-      io.stdout(json({ algo: chunker.spec, chunks: rows }));
-      return 0;
-    }
-    const table = [['OFFSET', 'LENGTH', 'HASH', 'SHA256'], ...rows.map((r) => [String(r.offset), String(r.length), r.hash ?? '-', r.sha256])];
-    io.stdout(`${chunker.spec}: ${rows.length} chunks\n` + tabwrite(table));
+    const table = () => [['OFFSET', 'LENGTH', 'HASH', 'SHA256'], ...rows.map((r) => [String(r.offset), String(r.length), r.hash ?? '-', r.sha256])];
+    writeFormatted(io, values.format, { algo: chunker.spec, chunks: rows }, { table: () => `${chunker.spec}: ${rows.length} chunks\n` + tabwrite(table()) });
     return 0;
   },
-};
+);

@@ -1,7 +1,8 @@
 // What several commands share: --format, --platform, the SOURCE paragraph of --help, JSON output.
 import { quote } from '../errors.js';
 import type { Platform } from '../sources/oci-descriptors.js';
-import { parsePlatform } from '../sources/image-archive.js';
+import type { LoadedSource, LoadOptions } from '../sources/source.js';
+import { parsePlatform } from '../sources/oci-layout.js';
 import { json, usageError, type CommandIo } from './io.js';
 import type { StringOption } from './options.js';
 
@@ -44,4 +45,43 @@ export function sourceHelp(merged: boolean): string {
   return merged
     ? `SOURCE  one or more, merged into one image set:\n${SOURCE_KINDS}\n`
     : `SOURCE  one host (what docker would act on), any of:\n${SOURCE_KINDS}\n`;
+}
+
+/**
+ * What a note is about. A command prints (and puts in its JSON) only the notes about something
+ * its answer depends on: a df is not changed by layer bytes it never reads.
+ */
+export type NoteTopic = 'image-set' | 'layer-bytes' | 'container-sizes';
+
+/** The topic of each note code the readers emit; a code not listed here is shown everywhere (never lost). */
+const NOTE_TOPICS: Record<string, NoteTopic> = {
+  'attestations-left-out': 'image-set',
+  'other-platforms-left-out': 'image-set',
+  'data-root-no-layer-blobs': 'layer-bytes',
+  'containers-without-size': 'container-sizes',
+};
+
+/** A source note as commands show it: the SOURCE it came from, its code, params and sentence (the `notes` JSON field). */
+export interface ShownNote {
+  source: string;
+  code: string;
+  params: Record<string, string | number | boolean>;
+  message: string;
+}
+
+/** The notes of loaded sources that matter to a command whose answer depends on `topics`. */
+export function notesFor(sources: readonly Pick<LoadedSource, 'source' | 'notes'>[], topics: readonly NoteTopic[]): ShownNote[] {
+  return sources.flatMap((s) =>
+    s.notes.filter((n) => !Object.hasOwn(NOTE_TOPICS, n.code) || topics.includes(NOTE_TOPICS[n.code])).map((n) => ({ source: s.source, code: n.code, params: n.params, message: n.message })),
+  );
+}
+
+/** Writes notes to stderr as `note: SOURCE: sentence` (stdout stays the answer alone). */
+export function writeNotes(io: CommandIo, notes: readonly ShownNote[]): void {
+  for (const n of notes) io.stderr(`note: ${n.source}: ${n.message}\n`);
+}
+
+/** What loadSource(s) takes from a command's --platform and its io (standard input for `-`). */
+export function loadOptionsOf(platform: string | undefined, io: CommandIo): LoadOptions {
+  return { platform: platformOf(platform), ...(io.stdin ? { stdin: io.stdin } : {}) };
 }

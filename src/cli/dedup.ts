@@ -2,7 +2,7 @@ import { compareDedupModels } from '../analyze/dedup.js';
 import { mostSharedLayers, pairwiseShared } from '../analyze/sharing.js';
 import { renderDedup, renderPairs, renderSharedLayers } from '../render/dedup.js';
 import { loadSources } from '../sources/load.js';
-import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp, writeFormatted } from './common.js';
+import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { defineCommand } from './options.js';
 
 export const dedupCommand = defineCommand(
@@ -26,11 +26,13 @@ ${sourceHelp(true)}`,
     },
   },
   async ({ values, positionals }, io) => {
-    const { graph } = await loadSources(positionals, { platform: platformOf(values.platform) });
-    const result = { ...compareDedupModels(graph), mostSharedLayers: mostSharedLayers(graph, values.top), pairs: pairwiseShared(graph, values.pairs) };
+    const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
+    const notes = notesFor(sources, ['image-set']);
+    const result = { ...compareDedupModels(graph), mostSharedLayers: mostSharedLayers(graph, values.top), pairs: pairwiseShared(graph, values.pairs), notes };
     writeFormatted(io, values.format, result, {
       table: (r) => renderDedup(r) + '\nMost-shared layers:\n' + renderSharedLayers(r.mostSharedLayers) + '\n' + renderPairs(r.pairs, 20),
     });
+    if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },
 );

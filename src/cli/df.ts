@@ -4,7 +4,7 @@ import { quote } from '../errors.js';
 import { describeCaveat } from '../render/caveats.js';
 import { dockerCliProfile, renderDfSummary, renderDfVerbose } from '../render/df.js';
 import { loadSources } from '../sources/load.js';
-import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp, writeFormatted } from './common.js';
+import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { usageError } from './io.js';
 import { defineCommand } from './options.js';
 
@@ -43,12 +43,16 @@ ${sourceHelp(true)}`,
     const cli = cliVersion === undefined ? undefined : dockerCliProfile(cliVersion);
     if (cliVersion !== undefined && !cli) throw usageError(`--docker-cli takes a version like 20.10 or 29.4.0 (got ${quote(cliVersion)})`);
     const rule = values.reclaimable ?? cli?.rule ?? 'current';
-    const { graph } = await loadSources(positionals, { platform: platformOf(values.platform) });
+    const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
     const df = systemDf(graph, rule);
-    writeFormatted(io, values.format, df, {
+    // containers without a size: df says it in its own caveat (from the graph), so not twice
+    const notes = notesFor(sources, ['image-set']);
+    writeFormatted(io, values.format, { ...df, notes }, {
       table: (d) => (values.verbose ? renderDfVerbose(d, io.now(), cli?.style) : renderDfSummary(d)),
     });
-    if (values.format !== 'json') for (const c of dfCaveats(df)) io.stderr(`note: ${describeCaveat(c)}\n`);
+    if (values.format === 'json') return 0;
+    for (const c of dfCaveats(df)) io.stderr(`note: ${describeCaveat(c)}\n`);
+    writeNotes(io, notes);
     return 0;
   },
 );

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { runCommand } from './run.js';
 
-// The only place that touches the process: arguments in, exit code out.
+// The only place that touches the process: arguments and standard input in, exit code out.
 const io = {
   stdout: (s: string) => void process.stdout.write(s),
   stderr: (s: string) => void process.stderr.write(s),
   now: () => Math.floor(Date.now() / 1000),
+  stdin: process.stdin,
 };
 
 runCommand(process.argv.slice(2), io).then(

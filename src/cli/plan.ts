@@ -3,7 +3,7 @@ import { quote } from '../errors.js';
 import { renderPlan, renderPlanSh } from '../render/plan.js';
 import { parseHumanSize } from '../render/units.js';
 import { loadSource } from '../sources/load.js';
-import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp, writeFormatted } from './common.js';
+import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { usageError } from './io.js';
 import { defineCommand } from './options.js';
 
@@ -52,9 +52,11 @@ ${sourceHelp(false)}`,
     if (values.free !== undefined) goal = freeGoal(values.free);
     else if (values.prune) goal = { kind: 'prune', all: values.all };
     else goal = { kind: 'remove', images: removeList };
-    const { graph } = await loadSource(source, { platform: platformOf(values.platform) });
-    const plan = removalPlan(graph, goal, { keep: values.keep, withContainers: values['with-containers'] });
-    writeFormatted(io, values.format, plan, { table: renderPlan, sh: renderPlanSh });
+    const loaded = await loadSource(source, loadOptionsOf(values.platform, io));
+    const plan = removalPlan(loaded.graph, goal, { keep: values.keep, withContainers: values['with-containers'] });
+    const notes = notesFor([loaded], ['image-set']);
+    writeFormatted(io, values.format, { ...plan, notes }, { table: renderPlan, sh: renderPlanSh });
+    if (values.format !== 'json') writeNotes(io, notes);
     return plan.reachedGoal ? 0 : 1;
   },
 );

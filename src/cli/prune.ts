@@ -1,7 +1,7 @@
 import { RemovalHost } from '../analyze/removal.js';
 import { renderPruneDocker } from '../render/removal.js';
 import { loadSource } from '../sources/load.js';
-import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp, writeFormatted } from './common.js';
+import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { defineCommand } from './options.js';
 
 export const pruneCommand = defineCommand(
@@ -21,11 +21,14 @@ ${sourceHelp(false)}`,
     },
   },
   async ({ values, positionals }, io) => {
-    const host = new RemovalHost((await loadSource(positionals[0], { platform: platformOf(values.platform) })).graph);
+    const loaded = await loadSource(positionals[0], loadOptionsOf(values.platform, io));
+    const host = new RemovalHost(loaded.graph);
+    const notes = notesFor([loaded], ['image-set']);
     const before = host.layersSize();
     const r = host.prune(values.all);
-    const result = { all: values.all, records: r.records, reclaimedBytes: r.reclaimedBytes, dfSizeChange: before - host.layersSize(), refused: r.failed };
+    const result = { all: values.all, records: r.records, reclaimedBytes: r.reclaimedBytes, dfSizeChange: before - host.layersSize(), refused: r.failed, notes };
     writeFormatted(io, values.format, result, { docker: (x) => renderPruneDocker(x.records, x.reclaimedBytes) });
+    if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },
 );

@@ -1,62 +1,49 @@
 import { inferPushHost, localImageFor, narratePush, planPush, registryStateOf, type PushHost } from '../analyze/push.js';
-import { familiarName, familiarString, parseNormalizedNamed, withDefaultTag } from '../model/reference.js';
+import { familiarName, familiarString, withDefaultTag } from '../model/reference.js';
 import { renderPushTable } from '../render/push.js';
-import { parsePlatform } from '../sources/image-archive.js';
-import { loadRegistrySource } from '../sources/load.js';
+import { loadRegistrySource, loadSource } from '../sources/load.js';
 import { LayerlabError } from '../errors.js';
-import { loadHostSource } from './host-source.js';
-import { json, oneOf, parseCommandArgs, usageError, type Command } from './io.js';
+import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, writeNotes } from './common.js';
+import { json, usageError } from './io.js';
+import { defineCommand } from './options.js';
+import { refsOf } from './pull.js';
 
-export const pushCommand: Command = {
-  name: 'push',
-  summary: 'What `docker push` would upload, mount or skip, without any network',
-  usage: `Usage: layerlab push --from SOURCE --registry SOURCE [OPTIONS] REF...
-
-Plan \`docker push REF...\` in order with the daemon's rule (moby push_v2.go): a layer whose blob
+export const pushCommand = defineCommand(
+  {
+    name: 'push',
+    summary: 'What `docker push` would upload, mount or skip, without any network',
+    synopsis: '--from SOURCE --registry SOURCE REF...',
+    description: `Plan \`docker push REF...\` in order with the daemon's rule (moby push_v2.go): a layer whose blob
 the daemon knows (its v2 metadata) and the target repository has is "Layer already exists"; one
 another repository of the same registry has is "Mounted from" it (cross-repository mount);
-anything else is gzipped and uploaded ("Pushed"). Later REFs see what earlier ones pushed.
-
-Options:
-      --from SOURCE      the pushing host: a Docker data root (its v2 metadata is read), or any
-                         other source (metadata inferred from RepoDigests, and said so)
-      --registry SOURCE  the registry: registry://127.0.0.1:PORT, an OCI layout, or a folder of
-                         registry manifests
-      --platform P       os/arch[/variant] of registry indexes (default linux/amd64)
-      --format FORMAT    table (default), json, or docker (the lines docker push prints)
-  -h, --help             show this help
-`,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { from: { type: 'string' }, registry: { type: 'string' }, platform: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      'push',
-    );
-    if (values.help) {
-      io.stdout(pushCommand.usage);
-      return 0;
-    }
-    const format = oneOf(values.format, ['table', 'json', 'docker'] as const, 'table', '--format');
+anything else is gzipped and uploaded ("Pushed"). Later REFs see what earlier ones pushed.`,
+    positionals: [{ name: 'REF', variadic: true }],
+    options: {
+      from: {
+        type: 'string',
+        value: 'SOURCE',
+        description: 'the pushing host (required): a Docker data root (its v2 metadata is read), or any other source (metadata inferred from RepoDigests, and said so)',
+      },
+      registry: { type: 'string', value: 'SOURCE', description: 'the registry (required): registry://127.0.0.1:PORT, an OCI layout, or a folder of registry manifests' },
+      platform: PLATFORM_OPTION,
+      format: formatOption(['table', 'json', 'docker'], { docker: 'the lines docker push prints' }),
+    },
+  },
+  async ({ values, positionals }, io) => {
     if (!values.from) throw usageError('push needs --from SOURCE (the host holding the images); see layerlab push --help');
     if (!values.registry) throw usageError('push needs --registry SOURCE (registry://HOST:PORT or a folder of manifests); see layerlab push --help');
-    if (positionals.length === 0) throw usageError('push needs at least one REF');
-    const refs = positionals.map((r) => {
-      try {
-        return parseNormalizedNamed(r);
-      } catch (e) {
-        throw usageError(`${JSON.stringify(r)}: ${(e as Error).message}`);
-      }
-    });
-    const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    const images = (await loadRegistrySource(values.registry, { platform })).registryImages;
+    const refs = refsOf(positionals);
+    const opts = loadOptionsOf(values.platform, io);
+    const target = await loadRegistrySource(values.registry, opts);
+    const images = target.registryImages;
     const registry = registryStateOf(images);
-    const { source, configSizes } = await loadHostSource(values.from, platform ? { platform } : {});
-    const graph = source.graph;
-    const host: PushHost = source.distribution
-      ? { metadata: new Map([...source.distribution.digestsByDiffId].map(([d, ms]) => [d, [...ms]])), source: 'read' }
+    const from = await loadSource(values.from, opts);
+    const graph = from.graph;
+    const host: PushHost = from.distribution
+      ? { metadata: new Map([...from.distribution.digestsByDiffId].map(([d, ms]) => [d, [...ms]])), source: 'read' }
       : inferPushHost(graph, images);
     const plans = refs.map((ref, k) => {
-      const image = localImageFor(graph, ref, configSizes);
+      const image = localImageFor(graph, ref, from.configSizes);
       if (!image) {
         const tag = familiarString(withDefaultTag(ref));
         const there = graph.images.some((m) => (m.repoTags ?? []).includes(tag));
@@ -64,9 +51,14 @@ Options:
       }
       return planPush(host, registry, image);
     });
-    if (format === 'json') io.stdout(json({ metadata: host.source, plans }));
-    else if (format === 'docker') io.stdout(plans.map((p) => narratePush(p).join('\n') + '\n').join(''));
+    const notes = notesFor([target, from], ['image-set']);
+    if (values.format === 'json') {
+      io.stdout(json({ metadata: host.source, plans, notes }));
+      return 0;
+    }
+    if (values.format === 'docker') io.stdout(plans.map((p) => narratePush(p).join('\n') + '\n').join(''));
     else io.stdout(renderPushTable(plans, host.source));
+    writeNotes(io, notes);
     return 0;
   },
-};
+);

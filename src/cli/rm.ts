@@ -1,7 +1,7 @@
 import { RemovalHost } from '../analyze/removal.js';
 import { renderRmiDocker, renderRmiTable } from '../render/removal.js';
 import { loadSource } from '../sources/load.js';
-import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp } from './common.js';
+import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeNotes } from './common.js';
 import { json } from './io.js';
 import { defineCommand } from './options.js';
 
@@ -28,13 +28,15 @@ ${sourceHelp(false)}`,
   },
   async ({ values, positionals }, io) => {
     const [source, ...refs] = positionals;
-    const host = new RemovalHost((await loadSource(source, { platform: platformOf(values.platform) })).graph);
+    const loaded = await loadSource(source, loadOptionsOf(values.platform, io));
+    const host = new RemovalHost(loaded.graph);
+    const notes = notesFor([loaded], ['image-set']);
     const removedContainers: string[] = [];
     const results = refs.map((ref) => {
       if (values['with-containers']) removedContainers.push(...host.removeContainersOf(ref));
       return host.rmi(ref, { force: values.force, noPrune: values['no-prune'] });
     });
-    if (values.format === 'json') io.stdout(json({ removedContainers, results }));
+    if (values.format === 'json') io.stdout(json({ removedContainers, results, notes }));
     else if (values.format === 'table') io.stdout(renderRmiTable(results));
     else {
       // docker's own output splits records (stdout) from refusals (stderr)
@@ -43,6 +45,7 @@ ${sourceHelp(false)}`,
       io.stdout(stdout);
       io.stderr(stderr);
     }
+    if (values.format !== 'json') writeNotes(io, notes);
     // docker rmi's exit status: with -f, images that do not exist are reported but not a failure
     return results.some((r) => r.error && !(values.force && r.notFound)) ? 1 : 0;
   },

@@ -5,7 +5,8 @@ import type { ImageGraph } from '../model/graph.js';
 import { statOrFail } from './bounded.js';
 import { EngineClient, engineEndpointFromSource, loadEngine } from './engine-api.js';
 import { isDockerRoot, readDockerRoot } from './docker-root.js';
-import { readImageArchiveSource, readOciLayoutSource } from './image-archive.js';
+import { readImageArchiveSource } from './image-archive.js';
+import { readOciLayoutSource } from './oci-layout.js';
 import { registryFolderReader, registryReader } from './registry.js';
 import { readSnapshotFile } from './snapshot.js';
 import type { LoadedSource, LoadOptions, RegistryImage, SourceKind, SourceNote, SourceProbe, SourceReader } from './source.js';
@@ -49,6 +50,7 @@ export const dataRootReader: SourceReader = {
       graph: root.graph,
       distribution: root.distribution,
       blobs: root.blobs,
+      configSizes: root.configSizes,
       notes,
       meta: { source: arg, driver: root.driver, containersWithoutSize: root.containersWithoutSize },
     };
@@ -106,8 +108,8 @@ const notAnArchiveReader: SourceReader = {
 export const snapshotReader: SourceReader = {
   kind: 'snapshot',
   claims: (_arg, p) => p.type === 'file' || p.type === 'other',
-  async load(arg) {
-    const s = await readSnapshotFile(arg);
+  async load(arg, opts) {
+    const s = await readSnapshotFile(arg, opts.stdin);
     return { source: arg, kind: 'snapshot', graph: s.graph, notes: [], meta: s.meta };
   },
 };

@@ -211,6 +211,11 @@ export function readRegistryFolder(dir: string, platform: Platform = DEFAULT_PLA
   const manifests = new Map<string, FolderManifest>();
   const indexed = new Map<string, { desc: Descriptor; index?: string }>();
   for (const f of files) readFolderFile(join(dir, f), manifests, indexed);
+  if (manifests.size === 0) {
+    // indexes alone describe no image: 0 images would read as an empty registry, which it is not
+    const named = indexed.size === 0 ? 'none' : `${indexed.size} manifest${indexed.size === 1 ? ', which is' : 's, none of which is'} not in the folder`;
+    throw new LayerlabError('EINPUT', `holds no image manifest: its indexes name ${named}`, { file: dir });
+  }
   let attestations = 0;
   let otherPlatforms = 0;
   const images: RegistryImage[] = [];

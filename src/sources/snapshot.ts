@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { LayerlabError, quote } from '../errors.js';
 import { readBounded, SNAPSHOT_LIMIT } from './bounded.js';
 import { parseJsonStrict } from './json-strict.js';
@@ -93,8 +94,8 @@ export function parseSnapshot(text: string, file?: string): Snapshot {
  * Reads a snapshot from a file, a pipe or fifo, or `-` (standard input), at most
  * {@link SNAPSHOT_LIMIT} bytes, and validates it.
  */
-export async function readSnapshotFile(file: string): Promise<Snapshot> {
-  const bytes = await readBounded(file, SNAPSHOT_LIMIT, 'snapshot');
+export async function readSnapshotFile(file: string, stdin?: Readable): Promise<Snapshot> {
+  const bytes = await readBounded(file, SNAPSHOT_LIMIT, 'snapshot', stdin);
   if (bytes.length === 0) throw new LayerlabError('EINPUT', 'empty file: expected a layerlab snapshot (JSON), a docker save / OCI archive, a folder or docker://', { file });
   return parseSnapshot(bytes.toString('utf8'), file);
 }

@@ -83,6 +83,11 @@ export interface LoadedSource {
   distribution?: DistributionMetadata;
   /** Layer and config bytes, when the source holds them. */
   blobs?: BlobProvider;
+  /**
+   * Image ID -> byte length of its config file (data roots): what `docker push` uploads as the
+   * config blob, so a push's manifest can be predicted. Absent when the source does not hold configs.
+   */
+  configSizes?: Map<string, number>;
   /** What the reader could not tell, or left out, as structured remarks. */
   notes: SourceNote[];
   /** Free-form facts for JSON output (engine version, storage driver, snapshot meta). */
@@ -93,6 +98,8 @@ export interface LoadedSource {
 export interface LoadOptions {
   /** Platform to select from multi-platform indexes. */
   platform?: Platform;
+  /** What `-` reads (a snapshot on standard input); the process's standard input when absent. */
+  stdin?: Readable;
 }
 
 /** A reader of one kind of SOURCE; `load.ts` asks each in turn whether it claims the argument. */
