@@ -101,7 +101,7 @@ test('tree: folding keeps every image, every branch and every byte; a branch kee
       for (let i = 0; i < tree.images.length; i++) {
         if (tree.images[i].node < 0) continue;
         const b = treeBranch(tree, i);
-        const depth = (t: LayerTree, n: number) => (n < 0 ? 0 : 1 + depth(t, t.nodes[n].parent));
+        const depth = (t: LayerTree, n: number): number => (n < 0 ? 0 : 1 + depth(t, t.nodes[n].parent));
         assert.equal(b.nodes.length, depth(tree, tree.images[i].node));
         assert.ok(b.images.some((x) => x.id === tree.images[i].id));
       }

@@ -224,3 +224,37 @@ function reshape(tree: LayerTree, fate: (n: TreeNode) => Fate): LayerTree {
   for (const n of nodes) n.images = n.images.map((i) => imageIndex[i]);
   return { ...tree, nodes, roots, images };
 }
+
+/** Bytes shared between pairs of images as a Docker host stores them: their common stack prefix. */
+export interface PrefixSharing {
+  /** Indices into tree.images: the largest listed images, at most `max`. */
+  images: number[];
+  /** bytes[a][b]: size of the common chain prefix of images a and b; the diagonal is the image's size. */
+  bytes: number[][];
+  /** The listed images left out, and per shown image the bytes of its layers any of them also holds. */
+  others: { images: number; bytes: number[] };
+}
+
+/** Pairwise common-prefix bytes among the `max` largest listed images; the rest summed up as one "others". */
+export function prefixSharing(tree: LayerTree, max: number): PrefixSharing {
+  const listed = tree.images.map((_, i) => i).filter((i) => tree.images[i].listed);
+  listed.sort((a, b) => (tree.images[b].size ?? 0) - (tree.images[a].size ?? 0) || a - b);
+  const images = listed.slice(0, max);
+  const path = (i: number) => {
+    const p: number[] = [];
+    for (let n = tree.images[i].node; n >= 0; n = tree.nodes[n].parent) p.push(n);
+    return p.reverse();
+  };
+  const paths = images.map(path);
+  const bytes = paths.map((pa) =>
+    paths.map((pb) => {
+      let s = 0;
+      for (let k = 0; k < Math.min(pa.length, pb.length) && pa[k] === pb[k]; k++) s += tree.nodes[pa[k]].size;
+      return s;
+    }),
+  );
+  const heldByOthers = new Uint8Array(tree.nodes.length);
+  for (const i of listed.slice(max)) for (let n = tree.images[i].node; n >= 0 && !heldByOthers[n]; n = tree.nodes[n].parent) heldByOthers[n] = 1;
+  const others = paths.map((p) => p.reduce((s, n) => s + (heldByOthers[n] ? tree.nodes[n].size : 0), 0));
+  return { images, bytes, others: { images: listed.length - images.length, bytes: others } };
+}
