@@ -1,0 +1,260 @@
+import { LayerlabError, quote } from '../errors.js';
+import type { ImageGraph } from '../model/graph.js';
+import { EMPTY_LAYER_DIFF_ID, EMPTY_LAYER_GZIP_DIGEST } from '../model/identity.js';
+import type { ContainerState } from '../model/types.js';
+import { imageUsage } from './df.js';
+import { RemovalHost } from './removal.js';
+import { effectiveSizes, type SizeBasis } from './sizes.js';
+
+/** A container bound to an image, as the tree shows it at the image's leaf. */
+export interface TreeContainer {
+  id: string;
+  name?: string;
+  state: ContainerState;
+}
+
+/** An image placed in the layer tree: it ends at the node of its top layer. */
+export interface TreeImage {
+  id: string;
+  tags: string[];
+  /** False for an untagged image with children (a build parent): `docker images` hides it and df does not count it. */
+  listed: boolean;
+  parentId?: string;
+  /** Index in {@link LayerTree.nodes} of the image's top layer; -1 for an image without layers. */
+  node: number;
+  /**
+   * The image ends on its parent image's top layer: it adds no layer of its own (a build step
+   * such as CMD or ENV changes only the config), so its "own" bytes are its parent's.
+   */
+  noOwnLayer: boolean;
+  /** df's Size, SharedSize and UniqueSize (listed images only; a hidden build parent has none). */
+  size?: number;
+  shared?: number;
+  unique?: number;
+  containers: TreeContainer[];
+}
+
+/** One layer of the store: a chain-trie node, i.e. a layer on top of one exact stack below it. */
+export interface TreeNode {
+  diffId?: string;
+  /** Blob digest, when the source knows it. */
+  digest?: string;
+  chainId?: string;
+  /** The layer's own bytes (df's basis: uncompressed when known). */
+  size: number;
+  /** The empty layer (a tar of no files, which some builders emit for ENV or WORKDIR steps). */
+  empty: boolean;
+  /** Parent node index, -1 for a bottom layer. */
+  parent: number;
+  children: number[];
+  /** Images (indices into {@link LayerTree.images}) whose top layer this is. */
+  images: number[];
+  /** Listed images whose stack holds this layer; more than 1 makes the layer SHARED in df. */
+  users: number;
+  /** Smaller layers below, folded into this node by `--min-size`. */
+  folded?: { layers: number; bytes: number };
+  /** Branches left out by `--image`. */
+  otherBranches?: number;
+}
+
+/** The images of a source as a tree of shared stack prefixes. */
+export interface LayerTree {
+  nodes: TreeNode[];
+  roots: number[];
+  images: TreeImage[];
+  /** Docker's LayersSize: bytes of distinct layers. */
+  layersSize: number;
+  sizeBasis: SizeBasis;
+}
+
+/** The chain trie of a graph as a tree of layers with the images and containers that end on each. */
+export function layerTree(graph: ImageGraph): LayerTree {
+  const u = imageUsage(graph);
+  const { size } = effectiveSizes(graph);
+  const chain = graph.chain;
+  const nodes: TreeNode[] = [];
+  for (let k = 0; k < chain.count; k++) {
+    const l = chain.nodeLayer[k];
+    nodes.push({
+      diffId: graph.layerDiffId[l],
+      digest: graph.layerDigest[l],
+      chainId: graph.chainIdOf(k),
+      size: size[l],
+      empty: graph.layerDiffId[l] === EMPTY_LAYER_DIFF_ID || graph.layerDigest[l] === EMPTY_LAYER_GZIP_DIGEST,
+      parent: chain.nodeParent[k],
+      children: [],
+      images: [],
+      users: u.nodeRefs[k],
+    });
+  }
+  const roots: number[] = [];
+  for (let k = 0; k < nodes.length; k++) {
+    const p = nodes[k].parent;
+    if (p < 0) roots.push(k);
+    else nodes[p].children.push(k);
+  }
+  const images: TreeImage[] = [];
+  for (let i = 0; i < graph.imageCount; i++) {
+    const s = graph.stackStart[i];
+    const e = graph.stackStart[i + 1];
+    const node = e > s ? graph.stackNode[e - 1] : -1;
+    const parent = graph.imageParent[i];
+    const parentTop = parent >= 0 && graph.stackStart[parent + 1] > graph.stackStart[parent] ? graph.stackNode[graph.stackStart[parent + 1] - 1] : -2;
+    const m = graph.images[i];
+    const img: TreeImage = {
+      id: m.id,
+      tags: [...graph.tagsOf(i)],
+      listed: u.listed[i] === 1,
+      node,
+      noOwnLayer: parent >= 0 && parentTop === node,
+      containers: [...graph.containersOf(i)].map((c) => {
+        const r = graph.containers[c];
+        return r.name === undefined ? { id: r.id, state: r.state } : { id: r.id, name: r.name, state: r.state };
+      }),
+    };
+    if (m.parent) img.parentId = m.parent;
+    if (img.listed) {
+      img.size = u.size[i];
+      img.shared = u.shared[i];
+      img.unique = u.size[i] - u.shared[i];
+    }
+    images.push(img);
+  }
+  const order = imageOrder(images);
+  for (const i of order) if (images[i].node >= 0) nodes[images[i].node].images.push(i);
+  const weight = subtreeWeight(nodes, roots);
+  const byWeight = (a: number, b: number) => weight[b] - weight[a] || key(nodes[a]).localeCompare(key(nodes[b]));
+  roots.sort(byWeight);
+  for (const n of nodes) n.children.sort(byWeight);
+  return { nodes, roots, images, layersSize: u.layersSize, sizeBasis: u.basis };
+}
+
+function key(n: TreeNode): string {
+  return n.chainId ?? n.diffId ?? n.digest ?? '';
+}
+
+// Hidden build parents first (they came first), then listed images by their first tag.
+function imageOrder(images: TreeImage[]): number[] {
+  const label = (t: TreeImage) => (t.tags[0] ?? '\uffff') + t.id;
+  return images.map((_, i) => i).sort((a, b) => Number(images[a].listed) - Number(images[b].listed) || label(images[a]).localeCompare(label(images[b])));
+}
+
+// Number of images ending in each subtree: busier branches are listed first.
+function subtreeWeight(nodes: TreeNode[], roots: number[]): number[] {
+  const w = new Array<number>(nodes.length).fill(0);
+  const post: number[] = [];
+  const stack = [...roots];
+  while (stack.length) {
+    const n = stack.pop()!;
+    post.push(n);
+    stack.push(...nodes[n].children);
+  }
+  for (let k = post.length - 1; k >= 0; k--) {
+    const n = post[k];
+    w[n] += nodes[n].images.length;
+    if (nodes[n].parent >= 0) w[nodes[n].parent] += w[n];
+  }
+  return w;
+}
+
+/**
+ * Folds layers smaller than `minSize` into the layer above them, where that changes no branch:
+ * a folded layer has exactly one child and no image ending on it. Node indices are renumbered.
+ */
+export function foldSmallLayers(tree: LayerTree, minSize: number): LayerTree {
+  return reshape(tree, (n) => (n.size < minSize && n.children.length === 1 && n.images.length === 0 ? 'fold' : 'keep'));
+}
+
+/** The image IMAGE names (tag, ID, digest or unique ID prefix), as Docker resolves it; EINPUT when none. */
+export function findTreeImage(graph: ImageGraph, refOrId: string): number {
+  const id = new RemovalHost(graph).idOf(refOrId);
+  const i = id === undefined ? undefined : graph.imageIndex(id);
+  if (i === undefined) throw new LayerlabError('EINPUT', `No such image: ${quote(refOrId)}`);
+  return i;
+}
+
+/** One image's branch: the layers under its top layer, with the images ending on them. */
+export function treeBranch(tree: LayerTree, image: number): LayerTree {
+  const onPath = new Set<TreeNode>();
+  for (let n = tree.images[image].node; n >= 0; n = tree.nodes[n].parent) onPath.add(tree.nodes[n]);
+  return reshape(tree, (n) => (onPath.has(n) ? 'keep' : 'drop'));
+}
+
+type Fate = 'keep' | 'fold' | 'drop';
+
+// Walks the tree depth first, renumbering kept nodes in preorder; a folded node's size goes to
+// the node above it (its only child), a dropped node's whole subtree is counted in otherBranches.
+function reshape(tree: LayerTree, fate: (n: TreeNode) => Fate): LayerTree {
+  const index = new Array<number>(tree.nodes.length).fill(-1);
+  const nodes: TreeNode[] = [];
+  const roots: number[] = [];
+  const visit = (k: number, parent: number, carry: { layers: number; bytes: number }): void => {
+    const n = tree.nodes[k];
+    const f = fate(n);
+    if (f === 'drop') return;
+    if (f === 'fold') {
+      const next = { layers: carry.layers + 1 + (n.folded?.layers ?? 0), bytes: carry.bytes + n.size + (n.folded?.bytes ?? 0) };
+      for (const c of n.children) visit(c, parent, next);
+      return;
+    }
+    const out: TreeNode = { ...n, parent, children: [] };
+    delete out.folded;
+    delete out.otherBranches;
+    const layers = carry.layers + (n.folded?.layers ?? 0);
+    if (layers) out.folded = { layers, bytes: carry.bytes + (n.folded?.bytes ?? 0) };
+    const me = nodes.length;
+    index[k] = me;
+    nodes.push(out);
+    if (parent < 0) roots.push(me);
+    else nodes[parent].children.push(me);
+    const zero = { layers: 0, bytes: 0 };
+    for (const c of n.children) visit(c, me, zero);
+    const dropped = n.children.filter((c) => fate(tree.nodes[c]) === 'drop').length + (n.otherBranches ?? 0);
+    if (dropped) out.otherBranches = dropped;
+  };
+  for (const r of tree.roots) visit(r, -1, { layers: 0, bytes: 0 });
+  // Images on dropped layers leave the tree (and the list); the rest are renumbered.
+  const imageIndex = new Array<number>(tree.images.length).fill(-1);
+  const images: TreeImage[] = [];
+  tree.images.forEach((img, i) => {
+    if (img.node >= 0 && index[img.node] < 0) return;
+    imageIndex[i] = images.length;
+    images.push({ ...img, node: img.node >= 0 ? index[img.node] : -1 });
+  });
+  for (const n of nodes) n.images = n.images.map((i) => imageIndex[i]);
+  return { ...tree, nodes, roots, images };
+}
+
+/** Bytes shared between pairs of images as a Docker host stores them: their common stack prefix. */
+export interface PrefixSharing {
+  /** Indices into tree.images: the largest listed images, at most `max`. */
+  images: number[];
+  /** bytes[a][b]: size of the common chain prefix of images a and b; the diagonal is the image's size. */
+  bytes: number[][];
+  /** The listed images left out, and per shown image the bytes of its layers any of them also holds. */
+  others: { images: number; bytes: number[] };
+}
+
+/** Pairwise common-prefix bytes among the `max` largest listed images; the rest summed up as one "others". */
+export function prefixSharing(tree: LayerTree, max: number): PrefixSharing {
+  const listed = tree.images.map((_, i) => i).filter((i) => tree.images[i].listed);
+  listed.sort((a, b) => (tree.images[b].size ?? 0) - (tree.images[a].size ?? 0) || a - b);
+  const images = listed.slice(0, max);
+  const path = (i: number) => {
+    const p: number[] = [];
+    for (let n = tree.images[i].node; n >= 0; n = tree.nodes[n].parent) p.push(n);
+    return p.reverse();
+  };
+  const paths = images.map(path);
+  const bytes = paths.map((pa) =>
+    paths.map((pb) => {
+      let s = 0;
+      for (let k = 0; k < Math.min(pa.length, pb.length) && pa[k] === pb[k]; k++) s += tree.nodes[pa[k]].size;
+      return s;
+    }),
+  );
+  const heldByOthers = new Uint8Array(tree.nodes.length);
+  for (const i of listed.slice(max)) for (let n = tree.images[i].node; n >= 0 && !heldByOthers[n]; n = tree.nodes[n].parent) heldByOthers[n] = 1;
+  const others = paths.map((p) => p.reduce((s, n) => s + (heldByOthers[n] ? tree.nodes[n].size : 0), 0));
+  return { images, bytes, others: { images: listed.length - images.length, bytes: others } };
+}

@@ -1,0 +1,145 @@
+// The self-contained report page: every figure rendered here from the analyses' results, the
+// results themselves embedded as JSON, and a small script for tooltips (hover and keyboard focus).
+import type { DedupComparison } from '../../analyze/dedup.js';
+import type { SystemDf } from '../../analyze/df.js';
+import type { Plan } from '../../analyze/plan.js';
+import type { LayerTree, PrefixSharing } from '../../analyze/tree.js';
+import { dedupFigure, dfFigure, heatmapFigure, planFigure, pullFigure, timeSeriesFigure, type PullReport, type TimeSeries } from './charts.js';
+import { bytes, esc } from './markup.js';
+import { nodeSharers, stackLayout, stacksFigure } from './stacks.js';
+import { REPORT_CSS } from './style.js';
+import { treeFigure } from './tree-html.js';
+
+/** Everything a report shows: analysis results exactly as the CLI prints them in JSON. */
+export interface ReportData {
+  title: string;
+  sources: string[];
+  /** `layerlab tree --format json`. */
+  tree: LayerTree;
+  /** `layerlab df --format json`. */
+  df: SystemDf;
+  /** Common-prefix bytes among the largest images. */
+  sharing: PrefixSharing;
+  /** `layerlab dedup --format json` (its model comparison). */
+  dedup?: DedupComparison;
+  /** `layerlab plan --format json`. */
+  plan?: Plan;
+  /** `layerlab pull --format json`. */
+  pull?: PullReport;
+  /** Series over time, e.g. a simulation's disk use and bytes pulled. */
+  series?: TimeSeries[];
+}
+
+/** How much is drawn before the page sums up the rest (keeps the DOM small at any scale). */
+export interface ReportLimits {
+  stacks: number;
+  treeNodes: number;
+}
+
+/** Defaults that keep a 1,000-image page to a few thousand elements. */
+export const DEFAULT_LIMITS: ReportLimits = { stacks: 40, treeNodes: 600 };
+
+// Builds the tooltip from the embedded view; all numbers arrive formatted, the page computes nothing.
+const SCRIPT = `(() => {
+const view = JSON.parse(document.getElementById('layerlab-view').textContent);
+const tip = document.getElementById('tip');
+let current = null;
+const row = (dl, k, v) => { const dt = document.createElement('dt'); dt.textContent = k; const dd = document.createElement('dd'); dd.textContent = v; dl.append(dt, dd); };
+const mark = (n, on) => { for (const r of document.querySelectorAll('.layer[data-n="' + n + '"]')) r.classList.toggle('hl', on); };
+function show(el) {
+  if (current === el) return;
+  hide();
+  const l = view.layers[el.dataset.n];
+  if (!l) return;
+  current = el;
+  const dl = document.createElement('dl');
+  row(dl, 'size', l.size); row(dl, 'digest', l.digest); row(dl, 'diffID', l.diffId); row(dl, 'chainID', l.chainId);
+  row(dl, 'shared by', l.sharers);
+  tip.replaceChildren(dl);
+  tip.hidden = false;
+  const r = el.getBoundingClientRect();
+  const w = tip.offsetWidth, h = tip.offsetHeight;
+  let x = r.right + 8, y = r.top;
+  if (x + w > innerWidth - 4) x = Math.max(4, r.left - w - 8);
+  if (y + h > innerHeight - 4) y = Math.max(4, innerHeight - h - 4);
+  tip.style.left = x + 'px'; tip.style.top = y + 'px';
+  el.setAttribute('aria-describedby', 'tip');
+  mark(el.dataset.n, true);
+}
+function hide() {
+  if (!current) return;
+  current.removeAttribute('aria-describedby');
+  mark(current.dataset.n, false);
+  current = null;
+  tip.hidden = true;
+}
+document.addEventListener('pointerover', (e) => { const el = e.target.closest && e.target.closest('.layer'); if (el) show(el); else if (current && current !== document.activeElement) hide(); });
+document.addEventListener('focusin', (e) => { if (e.target.classList && e.target.classList.contains('layer')) show(e.target); });
+document.addEventListener('focusout', () => hide());
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') hide(); });
+addEventListener('beforeprint', () => { for (const d of document.querySelectorAll('details')) d.open = true; });
+})();`;
+
+/** JSON safe inside a `<script>` element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** The tooltip's text per drawn layer, formatted here so the page only looks it up. */
+function tooltipView(data: ReportData, nodes: Iterable<number>): Record<number, Record<string, string>> {
+  const sharers = nodeSharers(data.tree, nodes);
+  const out: Record<number, Record<string, string>> = {};
+  for (const [k, who] of Object.entries(sharers)) {
+    const n = data.tree.nodes[Number(k)];
+    const names = who.length > 12 ? `${who.slice(0, 12).join(', ')} and ${who.length - 12} more` : who.join(', ');
+    out[Number(k)] = {
+      size: bytes(n.size),
+      digest: n.digest ?? 'unknown (not in this source)',
+      diffId: n.diffId ?? 'unknown',
+      chainId: n.chainId ?? 'unknown (a diffID below is unknown)',
+      sharers: `${who.length} image${who.length === 1 ? '' : 's'}: ${names}`,
+    };
+  }
+  return out;
+}
+
+/** The whole report as one HTML document: no external resource of any kind. */
+export function reportHtml(data: ReportData, limits: ReportLimits = DEFAULT_LIMITS): string {
+  const layout = stackLayout(data.tree, limits.stacks);
+  const drawn = new Set<number>();
+  for (const i of layout.shown) for (let n = data.tree.images[i].node; n >= 0; n = data.tree.nodes[n].parent) drawn.add(n);
+  const sections: [string, string, string][] = [
+    ['stacks', 'Stacks', stacksFigure(data.tree, layout)],
+    ['tree', 'Sharing tree', treeFigure(data.tree, layout.colour, limits.treeNodes)],
+    ['heatmap', 'Shared bytes', heatmapFigure(data.tree, data.sharing)],
+    ['df', 'docker system df', dfFigure(data.df)],
+  ];
+  if (data.dedup) sections.push(['dedup', 'Dedup ladder', dedupFigure(data.dedup)]);
+  if (data.plan) sections.push(['plan', 'Removal plan', planFigure(data.plan)]);
+  if (data.pull) sections.push(['pull', 'Pull timeline', pullFigure(data.pull)]);
+  (data.series ?? []).forEach((s, k) => sections.push([`series-${k}`, s.title, timeSeriesFigure(s, `series-${k}`)]));
+  const listed = data.tree.images.filter((i) => i.listed).length;
+  const lead = `${listed} images, ${data.tree.nodes.length} layers, ${bytes(data.tree.layersSize)} on disk (${data.tree.sizeBasis} sizes), from ${data.sources.map((s) => esc(s)).join(', ')}. Hover or Tab onto a layer to see its digest, diffID, chainID, size and which images share it.`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>${esc(data.title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<header><h1>${esc(data.title)}</h1><p class="lead">${lead}</p>
+<nav aria-label="Sections"><ul>${sections.map(([id, name]) => `<li><a href="#${id}">${esc(name)}</a></li>`).join('')}</ul></nav></header>
+<main>
+${sections.map((s) => s[2]).join('\n')}
+</main>
+<div id="tip" role="tooltip" hidden></div>
+<script type="application/json" id="layerlab-data">${scriptJson(data)}</script>
+<script type="application/json" id="layerlab-view">${scriptJson({ layers: tooltipView(data, drawn) })}</script>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
