@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS, reportHtml } from '../render/html/page.js';
 import { humanSize } from '../render/units.js';
 import { parseJsonStrict } from '../sources/json-strict.js';
 import { loadSources } from '../sources/load.js';
-import { PLATFORM_OPTION, platformOf, sourceHelp } from './common.js';
+import { loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeNotes } from './common.js';
 import { writeAtomically } from './generate.js';
 import { defineCommand } from './options.js';
 
@@ -98,7 +98,8 @@ ${sourceHelp(true)}`,
   async ({ values, positionals }, io) => {
     const plan = values.plan === undefined ? undefined : readPlanJson(values.plan);
     const pull = values.pull === undefined ? undefined : readPullJson(values.pull);
-    const { graph } = await loadSources(positionals, { platform: platformOf(values.platform) });
+    const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
+    const notes = notesFor(sources, ['image-set']);
     const tree = layerTree(graph);
     const max = values['max-stacks'];
     const html = reportHtml(
@@ -106,7 +107,7 @@ ${sourceHelp(true)}`,
         title: values.title,
         sources: positionals,
         tree,
-        df: systemDf(graph),
+        df: { ...systemDf(graph), notes },
         sharing: prefixSharing(tree, Math.min(max, 30)),
         ...(values.dedup ? { dedup: compareDedupModels(graph) } : {}),
         ...(plan ? { plan } : {}),
@@ -119,6 +120,7 @@ ${sourceHelp(true)}`,
       writeAtomically(values.output, html);
       io.stderr(`wrote ${values.output} (${humanSize(Buffer.byteLength(html))})\n`);
     }
+    writeNotes(io, notes);
     return 0;
   },
 );

@@ -1,6 +1,7 @@
 // The self-contained report page: every figure rendered here from the analyses' results, the
 // results themselves embedded as JSON, and a small script for tooltips (hover and keyboard focus).
 import type { DedupComparison } from '../../analyze/dedup.js';
+import type { SourceNote } from '../../sources/source.js';
 import type { SystemDf } from '../../analyze/df.js';
 import type { Plan } from '../../analyze/plan.js';
 import type { LayerTree, PrefixSharing } from '../../analyze/tree.js';
@@ -16,8 +17,8 @@ export interface ReportData {
   sources: string[];
   /** `layerlab tree --format json`. */
   tree: LayerTree;
-  /** `layerlab df --format json`. */
-  df: SystemDf;
+  /** `layerlab df --format json`: the df answer and the source notes it shows. */
+  df: SystemDf & { notes: (SourceNote & { source: string })[] };
   /** Common-prefix bytes among the largest images. */
   sharing: PrefixSharing;
   /** `layerlab dedup --format json` (its model comparison). */
