@@ -65,7 +65,9 @@ export {
 } from './analyze/df.js';
 export { compareDedupModels, type DedupComparison, type DedupModelResult, type DedupModelName } from './analyze/dedup.js';
 export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
-export { RemovalHost, reclaimablePerImage, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
+export { HostState, type HostContainer, type MetadataSource } from './analyze/host-state.js';
+export { Universe, type UniverseInputs, type UniverseImage, type UniverseLayer } from './model/universe.js';
+export { removalHost, rmiImage, pruneImages, resolveImage, removeContainersOf, reclaimablePerImage, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
 export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep } from './analyze/plan.js';
 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';

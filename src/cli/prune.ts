@@ -1,4 +1,4 @@
-import { RemovalHost } from '../analyze/removal.js';
+import { removalHost } from '../analyze/removal.js';
 import { renderPruneDocker } from '../render/removal.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp, writeFormatted } from './common.js';
@@ -21,7 +21,7 @@ ${sourceHelp(false)}`,
     },
   },
   async ({ values, positionals }, io) => {
-    const host = new RemovalHost((await loadSource(positionals[0], { platform: platformOf(values.platform) })).graph);
+    const host = removalHost((await loadSource(positionals[0], { platform: platformOf(values.platform) })).graph);
     const before = host.layersSize();
     const r = host.prune(values.all);
     const result = { all: values.all, records: r.records, reclaimedBytes: r.reclaimedBytes, dfSizeChange: before - host.layersSize(), refused: r.failed };

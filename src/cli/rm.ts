@@ -1,4 +1,4 @@
-import { RemovalHost } from '../analyze/removal.js';
+import { removalHost } from '../analyze/removal.js';
 import { renderRmiDocker, renderRmiTable } from '../render/removal.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp } from './common.js';
@@ -28,7 +28,7 @@ ${sourceHelp(false)}`,
   },
   async ({ values, positionals }, io) => {
     const [source, ...refs] = positionals;
-    const host = new RemovalHost((await loadSource(source, { platform: platformOf(values.platform) })).graph);
+    const host = removalHost((await loadSource(source, { platform: platformOf(values.platform) })).graph);
     const removedContainers: string[] = [];
     const results = refs.map((ref) => {
       if (values['with-containers']) removedContainers.push(...host.removeContainersOf(ref));
