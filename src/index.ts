@@ -30,7 +30,7 @@ export { HostState } from './analyze/host-state.js';
 export { Universe } from './model/universe.js';
 export { removalHost, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
 export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep } from './analyze/plan.js';
-export { planPull, pullHostFromGraph, type PullHost, type PullPlan, type RemoteImage } from './analyze/pull.js';
+export { planPull, pullHostFromGraph, type PullPlan, type RemoteImage } from './analyze/pull.js';
 export { planPulls, simulatePulls, DEFAULT_NETWORK, type NetworkModel, type PullSchedule } from './analyze/pull-schedule.js';
 export { planPush, type PushPlan } from './analyze/push.js';
 export { registryView, type RegistryView, type ViewImage } from './analyze/registry-view.js';

@@ -80,7 +80,7 @@ export { runCommand, COMMANDS, VERSION } from './cli/run.js';
 export type { Command, CommandIo } from './cli/io.js';
 export { planPush, narratePush, registryStateOf, inferPushHost, localImageFor, dockerManifestJson, type PushHost, type PushPlan, type PushLayerPlan, type RegistryState, type LocalImage, type V2Metadata } from './analyze/push.js';
 export { planPulls, simulatePulls, DEFAULT_NETWORK, type NetworkModel, type PullSchedule, type PullTiming, type OrderedPulls, type PullOrder, type PullMode } from './analyze/pull-schedule.js';
-export { planPull, narratePull, pullHostFromGraph, inferBlobMetadata, cloneHost, remoteImageFor, repositoriesOf, type PullHost, type PullPlan, type PullLayer, type RemoteImage, type LayerPullStatus } from './analyze/pull.js';
+export { planPull, recordPull, narratePull, pullHostFromGraph, inferBlobMetadata, remoteImageFor, repositoriesOf, universeImageOf, addV2Metadata, type PullPlan, type PullLayer, type RemoteImage, type LayerPullStatus } from './analyze/pull.js';
 export { imageBindings, isDangling, type ImageBindings } from './analyze/bindings.js';
 
 export type { Caveat } from './model/caveat.js';

@@ -210,6 +210,34 @@ export class HostState {
   hasDiff(diff: number): boolean {
     return this.universe.chainsOfDiff(diff).some((c) => this.hasChain(c));
   }
+  /** diffIDs of the layers on disk. */
+  diffIdsPresent(): string[] {
+    const u = this.universe;
+    const out = new Set<string>();
+    for (let c = 0; c < this.refcount.length; c++) {
+      const d = this.refcount[c] > 0 ? u.diffIdOf(u.chainDiff[c]) : undefined;
+      if (d !== undefined) out.add(d);
+    }
+    return [...out];
+  }
+
+  /** Everything the host holds, as one string: two hosts with equal fingerprints are in the same state. */
+  fingerprint(): string {
+    return JSON.stringify({
+      refcount: [...this.refcount].join(),
+      imgHold: [...this.imgHold].join(),
+      blobs: [...this.blobFlags].join(),
+      images: this.images(),
+      refs: this.images().map((i) => this.refsOf(i).map((r) => referenceString(r))),
+      parents: [...this.parents],
+      containers: this.containerList.map((c) => [c.id, c.image, c.running, c.top]),
+      times: [[...this.lastUsedAt], [...this.firstDetectedAt]],
+      broughtBy: [...this.broughtBy],
+      v2: [...this.v2],
+      sizes: [this.dfSize, this.diskSize],
+    });
+  }
+
   /** Docker's LayersSize: layers some image's chain references (moby getLayerRefs). */
   layersSize(): number {
     return this.dfSize;
@@ -242,6 +270,11 @@ export class HostState {
     if (v === undefined) m.delete(k);
     else m.set(k, v);
     this.record(() => (had ? m.set(k, old as V) : m.delete(k)));
+  }
+
+  /** Sets (or with undefined drops) the v2 metadata of a diffID. */
+  setV2(diffId: string, list: V2Metadata[] | undefined): void {
+    this.setMap(this.v2, diffId, list && list.length ? list : undefined);
   }
 
   setLastUsed(image: number, t: number): void {

@@ -1,4 +1,5 @@
-import { inferBlobMetadata, narratePull, pullHostFromGraph, remoteImageFor, type PullHost } from '../analyze/pull.js';
+import { inferBlobMetadata, narratePull, pullHostFromGraph, remoteImageFor } from '../analyze/pull.js';
+import type { HostState } from '../analyze/host-state.js';
 import { DEFAULT_NETWORK, planPulls, type NetworkModel } from '../analyze/pull-schedule.js';
 import { GraphBuilder } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed } from '../model/reference.js';
@@ -91,11 +92,11 @@ Options:
       if (!remote) throw new LayerlabError('EINPUT', `${familiarString(ref.digest ? ref : { ...ref, tag: ref.tag ?? 'latest' })} is not in the registry source`, { file: values.from });
       return remote;
     });
-    let host: PullHost;
-    if (!values.into) host = pullHostFromGraph(new GraphBuilder().build());
+    let host: HostState;
+    if (!values.into) host = pullHostFromGraph(new GraphBuilder().build(), undefined, registry);
     else {
       const { source } = await loadHostSource(values.into, platform ? { platform } : {});
-      host = pullHostFromGraph(source.graph, source.distribution?.diffIdByDigest);
+      host = pullHostFromGraph(source.graph, source.distribution?.diffIdByDigest, registry);
       if (!source.distribution) inferBlobMetadata(host, source.graph, registry);
     }
     const ordered = planPulls(host, wanted, net, values.parallel ? 'parallel' : 'sequential', order);
