@@ -1,4 +1,4 @@
-import { inferPushHost, localImageFor, narratePush, planPush, registryStateOf, type PushHost } from '../analyze/push.js';
+import { localImageFor, narratePush, planPush, pushHostFromGraph, registryStateOf } from '../analyze/push.js';
 import { familiarName, familiarString, parseNormalizedNamed, withDefaultTag } from '../model/reference.js';
 import { renderPushTable } from '../render/push.js';
 import { parsePlatform } from '../sources/image-archive.js';
@@ -52,9 +52,7 @@ Options:
     const registry = registryStateOf(images);
     const { source, configSizes } = await loadHostSource(values.from, platform ? { platform } : {});
     const graph = source.graph;
-    const host: PushHost = source.distribution
-      ? { metadata: new Map([...source.distribution.digestsByDiffId].map(([d, ms]) => [d, [...ms]])), source: 'read' }
-      : inferPushHost(graph, images);
+    const host = pushHostFromGraph(graph, images, source.distribution);
     const plans = refs.map((ref, k) => {
       const image = localImageFor(graph, ref, configSizes);
       if (!image) {
@@ -64,9 +62,9 @@ Options:
       }
       return planPush(host, registry, image);
     });
-    if (format === 'json') io.stdout(json({ metadata: host.source, plans }));
+    if (format === 'json') io.stdout(json({ metadata: host.metadata, plans }));
     else if (format === 'docker') io.stdout(plans.map((p) => narratePush(p).join('\n') + '\n').join(''));
-    else io.stdout(renderPushTable(plans, host.source));
+    else io.stdout(renderPushTable(plans, host.metadata));
     return 0;
   },
 };
