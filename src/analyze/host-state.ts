@@ -4,7 +4,7 @@
 // change goes through one undo journal, so `trial(fn)` tries anything and takes it back.
 //
 // The interface the fleet simulator uses (src/simulate/store.ts `NodeImageStore`, implemented by
-// `DockerNodeStore` in analyze/node-store.ts) rests on these queries and operations:
+// `HostNodeStore` in analyze/node-store.ts) rests on these queries and operations:
 //   hasImage(image)            the image's config is in the store
 //   pullPlan / pull            analyze/pull.ts planPull (Docker's Already-exists rule, blob metadata
 //                              included) and pullImage (by universe id, for simulators)
@@ -223,17 +223,18 @@ export class HostState {
 
   /** Everything the host holds, as one string: two hosts with equal fingerprints are in the same state. */
   fingerprint(): string {
+    const sorted = <K, V>(m: Map<K, V>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return JSON.stringify({
       refcount: [...this.refcount].join(),
       imgHold: [...this.imgHold].join(),
       blobs: [...this.blobFlags].join(),
       images: this.images(),
       refs: this.images().map((i) => this.refsOf(i).map((r) => referenceString(r))),
-      parents: [...this.parents],
+      parents: sorted(this.parents),
       containers: this.containerList.map((c) => [c.id, c.image, c.running, c.top]),
-      times: [[...this.lastUsedAt], [...this.firstDetectedAt]],
-      broughtBy: [...this.broughtBy],
-      v2: [...this.v2],
+      times: [sorted(this.lastUsedAt), sorted(this.firstDetectedAt)],
+      broughtBy: sorted(this.broughtBy),
+      v2: sorted(this.v2),
       sizes: [this.dfSize, this.diskSize],
     });
   }
@@ -282,6 +283,11 @@ export class HostState {
   }
   setFirstDetected(image: number, t: number): void {
     this.setMap(this.firstDetectedAt, image, t);
+  }
+  /** The kubelet forgets a removed image's times. */
+  forgetTimes(image: number): void {
+    this.setMap(this.lastUsedAt, image, undefined);
+    this.setMap(this.firstDetectedAt, image, undefined);
   }
 
   /** The daemon records a blob's diffID. */
