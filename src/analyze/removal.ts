@@ -5,7 +5,7 @@ import { shortId } from '../model/digest.js';
 import { familiarString, parseAnyReference, parseNormalizedNamed, withDefaultTag, type ImageReference } from '../model/reference.js';
 import { Universe } from '../model/universe.js';
 import { HostState } from './host-state.js';
-import { effectiveSizes } from './sizes.js';
+import { effectiveSizes, memoPerGraph } from './sizes.js';
 
 /**
  * One line of `docker rmi` output: an untagged reference, a deleted image (its ID, bytes 0), or a
@@ -240,9 +240,12 @@ export function pruneImages(host: HostState, all = false): { records: RemovalRec
   return { records, reclaimedBytes, failed };
 }
 
-/** A host's removal state from a graph alone (a universe of that graph): what rm, prune, plan and bindings read. */
+/** One universe per graph (graphs are immutable): every host of a graph shares it, and its memoised chainIDs. */
+const universeOfGraph = memoPerGraph((graph) => new Universe({ graphs: [graph] }));
+
+/** A host's removal state from a graph alone (over the graph's universe): what rm, prune, plan and bindings read. */
 export function removalHost(graph: ImageGraph): HostState {
-  return HostState.fromGraph(new Universe({ graphs: [graph] }), graph);
+  return HostState.fromGraph(universeOfGraph(graph), graph);
 }
 
 /**

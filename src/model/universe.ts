@@ -64,6 +64,20 @@ export class Universe {
   private chainIdMemo: (Digest | null)[] = [];
   private chainSizes = new GrowableFloat64();
 
+  // Views handed out are cached until their column grows: getters sit on every hot path.
+  private chainDiffKey = {};
+  private views = new Map<object, Float64Array | Uint32Array | Int32Array>();
+  private cached<A extends Float64Array | Uint32Array | Int32Array>(key: object, length: number, make: () => A): A {
+    const v = this.views.get(key) as A | undefined;
+    if (v !== undefined && v.length === length) return v;
+    const fresh = make();
+    this.views.set(key, fresh);
+    return fresh;
+  }
+  private col<A extends Float64Array | Uint32Array>(g: { length: number; view(): A }): A {
+    return this.cached(g, g.length, () => g.view());
+  }
+
   constructor(inputs: UniverseInputs = {}) {
     this.layerStart.push(0);
     // Real mappings first, so a blob's diff is its diffID wherever any source knows it.
@@ -94,40 +108,40 @@ export class Universe {
   }
   /** Config blob bytes of each image (0 when unknown). */
   get imageConfigSize(): Float64Array {
-    return this.imageConfigSizes.view();
+    return this.col(this.imageConfigSizes);
   }
   get imageLayerStart(): Uint32Array {
-    return this.layerStart.view();
+    return this.col(this.layerStart);
   }
   get refBlob(): Uint32Array {
-    return this.refBlobs.view();
+    return this.col(this.refBlobs);
   }
   get refChain(): Uint32Array {
-    return this.refChains.view();
+    return this.col(this.refChains);
   }
   get blobDigest(): readonly string[] {
     return this.blobDigests;
   }
   /** Compressed bytes of each blob, NaN when unknown. */
   get blobSize(): Float64Array {
-    return this.blobSizes.view();
+    return this.col(this.blobSizes);
   }
   get blobDiff(): Uint32Array {
-    return this.blobDiffs.view();
+    return this.col(this.blobDiffs);
   }
   /** Uncompressed bytes of each diff, NaN when unknown. */
   get diffSize(): Float64Array {
-    return this.diffSizes.view();
+    return this.col(this.diffSizes);
   }
   get chainParent(): Int32Array {
-    return this.trie.nodeParent.subarray(0, this.trie.count);
+    return this.cached(this.trie, this.trie.count, () => this.trie.nodeParent.subarray(0, this.trie.count));
   }
   get chainDiff(): Uint32Array {
-    return this.trie.nodeLayer.subarray(0, this.trie.count);
+    return this.cached(this.chainDiffKey, this.trie.count, () => this.trie.nodeLayer.subarray(0, this.trie.count));
   }
   /** Bytes a chain's layer takes on a host: its diff's size, 0 when unknown. */
   get chainSize(): Float64Array {
-    return this.chainSizes.view();
+    return this.col(this.chainSizes);
   }
 
   imageOf(id: string): number | undefined {
@@ -170,8 +184,8 @@ export class Universe {
   }
   /** Chain of the top layer of an image, -1 for an image without layers. */
   imageTop(image: number): number {
-    const s = this.layerStart.view();
-    return s[image + 1] > s[image] ? this.refChains.view()[s[image + 1] - 1] : -1;
+    const s = this.imageLayerStart;
+    return s[image + 1] > s[image] ? this.refChain[s[image + 1] - 1] : -1;
   }
   /** Chains with this diff, in creation order. */
   chainsOfDiff(diff: number): number[] {
