@@ -3,7 +3,8 @@
 // image's layers). Baseline in the same run: the obvious planner that gathers the host's chains
 // from its images before each plan (linear in the host).
 import { extendChainId } from '../src/model/identity.js';
-import { planPull, pullHostFromGraph, type PullHost, type RemoteImage } from '../src/analyze/pull.js';
+import { planPull, pullHostFromGraph, type RemoteImage } from '../src/analyze/pull.js';
+import type { HostState } from '../src/analyze/host-state.js';
 import { GraphBuilder, type GraphColumns } from '../src/model/graph.js';
 import { syntheticColumns } from '../src/sources/synthetic.js';
 import { measure } from './common.js';
@@ -42,7 +43,7 @@ export async function runPullBench(sizes: number[], hostImages = 1000, log: (s: 
   for (const n of sizes) {
     const cols = syntheticColumns({ images: n, seed: 5 });
     // the host: 1,000 images spread over the set, pulled from this registry (blob metadata known)
-    const host: PullHost = pullHostFromGraph(new GraphBuilder().build(), new Map());
+    const host: HostState = pullHostFromGraph(new GraphBuilder().build(), new Map());
     const hostIdx: number[] = [];
     for (let h = 0; h < hostImages; h++) hostIdx.push(Math.floor((h * n) / hostImages));
     for (const i of hostIdx) planPull(host, remoteOf(cols, i, ref));

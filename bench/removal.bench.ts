@@ -3,7 +3,7 @@
 // in the same run and projected to all of them.
 import { ImageGraph } from '../src/model/graph.js';
 import { imageUsage } from '../src/analyze/df.js';
-import { RemovalHost, reclaimablePerImage } from '../src/analyze/removal.js';
+import { removalHost, reclaimablePerImage } from '../src/analyze/removal.js';
 import { greedyFree, removalPlan } from '../src/analyze/plan.js';
 import { syntheticColumns } from '../src/sources/synthetic.js';
 import { measure } from './common.js';
@@ -59,7 +59,7 @@ export async function runRemovalBench(images: number, containers: number, sample
     sample,
   );
   const t0 = performance.now();
-  const host = new RemovalHost(graph);
+  const host = removalHost(graph);
   host.rmi(graph.images[0].id.slice(7), { force: true });
   const rmiMs = performance.now() - t0;
   let planSteps = 0;
@@ -67,7 +67,7 @@ export async function runRemovalBench(images: number, containers: number, sample
   // plan --free, greedy (the host has far more than 12 candidates): both variants give the same plan.
   const freeBytes = images >= 100_000 ? 5e11 : 5e10;
   const greedy = (incremental: boolean) => {
-    const h = new RemovalHost(graph);
+    const h = removalHost(graph);
     const universe = h.imageIds().filter((id) => h.bindings(id)!.containers.length === 0);
     return greedyFree(graph, h, universe, freeBytes, {}, new Set(), incremental);
   };
@@ -76,7 +76,7 @@ export async function runRemovalBench(images: number, containers: number, sample
   if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('incremental and re-try-all greedy plans differ');
   const [inc, all] = await measure({ incremental: () => greedy(true), 'retry all': () => greedy(false) }, 2);
   const tf = performance.now();
-  const h = new RemovalHost(graph);
+  const h = removalHost(graph);
   const everything = greedyFree(graph, h, h.imageIds().filter((id) => h.bindings(id)!.containers.length === 0), Infinity, {}, new Set());
   const freeAllMs = performance.now() - tf;
   return {

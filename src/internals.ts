@@ -66,7 +66,9 @@ export {
 } from './analyze/df.js';
 export { compareDedupModels, type DedupComparison, type DedupModelResult, type DedupModelName } from './analyze/dedup.js';
 export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
-export { RemovalHost, reclaimablePerImage, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
+export { HostState, type HostContainer, type MetadataSource, type V2Metadata } from './analyze/host-state.js';
+export { Universe, type UniverseInputs, type UniverseImage, type UniverseLayer } from './model/universe.js';
+export { removalHost, rmiImage, pruneImages, resolveImage, removeContainersOf, reclaimablePerImage, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
 export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep } from './analyze/plan.js';
 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
@@ -77,9 +79,9 @@ export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/rem
 
 export { runCommand, COMMANDS, VERSION } from './cli/run.js';
 export type { Command, CommandIo } from './cli/io.js';
-export { planPush, narratePush, registryStateOf, inferPushHost, localImageFor, dockerManifestJson, type PushHost, type PushPlan, type PushLayerPlan, type RegistryState, type LocalImage, type V2Metadata } from './analyze/push.js';
+export { planPush, narratePush, registryStateOf, pushHostFromGraph, localImageFor, dockerManifestJson, type PushPlan, type PushLayerPlan, type RegistryState, type LocalImage } from './analyze/push.js';
 export { planPulls, simulatePulls, DEFAULT_NETWORK, type NetworkModel, type PullSchedule, type PullTiming, type OrderedPulls, type PullOrder, type PullMode } from './analyze/pull-schedule.js';
-export { planPull, narratePull, pullHostFromGraph, inferBlobMetadata, cloneHost, remoteImageFor, repositoriesOf, type PullHost, type PullPlan, type PullLayer, type RemoteImage, type LayerPullStatus } from './analyze/pull.js';
+export { planPull, recordPull, narratePull, pullHostFromGraph, inferBlobMetadata, remoteImageFor, repositoriesOf, universeImageOf, addV2Metadata, type PullPlan, type PullLayer, type RemoteImage, type LayerPullStatus } from './analyze/pull.js';
 export { imageBindings, isDangling, type ImageBindings } from './analyze/bindings.js';
 
 export type { Caveat } from './model/caveat.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plan } from '../src/analyze/plan.js';
-import { RemovalHost } from '../src/analyze/removal.js';
+import { removalHost } from '../src/analyze/removal.js';
 import { renderRmiDocker } from '../src/render/removal.js';
 import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
 import { humanSize } from '../src/render/units.js';
@@ -106,7 +106,7 @@ describe('plans on pulled images (tag + digest), executed on the daemon', () => 
 
   test('docker rmi of pulled images: the same lines as the model, digest references included', async () => {
     pullBack();
-    const host = new RemovalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
+    const host = removalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
     const id = (n: string) => (JSON.parse(sb.docker(['image', 'inspect', remote(n)]).stdout)[0].Id as string).slice(7, 19);
     const baseDigest = repoDigests(remote('base:1')).find((d) => d.startsWith(`${reg.address}/pulled/base@`))!;
     for (const args of [

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { localImageFor, narratePush, planPush, registryStateOf, type PushPlan } from '../src/analyze/push.js';
+import { localImageFor, narratePush, planPush, pushHostFromGraph, registryStateOf, type PushPlan } from '../src/analyze/push.js';
 import { parseNormalizedNamed } from '../src/model/reference.js';
 import { readDockerRoot } from '../src/sources/docker-root.js';
 import { parseRegistrySource, readRegistry, RegistryClient } from '../src/sources/registry.js';
@@ -23,10 +23,9 @@ let reg: RegistrySandbox;
 async function plan(sb: Sandbox, remote: string): Promise<PushPlan> {
   const root = readDockerRoot(join(sb.dir, 'root'));
   const images = (await readRegistry(new RegistryClient(parseRegistrySource(`registry://${reg.address}`)))).registryImages ?? [];
-  const host = { metadata: new Map([...root.distribution.digestsByDiffId].map(([d, ms]) => [d, [...ms]])), source: 'read' as const };
   const image = localImageFor(root.graph, parseNormalizedNamed(`${reg.address}/${remote}`), root.configSizes);
   assert.ok(image, `${remote} is on the daemon`);
-  return planPush(host, registryStateOf(images), image);
+  return planPush(pushHostFromGraph(root.graph, images, root.distribution), registryStateOf(images), image);
 }
 
 /** The repository line, each layer's last line sorted, the digest line; Preparing/Waiting/progress dropped. */

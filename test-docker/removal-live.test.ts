@@ -1,9 +1,10 @@
 // Conformance: layerlab's what-if of docker rmi / rm / image prune, executed step by step on a
 // sandboxed dockerd from the same starting state: same output lines, same refusals with the same
 // messages, and after each step the predicted change of df SIZE equals the daemon's.
+import type { HostState } from '../src/analyze/host-state.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RemovalHost, type RemovalRecord } from '../src/analyze/removal.js';
+import { removalHost, type RemovalRecord } from '../src/analyze/removal.js';
 import { removalPlan, type PlanGoal, type PlanOptions } from '../src/analyze/plan.js';
 import { humanSize } from '../src/render/units.js';
 import { deletedName } from '../src/render/removal.js';
@@ -13,7 +14,7 @@ import { buildScenario } from './helpers/scenario.js';
 import { buildRandomScenario, prng } from './helpers/random-scenario.js';
 
 let sb: Sandbox;
-let host: RemovalHost;
+let host: HostState;
 
 const lines = (records: RemovalRecord[]) => records.map((r) => ('untagged' in r ? `Untagged: ${r.untagged}` : `Deleted: ${deletedName(r)}`));
 const layersSize = async () => (await sb.api<{ LayersSize: number }>('/system/df')).LayersSize;
@@ -53,7 +54,7 @@ describe('docker rmi / rm / image prune, predicted then executed', () => {
   before(async () => {
     sb = await startDockerd();
     buildScenario(sb);
-    host = new RemovalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
+    host = removalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
   });
   after(async () => {
     await sb?.stop();
@@ -138,7 +139,7 @@ describe('seeded random scenarios: random rmi / rm / prune, predicted then execu
 
 async function randomRun(seed: number): Promise<void> {
   const { tags, containers } = buildRandomScenario(sb, seed);
-  host = new RemovalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
+  host = removalHost((await loadEngine(new EngineClient(parseEngineHost(sb.host)))).graph);
   const rnd = prng(seed * 7 + 1);
   const ids = tags.map((t) => shortIdOf(t));
   for (let k = 0; k < 10; k++) {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { imageBindings } from '../src/analyze/bindings.js';
-import { RemovalHost } from '../src/analyze/removal.js';
+import { removalHost } from '../src/analyze/removal.js';
 import { snapshotFromJson } from '../src/sources/snapshot.js';
 import { snapshotDoc } from './helpers/arbitraries.js';
 import { cli } from './helpers/cli.js';
@@ -19,7 +19,7 @@ test('bindings: dangling is untagged without children, containers and children a
         assert.equal(b.dangling, b.references.length === 0 && children.length === 0);
         assert.equal(b.intermediate, b.references.length === 0 && children.length > 0);
         assert.deepEqual(b.containers.map((c) => c.id).sort(), graph.containers.filter((c) => c.image === m.id).map((c) => c.id).sort());
-        const again = new RemovalHost(graph).rmi(m.id.slice(7));
+        const again = removalHost(graph).rmi(m.id.slice(7));
         assert.equal(b.rmi.ok, again.error === undefined);
         if (b.rmi.ok) assert.ok(b.rmi.freedBytes >= b.reclaimable, `${m.id}: rmi frees ${b.rmi.freedBytes} < alone ${b.reclaimable}`);
         if (children.length) assert.ok(!b.rmi.ok && b.rmi.conflict === 'hard', 'a parent cannot go');

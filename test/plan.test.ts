@@ -1,9 +1,10 @@
+import type { HostState } from '../src/analyze/host-state.js';
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { greedyFree, removalPlan } from '../src/analyze/plan.js';
-import { RemovalHost } from '../src/analyze/removal.js';
+import { removalHost } from '../src/analyze/removal.js';
 import { snapshotFromJson } from '../src/sources/snapshot.js';
 import { readDockerRoot } from '../src/sources/docker-root.js';
 import { snapshotDoc, type SnapshotDoc } from './helpers/arbitraries.js';
@@ -11,8 +12,8 @@ import { withRepoDigests } from './helpers/repo-digests.js';
 import { cli } from './helpers/cli.js';
 
 /** Replays a plan's docker commands on a fresh simulated host; every step must succeed. */
-function replay(graph: Parameters<typeof removalPlan>[0], plan: ReturnType<typeof removalPlan>): RemovalHost {
-  const host = new RemovalHost(graph);
+function replay(graph: Parameters<typeof removalPlan>[0], plan: ReturnType<typeof removalPlan>): HostState {
+  const host = removalHost(graph);
   for (const s of plan.steps) {
     const [, verb, ...args] = s.command.split(' ');
     if (verb === 'rm') {
@@ -34,7 +35,7 @@ function replay(graph: Parameters<typeof removalPlan>[0], plan: ReturnType<typeo
 function checkPlans(doc: SnapshotDoc, k: number, withContainers: boolean, bytes: number): void {
   const graph = snapshotFromJson(doc).graph;
   const keep = graph.imageCount && k % 3 !== 0 ? [graph.images[k % graph.imageCount].id] : [];
-  const before = new RemovalHost(graph);
+  const before = removalHost(graph);
   for (const goal of [{ kind: 'free' as const, bytes }, { kind: 'prune' as const, all: true }, { kind: 'remove' as const, images: graph.images.map((m) => m.id) }]) {
     const plan = removalPlan(graph, goal, { keep, withContainers });
     const after = replay(graph, plan);
@@ -48,7 +49,7 @@ function checkPlans(doc: SnapshotDoc, k: number, withContainers: boolean, bytes:
       // Nothing protected: every image goes (remove), or exactly what docker image prune -a deletes.
       assert.deepEqual(plan.blocked, [], goal.kind);
       assert.equal(plan.reachedGoal, true, goal.kind);
-      const pruned = new RemovalHost(graph);
+      const pruned = removalHost(graph);
       pruned.prune(true);
       assert.deepEqual(after.imageIds().sort(), goal.kind === 'remove' ? [] : pruned.imageIds().sort(), `${goal.kind}: images left`);
     }
@@ -78,7 +79,7 @@ test('plan on the official-images example (every image pulled: tag + digest): --
   const prune = removalPlan(graph, { kind: 'prune', all: true });
   assert.deepEqual(prune.blocked, []);
   const after = replay(graph, prune);
-  const pruned = new RemovalHost(graph);
+  const pruned = removalHost(graph);
   const real = pruned.prune(true);
   assert.ok(real.reclaimedBytes > 0);
   assert.equal(prune.freedBytes, real.reclaimedBytes, 'frees what docker image prune -a reclaims');
@@ -116,7 +117,7 @@ for (const [label, docs] of [['', snapshotDoc({ maxImages: 14 })], [' (tag + dig
         const keep = new Set(graph.imageCount && k % 3 === 0 ? [graph.images[k % graph.imageCount].id] : []);
         const opts = { withContainers };
         const run = (incremental: boolean) => {
-          const host = new RemovalHost(graph);
+          const host = removalHost(graph);
           const universe = host.imageIds().filter((id) => !keep.has(id) && (withContainers || host.bindings(id)!.containers.length === 0));
           return greedyFree(graph, host, universe, bytes, opts, keep, incremental);
         };

@@ -6,9 +6,9 @@ import * as internals from '../src/internals.js';
 
 test('public API: exactly these values, named (types are listed in src/index.ts)', () => {
   assert.deepEqual(Object.keys(api).sort(), [
-    'DEFAULT_NETWORK', 'GraphBuilder', 'ImageGraph', 'LayerlabError', 'RemovalHost', 'chainIds', 'compareDedupModels', 'describeCaveat', 'dfCaveats', 'explainReference',
+    'DEFAULT_NETWORK', 'GraphBuilder', 'HostState', 'ImageGraph', 'LayerlabError', 'Universe', 'chainIds', 'compareDedupModels', 'describeCaveat', 'dfCaveats', 'explainReference',
     'humanSize', 'imageBindings', 'imageIdFromConfig', 'isLayerlabError', 'loadRegistrySource', 'loadSource', 'loadSources', 'mostSharedLayers', 'pairwiseShared', 'parseHumanSize',
-    'parseNormalizedNamed', 'parseSnapshot', 'planPull', 'planPulls', 'planPush', 'pullHostFromGraph', 'registryView', 'removalPlan', 'renderDfSummary',
+    'parseNormalizedNamed', 'parseSnapshot', 'planPull', 'planPulls', 'planPush', 'pullHostFromGraph', 'registryView', 'removalHost', 'removalPlan', 'renderDfSummary',
     'renderDfVerbose', 'serializeSnapshot', 'simulatePulls', 'syntheticGraph', 'systemDf',
   ]);
   for (const name of Object.keys(api)) assert.equal((internals as Record<string, unknown>)[name], (api as Record<string, unknown>)[name], `internals has ${name} too`);

@@ -1,13 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { dockerManifestJson, narratePush, planPush, registryStateOf, type LocalImage, type PushHost, type RegistryState } from '../src/analyze/push.js';
+import { dockerManifestJson, narratePush, planPush, registryStateOf, type LocalImage, type RegistryState } from '../src/analyze/push.js';
+import { HostState, type V2Metadata } from '../src/analyze/host-state.js';
+import { Universe } from '../src/model/universe.js';
 import { sha256Digest } from '../src/model/digest.js';
 import { parseNormalizedNamed } from '../src/model/reference.js';
 import { cli } from './helpers/cli.js';
 
 const diff = (i: number) => sha256Digest(`diff-${i}`);
-const fresh = (): [PushHost, RegistryState] => [{ metadata: new Map(), source: 'none' }, registryStateOf([])];
+const noMetadata = () => new HostState(new Universe());
+const fresh = (): [HostState, RegistryState] => [noMetadata(), registryStateOf([])];
+/** A host whose v2 metadata is exactly `entries`, as read from a data root. */
+function withV2(entries: [string, V2Metadata[]][]): HostState {
+  const h = noMetadata();
+  for (const [d, ms] of entries) h.setV2(d, ms);
+  h.metadata = 'read';
+  return h;
+}
 const sizes = [50_000, 2_000_000, 20_000_000];
 
 const localImages = fc.array(fc.array(fc.nat(6), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }).map((stacks) =>
@@ -48,7 +58,7 @@ test('push: without the daemon\'s metadata nothing can be mounted or found, so e
         // `full` holds every blob of the image, and `known` knows their digests
         const [known, full] = fresh();
         planPush(known, full, img);
-        const p = planPush({ metadata: new Map(), source: 'none' }, full, img);
+        const p = planPush(noMetadata(), full, img);
         assert.ok(p.layers.every((l) => l.status === 'Pushed'));
         assert.ok(planPush(known, full, img).layers.every((l) => l.status === 'Layer already exists'), 'the registry does hold them: a host that knows them uploads nothing');
       }
@@ -62,19 +72,19 @@ test('push: mount candidates are the youngest, then the most path components in 
   ]);
   const md = (repo: string) => ({ digest: 'sha256:' + 'a'.repeat(64), sourceRepository: repo });
   const image = (size: number): LocalImage => ({ ref: parseNormalizedNamed('reg.example/b/z:1'), id: 'sha256:' + 'c'.repeat(64), layers: [{ diffId: diff(1), size }] });
-  const host = (): PushHost => ({ metadata: new Map([[diff(1), [md('reg.example/a/x'), md('reg.example/b/y'), md('reg.example/gone/q'), md('other.example/b/y')]]]), source: 'read' });
+  const host = (): HostState => withV2([[diff(1), [md('reg.example/a/x'), md('reg.example/b/y'), md('reg.example/gone/q'), md('other.example/b/y')]]]);
   // b/y shares two components with b/z: first, though a/x and gone/q are younger or as young
   assert.equal(planPush(host(), registryStateOf([]), image(5_000_000)).layers[0].status, 'Pushed');
   const p = planPush(host(), reg(), image(5_000_000));
   assert.equal(p.layers[0].from, 'b/y');
   // a small layer: one mount attempt, the best candidate only
   const h = host();
-  h.metadata.set(diff(1), [md('reg.example/a/x'), md('reg.example/b/gone')]);
+  h.setV2(diff(1), [md('reg.example/a/x'), md('reg.example/b/gone')]);
   assert.equal(planPush(h, reg(), image(1000)).layers[0].status, 'Pushed', 'b/gone (closest path) fails and is the only try');
   const h2 = host();
-  h2.metadata.set(diff(1), [md('reg.example/a/x'), md('reg.example/b/gone')]);
+  h2.setV2(diff(1), [md('reg.example/a/x'), md('reg.example/b/gone')]);
   assert.equal(planPush(h2, reg(), image(1_000_000)).layers[0].from, 'a/x', 'a middle layer gets three tries');
-  assert.ok(!h2.metadata.get(diff(1))!.some((m) => m.sourceRepository === 'reg.example/b/gone'), 'a failed mount candidate is forgotten');
+  assert.ok(!h2.v2.get(diff(1))!.some((m) => m.sourceRepository === 'reg.example/b/gone'), 'a failed mount candidate is forgotten');
 });
 
 test('push narration and Docker\'s manifest JSON', () => {

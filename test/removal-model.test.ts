@@ -1,10 +1,11 @@
+import type { HostState } from '../src/analyze/host-state.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RemovalHost, reclaimablePerImage } from '../src/analyze/removal.js';
+import { removalHost, reclaimablePerImage } from '../src/analyze/removal.js';
 import { SNAPSHOT_KIND, SNAPSHOT_VERSION, snapshotFromJson } from '../src/sources/snapshot.js';
 import { sha256Digest } from '../src/model/digest.js';
 import { CONTAINER_STATES } from '../src/model/types.js';
@@ -45,7 +46,7 @@ const dfSize = (m: Model) => [...new Set([...m.images.values()].flatMap((x) => x
 const hasChildren = (m: Model, id: string) => [...m.images.values()].some((i) => i.parent === id);
 const usedBy = (m: Model, id: string) => [...m.containers.values()].filter((c) => c.image === id);
 
-type Real = { host: RemovalHost };
+type Real = { host: HostState };
 
 class Rmi implements fc.Command<Model, Real> {
   constructor(readonly pick: number, readonly byId: boolean, readonly force: boolean, readonly noPrune: boolean) {}
@@ -127,7 +128,7 @@ const commands = [
 test('removal planner: random hosts and rmi / rm / prune sequences follow Docker\'s rules step by step', () => {
   fc.assert(
     fc.property(snapshotDoc(), fc.commands(commands, { maxCommands: 12 }), (doc, cmds) => {
-      const real = { host: new RemovalHost(snapshotFromJson(doc).graph) };
+      const real = { host: removalHost(snapshotFromJson(doc).graph) };
       fc.modelRun(() => ({ model: modelOf(doc), real }), cmds);
     }),
     { numRuns: 300 },
@@ -137,7 +138,7 @@ test('removal planner: random hosts and rmi / rm / prune sequences follow Docker
 test('removal planner on pulled images (tag + digest references): rmi / rm / prune sequences follow Docker\'s rules', () => {
   fc.assert(
     fc.property(withRepoDigests(snapshotDoc()), fc.commands(commands, { maxCommands: 12 }), (doc, cmds) => {
-      const real = { host: new RemovalHost(snapshotFromJson(doc).graph) };
+      const real = { host: removalHost(snapshotFromJson(doc).graph) };
       fc.modelRun(() => ({ model: modelOf(doc), real }), cmds);
     }),
     { numRuns: 300 },
@@ -150,7 +151,7 @@ test('reclaimable per image equals what docker rmi -f --no-prune of just that im
       const graph = snapshotFromJson(doc).graph;
       const per = reclaimablePerImage(graph);
       graph.images.forEach((m, i) => {
-        const host = new RemovalHost(graph);
+        const host = removalHost(graph);
         const r = host.rmi(m.id.slice(7), { force: true, noPrune: true });
         if (r.error) assert.equal(per[i], 0, `${m.id} cannot go (hard conflict), so it frees 0`);
         else assert.equal(per[i], r.freedBytes, m.id);
@@ -176,7 +177,7 @@ test('rm and prune CLIs: docker lines, conflicts exit 1, prune output format', a
 });
 
 test('trial(): any sequence of rmi / rm / prune inside a trial leaves the host exactly as it was', () => {
-  const state = (h: RemovalHost) => JSON.stringify({
+  const state = (h: HostState) => JSON.stringify({
     ids: h.imageIds().sort(),
     b: h.imageIds().sort().map((id) => h.bindings(id)),
     df: h.layersSize(),
@@ -184,7 +185,7 @@ test('trial(): any sequence of rmi / rm / prune inside a trial leaves the host e
   });
   fc.assert(
     fc.property(snapshotDoc(), fc.array(fc.tuple(fc.nat(3), fc.nat(), fc.boolean()), { maxLength: 8 }), (doc, ops) => {
-      const host = new RemovalHost(snapshotFromJson(doc).graph);
+      const host = removalHost(snapshotFromJson(doc).graph);
       const before = state(host);
       const results: string[] = [];
       host.trial(() => {
@@ -238,7 +239,7 @@ test('rm names deleted layers by chainID as docker does; an unknown chainID is s
     ],
     containers: [],
   };
-  const host = new RemovalHost(snapshotFromJson(doc).graph);
+  const host = removalHost(snapshotFromJson(doc).graph);
   const b = host.rmi('partly:1');
   assert.deepEqual(b.records, [
     { untagged: 'partly:1' },
@@ -266,7 +267,7 @@ test('rm names deleted layers by chainID as docker does; an unknown chainID is s
 
 test('prune -a of pulled images: the digest references untagging already dropped are not refusals', async () => {
   const F = 'fixtures/official-images/host.snapshot.json';
-  const host = new RemovalHost(snapshotFromJson(JSON.parse(readFileSync(F, 'utf8'))).graph);
+  const host = removalHost(snapshotFromJson(JSON.parse(readFileSync(F, 'utf8'))).graph);
   const r = host.prune(true);
   assert.ok(r.reclaimedBytes > 0);
   assert.deepEqual(r.failed, []);
@@ -284,7 +285,7 @@ test('references come out in the daemon\'s order (moby reference store: sorted b
     images: [{ id: d('image-a'), layers: [d('diff-0')], repoTags: ['zed:1', 'ab:2', 'ab:10'], repoDigests: [`ab@${d('m')}`, `127.0.0.1:5000/x@${d('n')}`] }],
     containers: [],
   };
-  const r = new RemovalHost(snapshotFromJson(doc).graph).rmi(d('image-a').slice(7, 19), { force: true });
+  const r = removalHost(snapshotFromJson(doc).graph).rmi(d('image-a').slice(7, 19), { force: true });
   const untagged = r.records.flatMap((x) => ('untagged' in x ? [x.untagged] : []));
   // docker.io/library/ab:10 < …/ab:2 < …/ab@sha256 < …/zed:1, and 127.0.0.1:5000/… before docker.io/…
   assert.deepEqual(untagged, [`127.0.0.1:5000/x@${d('n')}`, 'ab:10', 'ab:2', `ab@${d('m')}`, 'zed:1']);
@@ -302,8 +303,8 @@ test('one active-container rule: a container df counts as ACTIVE is exactly one 
     };
     const graph = snapshotFromJson(doc).graph;
     const active = systemDf(graph).ContainersUsage.ActiveCount === 1;
-    assert.equal(new RemovalHost(graph).bindings(d('image-a'))!.containers[0].running, active, state);
+    assert.equal(removalHost(graph).bindings(d('image-a'))!.containers[0].running, active, state);
     // and docker rmi -f by ID refuses exactly then (a running container is a hard conflict)
-    assert.equal(new RemovalHost(graph).rmi(d('image-a').slice(7, 19), { force: true }).conflict === 'hard', active, state);
+    assert.equal(removalHost(graph).rmi(d('image-a').slice(7, 19), { force: true }).conflict === 'hard', active, state);
   }
 });

@@ -1,6 +1,6 @@
 // Binding queries: what pins each image (references, containers, parent, children) and what
 // `docker rmi` of it would answer, tried on the removal model without changing anything.
-import { RemovalHost, reclaimablePerImage } from './removal.js';
+import { removalHost, reclaimablePerImage } from './removal.js';
 import type { ImageGraph } from '../model/graph.js';
 
 /** What binds one image: its references, containers (with state), parent and children, and what `docker rmi` would say. */
@@ -23,7 +23,7 @@ export interface ImageBindings {
 export const isDangling = (graph: ImageGraph, i: number) => graph.isUntagged(i) && graph.childrenOf(i).length === 0;
 
 /** Bindings of images `indices`; `host` is the removal model of `graph` when the caller has one (trials leave it as it was). */
-export function imageBindings(graph: ImageGraph, indices: number[], host = new RemovalHost(graph)): ImageBindings[] {
+export function imageBindings(graph: ImageGraph, indices: number[], host = removalHost(graph)): ImageBindings[] {
   const reclaimable = reclaimablePerImage(graph);
   return indices.map((i) => {
     const m = graph.images[i];

@@ -1,6 +1,7 @@
+import type { HostState } from './host-state.js';
 import { shortId } from '../model/digest.js';
 import type { ImageGraph } from '../model/graph.js';
-import { RemovalHost } from './removal.js';
+import { removalHost } from './removal.js';
 
 /** What a plan should achieve. */
 export type PlanGoal = { kind: 'remove'; images: string[] } | { kind: 'free'; bytes: number } | { kind: 'prune'; all: boolean };
@@ -36,10 +37,10 @@ export interface Plan {
   reachedGoal: boolean;
 }
 
-const refsOf = (host: RemovalHost, id: string) => host.bindings(id)?.refs ?? [];
+const refsOf = (host: HostState, id: string) => host.bindings(id)?.refs ?? [];
 
 /** The docker commands that remove one image from `host` (mutated), or why they cannot. */
-function removeOne(host: RemovalHost, id: string, opts: PlanOptions, keep: Set<string>): { commands: string[]; freed: number; df: number } | { reason: string } {
+function removeOne(host: HostState, id: string, opts: PlanOptions, keep: Set<string>): { commands: string[]; freed: number; df: number } | { reason: string } {
   const b = host.bindings(id);
   if (!b) return { reason: 'already gone' };
   if (keep.has(id)) return { reason: 'kept (--keep)' };
@@ -82,7 +83,7 @@ function removeOne(host: RemovalHost, id: string, opts: PlanOptions, keep: Set<s
 }
 
 /** The nearest tagged descendants of an image (untagged build parents looked through), for messages. */
-function taggedDescendants(host: RemovalHost, id: string): string[] {
+function taggedDescendants(host: HostState, id: string): string[] {
   const out: string[] = [];
   const walk = (x: string) => {
     for (const c of host.bindings(x)?.children ?? []) {
@@ -96,7 +97,7 @@ function taggedDescendants(host: RemovalHost, id: string): string[] {
   return out.sort();
 }
 
-function resolveAll(host: RemovalHost, refs: readonly string[]): { ids: string[]; unknown: string[] } {
+function resolveAll(host: HostState, refs: readonly string[]): { ids: string[]; unknown: string[] } {
   const ids: string[] = [];
   const unknown: string[] = [];
   for (const r of refs) {
@@ -111,7 +112,7 @@ function resolveAll(host: RemovalHost, refs: readonly string[]): { ids: string[]
  * Removes `targets` from `host` (mutated) children first, each step checked by simulation.
  * Returns the steps taken and the targets that could not go.
  */
-function removeInOrder(host: RemovalHost, targets: string[], opts: PlanOptions, keep: Set<string>): { steps: PlanStep[]; freed: number; left: string[] } {
+function removeInOrder(host: HostState, targets: string[], opts: PlanOptions, keep: Set<string>): { steps: PlanStep[]; freed: number; left: string[] } {
   const steps: PlanStep[] = [];
   let total = 0;
   let pending = [...new Set(targets)];
@@ -140,7 +141,7 @@ function removeInOrder(host: RemovalHost, targets: string[], opts: PlanOptions, 
   return { steps, freed: total, left: pending };
 }
 
-function blockedReasons(host: RemovalHost, ids: string[], opts: PlanOptions, keep: Set<string>): { image: string; reason: string }[] {
+function blockedReasons(host: HostState, ids: string[], opts: PlanOptions, keep: Set<string>): { image: string; reason: string }[] {
   return ids.map((id) => {
     const r = host.trial(() => removeOne(host, id, opts, keep));
     return { image: refsOf(host, id)[0] ?? shortId(id), reason: 'reason' in r ? r.reason : 'its child images cannot go' };
@@ -153,7 +154,7 @@ function blockedReasons(host: RemovalHost, ids: string[], opts: PlanOptions, kee
  * simulating it; freed bytes count a shared layer only when its last user goes.
  */
 export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions = {}): Plan {
-  const host = new RemovalHost(graph);
+  const host = removalHost(graph);
   const keepIds = resolveAll(host, opts.keep ?? []);
   const keep = new Set(keepIds.ids);
   const blocked: { image: string; reason: string }[] = keepIds.unknown.map((r) => ({ image: r, reason: 'no such image (in --keep)' }));
@@ -224,7 +225,7 @@ function imagesThatMayGo(n: number): string {
  * images, and the images whose removal would prune one of those as an untagged parent. `incremental: false`
  * tries every candidate at every step (the reference the incremental one is tested against).
  */
-export function greedyFree(graph: ImageGraph, host: RemovalHost, universe: string[], bytes: number, opts: PlanOptions, keep: Set<string>, incremental = true): { steps: PlanStep[]; freed: number } {
+export function greedyFree(graph: ImageGraph, host: HostState, universe: string[], bytes: number, opts: PlanOptions, keep: Set<string>, incremental = true): { steps: PlanStep[]; freed: number } {
   const gainOf = (id: string): number | undefined => {
     const b = host.bindings(id);
     if (!b || b.children.length) return undefined;

@@ -3,7 +3,8 @@
 // a link of fixed bandwidth shared equally by the transfers moving bytes, a fixed latency per
 // request, and layers registered in order (a layer waits for its parent), optionally at an
 // extraction rate. It estimates; what it counts (bytes, which blob downloads) is exact.
-import { cloneHost, planPull, recordPull, type PullHost, type PullPlan, type RemoteImage } from './pull.js';
+import type { HostState } from './host-state.js';
+import { planPull, recordPull, type PullPlan, type RemoteImage } from './pull.js';
 
 /** The link and daemon settings a pull schedule is timed with. */
 export interface NetworkModel {
@@ -178,23 +179,24 @@ export interface OrderedPulls {
  * for the mean time to ready it is a greedy heuristic (shortest job first). The total bytes do not
  * depend on the order: a layer downloads once whichever pull brings it.
  */
-export function planPulls(host: PullHost, images: RemoteImage[], net: NetworkModel = DEFAULT_NETWORK, mode: PullMode = 'sequential', order: PullOrder = 'given'): OrderedPulls {
+export function planPulls(host: HostState, images: RemoteImage[], net: NetworkModel = DEFAULT_NETWORK, mode: PullMode = 'sequential', order: PullOrder = 'given'): OrderedPulls {
   const chosen: number[] = [];
   if (order === 'given') images.forEach((_, i) => chosen.push(i));
   else {
-    const trial = cloneHost(host);
-    const left = new Set(images.map((_, i) => i));
-    while (left.size) {
-      let best = -1;
-      let bestTime = Infinity;
-      for (const i of left) {
-        const time = simulatePulls([planPull(trial, images[i], { record: false })], net).total;
-        if (time < bestTime) [best, bestTime] = [i, time];
+    host.trial(() => {
+      const left = new Set(images.map((_, i) => i));
+      while (left.size) {
+        let best = -1;
+        let bestTime = Infinity;
+        for (const i of left) {
+          const time = simulatePulls([planPull(host, images[i], { record: false })], net).total;
+          if (time < bestTime) [best, bestTime] = [i, time];
+        }
+        left.delete(best);
+        chosen.push(best);
+        planPull(host, images[best]); // later picks see what it brings (taken back after)
       }
-      left.delete(best);
-      chosen.push(best);
-      planPull(trial, images[best]); // later picks see what it brings
-    }
+    });
   }
   const plans = mode === 'sequential' ? chosen.map((i) => planPull(host, images[i])) : planAllAtOnce(host, chosen.map((i) => images[i]));
   return {
@@ -210,7 +212,7 @@ export function planPulls(host: PullHost, images: RemoteImage[], net: NetworkMod
  * daemon shares a transfer between them when its key, the blob digests from the bottom up to
  * that layer, is the same (xfer transferKey): such a layer downloads once, by the first pull.
  */
-function planAllAtOnce(host: PullHost, images: RemoteImage[]): PullPlan[] {
+function planAllAtOnce(host: HostState, images: RemoteImage[]): PullPlan[] {
   const plans = images.map((img) => planPull(host, img, { record: false }));
   const inFlight = new Map<string, string>();
   plans.forEach((p, i) => {

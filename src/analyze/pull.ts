@@ -1,6 +1,7 @@
-import { shortId } from '../model/digest.js';
+import { shortId, type Digest } from '../model/digest.js';
 import type { ImageGraph } from '../model/graph.js';
-import { extendChainId } from '../model/identity.js';
+import { Universe, type UniverseImage } from '../model/universe.js';
+import { HostState, type V2Metadata } from './host-state.js';
 import { familiarString, parseNormalizedNamed, referenceName, withDefaultTag, type ImageReference } from '../model/reference.js';
 import type { RegistryImage, RemoteLayer } from '../sources/source.js';
 
@@ -46,24 +47,6 @@ export function remoteImageFor(images: readonly RegistryImage[], ref: ImageRefer
     configDigest: img.config.digest,
     layers: img.layers.map((l) => ({ ...l })),
   };
-}
-
-/** What a host knows that decides a pull (moby distribution/xfer and metadata). */
-export interface PullHost {
-  /** `${parent chainID or ''} ${diffID}` -> chainID, for every layer chain present: the chain walk without hashing. */
-  chainStep: Map<string, string>;
-  /** diffID -> uncompressed size, for layers present. */
-  diffSize: Map<string, number>;
-  /** Blob digest -> diffID, recorded by earlier pulls and pushes. */
-  diffIdByDigest: Map<string, string>;
-  /** Tag (familiar string) -> image ID. */
-  tags: Map<string, string>;
-  /** Image IDs present: an image whose config is here is not pulled again at all. */
-  images: Set<string>;
-  /** How the blob metadata is known: read from a data root, inferred, or empty. */
-  metadata: 'read' | 'inferred' | 'none';
-  /** chainID -> the ref whose pull brings it, for chains recorded by earlier pulls of the same plan. */
-  broughtBy: Map<string, string>;
 }
 
 /**
@@ -112,44 +95,18 @@ export interface PullPlan {
   diffIdsKnown: boolean;
 }
 
-/** A host's pull-relevant state from a graph plus what it knows of blob digests. */
-export function pullHostFromGraph(graph: ImageGraph, diffIdByDigest?: Map<string, string>, tags?: Map<string, string>): PullHost {
-  const chainStep = new Map<string, string>();
-  for (let k = 0; k < graph.chain.count; k++) {
-    const c = graph.chainIdOf(k);
-    if (!c) continue;
-    const parent = graph.chain.nodeParent[k];
-    chainStep.set(`${parent >= 0 ? graph.chainIdOf(parent) : ''} ${graph.layerDiffId[graph.chain.nodeLayer[k]]}`, c);
-  }
-  const diffSize = new Map<string, number>();
-  for (let l = 0; l < graph.layerCount; l++) {
-    const d = graph.layerDiffId[l];
-    if (d && !Number.isNaN(graph.layerSize[l])) diffSize.set(d, graph.layerSize[l]);
-  }
-  const tagMap = new Map<string, string>(tags);
-  if (!tags) graph.images.forEach((m) => (m.repoTags ?? []).forEach((t) => tagMap.set(t, m.id)));
-  return {
-    chainStep,
-    diffSize,
-    diffIdByDigest: new Map(diffIdByDigest),
-    tags: tagMap,
-    images: new Set(graph.images.map((m) => m.id)),
-    metadata: diffIdByDigest ? 'read' : 'none',
-    broughtBy: new Map(),
-  };
+/** A registry image as the universe interns it. */
+export function universeImageOf(r: RegistryImage): UniverseImage {
+  return { configDigest: r.config.digest, ...(r.config.size !== undefined ? { configSize: r.config.size } : {}), ref: r.repoTags[0] ?? r.repoDigests[0], layers: r.layers };
 }
 
-/** An independent copy of a pull host (for trying orders). */
-export function cloneHost(h: PullHost): PullHost {
-  return {
-    chainStep: new Map(h.chainStep),
-    diffSize: new Map(h.diffSize),
-    diffIdByDigest: new Map(h.diffIdByDigest),
-    tags: new Map(h.tags),
-    images: new Set(h.images),
-    metadata: h.metadata,
-    broughtBy: new Map(h.broughtBy),
-  };
+/**
+ * A host as a graph describes it, over a universe of that graph (and the registry images it may
+ * pull), knowing the blob metadata `diffIdByDigest` (from a data root; none: nothing is known).
+ */
+export function pullHostFromGraph(graph: ImageGraph, diffIdByDigest?: ReadonlyMap<string, string>, images: readonly RegistryImage[] = []): HostState {
+  const universe = new Universe({ graphs: [graph], images: images.map(universeImageOf), diffIdByDigest: diffIdByDigest ? [diffIdByDigest] : [] });
+  return HostState.fromGraph(universe, graph, diffIdByDigest);
 }
 
 /**
@@ -160,7 +117,7 @@ export function cloneHost(h: PullHost): PullHost {
  * (Docker records this on pull and push; a loaded image given a RepoDigest cannot be told apart
  * from a pulled one, so the metadata is said to be inferred.)
  */
-export function inferBlobMetadata(host: PullHost, graph: ImageGraph, images: readonly RegistryImage[]): void {
+export function inferBlobMetadata(host: HostState, graph: ImageGraph, images: readonly RegistryImage[]): void {
   for (const r of images) {
     const i = graph.imageIndex(r.config.digest);
     if (i === undefined) continue;
@@ -171,10 +128,18 @@ export function inferBlobMetadata(host: PullHost, graph: ImageGraph, images: rea
     if (stack.length !== r.layers.length) continue;
     r.layers.forEach((l, k) => {
       const d = graph.layerDiffId[stack[k]];
-      if (d) host.diffIdByDigest.set(l.digest, d);
+      if (d) host.knowBlob(host.universe.blob(l.digest, l.size, d));
     });
   }
   host.metadata = 'inferred';
+}
+
+/** The diff a pulled layer gets on this host: its config's diffID, else what the host recorded, else its digest standing in. */
+function pulledDiff(host: HostState, l: RemoteImage['layers'][number]): number {
+  const u = host.universe;
+  const b = u.blob(l.digest, l.size, l.diffId);
+  if (l.diffId !== undefined) return u.diff(l.diffId, l.uncompressedSize);
+  return host.knowsBlob(b) ? u.blobDiff[b] : u.diff(l.digest, l.uncompressedSize);
 }
 
 /**
@@ -182,13 +147,15 @@ export function inferBlobMetadata(host: PullHost, graph: ImageGraph, images: rea
  * what the pull brought, as the daemon would, so the next plan sees it; without, the host is left
  * as it was. Cost: linear in the image's layers, whatever the size of the host.
  */
-export function planPull(host: PullHost, image: RemoteImage, options: { record?: boolean } = {}): PullPlan {
+export function planPull(host: HostState, image: RemoteImage, options: { record?: boolean } = {}): PullPlan {
+  const u = host.universe;
   const tagged = withDefaultTag(image.ref);
   const ref = familiarString(tagged);
   const canonical = referenceName(tagged) + (tagged.tag !== undefined ? ':' + tagged.tag : '') + (tagged.digest ? '@' + tagged.digest : '');
   // The daemon skips every layer when the config is already in its image store.
-  const imagePresent = host.images.has(image.configDigest);
-  let chain: string | undefined;
+  const known = u.imageOf(image.configDigest);
+  const imagePresent = known !== undefined && host.hasImage(known);
+  let chain = -1;
   let missing = imagePresent;
   const layers: PullLayer[] = [];
   const seenThisPull = new Set<string>();
@@ -199,12 +166,13 @@ export function planPull(host: PullHost, image: RemoteImage, options: { record?:
   let sizesKnown = true;
   let diffIdsKnown = true;
   for (const l of image.layers) {
+    const b = u.blob(l.digest, l.size, l.diffId);
+    const recorded = host.knowsBlob(b) ? u.blobDiff[b] : undefined;
     let status: LayerPullStatus = imagePresent ? 'Already exists' : 'download';
     let plannedBy: string | undefined;
     if (!missing) {
-      const diffId = host.diffIdByDigest.get(l.digest);
-      const next = diffId === undefined ? undefined : host.chainStep.get(`${chain ?? ''} ${diffId}`);
-      if (next !== undefined) {
+      const next = recorded === undefined ? -1 : u.findChain(chain, recorded);
+      if (next >= 0 && host.hasChain(next)) {
         chain = next;
         plannedBy = host.broughtBy.get(next);
         status = plannedBy === undefined ? 'Already exists' : 'planned';
@@ -221,12 +189,13 @@ export function planPull(host: PullHost, image: RemoteImage, options: { record?:
       }
       downloadedThisPull.add(l.digest);
     }
-    const diffId = l.diffId ?? host.diffIdByDigest.get(l.digest);
-    const hostSize = diffId === undefined ? undefined : host.diffSize.get(diffId);
+    const diffId = l.diffId ?? (recorded === undefined ? undefined : u.diffIdOf(recorded));
+    const hostDiff = u.diffOf(diffId ?? l.digest);
+    const idealPresent = hostDiff !== undefined && host.hasDiff(hostDiff);
+    const hostSize = diffId !== undefined && idealPresent ? u.diffSize[hostDiff!] : undefined;
     const uncompressedSize = l.uncompressedSize ?? (hostSize !== undefined && !Number.isNaN(hostSize) ? hostSize : undefined);
     const size = l.size ?? 0;
     const bytes = status === 'download' ? size : 0;
-    const idealPresent = host.diffSize.has(diffId ?? l.digest);
     if (first) {
       coldBytes += size;
       if (!idealPresent) idealDownloadBytes += size;
@@ -246,7 +215,7 @@ export function planPull(host: PullHost, image: RemoteImage, options: { record?:
       ideal: idealPresent ? 'present' : 'download',
     });
   }
-  const upToDate = image.ref.digest === undefined && host.tags.get(ref) === image.configDigest;
+  const upToDate = image.ref.digest === undefined && known !== undefined && host.imageByRef(tagged) === known;
   if (options.record !== false) recordPull(host, image);
   return {
     ref,
@@ -267,28 +236,43 @@ export function planPull(host: PullHost, image: RemoteImage, options: { record?:
 }
 
 /**
- * The daemon now has the layers, their blob metadata and the tag. Without a config (registry
- * data without configs) the blob digest stands in for the diffID, so later pulls still chain.
+ * The daemon now has the layers, their blob metadata (diffid-by-digest and v2metadata), the
+ * image and its references: the tag and `name@digest` (moby pull_v2 addDigestReference). Without
+ * a config (registry data without configs) the blob digest stands in for the diffID, so later
+ * pulls still chain.
  */
-export function recordPull(host: PullHost, image: RemoteImage): void {
+export function recordPull(host: HostState, image: RemoteImage): void {
+  const u = host.universe;
   const tagged = withDefaultTag(image.ref);
   const ref = familiarString(tagged);
-  const imagePresent = host.images.has(image.configDigest);
-  let c: string | undefined;
+  const img = u.addImage({ configDigest: image.configDigest, ref, layers: image.layers });
+  host.grow();
+  const imagePresent = host.hasImage(img);
+  const repository = referenceName(tagged);
+  let c = -1;
   for (const l of image.layers) {
-    const d = l.diffId ?? host.diffIdByDigest.get(l.digest) ?? l.digest;
-    const step = `${c ?? ''} ${d}`;
-    const known = host.chainStep.get(step);
-    c = known ?? extendChainId(c, d);
-    if (known === undefined) {
-      host.chainStep.set(step, c);
-      if (!imagePresent) host.broughtBy.set(c, ref);
+    const d = pulledDiff(host, l);
+    c = u.chain(c, d);
+    host.grow();
+    if (!imagePresent && !host.hasChain(c) && !host.broughtBy.has(c)) {
+      const chain = c;
+      host.broughtBy.set(chain, ref);
+      host.record(() => host.broughtBy.delete(chain));
     }
-    host.diffIdByDigest.set(l.digest, d);
-    if (!host.diffSize.has(d)) host.diffSize.set(d, l.uncompressedSize ?? NaN);
+    const b = u.blob(l.digest);
+    host.knowBlob(b);
+    const diffId = u.diffIdOf(d);
+    if (!imagePresent && diffId !== undefined) addV2Metadata(host, diffId, { digest: l.digest, sourceRepository: repository });
   }
-  if (image.ref.digest === undefined) host.tags.set(ref, image.configDigest);
-  host.images.add(image.configDigest);
+  if (!imagePresent) host.addImage(img, c);
+  if (tagged.digest === undefined) host.addRef(img, tagged);
+  host.addRef(img, { ...tagged, tag: undefined, digest: image.digest as Digest });
+}
+
+/** V2MetadataService.Add: moved to the end (youngest), at most 50 kept. */
+export function addV2Metadata(host: HostState, diffId: string, meta: V2Metadata): void {
+  const list = (host.v2.get(diffId) ?? []).filter((m) => m.digest !== meta.digest || m.sourceRepository !== meta.sourceRepository);
+  host.setV2(diffId, [...list, meta].slice(-50));
 }
 
 /** The lines `docker pull` prints (final state of each layer, in order), without any network. */

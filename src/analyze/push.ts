@@ -4,21 +4,9 @@
 import { sha256Digest, shortId } from '../model/digest.js';
 import type { ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed, referenceName, withDefaultTag, type ImageReference } from '../model/reference.js';
-import type { RegistryImage } from '../sources/source.js';
-import { repositoriesOf } from './pull.js';
-
-/** One v2metadata-by-diffid entry: the blob digest a layer has in a repository (full name). */
-export interface V2Metadata {
-  digest: string;
-  sourceRepository: string;
-}
-
-/** What the pushing daemon knows: per diffID, its metadata entries, oldest first (as on disk). */
-export interface PushHost {
-  metadata: Map<string, V2Metadata[]>;
-  /** read from a data root, inferred from RepoDigests and the registry's manifests, or none. */
-  source: 'read' | 'inferred' | 'none';
-}
+import type { DistributionMetadata, RegistryImage } from '../sources/source.js';
+import type { HostState, V2Metadata } from './host-state.js';
+import { addV2Metadata, pullHostFromGraph, repositoriesOf } from './pull.js';
 
 /** What the registry holds: blobs linked per repository (full name), and blob sizes. */
 export interface RegistryState {
@@ -93,18 +81,11 @@ function byLikeness(target: string, entries: V2Metadata[]): V2Metadata[] {
   return [...entries].reverse().map((m, k) => ({ m, k, n: matching(m) })).sort((a, b) => b.n - a.n || a.k - b.k).map((x) => x.m);
 }
 
-/** The diffID's entries without `meta` (v2_metadata_service compares whole entries). */
-const without = (host: PushHost, diffId: string, meta: V2Metadata) => (host.metadata.get(diffId) ?? []).filter((m) => m.digest !== meta.digest || m.sourceRepository !== meta.sourceRepository);
+const addMetadata = addV2Metadata;
 
-/** V2MetadataService.Add: moved to the end (youngest), at most 50 kept. */
-function addMetadata(host: PushHost, diffId: string, meta: V2Metadata): void {
-  host.metadata.set(diffId, [...without(host, diffId, meta), meta].slice(-50));
-}
-
-function removeMetadata(host: PushHost, diffId: string, meta: V2Metadata): void {
-  const list = without(host, diffId, meta);
-  if (list.length) host.metadata.set(diffId, list);
-  else host.metadata.delete(diffId);
+/** V2MetadataService.Remove (v2_metadata_service compares whole entries). */
+function removeMetadata(host: HostState, diffId: string, meta: V2Metadata): void {
+  host.setV2(diffId, (host.v2.get(diffId) ?? []).filter((m) => m.digest !== meta.digest || m.sourceRepository !== meta.sourceRepository));
 }
 
 /** Docker's JSON of a schema 2 manifest (json.MarshalIndent with three spaces). */
@@ -124,7 +105,7 @@ export function dockerManifestJson(config: { digest: string; size: number }, lay
  * Plans `docker push` of `image` to `registry`, then records it on both sides (as the daemon and
  * the registry would), so the next plan sees it.
  */
-export function planPush(host: PushHost, registry: RegistryState, image: LocalImage): PushPlan {
+export function planPush(host: HostState, registry: RegistryState, image: LocalImage): PushPlan {
   const tagged = withDefaultTag(image.ref);
   const target = referenceName(tagged);
   const has = (repo: string, digest: string) => registry.blobs.get(repo)?.has(digest) ?? false;
@@ -139,7 +120,7 @@ export function planPush(host: PushHost, registry: RegistryState, image: LocalIm
     if (done.has(l.diffId)) continue; // one transfer per diffID
     done.add(l.diffId);
     const [maxMounts, maxChecks, otherRepos] = attempts(l.size);
-    const v2 = [...(host.metadata.get(l.diffId) ?? [])];
+    const v2 = [...(host.v2.get(l.diffId) ?? [])];
     const checked = new Set<string>();
     const base = { id12: shortId(l.diffId), diffId: l.diffId, ...(l.size !== undefined ? { uncompressedSize: l.size } : {}) };
     const exists = (anyRepo: boolean, max: number): V2Metadata | undefined => {
@@ -248,15 +229,21 @@ export function registryStateOf(images: readonly RegistryImage[]): RegistryState
 }
 
 /**
- * A pushing host's v2 metadata inferred from its images' RepoDigests: an image with
- * `name@digest` came from (or went to) that repository, so where the registry data has that
- * manifest, its blobs are the image's layers in order. Ages are unknown: entries in image order.
+ * The pushing host: its graph, and its v2 metadata read from a data root (`distribution`) or else
+ * inferred from its images' RepoDigests: an image with `name@digest` came from (or went to) that
+ * repository, so where the registry data has that manifest, its blobs are the image's layers in
+ * order. Ages are unknown then: entries in image order.
  */
-export function inferPushHost(graph: ImageGraph, images: readonly RegistryImage[]): PushHost {
+export function pushHostFromGraph(graph: ImageGraph, images: readonly RegistryImage[], distribution?: DistributionMetadata): HostState {
+  const host = pullHostFromGraph(graph, distribution?.diffIdByDigest, images);
+  if (distribution) {
+    for (const [d, ms] of distribution.digestsByDiffId) host.setV2(d, [...ms]);
+    return host;
+  }
   // A RepoDigest names what its tag resolved to: the index, or the manifest when there is none.
   const byDigest = new Map<string, RegistryImage>();
   for (const m of images) for (const d of [m.manifestDigest, m.resolvedDigest, ...m.repoDigests.map((r) => r.slice(r.indexOf('@') + 1))]) byDigest.set(d, m);
-  const host: PushHost = { metadata: new Map(), source: 'inferred' };
+  host.metadata = 'inferred';
   graph.images.forEach((img, i) => {
     for (const rd of img.repoDigests ?? []) {
       const at = rd.indexOf('@');

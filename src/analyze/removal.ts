@@ -1,8 +1,11 @@
+// Docker's delete rules (moby daemon/images/image_delete.go, image_prune.go) on one host state:
+// references, parents, containers, and layer reference counts on the universe's chains.
 import type { ImageGraph } from '../model/graph.js';
 import { shortId } from '../model/digest.js';
-import { isActiveContainer } from '../model/container-state.js';
-import { familiarString, parseAnyReference, parseNormalizedNamed, referenceString, withDefaultTag, type ImageReference } from '../model/reference.js';
-import { effectiveSizes } from './sizes.js';
+import { familiarString, parseAnyReference, parseNormalizedNamed, withDefaultTag, type ImageReference } from '../model/reference.js';
+import { Universe } from '../model/universe.js';
+import { HostState } from './host-state.js';
+import { effectiveSizes, memoPerGraph } from './sizes.js';
 
 /**
  * One line of `docker rmi` output: an untagged reference, a deleted image (its ID, bytes 0), or a
@@ -34,27 +37,10 @@ export interface RemovalResult {
   freedBytes: number;
 }
 
-interface HostImage {
-  id: string;
-  /** Deleted: kept in place so that undoing keeps every iteration order. */
-  gone?: boolean;
-  refs: ImageReference[];
-  parent?: string;
-  top: number; // chain node, -1 for an image with no layers
-}
-
-interface HostContainer {
-  id: string;
-  name?: string;
-  image: string;
-  running: boolean;
-  top: number;
-}
-
 const isCanonical = (r: ImageReference) => r.digest !== undefined && r.tag === undefined;
 const refName = (r: ImageReference) => `${r.domain}/${r.path}`;
 const sameRef = (a: ImageReference, b: ImageReference) => refName(a) === refName(b) && a.tag === b.tag && a.digest === b.digest;
-const refKey = (r: ImageReference) => `${refName(r)}:${r.tag ?? ''}@${r.digest ?? ''}`;
+const ID_LIKE = /^(sha256:)?[0-9a-f]+$/;
 
 class Conflict extends Error {
   constructor(
@@ -66,388 +52,200 @@ class Conflict extends Error {
   }
 }
 
+/** The record of a deleted layer: its chainID, else (a diffID below unknown) its diffID or blob digest. */
+function layerRecord(host: HostState, chain: number): RemovalRecord {
+  const u = host.universe;
+  const bytes = u.chainSize[chain];
+  const chainId = u.chainIdOf(chain);
+  return chainId ? { deleted: chainId, bytes } : { deleted: null, chainIdUnknown: true, layer: u.diffName(u.chainDiff[chain]), bytes };
+}
+
+/** daemon GetImage: a reference in the store, an ID or digest, or an ID prefix. */
+export function resolveImage(host: HostState, refOrId: string): number | undefined {
+  let ref: ImageReference;
+  try {
+    ref = parseAnyReference(refOrId);
+  } catch {
+    return undefined;
+  }
+  const u = host.universe;
+  if (ref.kind === 'digest') {
+    const i = u.imageOf(ref.digest!);
+    return i !== undefined && host.hasImage(i) ? i : undefined;
+  }
+  const byRef = host.imageByRef(withDefaultTag(ref));
+  if (byRef !== undefined) return byRef;
+  if (ID_LIKE.test(refOrId)) {
+    const hex = refOrId.replace(/^sha256:/, '');
+    const pool = hex.length >= 12 ? u.imagesWithShortId(hex.slice(0, 12)).filter((i) => host.hasImage(i)) : host.images();
+    const hits = pool.filter((i) => u.imageId[i].slice(7).startsWith(hex));
+    if (hits.length === 1) return hits[0];
+  }
+  return undefined;
+}
+
+function checkConflict(host: HostState, img: number, mask: { child: boolean; running: boolean; reference: boolean; stopped: boolean }): Conflict | undefined {
+  const pre = `conflict: unable to delete ${shortId(host.universe.imageId[img])}`;
+  if (mask.child && host.childrenOf(img).length > 0) return new Conflict(true, false, `${pre} (cannot be forced) - image has dependent child images`);
+  if (mask.running) {
+    const c = host.containersOf(img).find((x) => x.running);
+    if (c) return new Conflict(true, true, `${pre} (cannot be forced) - image is being used by running container ${shortId(c.id)}`);
+  }
+  if (mask.reference && host.refsOf(img).length > 0) return new Conflict(false, false, `${pre} (must be forced) - image is referenced in multiple repositories`);
+  if (mask.stopped) {
+    const c = host.containersOf(img).find((x) => !x.running);
+    if (c) return new Conflict(false, true, `${pre} (must be forced) - image is being used by stopped container ${shortId(c.id)}`);
+  }
+  return undefined;
+}
+
+function isSingleReference(refs: readonly ImageReference[]): boolean {
+  if (refs.length <= 1) return refs.length === 1;
+  let single: ImageReference | undefined;
+  const canonical = new Set<string>();
+  for (const r of refs) {
+    if (isCanonical(r)) canonical.add(refName(r));
+    else if (!single) single = r;
+    else return false;
+  }
+  single ??= refs[0];
+  return canonical.size === 1 && canonical.has(refName(single));
+}
+
+function deleteHelper(host: HostState, img: number, records: RemovalRecord[], force: boolean, prune: boolean, quiet: boolean): void {
+  const conflict = checkConflict(host, img, { child: true, running: true, reference: !force, stopped: !force });
+  if (conflict) {
+    const dangling = host.refsOf(img).length === 0 && host.childrenOf(img).length === 0;
+    if (quiet && (!dangling || conflict.used)) return;
+    throw conflict;
+  }
+  for (const r of host.refsOf(img)) records.push({ untagged: familiarString(r) });
+  host.setRefs(img, []);
+  host.deleteImage(img);
+  records.push({ deleted: host.universe.imageId[img], bytes: 0 });
+  for (const c of host.release(host.topOf(img))) records.push(layerRecord(host, c));
+  const parent = host.parentOf(img);
+  if (prune && parent !== undefined && host.hasImage(parent)) deleteHelper(host, parent, records, false, true, true);
+}
+
+/** What-if of `docker rmi [-f] [--no-prune] REF` on `host` (moby daemon/images/image_delete.go); changes the host as the daemon would. */
+export function rmiImage(host: HostState, refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): RemovalResult {
+  const force = opts.force ?? false;
+  const prune = !(opts.noPrune ?? false);
+  const records: RemovalRecord[] = [];
+  const dfBefore = host.layersSize();
+  const done = (extra: Partial<RemovalResult> = {}): RemovalResult => ({
+    ref: refOrId,
+    records,
+    freedBytes: records.reduce((s, r) => s + ('bytes' in r ? r.bytes : 0), 0),
+    dfSizeChange: dfBefore - host.layersSize(),
+    ...extra,
+  });
+  const img = resolveImage(host, refOrId);
+  if (img === undefined) {
+    // The daemon names an ID-like argument as typed, a name with its default tag.
+    let shown = refOrId;
+    if (!ID_LIKE.test(refOrId)) {
+      try {
+        shown = familiarString(withDefaultTag(parseAnyReference(refOrId)));
+      } catch {
+        // keep as typed
+      }
+    }
+    return done({ error: `No such image: ${shown}`, notFound: true });
+  }
+  const id = host.universe.imageId[img];
+  try {
+    let removedRepositoryRef = false;
+    const idPrefix = id.startsWith(refOrId) || id.slice(7).startsWith(refOrId);
+    if (!idPrefix) {
+      if (!force && isSingleReference(host.refsOf(img))) {
+        const c = host.containersOf(img)[0];
+        if (c) {
+          return done({
+            error: `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortId(c.id)} is using its referenced image ${shortId(id)}`,
+            conflict: 'soft',
+          });
+        }
+      }
+      const parsed = withDefaultTag(parseNormalizedNamed(refOrId));
+      host.setRefs(img, host.refsOf(img).filter((r) => !sameRef(r, parsed)));
+      records.push({ untagged: familiarString(parsed) });
+      if (!isCanonical(parsed) && !host.refsOf(img).some((r) => !isCanonical(r) && refName(r) === refName(parsed))) {
+        const keep: ImageReference[] = [];
+        for (const r of host.refsOf(img)) {
+          if (isCanonical(r) && refName(r) === refName(parsed)) records.push({ untagged: familiarString(r) });
+          else keep.push(r);
+        }
+        host.setRefs(img, keep);
+      }
+      if (host.refsOf(img).length > 0) return done();
+      removedRepositoryRef = true;
+    } else if (isSingleReference(host.refsOf(img))) {
+      const conflict = checkConflict(host, img, { child: true, running: true, reference: false, stopped: !force });
+      if (conflict) throw conflict;
+      for (const r of host.refsOf(img)) records.push({ untagged: familiarString(r) });
+      host.setRefs(img, []);
+    }
+    deleteHelper(host, img, records, force, prune, removedRepositoryRef);
+    return done();
+  } catch (e) {
+    if (e instanceof Conflict) return done({ error: e.message, conflict: e.hard ? 'hard' : 'soft', records: [] as RemovalRecord[], freedBytes: 0, dfSizeChange: 0 });
+    throw e;
+  }
+}
+
+/** Removes every container using the image REF names (as docker rm -f); returns their IDs. */
+export function removeContainersOf(host: HostState, refOrId: string): string[] {
+  const img = resolveImage(host, refOrId);
+  if (img === undefined) return [];
+  const ids = host.containersOf(img).map((c) => c.id);
+  for (const id of ids) host.removeContainer(id);
+  return ids;
+}
+
 /**
- * A Docker host's image store, as the daemon's delete logic sees it (moby daemon/images/
- * image_delete.go, image_prune.go): references, parents, containers, and layer reference counts
- * on the chainID trie. Mutable: each call changes it as the daemon would.
+ * `docker image prune [-a]`: dangling images (no tag, no children), or with `all` every image
+ * not used by a container, deleted quietly one by one; the total is what the daemon prints as
+ * "Total reclaimed space" (the deleted layers' sizes).
  */
-export class RemovalHost {
-  private images = new Map<string, HostImage>();
-  private containers: HostContainer[] = [];
-  // Indexes kept in step with every change, so each operation costs its own size, not the host's.
-  private refIndex = new Map<string, string>(); // canonical reference -> image ID
-  private shortIndex = new Map<string, string[]>(); // 12-hex short ID -> image IDs
-  private childIds = new Map<string, Set<string>>(); // parent ID -> child IDs
-  private byImage = new Map<string, HostContainer[]>(); // image ID -> containers, in creation order
-  private imgHold!: Int32Array; // images whose chain holds each layer
-  private dfSize = 0; // df SIZE: layers some image holds
-  // Undo journal for trial(): each change records how to take it back.
-  private journal: (() => void)[] = [];
-  private trials = 0;
-  private refcount!: Int32Array;
-  private nodeSize!: Float64Array;
-  private nodeParent!: Int32Array;
-  private deletedLayer!: (node: number) => RemovalRecord;
-
-  constructor(graph: ImageGraph) {
-    const { size } = effectiveSizes(graph);
-    const n = graph.chain.count;
-    this.nodeParent = Int32Array.from(graph.chain.nodeParent);
-    this.nodeSize = new Float64Array(n);
-    for (let k = 0; k < n; k++) this.nodeSize[k] = size[graph.chain.nodeLayer[k]];
-    this.deletedLayer = (node) => {
-      const bytes = this.nodeSize[node];
-      const chainId = graph.chainIdOf(node);
-      return chainId ? { deleted: chainId, bytes } : { deleted: null, chainIdUnknown: true, layer: graph.layerKey(graph.chain.nodeLayer[node]), bytes };
-    };
-    this.refcount = new Int32Array(n);
-    graph.images.forEach((m, i) => {
-      const s = graph.stackStart[i];
-      const e = graph.stackStart[i + 1];
-      const top = e > s ? graph.stackNode[e - 1] : -1;
-      // In the daemon's order (moby reference store References: sorted by full name), which is
-      // the order of its Untagged lines and of prune's deletions.
-      const refs = [...(m.repoTags ?? []), ...(m.repoDigests ?? [])]
-        .map((r) => parseNormalizedNamed(r))
-        .map((r) => ({ r, s: referenceString(r) }))
-        .sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0))
-        .map(({ r }) => r);
-      this.images.set(m.id, { id: m.id, refs, parent: m.parent, top });
-    });
-    for (const c of graph.containers) {
-      const img = this.images.get(c.image)!;
-      const hc = { id: c.id, name: c.name, image: c.image, running: isActiveContainer(c.state), top: img.top };
-      this.containers.push(hc);
-      this.byImage.set(c.image, [...(this.byImage.get(c.image) ?? []), hc]);
-    }
-    this.imgHold = new Int32Array(n);
-    for (const img of this.images.values()) {
-      for (const r of img.refs) this.refIndex.set(refKey(r), img.id);
-      const short = img.id.slice(7, 19);
-      this.shortIndex.set(short, [...(this.shortIndex.get(short) ?? []), img.id]);
-      if (img.parent) {
-        const set = this.childIds.get(img.parent) ?? new Set<string>();
-        set.add(img.id);
-        this.childIds.set(img.parent, set);
-      }
-      for (let k = img.top; k >= 0; k = this.nodeParent[k]) {
-        if (this.imgHold[k]++ === 0) this.dfSize += this.nodeSize[k];
-      }
-    }
-    // Layer store references: each image holds its top layer, each container its image's top
-    // layer (its RW layer's parent), each layer its parent.
-    for (const img of this.images.values()) if (img.top >= 0) this.refcount[img.top]++;
-    for (const c of this.containers) if (c.top >= 0) this.refcount[c.top]++;
-    for (let k = 0; k < n; k++) if (this.nodeParent[k] >= 0) this.refcount[this.nodeParent[k]]++;
-    // Nodes no image, container or child holds do not exist on a host.
-    this.live = new Uint8Array(n);
-    for (let k = 0; k < n; k++) this.live[k] = 1;
-  }
-
-  private live!: Uint8Array;
-
-  /** Runs `fn` on this host and takes every change back afterwards (nestable); returns its result. */
-  trial<T>(fn: () => T): T {
-    const mark = this.journal.length;
-    this.trials++;
-    try {
-      return fn();
-    } finally {
-      while (this.journal.length > mark) this.journal.pop()!();
-      this.trials--;
-    }
-  }
-
-  private record(undo: () => void): void {
-    if (this.trials > 0) this.journal.push(undo);
-  }
-
-  private setRefs(img: HostImage, refs: ImageReference[]): void {
-    const old = img.refs;
-    for (const r of old) this.refIndex.delete(refKey(r));
-    for (const r of refs) this.refIndex.set(refKey(r), img.id);
-    img.refs = refs;
-    this.record(() => {
-      for (const r of refs) this.refIndex.delete(refKey(r));
-      for (const r of old) this.refIndex.set(refKey(r), img.id);
-      img.refs = old;
-    });
-  }
-
-  private deleteImage(img: HostImage): void {
-    img.gone = true;
-    for (let k = img.top; k >= 0; k = this.nodeParent[k]) {
-      if (--this.imgHold[k] === 0) this.dfSize -= this.nodeSize[k];
-    }
-    this.record(() => {
-      for (let k = img.top; k >= 0; k = this.nodeParent[k]) {
-        if (this.imgHold[k]++ === 0) this.dfSize += this.nodeSize[k];
-      }
-      img.gone = false;
-    });
-  }
-
-  /** The image with this ID, unless deleted. */
-  private getImage(id: string): HostImage | undefined {
-    const img = this.images.get(id);
-    return img && !img.gone ? img : undefined;
-  }
-
-  /** Binding facts about one image, for plans and explanations. */
-  bindings(id: string): { refs: string[]; containers: { id: string; name?: string; running: boolean }[]; children: string[]; parent?: string } | undefined {
-    const img = this.getImage(id);
-    if (!img) return undefined;
-    return {
-      refs: img.refs.map((r) => familiarString(r)),
-      containers: (this.byImage.get(id) ?? []).map((c) => ({ id: c.id, name: c.name, running: c.running })),
-      children: this.children(id).map((c) => c.id),
-      parent: img.parent,
-    };
-  }
-
-  /** Chain nodes of an image's layers, top first (empty when it is gone or has no layers). */
-  stackNodes(id: string): number[] {
-    const out: number[] = [];
-    const img = this.getImage(id);
-    if (img) for (let k = img.top; k >= 0; k = this.nodeParent[k]) out.push(k);
-    return out;
-  }
-
-  /** How many holders keep a layer (images with it on top, their containers, child layers); 0 once deleted. */
-  holders(node: number): number {
-    return this.live[node] === 1 ? this.refcount[node] : 0;
-  }
-
-  /** The image a reference or ID names, if any. */
-  idOf(refOrId: string): string | undefined {
-    return this.resolve(refOrId)?.id;
-  }
-
-  /** Image IDs still present. */
-  imageIds(): string[] {
-    return [...this.images.values()].filter((i) => !i.gone).map((i) => i.id);
-  }
-
-  /** Docker's LayersSize: layers some image's chain references (moby getLayerRefs). */
-  layersSize(): number {
-    return this.dfSize;
-  }
-
-  /** Bytes of layers still on disk (held by an image, a container, or a child layer). */
-  diskLayersSize(): number {
-    let s = 0;
-    for (let k = 0; k < this.live.length; k++) if (this.live[k]) s += this.nodeSize[k];
-    return s;
-  }
-
-  /** Removes a container (as `docker rm` would once it is stopped; `-f` for a running one). */
-  removeContainer(idOrName: string): boolean {
-    const k = this.containers.findIndex((c) => c.name === idOrName || c.id.startsWith(idOrName));
-    if (k < 0) return false;
-    const [c] = this.containers.splice(k, 1);
-    const users = this.byImage.get(c.image) ?? [];
-    this.byImage.set(c.image, users.filter((x) => x !== c));
-    this.record(() => {
-      this.containers.splice(k, 0, c);
-      this.byImage.set(c.image, users);
-    });
-    this.release(c.top, []);
-    return true;
-  }
-
-  /** Removes every container using the image REF names (as docker rm -f); returns their IDs. */
-  removeContainersOf(refOrId: string): string[] {
-    const img = this.resolve(refOrId);
-    if (!img) return [];
-    const ids = (this.byImage.get(img.id) ?? []).map((c) => c.id);
-    for (const id of ids) this.removeContainer(id);
-    return ids;
-  }
-
-  private children(id: string): HostImage[] {
-    return [...(this.childIds.get(id) ?? [])].map((c) => this.images.get(c)!).filter((c) => !c.gone);
-  }
-
-  /** daemon GetImage: a reference in the store, an ID or digest, or an ID prefix. */
-  private resolve(refOrId: string): HostImage | undefined {
-    let ref: ImageReference;
-    try {
-      ref = parseAnyReference(refOrId);
-    } catch {
-      return undefined;
-    }
-    if (ref.kind === 'digest') return this.getImage(ref.digest!);
-    const byRef = this.refIndex.get(refKey(withDefaultTag(ref)));
-    if (byRef) return this.getImage(byRef);
-    if (/^(sha256:)?[0-9a-f]+$/.test(refOrId)) {
-      const hex = refOrId.replace(/^sha256:/, '');
-      const pool = hex.length >= 12 ? (this.shortIndex.get(hex.slice(0, 12)) ?? []).map((id) => this.images.get(id)!) : [...this.images.values()];
-      const hits = pool.filter((i) => !i.gone && i.id.slice(7).startsWith(hex));
-      if (hits.length === 1) return hits[0];
-    }
-    return undefined;
-  }
-
-  private checkConflict(img: HostImage, mask: { child: boolean; running: boolean; reference: boolean; stopped: boolean }): Conflict | undefined {
-    const pre = `conflict: unable to delete ${shortId(img.id)}`;
-    if (mask.child && this.children(img.id).length > 0) return new Conflict(true, false, `${pre} (cannot be forced) - image has dependent child images`);
-    if (mask.running) {
-      const c = (this.byImage.get(img.id) ?? []).find((x) => x.running);
-      if (c) return new Conflict(true, true, `${pre} (cannot be forced) - image is being used by running container ${shortId(c.id)}`);
-    }
-    if (mask.reference && img.refs.length > 0) return new Conflict(false, false, `${pre} (must be forced) - image is referenced in multiple repositories`);
-    if (mask.stopped) {
-      const c = (this.byImage.get(img.id) ?? []).find((x) => !x.running);
-      if (c) return new Conflict(false, true, `${pre} (must be forced) - image is being used by stopped container ${shortId(c.id)}`);
-    }
-    return undefined;
-  }
-
-  /** Drops one reference on a layer; deletes it (and walks down) while nothing holds it. */
-  private release(node: number, records: RemovalRecord[]): void {
-    while (node >= 0) {
-      this.refcount[node]--;
-      const n = node;
-      this.record(() => this.refcount[n]++);
-      if (this.refcount[node] > 0) return;
-      this.live[node] = 0;
-      this.record(() => (this.live[n] = 1));
-      records.push(this.deletedLayer(node));
-      node = this.nodeParent[node];
-    }
-  }
-
-  private isSingleReference(refs: ImageReference[]): boolean {
-    if (refs.length <= 1) return refs.length === 1;
-    let single: ImageReference | undefined;
-    const canonical = new Set<string>();
-    for (const r of refs) {
-      if (isCanonical(r)) canonical.add(refName(r));
-      else if (!single) single = r;
-      else return false;
-    }
-    single ??= refs[0];
-    return canonical.size === 1 && canonical.has(refName(single));
-  }
-
-  private deleteHelper(img: HostImage, records: RemovalRecord[], force: boolean, prune: boolean, quiet: boolean): void {
-    const conflict = this.checkConflict(img, { child: true, running: true, reference: !force, stopped: !force });
-    if (conflict) {
-      const dangling = img.refs.length === 0 && this.children(img.id).length === 0;
-      if (quiet && (!dangling || conflict.used)) return;
-      throw conflict;
-    }
-    for (const r of img.refs) records.push({ untagged: familiarString(r) });
-    this.setRefs(img, []);
-    this.deleteImage(img);
-    records.push({ deleted: img.id, bytes: 0 });
-    this.release(img.top, records);
-    if (prune && img.parent) {
-      const parent = this.getImage(img.parent);
-      if (parent) this.deleteHelper(parent, records, false, true, true);
-    }
-  }
-
-  /** What-if of `docker rmi [-f] [--no-prune] REF`; changes the host as the daemon would. */
-  rmi(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): RemovalResult {
-    const force = opts.force ?? false;
-    const prune = !(opts.noPrune ?? false);
-    const records: RemovalRecord[] = [];
-    const dfBefore = this.layersSize();
-    const done = (extra: Partial<RemovalResult> = {}): RemovalResult => ({
-      ref: refOrId,
-      records,
-      freedBytes: records.reduce((s, r) => s + ('bytes' in r ? r.bytes : 0), 0),
-      dfSizeChange: dfBefore - this.layersSize(),
-      ...extra,
-    });
-    const img = this.resolve(refOrId);
-    if (!img) {
-      // The daemon names an ID-like argument as typed, a name with its default tag.
-      let shown = refOrId;
-      if (!/^(sha256:)?[0-9a-f]+$/.test(refOrId)) {
-        try {
-          shown = familiarString(withDefaultTag(parseAnyReference(refOrId)));
-        } catch {
-          // keep as typed
-        }
-      }
-      return done({ error: `No such image: ${shown}`, notFound: true });
-    }
-    try {
-      let removedRepositoryRef = false;
-      const idPrefix = img.id.startsWith(refOrId) || img.id.slice(7).startsWith(refOrId);
-      if (!idPrefix) {
-        if (!force && this.isSingleReference(img.refs)) {
-          const c = (this.byImage.get(img.id) ?? [])[0];
-          if (c) {
-            return done({
-              error: `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortId(c.id)} is using its referenced image ${shortId(img.id)}`,
-              conflict: 'soft',
-            });
-          }
-        }
-        const parsed = withDefaultTag(parseNormalizedNamed(refOrId));
-        this.setRefs(img, img.refs.filter((r) => !sameRef(r, parsed)));
-        records.push({ untagged: familiarString(parsed) });
-        if (!isCanonical(parsed) && !img.refs.some((r) => !isCanonical(r) && refName(r) === refName(parsed))) {
-          const keep: ImageReference[] = [];
-          for (const r of img.refs) {
-            if (isCanonical(r) && refName(r) === refName(parsed)) records.push({ untagged: familiarString(r) });
-            else keep.push(r);
-          }
-          this.setRefs(img, keep);
-        }
-        if (img.refs.length > 0) return done();
-        removedRepositoryRef = true;
-      } else if (this.isSingleReference(img.refs)) {
-        const conflict = this.checkConflict(img, { child: true, running: true, reference: false, stopped: !force });
-        if (conflict) throw conflict;
-        for (const r of img.refs) records.push({ untagged: familiarString(r) });
-        this.setRefs(img, []);
-      }
-      this.deleteHelper(img, records, force, prune, removedRepositoryRef);
-      return done();
-    } catch (e) {
-      if (e instanceof Conflict) return done({ error: e.message, conflict: e.hard ? 'hard' : 'soft', records: [] as RemovalRecord[], freedBytes: 0, dfSizeChange: 0 });
-      throw e;
-    }
-  }
-
-  /**
-   * `docker image prune [-a]`: dangling images (no tag, no children), or with `all` every image
-   * not used by a container, deleted quietly one by one; the total is what the daemon prints as
-   * "Total reclaimed space" (the deleted layers' sizes).
-   */
-  prune(all = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
-    const records: RemovalRecord[] = [];
-    const failed: string[] = [];
-    const candidates = [...this.images.values()].filter((img) => {
-      if (img.gone) return false;
-      if (!all && this.children(img.id).length > 0) return false;
-      return !(img.refs.length === 0 && this.children(img.id).length > 0);
-    });
-    for (const img of candidates) {
-      if (img.gone) continue; // pruned as a parent already
-      if (img.refs.length > 0) {
-        const shouldDelete = all || !img.refs.some((r) => r.tag !== undefined);
-        if (!shouldDelete) continue;
-        for (const r of [...img.refs]) {
-          const res = this.rmi(familiarString(r));
-          // A digest reference the untagging of its repository's last tag already dropped is
-          // not found: the daemon logs it and goes on (moby imageDeleteFailed); not a refusal.
-          if (res.error && !res.notFound) failed.push(res.error);
-          records.push(...res.records);
-        }
-      } else {
-        const res = this.rmi(img.id.slice(7));
-        if (res.error) failed.push(res.error);
+export function pruneImages(host: HostState, all = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
+  const records: RemovalRecord[] = [];
+  const failed: string[] = [];
+  const candidates = host.images().filter((img) => {
+    const children = host.childrenOf(img).length;
+    if (!all && children > 0) return false;
+    return !(host.refsOf(img).length === 0 && children > 0);
+  });
+  for (const img of candidates) {
+    if (!host.hasImage(img)) continue; // pruned as a parent already
+    const refs = host.refsOf(img);
+    if (refs.length > 0) {
+      const shouldDelete = all || !refs.some((r) => r.tag !== undefined);
+      if (!shouldDelete) continue;
+      for (const r of [...refs]) {
+        const res = rmiImage(host, familiarString(r));
+        // A digest reference the untagging of its repository's last tag already dropped is
+        // not found: the daemon logs it and goes on (moby imageDeleteFailed); not a refusal.
+        if (res.error && !res.notFound) failed.push(res.error);
         records.push(...res.records);
       }
+    } else {
+      const res = rmiImage(host, host.universe.imageId[img].slice(7));
+      if (res.error) failed.push(res.error);
+      records.push(...res.records);
     }
-    const reclaimedBytes = records.reduce((s, r) => s + ('bytes' in r ? r.bytes : 0), 0);
-    return { records, reclaimedBytes, failed };
   }
+  const reclaimedBytes = records.reduce((s, r) => s + ('bytes' in r ? r.bytes : 0), 0);
+  return { records, reclaimedBytes, failed };
+}
+
+/** One universe per graph (graphs are immutable): every host of a graph shares it, and its memoised chainIDs. */
+const universeOfGraph = memoPerGraph((graph) => new Universe({ graphs: [graph] }));
+
+/** A host's removal state from a graph alone (over the graph's universe): what rm, prune, plan and bindings read. */
+export function removalHost(graph: ImageGraph): HostState {
+  return HostState.fromGraph(universeOfGraph(graph), graph);
 }
 
 /**

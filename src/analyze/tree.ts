@@ -3,7 +3,7 @@ import type { ImageGraph } from '../model/graph.js';
 import { EMPTY_LAYER_DIFF_ID, EMPTY_LAYER_GZIP_DIGEST } from '../model/identity.js';
 import type { ContainerState } from '../model/types.js';
 import { imageUsage } from './df.js';
-import { RemovalHost } from './removal.js';
+import { removalHost } from './removal.js';
 import { effectiveSizes, type SizeBasis } from './sizes.js';
 
 /** A container bound to an image, as the tree shows it at the image's leaf. */
@@ -167,7 +167,7 @@ export function foldSmallLayers(tree: LayerTree, minSize: number): LayerTree {
 
 /** The image IMAGE names (tag, ID, digest or unique ID prefix), as Docker resolves it; EINPUT when none. */
 export function findTreeImage(graph: ImageGraph, refOrId: string): number {
-  const id = new RemovalHost(graph).idOf(refOrId);
+  const id = removalHost(graph).idOf(refOrId);
   const i = id === undefined ? undefined : graph.imageIndex(id);
   if (i === undefined) throw new LayerlabError('EINPUT', `No such image: ${quote(refOrId)}`);
   return i;

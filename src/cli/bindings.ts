@@ -1,5 +1,5 @@
 import { imageBindings, isDangling } from '../analyze/bindings.js';
-import { RemovalHost } from '../analyze/removal.js';
+import { removalHost } from '../analyze/removal.js';
 import { LayerlabError } from '../errors.js';
 import { renderBindings } from '../render/bindings.js';
 import { loadSource } from '../sources/load.js';
@@ -28,7 +28,7 @@ ${sourceHelp(false)}`,
     const [source, ...names] = positionals;
     const loaded = await loadSource(source, loadOptionsOf(values.platform, io));
     const graph = loaded.graph;
-    const host = new RemovalHost(graph);
+    const host = removalHost(graph);
     let indices: number[];
     if (names.length) {
       indices = names.map((n) => {

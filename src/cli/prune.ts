@@ -1,4 +1,4 @@
-import { RemovalHost } from '../analyze/removal.js';
+import { removalHost } from '../analyze/removal.js';
 import { renderPruneDocker } from '../render/removal.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
@@ -22,7 +22,7 @@ ${sourceHelp(false)}`,
   },
   async ({ values, positionals }, io) => {
     const loaded = await loadSource(positionals[0], loadOptionsOf(values.platform, io));
-    const host = new RemovalHost(loaded.graph);
+    const host = removalHost(loaded.graph);
     const notes = notesFor([loaded], ['image-set']);
     const before = host.layersSize();
     const r = host.prune(values.all);

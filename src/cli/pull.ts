@@ -1,4 +1,5 @@
-import { inferBlobMetadata, narratePull, pullHostFromGraph, remoteImageFor, type PullHost } from '../analyze/pull.js';
+import { inferBlobMetadata, narratePull, pullHostFromGraph, remoteImageFor } from '../analyze/pull.js';
+import type { HostState } from '../analyze/host-state.js';
 import { DEFAULT_NETWORK, planPulls, type NetworkModel } from '../analyze/pull-schedule.js';
 import { GraphBuilder } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed, type ImageReference } from '../model/reference.js';
@@ -89,12 +90,12 @@ download. Later REFs see the layers earlier ones brought.`,
       return remote;
     });
     const loaded: LoadedSource[] = [from];
-    let host: PullHost;
-    if (!values.into) host = pullHostFromGraph(new GraphBuilder().build());
+    let host: HostState;
+    if (!values.into) host = pullHostFromGraph(new GraphBuilder().build(), undefined, registry);
     else {
       const into = await loadSource(values.into, opts);
       loaded.push(into);
-      host = pullHostFromGraph(into.graph, into.distribution?.diffIdByDigest);
+      host = pullHostFromGraph(into.graph, into.distribution?.diffIdByDigest, registry);
       // any host image whose ID is a registry config digest tells which blobs the host has
       if (!into.distribution) inferBlobMetadata(host, into.graph, registry);
     }

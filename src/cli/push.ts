@@ -1,4 +1,4 @@
-import { inferPushHost, localImageFor, narratePush, planPush, registryStateOf, type PushHost } from '../analyze/push.js';
+import { localImageFor, narratePush, planPush, pushHostFromGraph, registryStateOf } from '../analyze/push.js';
 import { familiarName, familiarString, withDefaultTag } from '../model/reference.js';
 import { renderPushTable } from '../render/push.js';
 import { loadRegistrySource, loadSource } from '../sources/load.js';
@@ -39,9 +39,7 @@ anything else is gzipped and uploaded ("Pushed"). Later REFs see what earlier on
     const registry = registryStateOf(images);
     const from = await loadSource(values.from, opts);
     const graph = from.graph;
-    const host: PushHost = from.distribution
-      ? { metadata: new Map([...from.distribution.digestsByDiffId].map(([d, ms]) => [d, [...ms]])), source: 'read' }
-      : inferPushHost(graph, images);
+    const host = pushHostFromGraph(graph, images, from.distribution);
     const plans = refs.map((ref, k) => {
       const image = localImageFor(graph, ref, from.configSizes);
       if (!image) {
@@ -53,11 +51,11 @@ anything else is gzipped and uploaded ("Pushed"). Later REFs see what earlier on
     });
     const notes = notesFor([target, from], ['image-set']);
     if (values.format === 'json') {
-      io.stdout(json({ metadata: host.source, plans, notes }));
+      io.stdout(json({ metadata: host.metadata, plans, notes }));
       return 0;
     }
     if (values.format === 'docker') io.stdout(plans.map((p) => narratePush(p).join('\n') + '\n').join(''));
-    else io.stdout(renderPushTable(plans, host.source));
+    else io.stdout(renderPushTable(plans, host.metadata));
     writeNotes(io, notes);
     return 0;
   },

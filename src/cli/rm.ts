@@ -1,4 +1,4 @@
-import { RemovalHost } from '../analyze/removal.js';
+import { removalHost } from '../analyze/removal.js';
 import { renderRmiDocker, renderRmiTable } from '../render/removal.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeNotes } from './common.js';
@@ -29,7 +29,7 @@ ${sourceHelp(false)}`,
   async ({ values, positionals }, io) => {
     const [source, ...refs] = positionals;
     const loaded = await loadSource(source, loadOptionsOf(values.platform, io));
-    const host = new RemovalHost(loaded.graph);
+    const host = removalHost(loaded.graph);
     const notes = notesFor([loaded], ['image-set']);
     const removedContainers: string[] = [];
     const results = refs.map((ref) => {

@@ -1,5 +1,6 @@
 // `layerlab pull` tables: per layer what Docker and an ideal store do, then the timed schedule.
-import type { PullHost, PullPlan } from '../analyze/pull.js';
+import type { MetadataSource } from '../analyze/host-state.js';
+import type { PullPlan } from '../analyze/pull.js';
 import type { OrderedPulls } from '../analyze/pull-schedule.js';
 import { trimLines } from './removal.js';
 import { tabwrite } from './tabwriter.js';
@@ -24,7 +25,7 @@ export function renderPullSchedule(r: OrderedPulls, repeating: readonly string[]
   return out;
 }
 
-export function renderPullTable(plans: readonly PullPlan[], metadata: PullHost['metadata']): string {
+export function renderPullTable(plans: readonly PullPlan[], metadata: MetadataSource): string {
   const rows = [['IMAGE', 'LAYER', 'DOCKER', 'DOWNLOAD', 'IDEAL STORE']];
   for (const p of plans) {
     if (p.imagePresent) rows.push([p.ref, '', 'image present: nothing read', '', '']);

@@ -1,10 +1,11 @@
 // `layerlab push` table: per layer what docker push does and the bytes it sends or saves.
-import type { PushHost, PushPlan } from '../analyze/push.js';
+import type { MetadataSource } from '../analyze/host-state.js';
+import type { PushPlan } from '../analyze/push.js';
 import { trimLines } from './removal.js';
 import { tabwrite } from './tabwriter.js';
 import { humanSize } from './units.js';
 
-export function renderPushTable(plans: readonly PushPlan[], metadata: PushHost['source']): string {
+export function renderPushTable(plans: readonly PushPlan[], metadata: MetadataSource): string {
   const rows = [['IMAGE', 'LAYER', 'PUSH', 'BYTES']];
   for (const p of plans)
     for (const l of [...p.layers].reverse()) {

@@ -1,0 +1,492 @@
+// One host's image store over a shared Universe: what `docker rmi`, `docker image prune`,
+// `docker pull`, `docker push` and a kubelet see of one daemon, as typed arrays indexed by the
+// universe's ids plus small maps where a host is sparse (references, containers, times). Every
+// change goes through one undo journal, so `trial(fn)` tries anything and takes it back.
+//
+// The interface the fleet simulator uses (src/simulate/store.ts `NodeImageStore`, implemented by
+// `HostNodeStore` in analyze/node-store.ts) rests on these queries and operations:
+//   hasImage(image)            the image's config is in the store
+//   pullPlan / pull            analyze/pull.ts planPull (Docker's Already-exists rule, blob metadata
+//                              included) and pullImage (by universe id, for simulators)
+//   rmi / prune                analyze/removal.ts, Docker's delete rules and messages
+//   createContainer / setRunning / removeContainer
+//   imagesWithSize()           present images with the kubelet's size (sum of layer sizes)
+//   layersSize() / diskLayersSize()  df SIZE (layers some image holds) and what really sits on disk
+//   inUse(image), lastUsed(image), firstDetected(image), setLastUsed(image, t)
+// Per host: 8 bytes per universe chain, 1 per blob, 1 per image, plus the maps above.
+import type { Universe } from '../model/universe.js';
+import { isActiveContainer } from '../model/container-state.js';
+import type { ImageGraph } from '../model/graph.js';
+import { familiarString, parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
+import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult } from './removal.js';
+
+/** A container on the host: the image it uses and whether its process exists (a hard conflict for rmi). */
+export interface HostContainer {
+  id: string;
+  name?: string;
+  image: number;
+  running: boolean;
+  top: number;
+}
+
+/** v2metadata-by-diffid: the blob digest a layer has in a repository (full name). */
+export interface V2Metadata {
+  digest: string;
+  sourceRepository: string;
+}
+
+/** How a host's blob metadata is known: read from a data root, inferred, or none. */
+export type MetadataSource = 'read' | 'inferred' | 'none';
+
+const refKey = (r: ImageReference) => `${r.domain}/${r.path}:${r.tag ?? ''}@${r.digest ?? ''}`;
+const BLOB_METADATA = 1;
+const IMAGE_PRESENT = 1;
+const IMAGE_SEEN = 2;
+
+/** One host's state over a universe. */
+export class HostState {
+  /** Layer store references per chain: images with it on top, their containers, child layers; 0 = not on disk. */
+  private refcount: Int32Array;
+  /** Images whose chain passes through each chain (df's view of which layers images hold). */
+  private imgHold: Int32Array;
+  /** Per blob: the daemon recorded its diffID (diffid-by-digest). */
+  private blobFlags: Uint8Array;
+  private imageFlags: Uint8Array;
+  private refs = new Map<number, ImageReference[]>();
+  private refIndex = new Map<string, number>();
+  private parents = new Map<number, number>();
+  private childSets = new Map<number, Set<number>>();
+  /** The host's chain for an image where it differs from the universe's (registry data without configs). */
+  private tops = new Map<number, number>();
+  private order: number[] = [];
+  private containerList: HostContainer[] = [];
+  private byImage = new Map<number, HostContainer[]>();
+  private lastUsedAt = new Map<number, number>();
+  private firstDetectedAt = new Map<number, number>();
+  /** chain -> the ref whose pull brings it, for chains recorded by pulls of the current plan. */
+  readonly broughtBy = new Map<number, string>();
+  /** v2metadata-by-diffid, oldest first, for pushes. */
+  readonly v2 = new Map<string, V2Metadata[]>();
+  metadata: MetadataSource = 'none';
+  private dfSize = 0;
+  private diskSize = 0;
+  private journal: (() => void)[] = [];
+  private trials = 0;
+
+  constructor(readonly universe: Universe) {
+    this.refcount = new Int32Array(universe.chainCount);
+    this.imgHold = new Int32Array(universe.chainCount);
+    this.blobFlags = new Uint8Array(universe.blobCount);
+    this.imageFlags = new Uint8Array(universe.imageCount);
+  }
+
+  /**
+   * The host a graph describes (its images, references, parents, containers), with the blob
+   * metadata `diffIdByDigest` says the daemon recorded. The universe must hold the graph.
+   */
+  static fromGraph(universe: Universe, graph: ImageGraph, diffIdByDigest?: ReadonlyMap<string, string>): HostState {
+    const h = new HostState(universe);
+    const ids = graph.images.map((m) => universe.imageOf(m.id)!);
+    graph.images.forEach((m, i) => {
+      let top = -1;
+      for (const l of graph.stackOf(i)) top = universe.chain(top, universe.diffOf(graph.layerDiffId[l] ?? '?' + graph.layerDigest[l])!);
+      h.grow();
+      // In the daemon's order (moby reference store: sorted by full name): its Untagged lines and prune's order.
+      const refs = [...(m.repoTags ?? []), ...(m.repoDigests ?? [])]
+        .map((r) => parseNormalizedNamed(r))
+        .map((r) => ({ r, s: referenceString(r) }))
+        .sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0))
+        .map(({ r }) => r);
+      h.addImage(ids[i], top, refs);
+      if (m.parent !== undefined) h.setParent(ids[i], ids[graph.imageIndex(m.parent)!]);
+    });
+    for (const c of graph.containers) h.createContainer(universe.imageOf(c.image)!, { id: c.id, name: c.name, running: isActiveContainer(c.state) });
+    if (diffIdByDigest) {
+      for (const digest of diffIdByDigest.keys()) h.knowBlob(universe.blob(digest));
+      h.metadata = 'read';
+    }
+    return h;
+  }
+
+  /** Follows the universe as it grows (new chains from pulls of data it had not seen). */
+  grow(): void {
+    const u = this.universe;
+    const widen = <A extends Int32Array | Uint8Array>(a: A, n: number, make: (n: number) => A): A => {
+      if (a.length >= n) return a;
+      const b = make(Math.max(n, a.length * 2));
+      b.set(a);
+      return b;
+    };
+    this.refcount = widen(this.refcount, u.chainCount, (n) => new Int32Array(n));
+    this.imgHold = widen(this.imgHold, u.chainCount, (n) => new Int32Array(n));
+    this.blobFlags = widen(this.blobFlags, u.blobCount, (n) => new Uint8Array(n));
+    this.imageFlags = widen(this.imageFlags, u.imageCount, (n) => new Uint8Array(n));
+  }
+
+  /** Bytes of the per-host typed arrays (the maps are sized by what the host holds, not by the universe). */
+  typedByteLength(): number {
+    return this.refcount.byteLength + this.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength;
+  }
+
+  /** Runs `fn` on this host and takes every change back afterwards (nestable); returns its result. */
+  trial<T>(fn: () => T): T {
+    const mark = this.journal.length;
+    this.trials++;
+    try {
+      return fn();
+    } finally {
+      while (this.journal.length > mark) this.journal.pop()!();
+      this.trials--;
+    }
+  }
+
+  /** Records how to take a change back, while a trial runs. */
+  record(undo: () => void): void {
+    if (this.trials > 0) this.journal.push(undo);
+  }
+
+  // ---- queries ----
+
+  hasImage(image: number): boolean {
+    return image < this.imageFlags.length && (this.imageFlags[image] & IMAGE_PRESENT) !== 0;
+  }
+  /** Present images, in the order the host first had them. */
+  images(): number[] {
+    return this.order.filter((i) => this.hasImage(i));
+  }
+  /** Image IDs still present. */
+  imageIds(): string[] {
+    return this.images().map((i) => this.universe.imageId[i]);
+  }
+  refsOf(image: number): readonly ImageReference[] {
+    return this.refs.get(image) ?? [];
+  }
+  /** The image a reference (name, tag, digest: normalised) points to. */
+  imageByRef(ref: ImageReference): number | undefined {
+    return this.refIndex.get(refKey(ref));
+  }
+  parentOf(image: number): number | undefined {
+    return this.parents.get(image);
+  }
+  /** Present child images (local builds). */
+  childrenOf(image: number): number[] {
+    return [...(this.childSets.get(image) ?? [])].filter((c) => this.hasImage(c));
+  }
+  containersOf(image: number): readonly HostContainer[] {
+    return this.byImage.get(image) ?? [];
+  }
+  get containers(): readonly HostContainer[] {
+    return this.containerList;
+  }
+  /** Some container (running or stopped, not removed) uses the image. */
+  inUse(image: number): boolean {
+    return (this.byImage.get(image)?.length ?? 0) > 0;
+  }
+  /** The host's top chain of an image, -1 without layers. */
+  topOf(image: number): number {
+    return this.tops.get(image) ?? this.universe.imageTop(image);
+  }
+  /** Chains of an image's layers, top first (empty when it is gone or has no layers). */
+  stackChains(image: number): number[] {
+    const out: number[] = [];
+    if (!this.hasImage(image)) return out;
+    const parent = this.universe.chainParent;
+    for (let k = this.topOf(image); k >= 0; k = parent[k]) out.push(k);
+    return out;
+  }
+  /** How many holders keep a layer (images with it on top, their containers, child layers); 0 when not on disk. */
+  holders(chain: number): number {
+    return chain < this.refcount.length ? this.refcount[chain] : 0;
+  }
+  /** The layer is on disk. */
+  hasChain(chain: number): boolean {
+    return this.holders(chain) > 0;
+  }
+  /** The daemon recorded this blob's diffID (it came by pull or push). */
+  knowsBlob(blob: number): boolean {
+    return blob < this.blobFlags.length && (this.blobFlags[blob] & BLOB_METADATA) !== 0;
+  }
+  /** Some layer with this diff is on disk (what an ideal content-addressed store would reuse). */
+  hasDiff(diff: number): boolean {
+    return this.universe.chainsOfDiff(diff).some((c) => this.hasChain(c));
+  }
+  /** diffIDs of the layers on disk. */
+  diffIdsPresent(): string[] {
+    const u = this.universe;
+    const out = new Set<string>();
+    for (let c = 0; c < this.refcount.length; c++) {
+      const d = this.refcount[c] > 0 ? u.diffIdOf(u.chainDiff[c]) : undefined;
+      if (d !== undefined) out.add(d);
+    }
+    return [...out];
+  }
+
+  /** Everything the host holds, as one string: two hosts with equal fingerprints are in the same state. */
+  fingerprint(): string {
+    const sorted = <K, V>(m: Map<K, V>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return JSON.stringify({
+      refcount: [...this.refcount].join(),
+      imgHold: [...this.imgHold].join(),
+      blobs: [...this.blobFlags].join(),
+      images: this.images(),
+      refs: this.images().map((i) => this.refsOf(i).map((r) => referenceString(r))),
+      parents: sorted(this.parents),
+      containers: this.containerList.map((c) => [c.id, c.image, c.running, c.top]),
+      times: [sorted(this.lastUsedAt), sorted(this.firstDetectedAt)],
+      broughtBy: sorted(this.broughtBy),
+      v2: sorted(this.v2),
+      sizes: [this.dfSize, this.diskSize],
+    });
+  }
+
+  /** Docker's LayersSize: layers some image's chain references (moby getLayerRefs). */
+  layersSize(): number {
+    return this.dfSize;
+  }
+  /** Bytes of layers on disk (held by an image, a container, or a child layer). */
+  diskLayersSize(): number {
+    return this.diskSize;
+  }
+  /** Present images with the size the kubelet sees (docker: the sum of the image's layer sizes). */
+  imagesWithSize(): { image: number; size: number }[] {
+    return this.images().map((image) => ({ image, size: this.imageSize(image) }));
+  }
+  imageSize(image: number): number {
+    let s = 0;
+    for (const c of this.stackChains(image)) s += this.universe.chainSize[c];
+    return s;
+  }
+  lastUsed(image: number): number {
+    return this.lastUsedAt.get(image) ?? this.firstDetected(image);
+  }
+  firstDetected(image: number): number {
+    return this.firstDetectedAt.get(image) ?? 0;
+  }
+
+  // ---- changes (each journaled) ----
+
+  private setMap<K, V>(m: Map<K, V>, k: K, v: V | undefined): void {
+    const old = m.get(k);
+    const had = m.has(k);
+    if (v === undefined) m.delete(k);
+    else m.set(k, v);
+    this.record(() => (had ? m.set(k, old as V) : m.delete(k)));
+  }
+
+  /** Sets (or with undefined drops) the v2 metadata of a diffID. */
+  setV2(diffId: string, list: V2Metadata[] | undefined): void {
+    this.setMap(this.v2, diffId, list && list.length ? list : undefined);
+  }
+
+  setLastUsed(image: number, t: number): void {
+    this.setMap(this.lastUsedAt, image, t);
+  }
+  setFirstDetected(image: number, t: number): void {
+    this.setMap(this.firstDetectedAt, image, t);
+  }
+  /** The kubelet forgets a removed image's times. */
+  forgetTimes(image: number): void {
+    this.setMap(this.lastUsedAt, image, undefined);
+    this.setMap(this.firstDetectedAt, image, undefined);
+  }
+
+  /** The daemon records a blob's diffID. */
+  knowBlob(blob: number): void {
+    this.grow();
+    if (this.blobFlags[blob] & BLOB_METADATA) return;
+    this.blobFlags[blob] |= BLOB_METADATA;
+    this.record(() => (this.blobFlags[blob] &= ~BLOB_METADATA));
+  }
+
+  /** Replaces an image's references (kept sorted by the caller). */
+  setRefs(image: number, refs: ImageReference[]): void {
+    const old = this.refs.get(image) ?? [];
+    for (const r of old) this.refIndex.delete(refKey(r));
+    for (const r of refs) this.refIndex.set(refKey(r), image);
+    this.refs.set(image, refs);
+    this.record(() => {
+      for (const r of refs) this.refIndex.delete(refKey(r));
+      for (const r of old) this.refIndex.set(refKey(r), image);
+      this.refs.set(image, old);
+    });
+  }
+
+  /** Moves a reference to `image` (a tag or digest pulled onto it), sorted as the reference store. */
+  addRef(image: number, ref: ImageReference): void {
+    const owner = this.imageByRef(ref);
+    if (owner === image) return;
+    if (owner !== undefined) this.setRefs(owner, this.refsOf(owner).filter((r) => refKey(r) !== refKey(ref)));
+    const s = referenceString(ref);
+    const refs = [...this.refsOf(image), ref].sort((a, b) => {
+      const x = a === ref ? s : referenceString(a);
+      const y = b === ref ? s : referenceString(b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    this.setRefs(image, refs);
+  }
+
+  setParent(image: number, parent: number): void {
+    this.setMap(this.parents, image, parent);
+    let set = this.childSets.get(parent);
+    if (!set) this.childSets.set(parent, (set = new Set()));
+    const kids = set;
+    kids.add(image);
+    this.record(() => kids.delete(image));
+  }
+
+  /** The image (config) enters the store on chain `top`, holding its top layer; its layers must be on disk or come with it. */
+  addImage(image: number, top: number, refs: ImageReference[] = []): void {
+    this.grow();
+    if (this.hasImage(image)) return;
+    const flags = this.imageFlags[image];
+    this.imageFlags[image] = flags | IMAGE_PRESENT | IMAGE_SEEN;
+    if (!(flags & IMAGE_SEEN)) this.order.push(image);
+    if (top !== this.universe.imageTop(image)) this.setMap(this.tops, image, top);
+    this.record(() => {
+      this.imageFlags[image] = flags;
+      if (!(flags & IMAGE_SEEN)) this.order.pop();
+    });
+    this.holdChain(top, 1);
+    this.acquire(top);
+    if (refs.length) this.setRefs(image, refs);
+  }
+
+  /** The image leaves the store (its references must be gone); its hold on its top layer is released by the caller. */
+  deleteImage(image: number): void {
+    const flags = this.imageFlags[image];
+    this.imageFlags[image] = flags & ~IMAGE_PRESENT;
+    this.record(() => (this.imageFlags[image] = flags));
+    this.holdChain(this.topOf(image), -1);
+  }
+
+  private holdChain(top: number, by: 1 | -1): void {
+    const parent = this.universe.chainParent;
+    const size = this.universe.chainSize;
+    for (let k = top; k >= 0; k = parent[k]) {
+      const before = this.imgHold[k];
+      this.imgHold[k] += by;
+      if (before === 0 || this.imgHold[k] === 0) this.dfSize += by * size[k];
+    }
+    this.record(() => {
+      for (let k = top; k >= 0; k = parent[k]) {
+        const before = this.imgHold[k];
+        this.imgHold[k] -= by;
+        if (before === 0 || this.imgHold[k] === 0) this.dfSize -= by * size[k];
+      }
+    });
+  }
+
+  /** One more reference on a layer; a layer new on disk holds its parent in turn. */
+  acquire(chain: number): void {
+    const parent = this.universe.chainParent;
+    const size = this.universe.chainSize;
+    for (let k = chain; k >= 0; k = parent[k]) {
+      const n = k;
+      this.refcount[n]++;
+      this.record(() => this.refcount[n]--);
+      if (this.refcount[n] > 1) return;
+      this.diskSize += size[n];
+      this.record(() => (this.diskSize -= size[n]));
+    }
+  }
+
+  /** Drops one reference on a layer; a layer nothing holds leaves the disk and releases its parent. Returns the chains deleted, top first. */
+  release(chain: number): number[] {
+    const parent = this.universe.chainParent;
+    const size = this.universe.chainSize;
+    const deleted: number[] = [];
+    for (let k = chain; k >= 0; k = parent[k]) {
+      const n = k;
+      this.refcount[n]--;
+      this.record(() => this.refcount[n]++);
+      if (this.refcount[n] > 0) break;
+      this.diskSize -= size[n];
+      this.record(() => (this.diskSize += size[n]));
+      deleted.push(n);
+    }
+    return deleted;
+  }
+
+  /** A container of `image` is created (holding the image's top layer as its RW layer's parent). */
+  createContainer(image: number, c: { id: string; name?: string; running: boolean }): HostContainer {
+    const hc: HostContainer = { ...c, image, top: this.topOf(image) };
+    const users = this.byImage.get(image) ?? [];
+    this.containerList.push(hc);
+    this.byImage.set(image, [...users, hc]);
+    this.record(() => {
+      this.containerList.pop();
+      this.byImage.set(image, users);
+    });
+    this.acquire(hc.top);
+    return hc;
+  }
+
+  /** A container starts or stops. */
+  setRunning(c: HostContainer, running: boolean): void {
+    const was = c.running;
+    c.running = running;
+    this.record(() => (c.running = was));
+  }
+
+  /** Removes a container by name or ID prefix (as `docker rm`, `-f` for a running one); false when there is none. */
+  removeContainer(idOrName: string): boolean {
+    const k = this.containerList.findIndex((c) => c.name === idOrName || c.id.startsWith(idOrName));
+    if (k < 0) return false;
+    this.dropContainer(k);
+    return true;
+  }
+
+  /** Removes the k-th container; returns the chains that left the disk. */
+  dropContainer(k: number): number[] {
+    const [c] = this.containerList.splice(k, 1);
+    const users = this.byImage.get(c.image) ?? [];
+    this.byImage.set(c.image, users.filter((x) => x !== c));
+    this.record(() => {
+      this.containerList.splice(k, 0, c);
+      this.byImage.set(c.image, users);
+    });
+    return this.release(c.top);
+  }
+
+  // ---- Docker's delete rules (analyze/removal.ts) ----
+
+  /** What-if of `docker rmi [-f] [--no-prune] REF`; changes the host as the daemon would. */
+  rmi(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): RemovalResult {
+    return rmiImage(this, refOrId, opts);
+  }
+
+  /** `docker image prune [-a]`, one image at a time as the daemon does. */
+  prune(all = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
+    return pruneImages(this, all);
+  }
+
+  /** The image ID a reference, ID or ID prefix names, as the daemon resolves it. */
+  idOf(refOrId: string): string | undefined {
+    const i = resolveImage(this, refOrId);
+    return i === undefined ? undefined : this.universe.imageId[i];
+  }
+
+  /** Chains of an image's layers by ID, top first (empty when it is gone). */
+  stackNodes(id: string): number[] {
+    const i = this.universe.imageOf(id);
+    return i === undefined ? [] : this.stackChains(i);
+  }
+
+  /** Removes every container using the image REF names (as docker rm -f); returns their IDs. */
+  removeContainersOf(refOrId: string): string[] {
+    return removeContainersOf(this, refOrId);
+  }
+
+  /** Binding facts about one image by ID, for plans and explanations. */
+  bindings(id: string): { refs: string[]; containers: { id: string; name?: string; running: boolean }[]; children: string[]; parent?: string } | undefined {
+    const i = this.universe.imageOf(id);
+    if (i === undefined || !this.hasImage(i)) return undefined;
+    const parent = this.parents.get(i);
+    return {
+      refs: this.refsOf(i).map((r) => familiarString(r)),
+      containers: this.containersOf(i).map((c) => ({ id: c.id, name: c.name, running: c.running })),
+      children: this.childrenOf(i).map((c) => this.universe.imageId[c]),
+      ...(parent !== undefined ? { parent: this.universe.imageId[parent] } : {}),
+    };
+  }
+}

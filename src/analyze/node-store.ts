@@ -1,0 +1,203 @@
+// One fleet node's image store on the host state: the `NodeImageStore` contract of the fleet
+// simulator (src/simulate/store.ts), by universe ids. `docker`: dockerd's layer store (a layer
+// is `Already exists` when the daemon recorded its blob's diffID and the chain is there; a blob
+// recurring in one pull downloads once). `containerd`: a content store of blobs plus snapshots
+// by chainID (snapshot present: nothing; blob present, snapshot missing: unpacked without
+// download; `discardUnpackedLayers`: blobs dropped once unpacked; blobs no image references are
+// garbage-collected). Every change goes through the host's undo journal.
+import type { Universe } from '../model/universe.js';
+import { HostState } from './host-state.js';
+
+/** The container runtime a node's image store follows. */
+export type NodeRuntime = 'docker' | 'containerd';
+
+/** What a pull of one image does on one store. */
+export interface NodePullEffect {
+  /** Blobs fetched from the registry, bottom-up, each once (empty when the image is present). */
+  blobs: number[];
+  /** The blobs' compressed sizes plus the config when the image is new. */
+  downloadBytes: number;
+  /** Uncompressed bytes written by unpacking. */
+  unpackBytes: number;
+  /** How much the store's disk use grows. */
+  diskGrowth: number;
+}
+
+const BLOB_HELD = 2;
+
+/** A node's image store over a {@link HostState}. */
+export class HostNodeStore {
+  readonly host: HostState;
+  private readonly keepBlobs: boolean;
+  /** containerd: present images referencing each blob, and the blobs in the content store. */
+  private blobRefs: Int32Array;
+  private blobHeld: Uint8Array;
+  private blobBytes = 0;
+  private configBytes = 0;
+  private nextContainer = 0;
+
+  constructor(
+    readonly universe: Universe,
+    readonly runtime: NodeRuntime,
+    options: { discardUnpackedLayers?: boolean; host?: HostState } = {},
+  ) {
+    this.host = options.host ?? new HostState(universe);
+    this.keepBlobs = runtime === 'containerd' && !options.discardUnpackedLayers;
+    this.blobRefs = new Int32Array(this.keepBlobs ? universe.blobCount : 0);
+    this.blobHeld = new Uint8Array(this.keepBlobs ? universe.blobCount : 0);
+  }
+
+  /** Bytes of this store's typed arrays (the host state's included). */
+  typedByteLength(): number {
+    return this.host.typedByteLength() + this.blobRefs.byteLength + this.blobHeld.byteLength;
+  }
+
+  hasImage(image: number): boolean {
+    return this.host.hasImage(image);
+  }
+
+  /** The layers present by the runtime's rule: docker walks chains while its blob metadata says the diffID. */
+  private present(chain: number, blob: number, walking: boolean): boolean {
+    if (!this.host.hasChain(chain)) return false;
+    return this.runtime === 'containerd' || (walking && this.host.knowsBlob(blob));
+  }
+
+  plan(image: number): NodePullEffect {
+    const e: NodePullEffect = { blobs: [], downloadBytes: 0, unpackBytes: 0, diskGrowth: 0 };
+    if (this.host.hasImage(image)) return e;
+    const u = this.universe;
+    const fetched = new Set<number>();
+    const written = new Set<number>();
+    let walking = true;
+    for (let r = u.imageLayerStart[image]; r < u.imageLayerStart[image + 1]; r++) {
+      const chain = u.refChain[r];
+      const blob = u.refBlob[r];
+      if (this.present(chain, blob, walking)) continue;
+      walking = false;
+      const held = this.keepBlobs && this.blobHeld[blob] === BLOB_HELD;
+      if (!held && !fetched.has(blob)) {
+        fetched.add(blob);
+        e.blobs.push(blob);
+        e.downloadBytes += u.blobSize[blob];
+        if (this.keepBlobs) e.diskGrowth += u.blobSize[blob];
+      }
+      // docker registers the layer even when its chain exists (a present chain above a missing
+      // blob metadata is reused by the layer store: no new bytes); containerd skips snapshots present.
+      if (!this.host.hasChain(chain) && !written.has(chain)) {
+        written.add(chain);
+        e.unpackBytes += u.chainSize[chain];
+        e.diskGrowth += u.chainSize[chain];
+      }
+    }
+    e.downloadBytes += u.imageConfigSize[image];
+    e.diskGrowth += u.imageConfigSize[image];
+    return e;
+  }
+
+  pull(image: number, now: number): NodePullEffect {
+    const e = this.plan(image);
+    if (this.host.hasImage(image)) return e;
+    const u = this.universe;
+    const h = this.host;
+    for (let r = u.imageLayerStart[image]; r < u.imageLayerStart[image + 1]; r++) h.knowBlob(u.refBlob[r]);
+    h.addImage(image, u.imageTop(image));
+    h.setFirstDetected(image, now);
+    this.addConfig(image, 1);
+    if (this.keepBlobs) {
+      for (const b of e.blobs) this.setHeld(b, true);
+      this.refBlobs(image, 1);
+    }
+    return e;
+  }
+
+  rmi(image: number): number {
+    const h = this.host;
+    if (this.inUse(image)) throw new Error(`image ${image} is in use by a container`);
+    if (!h.hasImage(image)) return 0;
+    const before = this.diskUsed();
+    h.setRefs(image, []);
+    h.deleteImage(image);
+    h.release(h.topOf(image));
+    h.forgetTimes(image);
+    this.addConfig(image, -1);
+    if (this.keepBlobs) this.refBlobs(image, -1);
+    return before - this.diskUsed();
+  }
+
+  imageSize(image: number): number {
+    const u = this.universe;
+    let s = 0;
+    for (let r = u.imageLayerStart[image]; r < u.imageLayerStart[image + 1]; r++) {
+      const b = u.refBlob[r];
+      s += this.runtime === 'docker' ? u.diffSize[u.blobDiff[b]] : u.blobSize[b];
+    }
+    return this.runtime === 'docker' ? s : s + u.imageConfigSize[image];
+  }
+
+  images(): number[] {
+    return this.host.images().sort((a, b) => a - b);
+  }
+
+  /** Bytes on disk: layers (snapshots) held, blobs in the content store, configs. */
+  diskUsed(): number {
+    return this.host.diskLayersSize() + this.blobBytes + this.configBytes;
+  }
+
+  inUse(image: number): boolean {
+    return this.host.inUse(image);
+  }
+
+  containerStart(image: number, now: number): void {
+    if (!this.host.hasImage(image)) throw new Error(`image ${image} is not present`);
+    this.host.createContainer(image, { id: `c${(this.nextContainer++).toString(16).padStart(12, '0')}`, running: true });
+    this.host.setLastUsed(image, now);
+  }
+
+  containerStop(image: number, now: number): void {
+    const c = this.host.containersOf(image)[0];
+    if (!c) throw new Error(`no container of image ${image}`);
+    this.host.dropContainer(this.host.containers.indexOf(c));
+    this.host.setLastUsed(image, now);
+  }
+
+  lastUsed(image: number): number {
+    return this.host.lastUsed(image);
+  }
+
+  firstDetected(image: number): number {
+    return this.host.firstDetected(image);
+  }
+
+  private addConfig(image: number, by: 1 | -1): void {
+    const bytes = by * this.universe.imageConfigSize[image];
+    this.configBytes += bytes;
+    this.host.record(() => (this.configBytes -= bytes));
+  }
+
+  private setHeld(blob: number, held: boolean): void {
+    const was = this.blobHeld[blob];
+    const now = held ? BLOB_HELD : 0;
+    if (was === now) return;
+    const bytes = (held ? 1 : -1) * this.universe.blobSize[blob];
+    this.blobHeld[blob] = now;
+    this.blobBytes += bytes;
+    this.host.record(() => {
+      this.blobHeld[blob] = was;
+      this.blobBytes -= bytes;
+    });
+  }
+
+  /** An image's references on its blobs; containerd's GC drops content no image references. */
+  private refBlobs(image: number, by: 1 | -1): void {
+    const u = this.universe;
+    const seen = new Set<number>();
+    for (let r = u.imageLayerStart[image]; r < u.imageLayerStart[image + 1]; r++) {
+      const b = u.refBlob[r];
+      if (seen.has(b)) continue;
+      seen.add(b);
+      this.blobRefs[b] += by;
+      this.host.record(() => (this.blobRefs[b] -= by));
+      if (this.blobRefs[b] === 0) this.setHeld(b, false);
+    }
+  }
+}

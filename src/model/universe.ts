@@ -1,0 +1,328 @@
+// The universe a fleet of hosts lives in: every image, blob, layer (diff) and layer chain that any
+// host holds or can pull, interned once and shared. A host is then a few typed arrays indexed by
+// these ids (analyze/host-state.ts), never a copy of the graph.
+//
+// Ids only ever grow: a pull of data the universe has not seen (registry data without configs,
+// whose blob digests stand in for diffIDs on one host and not another) interns the new chain and
+// every id given out before stays valid. A simulator builds its universe once and nothing grows.
+import type { Digest } from './digest.js';
+import type { ImageGraph } from './graph.js';
+import { ChainTrie } from './chain-trie.js';
+import { GrowableFloat64, GrowableUint32 } from './growable.js';
+import { extendChainId } from './identity.js';
+
+/** One layer of a registry image as the universe takes it in. */
+export interface UniverseLayer {
+  digest: string;
+  size?: number;
+  diffId?: string;
+  uncompressedSize?: number;
+}
+
+/** A registry image as the universe takes it in (a RegistryImage or a RemoteImage fits). */
+export interface UniverseImage {
+  configDigest: string;
+  configSize?: number;
+  ref?: string;
+  layers: readonly UniverseLayer[];
+}
+
+/** What a universe is built from: the starting hosts' graphs, registry images, and recorded blob metadata. */
+export interface UniverseInputs {
+  graphs?: readonly ImageGraph[];
+  images?: readonly UniverseImage[];
+  /** Blob digest -> diffID maps (data roots' distribution metadata, or inferred). */
+  diffIdByDigest?: readonly ReadonlyMap<string, string>[];
+}
+
+/** Prefix of a diff key for a layer whose diffID is unknown (a graph layer known by its blob only). */
+const UNKNOWN = '?';
+
+/**
+ * Interned images, blobs, diffs and chains. Field names follow the simulator's `SimUniverse`
+ * (src/simulate/store.ts): dense integer ids, CSR layer lists, typed columns.
+ */
+export class Universe {
+  private diffIndex = new Map<string, number>();
+  private diffKeys: string[] = [];
+  private diffSizes = new GrowableFloat64();
+  // Chains of each diff as a linked list (first chain + 1, next chain + 1; 0 ends).
+  private diffFirstChain = new GrowableUint32();
+  private chainNextSameDiff = new GrowableUint32();
+  private blobIndex = new Map<string, number>();
+  private blobDigests: string[] = [];
+  private blobSizes = new GrowableFloat64();
+  private blobDiffs = new GrowableUint32();
+  private imageIndex = new Map<string, number>();
+  private imageIds: string[] = [];
+  private imageRefs: string[] = [];
+  private imageConfigSizes = new GrowableFloat64();
+  private layerStart = new GrowableUint32();
+  private refBlobs = new GrowableUint32();
+  private refChains = new GrowableUint32();
+  private trie = new ChainTrie(1024);
+  private chainIdMemo: (Digest | null)[] = [];
+  private chainSizes = new GrowableFloat64();
+
+  // Views handed out are cached until their column grows: getters sit on every hot path.
+  private chainDiffKey = {};
+  private views = new Map<object, Float64Array | Uint32Array | Int32Array>();
+  private cached<A extends Float64Array | Uint32Array | Int32Array>(key: object, length: number, make: () => A): A {
+    const v = this.views.get(key) as A | undefined;
+    if (v !== undefined && v.length === length) return v;
+    const fresh = make();
+    this.views.set(key, fresh);
+    return fresh;
+  }
+  private col<A extends Float64Array | Uint32Array>(g: { length: number; view(): A }): A {
+    return this.cached(g, g.length, () => g.view());
+  }
+
+  constructor(inputs: UniverseInputs = {}) {
+    this.layerStart.push(0);
+    // Real mappings first, so a blob's diff is its diffID wherever any source knows it.
+    for (const m of inputs.diffIdByDigest ?? []) for (const [digest, diffId] of m) this.blob(digest, undefined, diffId);
+    for (const g of inputs.graphs ?? []) this.addGraph(g);
+    for (const img of inputs.images ?? []) this.addImage(img);
+  }
+
+  get imageCount(): number {
+    return this.imageIds.length;
+  }
+  get blobCount(): number {
+    return this.blobDigests.length;
+  }
+  get diffCount(): number {
+    return this.diffKeys.length;
+  }
+  get chainCount(): number {
+    return this.trie.count;
+  }
+  /** Image ID (config digest) of each image. */
+  get imageId(): readonly string[] {
+    return this.imageIds;
+  }
+  /** Familiar reference of each image: its first tag or digest reference, else its ID. */
+  get imageRef(): readonly string[] {
+    return this.imageRefs;
+  }
+  /** Config blob bytes of each image (0 when unknown). */
+  get imageConfigSize(): Float64Array {
+    return this.col(this.imageConfigSizes);
+  }
+  get imageLayerStart(): Uint32Array {
+    return this.col(this.layerStart);
+  }
+  get refBlob(): Uint32Array {
+    return this.col(this.refBlobs);
+  }
+  get refChain(): Uint32Array {
+    return this.col(this.refChains);
+  }
+  get blobDigest(): readonly string[] {
+    return this.blobDigests;
+  }
+  /** Compressed bytes of each blob, NaN when unknown. */
+  get blobSize(): Float64Array {
+    return this.col(this.blobSizes);
+  }
+  get blobDiff(): Uint32Array {
+    return this.col(this.blobDiffs);
+  }
+  /** Uncompressed bytes of each diff, NaN when unknown. */
+  get diffSize(): Float64Array {
+    return this.col(this.diffSizes);
+  }
+  get chainParent(): Int32Array {
+    return this.cached(this.trie, this.trie.count, () => this.trie.nodeParent.subarray(0, this.trie.count));
+  }
+  get chainDiff(): Uint32Array {
+    return this.cached(this.chainDiffKey, this.trie.count, () => this.trie.nodeLayer.subarray(0, this.trie.count));
+  }
+  /** Bytes a chain's layer takes on a host: its diff's size, 0 when unknown. */
+  get chainSize(): Float64Array {
+    return this.col(this.chainSizes);
+  }
+
+  imageOf(id: string): number | undefined {
+    return this.imageIndex.get(id);
+  }
+  blobOf(digest: string): number | undefined {
+    return this.blobIndex.get(digest);
+  }
+  /** Images whose ID's hex starts with these 12 digits (the index is built on first use, extended as images come). */
+  imagesWithShortId(hex12: string): readonly number[] {
+    this.shortIndex ??= new Map();
+    for (; this.shortIndexed < this.imageIds.length; this.shortIndexed++) {
+      const k = this.imageIds[this.shortIndexed].slice(7, 19);
+      const list = this.shortIndex.get(k);
+      if (list) list.push(this.shortIndexed);
+      else this.shortIndex.set(k, [this.shortIndexed]);
+    }
+    return this.shortIndex.get(hex12) ?? [];
+  }
+  private shortIndex: Map<string, number[]> | undefined;
+  private shortIndexed = 0;
+
+  /** The diff with this diffID (or stand-in digest), if interned. */
+  diffOf(diffId: string): number | undefined {
+    return this.diffIndex.get(diffId);
+  }
+  /** The diffID of a diff; undefined for a layer known only by its blob. */
+  diffIdOf(diff: number): string | undefined {
+    const k = this.diffKeys[diff];
+    return k.startsWith(UNKNOWN) ? undefined : k;
+  }
+  /** The name Docker gives a diff where no chainID can be formed: its diffID, else its blob digest. */
+  diffName(diff: number): string {
+    const k = this.diffKeys[diff];
+    return k.startsWith(UNKNOWN) ? k.slice(1) : k;
+  }
+  /** The chain of `diff` on top of `parent` (-1: bottom), or -1 when never interned. */
+  findChain(parent: number, diff: number): number {
+    return this.trie.find(parent, diff);
+  }
+  /** Chain of the top layer of an image, -1 for an image without layers. */
+  imageTop(image: number): number {
+    const s = this.imageLayerStart;
+    return s[image + 1] > s[image] ? this.refChain[s[image + 1] - 1] : -1;
+  }
+  /** Chains with this diff, in creation order. */
+  chainsOfDiff(diff: number): number[] {
+    const out: number[] = [];
+    const next = this.chainNextSameDiff.view();
+    for (let c = this.diffFirstChain.view()[diff]; c !== 0; c = next[c - 1]) out.push(c - 1);
+    return out;
+  }
+
+  /** The real chainID of a chain (OCI formula), or undefined when a diffID below it is unknown. */
+  chainIdOf(chain: number): Digest | undefined {
+    const memo = this.chainIdMemo;
+    const path: number[] = [];
+    let n = chain;
+    while (n >= 0 && memo[n] === undefined) {
+      path.push(n);
+      n = this.trie.nodeParent[n];
+    }
+    let below: Digest | null | undefined = n >= 0 ? memo[n] : undefined;
+    for (let k = path.length - 1; k >= 0; k--) {
+      const d = this.diffIdOf(this.trie.nodeLayer[path[k]]);
+      below = below === null || d === undefined ? null : extendChainId(below, d as Digest);
+      memo[path[k]] = below;
+    }
+    return memo[chain] ?? undefined;
+  }
+
+  /** Interns a diff (a diffID, a stand-in digest, or an unknown layer named by its blob). */
+  diff(key: string, size?: number): number {
+    let d = this.diffIndex.get(key);
+    if (d === undefined) {
+      d = this.diffKeys.push(key) - 1;
+      this.diffIndex.set(key, d);
+      this.diffSizes.push(size ?? NaN);
+      this.diffFirstChain.push(0);
+    } else if (size !== undefined && Number.isNaN(this.diffSizes.view()[d])) this.diffSizes.view()[d] = size;
+    return d;
+  }
+
+  /**
+   * Interns a blob. Its diff is the first diffID any source gives; without one the blob digest
+   * stands in (as Docker records a layer pulled without a config).
+   */
+  blob(digest: string, size?: number, diffId?: string): number {
+    let b = this.blobIndex.get(digest);
+    if (b === undefined) {
+      b = this.blobDigests.push(digest) - 1;
+      this.blobIndex.set(digest, b);
+      this.blobSizes.push(size ?? NaN);
+      this.blobDiffs.push(this.diff(diffId ?? digest));
+    } else {
+      if (size !== undefined && Number.isNaN(this.blobSizes.view()[b])) this.blobSizes.view()[b] = size;
+      // A stand-in gives way to the real diffID once a source says it.
+      if (diffId !== undefined && this.diffKeys[this.blobDiffs.view()[b]] === digest) this.blobDiffs.view()[b] = this.diff(diffId);
+    }
+    return b;
+  }
+
+  /** The chain of `diff` on top of `parent`, interned. */
+  chain(parent: number, diff: number): number {
+    const before = this.trie.count;
+    const c = this.trie.child(parent, diff);
+    if (this.trie.count > before) {
+      const first = this.diffFirstChain.view();
+      this.chainNextSameDiff.push(first[diff]);
+      first[diff] = c + 1;
+      const s = this.diffSizes.view()[diff];
+      this.chainSizes.push(Number.isNaN(s) ? 0 : s);
+    }
+    return c;
+  }
+
+  /** Interns a registry image (once per config digest) with its blobs and chains; returns its id. */
+  addImage(img: UniverseImage): number {
+    const known = this.imageIndex.get(img.configDigest);
+    let parent = -1;
+    const blobs: number[] = [];
+    const chains: number[] = [];
+    for (const l of img.layers) {
+      const b = this.blob(l.digest, l.size, l.diffId);
+      const d = l.diffId !== undefined ? this.diff(l.diffId, l.uncompressedSize) : this.blobDiffs.view()[b];
+      if (l.uncompressedSize !== undefined) this.diff(this.diffKeys[d], l.uncompressedSize);
+      parent = this.chain(parent, d);
+      blobs.push(b);
+      chains.push(parent);
+    }
+    if (known !== undefined) return known;
+    return this.pushImage(img.configDigest, img.ref ?? img.configDigest, img.configSize ?? 0, blobs, chains);
+  }
+
+  /** Interns every image of a host graph (its layers by diffID, else by blob digest). */
+  addGraph(graph: ImageGraph): void {
+    const layerDiff = new Int32Array(graph.layerCount).fill(-1);
+    const layerBlob = new Int32Array(graph.layerCount).fill(-1);
+    for (let l = 0; l < graph.layerCount; l++) {
+      const diffId = graph.layerDiffId[l];
+      const digest = graph.layerDigest[l];
+      const size = Number.isNaN(graph.layerSize[l]) ? (Number.isNaN(graph.layerCompressed[l]) ? undefined : graph.layerCompressed[l]) : graph.layerSize[l];
+      const d = this.diff(diffId ?? UNKNOWN + digest, size);
+      layerDiff[l] = d;
+      const compressed = Number.isNaN(graph.layerCompressed[l]) ? undefined : graph.layerCompressed[l];
+      // A layer known without its blob digest still needs a blob id: one named after its diff.
+      layerBlob[l] = digest !== undefined ? this.blob(digest, compressed, diffId) : this.blob(`diff:${this.diffKeys[d]}`, compressed, this.diffKeys[d]);
+    }
+    graph.images.forEach((m, i) => {
+      const blobs: number[] = [];
+      const chains: number[] = [];
+      let parent = -1;
+      for (const l of graph.stackOf(i)) {
+        parent = this.chain(parent, layerDiff[l]);
+        blobs.push(layerBlob[l]);
+        chains.push(parent);
+      }
+      if (!this.imageIndex.has(m.id)) this.pushImage(m.id, m.repoTags?.[0] ?? m.repoDigests?.[0] ?? m.id, 0, blobs, chains);
+    });
+  }
+
+  private pushImage(id: string, ref: string, configSize: number, blobs: number[], chains: number[]): number {
+    const i = this.imageIds.push(id) - 1;
+    this.imageIndex.set(id, i);
+    this.imageRefs.push(ref);
+    this.imageConfigSizes.push(configSize);
+    blobs.forEach((b, k) => {
+      this.refBlobs.push(b);
+      this.refChains.push(chains[k]);
+    });
+    this.layerStart.push(this.refBlobs.length);
+    return i;
+  }
+
+  /** Bytes held by the universe's typed columns (strings and maps not counted). */
+  typedByteLength(): number {
+    return (
+      this.diffSizes.view().byteLength + this.diffFirstChain.view().byteLength + this.chainNextSameDiff.view().byteLength +
+      this.blobSizes.view().byteLength + this.blobDiffs.view().byteLength + this.imageConfigSizes.view().byteLength +
+      this.layerStart.view().byteLength + this.refBlobs.view().byteLength + this.refChains.view().byteLength +
+      this.trie.byteLength() + this.chainSizes.view().byteLength
+    );
+  }
+}
