@@ -50,7 +50,7 @@ test('bad input exits 1 with the file and JSON path, never a stack trace', async
   writeFileSync(bad, JSON.stringify({ kind: 'layerlab-snapshot', version: 1, layers: [{ diffId: 'sha256:12' }], images: [], containers: [] }));
   const r = await cli('df', bad);
   assert.equal(r.code, 1);
-  assert.equal(r.stderr, `layerlab df: ${bad}: $.layers[0].diffId: invalid checksum digest length: sha256 needs 64 hex characters, got 2 (got "sha256:12")\n`);
+  assert.equal(r.stderr, `layerlab df: ${bad}:1: $.layers[0].diffId: invalid checksum digest length: sha256 needs 64 hex characters, got 2 (got "sha256:12")\n`);
   const missing = await cli('df', join(dir, 'nope.json'));
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nope\.json: cannot read source: no such file or directory/);
