@@ -3,7 +3,8 @@
 // the same documents. Every error names the file, the JSON path and, when streamed, the line.
 import { LayerlabError, quote } from '../errors.js';
 import { digestProblem, type Digest } from '../model/digest.js';
-import { findParentCycle, GraphBuilder, type ImageGraph } from '../model/graph.js';
+import { findParentCycle, GraphBuilder } from '../model/graph.js';
+import type { Snapshot } from './snapshot.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
 import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
 import { DigestTable } from './digest-table.js';
@@ -23,11 +24,6 @@ export const CONTAINER_KEYS = ['id', 'name', 'image', 'imageRef', 'state', 'stat
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
 const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/;
 
-/** A loaded snapshot: the graph plus its free-form `meta`. */
-export interface Snapshot {
-  graph: ImageGraph;
-  meta: Record<string, unknown>;
-}
 
 /** `sha256:` and 64 lowercase hex characters: the digest nearly every snapshot holds, checked without slicing. */
 const SHA256 = /^sha256:[0-9a-f]{64}$/;

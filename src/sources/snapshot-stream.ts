@@ -9,7 +9,8 @@ import { LayerlabError, quote } from '../errors.js';
 import { fileKind, statOrFail } from './bounded.js';
 import { countJsonKeys, countParsedKeys, findDuplicateKey } from './json-strict.js';
 import { FastRecords, type RawBuffer } from './snapshot-fast.js';
-import { SnapshotLoader, TOP_KEYS, type Json, type Snapshot } from './snapshot-loader.js';
+import { SnapshotLoader, TOP_KEYS, type Json } from './snapshot-loader.js';
+import type { Snapshot } from './snapshot.js';
 
 /** Largest single record (one layer, image or container, or the `meta` object) a streamed read accepts: 64 MiB. */
 export const RECORD_LIMIT = 64 * 1024 * 1024;
@@ -62,6 +63,10 @@ function openInput(file: string, stdin: Readable): ByteInput {
   throw new LayerlabError('EINPUT', `is ${fileKind(st)}: a snapshot is read from a regular file, a pipe, or - (standard input)`, { file });
 }
 
+function mib(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : `${n} bytes`;
+}
+
 function member(path: string, key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]{0,79}$/.test(key) ? `${path}.${key}` : `${path}[${quote(key, 40)}]`;
 }
@@ -70,10 +75,10 @@ function member(path: string, key: string): string {
  * Reads and validates a snapshot from a file, a pipe or fifo, or `-` (standard input), streamed:
  * no limit on the whole, {@link RECORD_LIMIT} bytes per record.
  */
-export async function readSnapshotStream(file: string, stdin: Readable = process.stdin): Promise<Snapshot> {
+export async function readSnapshotStream(file: string, stdin: Readable = process.stdin, recordLimit = RECORD_LIMIT): Promise<Snapshot> {
   const input = openInput(file, stdin);
   try {
-    return await new StreamReader(input, file).run();
+    return await new StreamReader(input, file, recordLimit).run();
   } finally {
     input.close();
   }
@@ -99,6 +104,7 @@ class StreamReader {
   constructor(
     private readonly input: ByteInput,
     private readonly file: string,
+    private readonly recordLimit: number,
   ) {
     this.loader = new SnapshotLoader(file);
     this.fast = new FastRecords(this.loader.layerKeys);
@@ -120,12 +126,15 @@ class StreamReader {
     return this.line;
   }
 
+  private tooLarge(): never {
+    this.fail(`a record is larger than ${mib(this.recordLimit)}, the most a streamed snapshot read takes for one record (layer, image, container or meta)`);
+  }
+
   /** Moves the unread bytes (from pos) to the front and reads more; false at the end of input. */
   private async fill(): Promise<boolean> {
     if (this.eof) return false;
     this.lineAt(this.pos);
     const keep = this.end - this.pos;
-    if (keep > RECORD_LIMIT) this.fail(`a record is larger than ${RECORD_LIMIT / 1024 / 1024} MiB, the most a streamed snapshot read takes for one record (layer, image, container or meta)`);
     let target = this.buf;
     if (keep + READ_SIZE > this.buf.length) target = Buffer.allocUnsafe(Math.max(this.buf.length * 2, keep + READ_SIZE));
     this.buf.copy(target, 0, this.pos, this.end);
@@ -166,6 +175,7 @@ class StreamReader {
     const scalar = first !== 0x7b && first !== 0x5b && first !== 0x22;
     for (;;) {
       if (k >= this.end) {
+        if (k - this.pos > this.recordLimit) this.tooLarge();
         const at = this.pos;
         if (!(await this.fill())) {
           if (scalar) return k - at;
@@ -195,6 +205,7 @@ class StreamReader {
   /** Parses the JSON value at pos (strictly: duplicate keys refused) and moves past it. */
   private async value(path: string): Promise<Json> {
     const e = await this.valueEnd();
+    if (e - this.pos > this.recordLimit) this.tooLarge();
     const text = (this.buf as RawBuffer).utf8Slice(this.pos, e);
     let v: Json;
     try {
@@ -289,7 +300,10 @@ class StreamReader {
       let raw: Json | undefined;
       if (this.buf[this.pos] === 0x7b && key !== 'containers') {
         raw = key === 'layers' ? this.fast.layer(this.buf, this.pos, this.end) : this.fast.image(this.buf, this.pos, this.end);
-        if (raw !== undefined) this.pos = this.fast.end;
+        if (raw !== undefined) {
+          if (this.fast.end - this.pos > this.recordLimit) this.tooLarge();
+          this.pos = this.fast.end;
+        }
       }
       const trusted = raw !== undefined;
       if (raw === undefined) raw = await this.value(`$.${key}[${i}]`);

@@ -2,10 +2,16 @@ import { LayerlabError } from '../errors.js';
 import { readBounded, SNAPSHOT_LIMIT } from './bounded.js';
 import { parseJsonStrict } from './json-strict.js';
 import type { ImageGraph } from '../model/graph.js';
-import { CONTAINER_KEYS, SNAPSHOT_KIND, SNAPSHOT_VERSION, snapshotFromJson, type Snapshot } from './snapshot-loader.js';
+import { CONTAINER_KEYS, SNAPSHOT_KIND, SNAPSHOT_VERSION, snapshotFromJson } from './snapshot-loader.js';
 import { readSnapshotStream } from './snapshot-stream.js';
 
-export { SNAPSHOT_KIND, SNAPSHOT_VERSION, snapshotFromJson, type Snapshot } from './snapshot-loader.js';
+export { SNAPSHOT_KIND, SNAPSHOT_VERSION, snapshotFromJson } from './snapshot-loader.js';
+
+/** A loaded snapshot: the graph plus its free-form `meta`. */
+export interface Snapshot {
+  graph: ImageGraph;
+  meta: Record<string, unknown>;
+}
 export { readSnapshotStream, RECORD_LIMIT } from './snapshot-stream.js';
 
 /** Parses and strictly validates snapshot text (duplicate keys refused). `file` is used only in error messages. */
