@@ -7,12 +7,15 @@ import { runSnapshotBench } from './snapshot.bench.js';
 import { runRemovalBench } from './removal.bench.js';
 import { runPullBench } from './pull.bench.js';
 import { fmt, fmtInt } from './common.js';
+import { runScaleBench, scaleMarkdown } from './scale.bench.js';
+import { loadavg } from 'node:os';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const log = (s: string) => process.stderr.write(s + '\n');
 
 const started = new Date();
+const loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
 const df = await runDfBench(sizes, log);
 const snap = await runSnapshotBench(quick ? 20_000 : 100_000);
 const removal = await runRemovalBench(quick ? 10_000 : 100_000, quick ? 20_000 : 200_000, quick ? 5 : 10);
@@ -73,7 +76,10 @@ lines.push(
     `Baseline (same run, ${pull.naiveSample} plans on the ${fmtInt(pFirst.images)} set): gathering the host's chainIDs from its 1,000 images before each plan costs ${fmt(pull.naiveNsPerPlan / 1e6, 1)} ms per plan against layerlab's ${fmt(pull.layerlabNsPerPlanOnSample / 1000, 2)} µs (the same plans, 250 rounds): ${fmtInt(pull.naiveNsPerPlan / pull.layerlabNsPerPlanOnSample)}x (both give the same bytes, checked).`,
   '',
 );
+lines.push(`Machine load (/proc/loadavg, 1/5/15 min) at the start: ${loadStart}; at the end of these sections: ${loadavg().map((x) => x.toFixed(2)).join(' ')}. The machine has 2 cores shared with other sessions; under load, means and ± grow, which is why best runs are listed too.`, '');
 mkdirSync('reports', { recursive: true });
 writeFileSync('reports/bench.md', lines.join('\n'));
+const scale = await runScaleBench(quick, log);
+writeFileSync('reports/scale.md', ['# layerlab at scale', '', `Run ${new Date().toISOString()} with \`npm run bench${quick ? ' -- --quick' : ''}\` (Node ${process.version}).`, '', ...scaleMarkdown(scale, quick)].join('\n'));
 log(lines.join('\n'));
 await (await import('./chunk.bench.js')).runChunkBenchReport(quick, log); // writes reports/dedup.md

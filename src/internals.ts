@@ -77,7 +77,7 @@ export { renderDfSummary, renderDfVerbose, dockerCliProfile, ellipsis, type DfTa
 export { renderDedup, renderSharedLayers, renderPairs } from './render/dedup.js';
 export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/removal.js';
 
-export { runCommand, COMMANDS, VERSION } from './cli/run.js';
+export { runCommand, COMMANDS, loadAllCommands, VERSION, type CommandEntry } from './cli/run.js';
 export type { Command, CommandIo } from './cli/io.js';
 export { planPush, narratePush, registryStateOf, pushHostFromGraph, localImageFor, dockerManifestJson, type PushPlan, type PushLayerPlan, type RegistryState, type LocalImage } from './analyze/push.js';
 export { planPulls, simulatePulls, DEFAULT_NETWORK, type NetworkModel, type PullSchedule, type PullTiming, type OrderedPulls, type PullOrder, type PullMode } from './analyze/pull-schedule.js';

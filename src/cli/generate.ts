@@ -1,11 +1,14 @@
-import { writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { LayerlabError } from '../errors.js';
 import { ImageGraph } from '../model/graph.js';
-import { serializeSnapshot } from '../sources/snapshot.js';
+import { snapshotChunks } from '../sources/snapshot.js';
 import { syntheticColumns } from '../sources/synthetic.js';
 import { count } from '../render/words.js';
 import { usageError } from './io.js';
 import { defineCommand } from './options.js';
+
+/** Most images `generate` makes: 20 million (about 160 million layer references, about 26 GB of snapshot). */
+export const MAX_IMAGES = 20_000_000;
 
 export const generateCommand = defineCommand(
   {
@@ -18,7 +21,7 @@ base families, repositories whose tags share middle layers, unique top layers. A
 references and 2 distinct layers per image. Digests are random, not real.`,
     positionals: [],
     options: {
-      images: { type: 'number', value: 'N', description: 'number of images (required)', min: 1, max: 5_000_000 },
+      images: { type: 'number', value: 'N', description: 'number of images (required)', min: 1, max: MAX_IMAGES },
       seed: { type: 'number', value: 'S', description: 'PRNG seed; the same seed gives the same file', min: 0, max: 2 ** 32 - 1, default: 1 },
       families: { type: 'number', value: 'F', description: 'base-image families', min: 1, max: 2000, defaultHelp: 'images/500' },
       refs: {
@@ -39,19 +42,29 @@ references and 2 distinct layers per image. Digests are random, not real.`,
     const { images, seed, families, refs } = values;
     const graph = new ImageGraph(syntheticColumns({ images, seed, families }));
     const meta = { generator: 'layerlab generate', images, seed, families: families ?? null, note: 'synthetic: digests are random, sizes follow published Docker Hub figures' };
-    const text = serializeSnapshot(graph, meta, refs);
-    if (values.output === '-') io.stdout(text);
-    else writeAtomically(values.output, text);
+    // Written in pieces of whole lines: a million images are over a gigabyte of text, more than
+    // one JavaScript string can hold.
+    const chunks = snapshotChunks(graph, meta, refs);
+    if (values.output === '-') for (const piece of chunks) io.stdout(piece);
+    else writeAtomically(values.output, chunks);
     io.stderr(`wrote ${count(images, 'image')}, ${count(graph.layerCount, 'layer')}, ${count(graph.referenceCount, 'layer reference')}\n`);
     return 0;
   },
 );
 
 /** Writes beside the target and renames, so a failure never leaves a half-written file. */
-export function writeAtomically(file: string, text: string): void {
+export function writeAtomically(file: string, text: string | Iterable<string>): void {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, text);
+    if (typeof text === 'string') writeFileSync(tmp, text);
+    else {
+      const fd = openSync(tmp, 'w');
+      try {
+        for (const piece of text) writeSync(fd, piece);
+      } finally {
+        closeSync(fd);
+      }
+    }
     renameSync(tmp, file);
   } catch (e) {
     try {

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
+import { constants, freemem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
+import { heapPlan } from './heap.js';
 import { runCommand } from './run.js';
 
 // The only place that touches the process: arguments and standard input in, exit code out.
@@ -9,13 +13,24 @@ const io = {
   stdin: process.stdin,
 };
 
-runCommand(process.argv.slice(2), io).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    // A bug, not a user error: say so plainly, keep the stack for the report.
-    process.stderr.write(`layerlab: internal error: ${(e as Error)?.stack ?? String(e)}\nPlease report this with the command line that caused it.\n`);
-    process.exitCode = 70;
-  },
-);
+const argv = process.argv.slice(2);
+const heapMb = process.env.LAYERLAB_HEAP_SET ? undefined : heapPlan(argv, getHeapStatistics().heap_size_limit, freemem());
+if (heapMb !== undefined) {
+  process.stderr.write(`layerlab: this input needs a larger heap than node's default; running with --max-old-space-size=${heapMb} (${(heapMb / 1024).toFixed(1)} GiB)\n`);
+  const r = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, process.argv[1], ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, LAYERLAB_HEAP_SET: String(heapMb) },
+  });
+  process.exitCode = r.status ?? (r.signal ? 128 + (constants.signals[r.signal] ?? 9) : 70);
+} else {
+  runCommand(argv, io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      // A bug, not a user error: say so plainly, keep the stack for the report.
+      process.stderr.write(`layerlab: internal error: ${(e as Error)?.stack ?? String(e)}\nPlease report this with the command line that caused it.\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,22 +1,40 @@
 import { isLayerlabError, quote } from '../errors.js';
-import { dedupCommand } from './dedup.js';
-import { dfCommand } from './df.js';
-import { generateCommand } from './generate.js';
 import type { Command, CommandIo } from './io.js';
-import { refCommand } from './ref.js';
-import { rmCommand } from './rm.js';
-import { pruneCommand } from './prune.js';
-import { planCommand } from './plan.js';
-import { pullCommand } from './pull.js';
-import { pushCommand } from './push.js';
-import { bindingsCommand } from './bindings.js';
-import { registryCommand } from './registry.js';
-import { chunkCommand } from './chunk.js';
-import { treeCommand } from './tree.js';
-import { reportCommand } from './report.js';
+
+/**
+ * A command as the command line knows it before running it: its name and summary (for help) and
+ * how to load it. Only the command that runs is imported, so `layerlab --help` starts as fast as
+ * node itself. A new command is one more line here; test/cli.test.ts checks that the summary is
+ * the one its module declares.
+ */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, treeCommand, reportCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand];
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'df', summary: 'Disk usage as `docker system df [-v]` computes it', load: async () => (await import('./df.js')).dfCommand },
+  { name: 'dedup', summary: 'Compare dedup models (none, chain, diff, blob) and show the most-shared layers', load: async () => (await import('./dedup.js')).dedupCommand },
+  { name: 'tree', summary: 'Images as a tree of shared layers, with their containers and SHARED/UNIQUE sizes', load: async () => (await import('./tree.js')).treeCommand },
+  { name: 'report', summary: 'One self-contained HTML page of pictures: stacks, sharing tree, heatmap, df; plans on request', load: async () => (await import('./report.js')).reportCommand },
+  { name: 'bindings', summary: 'What pins each image: references, containers and their state, parent and children, rmi verdict', load: async () => (await import('./bindings.js')).bindingsCommand },
+  { name: 'rm', summary: 'What `docker rmi` would do: records, conflicts, bytes freed (changes nothing)', load: async () => (await import('./rm.js')).rmCommand },
+  { name: 'prune', summary: 'What `docker image prune [-a]` would delete and reclaim (changes nothing)', load: async () => (await import('./prune.js')).pruneCommand },
+  { name: 'plan', summary: 'A conflict-free order of docker commands to remove images, free N bytes, or prune', load: async () => (await import('./plan.js')).planCommand },
+  { name: 'pull', summary: 'What `docker pull` would download onto a host, and its narration, without any network', load: async () => (await import('./pull.js')).pullCommand },
+  { name: 'push', summary: 'What `docker push` would upload, mount or skip, without any network', load: async () => (await import('./push.js')).pushCommand },
+  { name: 'registry', summary: 'A registry\'s images: bytes stored with and without blob dedup, each pull\'s cost given the others', load: async () => (await import('./registry.js')).registryCommand },
+  { name: 'ref', summary: 'Explain image references as Docker normalises them', load: async () => (await import('./ref.js')).refCommand },
+  { name: 'generate', summary: 'Write a synthetic Docker-Hub-shaped snapshot (seeded, deterministic)', load: async () => (await import('./generate.js')).generateCommand },
+  { name: 'chunk', summary: 'Split a file into chunks with a dedup chunker (FastCDC, Gear, Rabin, fixed)', load: async () => (await import('./chunk.js')).chunkCommand },
+];
+
+/** Every command, loaded (for tests and tools that read their declared options). */
+export async function loadAllCommands(): Promise<Command[]> {
+  return Promise.all(COMMANDS.map((c) => c.load()));
+}
 
 export const VERSION = '0.1.0';
 
@@ -46,11 +64,12 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     io.stdout(`layerlab ${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`layerlab: unknown command ${quote(name)}\n\n${mainUsage()}`);
     return 2;
   }
+  const command = await entry.load();
   try {
     return await command.run(rest, io);
   } catch (e) {

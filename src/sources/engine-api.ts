@@ -144,29 +144,60 @@ export function checkContainers(v: unknown, endpoint: string, request: string): 
   return items as EngineContainer[];
 }
 
+/** Requests in flight at once when reading a daemon (a bounded pool: a host of 10,000 images is not 20,000 sockets). */
+export const ENGINE_CONCURRENCY = 8;
+
+/** Maps `items` through `f` with at most `limit` calls pending; results in input order; the first failure rejects. */
+export async function pool<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const k = next++;
+      out[k] = await f(items[k]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** Reads images (with per-layer sizes from history) and containers from a live daemon; every number it uses is checked. */
 export async function loadEngine(client: EngineClient): Promise<{ graph: ImageGraph; version: EngineVersion }> {
   const endpoint = describeEndpoint(client.endpoint);
-  const version = checkObject(await client.get<unknown>('/version'), endpoint, '/version', '$') as unknown as EngineVersion;
-  const list = checkArray(await client.get<unknown>('/images/json?all=1'), endpoint, '/images/json?all=1');
-  const inspects: EngineImageInspect[] = [];
-  const sizes = new Map<string, number>();
-  for (const [k, item] of list.entries()) {
+  const containersPath = '/containers/json?all=1&size=1';
+  // The three lists are asked for at once (the container list, with sizes, is the daemon's slowest
+  // answer); a failure is reported in the order the answers are used, /version first.
+  const versionAnswer = client.get<unknown>('/version');
+  const listAnswer = client.get<unknown>('/images/json?all=1');
+  const containersAnswer = client.get<unknown>(containersPath);
+  for (const p of [listAnswer, containersAnswer]) p.catch(() => undefined);
+  const version = checkObject(await versionAnswer, endpoint, '/version', '$') as unknown as EngineVersion;
+  const list = checkArray(await listAnswer, endpoint, '/images/json?all=1');
+  const ids = list.map((item, k) => {
     const Id = checkObject(item, endpoint, '/images/json?all=1', `$[${k}]`).Id;
     if (typeof Id !== 'string' || Id === '') throw new LayerlabError('EINPUT', `daemon answered GET /images/json?all=1 with $[${k}].Id = ${quote(Id)}: expected an image ID`, { file: endpoint, path: `$[${k}].Id` });
+    return Id;
+  });
+  // Two requests per image, ENGINE_CONCURRENCY at a time (docker's own CLI asks in parallel too);
+  // answers are used in list order, so the graph is the same as with one request at a time.
+  const answers = await pool(ids, ENGINE_CONCURRENCY, async (Id) => {
     const inspectPath = `/images/${encodeURIComponent(Id)}/json`;
-    const img = checkObject(await client.get<unknown>(inspectPath), endpoint, inspectPath, '$') as unknown as EngineImageInspect;
+    const historyPath = `/images/${encodeURIComponent(Id)}/history`;
+    const [inspect, hist] = await Promise.all([client.get<unknown>(inspectPath), client.get<unknown>(historyPath)]);
+    const img = checkObject(inspect, endpoint, inspectPath, '$') as unknown as EngineImageInspect;
     checkCount((img as unknown as Record<string, unknown>).Size, endpoint, inspectPath, '$.Size');
     checkCount((img as unknown as Record<string, unknown>).VirtualSize, endpoint, inspectPath, '$.VirtualSize');
-    const historyPath = `/images/${encodeURIComponent(Id)}/history`;
-    const history = checkHistory(await client.get<unknown>(historyPath), endpoint, historyPath);
+    return { img, history: checkHistory(hist, endpoint, historyPath) };
+  });
+  const inspects: EngineImageInspect[] = [];
+  const sizes = new Map<string, number>();
+  for (const { img, history } of answers) {
     inspects.push(img);
     const diffIds = img.RootFS?.Layers ?? [];
     layerSizesFromHistory(diffIds, history).forEach((size, n) => {
       if (size !== undefined) sizes.set(diffIds[n], size);
     });
   }
-  const containersPath = '/containers/json?all=1&size=1';
-  const containers = checkContainers(await client.get<unknown>(containersPath), endpoint, containersPath);
+  const containers = checkContainers(await containersAnswer, endpoint, containersPath);
   return { graph: graphFromEngine(inspects, containers, sizes, endpoint), version };
 }

@@ -1,0 +1,130 @@
+// Scale, measured as a user meets it: snapshot load against plain JSON.parse of the same file (in
+// process), generate + df through the CLI in a spawned process (time and peak RSS), and start-up
+// against `node -e 0`. Several interleaved runs; median and spread; machine load before and after.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSnapshotFile } from '../src/sources/snapshot.js';
+import { fmt, fmtInt } from './common.js';
+
+const CLI = 'dist/cli/main.js';
+
+/** Median, min and max of samples. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+export function spread(xs: number[]): Spread {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], runs: s.length };
+}
+
+export const showSpread = (s: Spread, digits = 0) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)}, ${s.runs} runs)`;
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** Runs a command, returns wall ms and peak RSS in MB (GNU time). */
+function timed(cmd: string, args: string[]): { ms: number; rssMb: number; stderr: string } {
+  const t = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'RSS_KB=%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  const kb = Number(/RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
+  return { ms, rssMb: kb / 1024, stderr: r.stderr };
+}
+
+export interface ScaleReport {
+  loadBefore: string;
+  loadAfter: string;
+  load: { images: number; refs: number; fileMb: number; parse: Spread; stream: Spread; refsPerS: number; ratio: number }[];
+  e2e: { images: number; refs: number; fileMb: number; generate: Spread; df: Spread; dfRssMb: number; refsPerS: number }[];
+  startup: { node: Spread; help: Spread; ratio: number };
+}
+
+export async function runScaleBench(quick: boolean, log: (s: string) => void): Promise<ScaleReport> {
+  const loadBefore = load();
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-scale-'));
+  const runs = quick ? 3 : 5;
+  try {
+    const loadRows: ScaleReport['load'] = [];
+    for (const images of quick ? [20_000] : [100_000, 300_000]) {
+      const f = join(dir, `load-${images}.json`);
+      timed(process.execPath, [CLI, 'generate', '--images', String(images), '-o', f]);
+      const parse: number[] = [];
+      const stream: number[] = [];
+      let refs = 0;
+      for (let r = 0; r < runs; r++) {
+        // Interleaved so load from other processes hits both alike.
+        let t = performance.now();
+        JSON.parse(readFileSync(f, 'utf8'));
+        parse.push(performance.now() - t);
+        t = performance.now();
+        refs = (await readSnapshotFile(f)).graph.referenceCount;
+        stream.push(performance.now() - t);
+      }
+      const row = { images, refs, fileMb: statSync(f).size / 1e6, parse: spread(parse), stream: spread(stream), refsPerS: 0, ratio: 0 };
+      row.refsPerS = refs / row.stream.median / 1000;
+      row.ratio = row.stream.median / row.parse.median;
+      loadRows.push(row);
+      log(`scale: load ${fmtInt(images)} images: stream ${fmt(row.stream.median)} ms, JSON.parse ${fmt(row.parse.median)} ms (${fmt(row.ratio, 2)}x), ${fmt(row.refsPerS, 2)} M refs/s`);
+      rmSync(f);
+    }
+    const e2e: ScaleReport['e2e'] = [];
+    for (const images of quick ? [50_000] : [1_000_000]) {
+      const f = join(dir, `e2e-${images}.json`);
+      const gen: number[] = [];
+      const df: number[] = [];
+      let rss = 0;
+      let refs = 0;
+      for (let r = 0; r < (quick ? 2 : 3); r++) {
+        const g = timed(process.execPath, [CLI, 'generate', '--images', String(images), '-o', f]);
+        gen.push(g.ms);
+        refs = Number(/([\d,]+) layer references/.exec(g.stderr)?.[1].replace(/,/g, '') ?? 0);
+        const d = timed(process.execPath, [CLI, 'df', f]);
+        df.push(d.ms);
+        rss = Math.max(rss, d.rssMb);
+      }
+      const row = { images, refs, fileMb: statSync(f).size / 1e6, generate: spread(gen), df: spread(df), dfRssMb: rss, refsPerS: 0 };
+      row.refsPerS = refs / row.df.median / 1000;
+      e2e.push(row);
+      log(`scale: end to end ${fmtInt(images)} images: generate ${fmt(row.generate.median)} ms, df ${fmt(row.df.median)} ms, peak RSS ${fmtInt(rss)} MB`);
+      rmSync(f);
+    }
+    const node: number[] = [];
+    const help: number[] = [];
+    for (let r = 0; r < (quick ? 5 : 15); r++) {
+      node.push(timed(process.execPath, ['-e', '0']).ms);
+      help.push(timed(process.execPath, [CLI, '--help']).ms);
+    }
+    const startup = { node: spread(node), help: spread(help), ratio: 0 };
+    startup.ratio = startup.help.median / startup.node.median;
+    log(`scale: start-up node -e 0 ${fmt(startup.node.median)} ms, layerlab --help ${fmt(startup.help.median)} ms (${fmt(startup.ratio, 2)}x)`);
+    return { loadBefore, loadAfter: load(), load: loadRows, e2e, startup };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The JSON part of reports/scale.md. */
+export function scaleMarkdown(r: ScaleReport, quick: boolean): string[] {
+  const lines: string[] = [];
+  lines.push('## JSON snapshots: load, end to end, start-up', '');
+  lines.push(`Machine load (1/5/15-minute averages from /proc/loadavg) before: ${r.loadBefore}; after: ${r.loadAfter}. This machine has 2 cores shared with other sessions: a load above 2 means runs waited for a core, so absolute times are inflated; the ratios compare runs interleaved in the same minutes. Figures are medians with (min–max) over the runs.${quick ? ' Quick run (`--quick`): small sizes only.' : ''}`, '');
+  lines.push('### Snapshot load in process (streamed reader vs plain `JSON.parse` of the same file)', '');
+  lines.push('| images | layer refs | file MB | `JSON.parse(readFileSync)` ms | layerlab load ms | load / parse | M refs/s |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of r.load) lines.push(`| ${fmtInt(x.images)} | ${fmtInt(x.refs)} | ${fmt(x.fileMb)} | ${showSpread(x.parse)} | ${showSpread(x.stream)} | ${fmt(x.ratio, 2)}x | ${fmt(x.refsPerS, 2)} |`);
+  lines.push('', 'layerlab load = read + strict validation + interning + graph build (chainID trie, indexes); `JSON.parse` only parses (no validation, no graph). Targets: ≥ 2 M refs/s and ≤ 2x `JSON.parse`.', '');
+  lines.push('### End to end through the CLI (spawned `node dist/cli/main.js`, as a user runs it)', '');
+  lines.push('| images | layer refs | file MB | `generate` ms | `df` ms | `df` peak RSS MB | `df` M refs/s |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of r.e2e) lines.push(`| ${fmtInt(x.images)} | ${fmtInt(x.refs)} | ${fmt(x.fileMb)} | ${showSpread(x.generate)} | ${showSpread(x.df)} | ${fmtInt(x.dfRssMb)} | ${fmt(x.refsPerS, 2)} |`);
+  lines.push('', '### Start-up', '');
+  lines.push('| command | ms |', '|---|---:|');
+  lines.push(`| \`node -e 0\` | ${showSpread(r.startup.node, 1)} |`, `| \`layerlab --help\` | ${showSpread(r.startup.help, 1)} |`, `| ratio | ${fmt(r.startup.ratio, 2)}x (target ≤ 2x) |`, '');
+  return lines;
+}

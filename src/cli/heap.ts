@@ -1,0 +1,40 @@
+// Node's default heap limit (about 4 GB here) is too small for snapshots of several million
+// images. Rather than make users find --max-old-space-size, main.ts asks this module whether the
+// input needs more and, if so, runs layerlab again in a node with a larger heap, saying so.
+import { statSync } from 'node:fs';
+
+/** Heap bytes per snapshot byte a loaded graph needs, plus headroom (measured: about 0.9 at 1M images). */
+const HEAP_PER_FILE_BYTE = 1.5;
+/** Heap bytes per generated image (synthetic columns plus the graph). */
+const HEAP_PER_GENERATED_IMAGE = 1600;
+const BASE = 512 * 1024 * 1024;
+
+/** Heap bytes a command line is expected to need, from its file arguments' sizes (or --images for generate). */
+export function heapNeeded(argv: readonly string[]): number {
+  if (argv[0] === 'generate') {
+    const k = argv.findIndex((a) => a === '--images' || a.startsWith('--images='));
+    const n = k < 0 ? NaN : Number(argv[k].includes('=') ? argv[k].split('=')[1] : argv[k + 1]);
+    return Number.isFinite(n) && n > 0 ? BASE + n * HEAP_PER_GENERATED_IMAGE : 0;
+  }
+  let bytes = 0;
+  for (const a of argv.slice(1)) {
+    if (a.startsWith('-') || a.includes('://')) continue;
+    try {
+      const st = statSync(a);
+      if (st.isFile()) bytes += st.size;
+    } catch {
+      // not a file: the command says what is wrong with it
+    }
+  }
+  return bytes === 0 ? 0 : BASE + bytes * HEAP_PER_FILE_BYTE;
+}
+
+/** The --max-old-space-size (MiB) to re-run with, or undefined when the current heap is enough. */
+export function heapPlan(argv: readonly string[], limit: number, available: number): number | undefined {
+  const need = heapNeeded(argv);
+  if (need <= limit) return undefined;
+  // Leave a quarter of the available memory to typed arrays (outside the heap) and the system.
+  const cap = Math.floor(available * 0.75);
+  const target = Math.min(need, cap);
+  return target > limit ? Math.ceil(target / 1024 / 1024) : undefined;
+}

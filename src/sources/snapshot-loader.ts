@@ -1,0 +1,307 @@
+// Validation of a snapshot one record at a time, shared by the whole-document reader
+// (snapshotFromJson) and the streamed one (snapshot-stream.ts), so both accept and refuse exactly
+// the same documents. Every error names the file, the JSON path and, when streamed, the line.
+import { LayerlabError, quote } from '../errors.js';
+import { digestProblem, type Digest } from '../model/digest.js';
+import { findParentCycle, GraphBuilder } from '../model/graph.js';
+import type { Snapshot } from './snapshot.js';
+import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
+import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
+import { DigestTable } from './digest-table.js';
+
+/** The `kind` every snapshot carries. */
+export const SNAPSHOT_KIND = 'layerlab-snapshot';
+/** The snapshot format version this build reads and writes. */
+export const SNAPSHOT_VERSION = 1;
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Obj = { [k: string]: Json };
+
+export const TOP_KEYS = ['kind', 'version', 'meta', 'layers', 'images', 'containers'] as const;
+export const LAYER_KEYS = ['diffId', 'size', 'digest', 'compressedSize', 'mediaType'] as const;
+export const IMAGE_KEYS = ['id', 'layers', 'repoTags', 'repoDigests', 'created', 'platform', 'parent'] as const;
+export const CONTAINER_KEYS = ['id', 'name', 'image', 'imageRef', 'state', 'status', 'sizeRw', 'created', 'command'] as const;
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
+const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/;
+
+
+/** `sha256:` and 64 lowercase hex characters: the digest nearly every snapshot holds, checked without slicing. */
+const SHA256 = /^sha256:[0-9a-f]{64}$/;
+function isSha256(s: string): boolean {
+  return s.length === 71 && SHA256.test(s);
+}
+
+export function describe(v: Json | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return quote(v, 40);
+  return String(v);
+}
+
+/** Validates as it walks; every error names the file, the JSON path of the bad field, and the line when known. */
+export class Checker {
+  readonly file: string | undefined;
+  line: number | undefined;
+  /** Set while a record read by snapshot-fast.ts is checked: its digest fields were checked byte by byte already. */
+  trustedDigests = false;
+  constructor(file: string | undefined) {
+    this.file = file;
+  }
+
+  fail(path: string, message: string, code: 'EINPUT' | 'EDIGEST' | 'EREF' | 'EVERSION' = 'EINPUT'): never {
+    throw new LayerlabError(code, message, { file: this.file, path, ...(this.line === undefined ? {} : { line: this.line }) });
+  }
+
+  object(v: Json | undefined, path: string, allowed: readonly string[] | null): Obj {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(path, `expected an object, got ${describe(v)}`);
+    if (allowed) {
+      for (const k in v) {
+        if (!allowed.includes(k)) this.fail(/^[A-Za-z_$][A-Za-z0-9_$]{0,79}$/.test(k) ? `${path}.${k}` : `${path}[${quote(k, 40)}]`, `unknown field (expected one of: ${allowed.join(', ')})`);
+      }
+    }
+    return v;
+  }
+
+  array(v: Json | undefined, path: string): Json[] {
+    if (!Array.isArray(v)) this.fail(path, `expected an array, got ${describe(v)}`);
+    return v;
+  }
+
+  string(v: Json | undefined, path: string): string {
+    if (typeof v !== 'string') this.fail(path, `expected a string, got ${describe(v)}`);
+    return v;
+  }
+
+  digest(v: Json | undefined, path: string): Digest {
+    if (this.trustedDigests && typeof v === 'string') return v;
+    const s = this.string(v, path);
+    if (isSha256(s)) return s;
+    const problem = digestProblem(s);
+    if (problem) this.fail(path, `${problem} (got ${quote(s)})`, 'EDIGEST');
+    return s;
+  }
+
+  size(v: Json | undefined, path: string): number {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.fail(path, `expected a size in bytes (a whole number >= 0), got ${describe(v)}`);
+    return v;
+  }
+
+  optional<T>(o: Obj, key: string, path: string, read: (v: Json, p: string) => T): T | undefined {
+    return o[key] === undefined ? undefined : read(o[key], `${path}.${key}`);
+  }
+}
+
+/**
+ * Turns validated records into a graph. Records must come section by section: every layer, then
+ * every image, then every container (the readers hold back the few that come out of order), so
+ * index refs are checked against the whole layer list, as in a whole-document read.
+ */
+export class SnapshotLoader {
+  readonly c: Checker;
+  readonly builder = new GraphBuilder(1 << 16);
+  /** Layer identity (diffID and blob digest) → layer index. */
+  readonly layerKeys = new DigestTable(1 << 12);
+  readonly imageIds = new DigestTable(1 << 12);
+  private mediaTypes = new Map<string, string>();
+  private parents: { image: number; parent: string; line: number | undefined }[] = [];
+  private containerIds = new Map<string, number>();
+  private stack: number[] = [];
+  private imageCount = 0;
+  private containerCount = 0;
+  meta: Obj = {};
+
+  constructor(file: string | undefined) {
+    this.c = new Checker(file);
+  }
+
+  get layerCount(): number {
+    return this.builder.layerCount;
+  }
+
+  kind(v: Json | undefined): void {
+    if (v !== SNAPSHOT_KIND) this.c.fail('$.kind', `expected "${SNAPSHOT_KIND}", got ${describe(v)}`);
+  }
+
+  version(v: Json | undefined): void {
+    if (v !== SNAPSHOT_VERSION) {
+      this.c.fail('$.version', `unsupported snapshot version ${describe(v)}; this layerlab reads version ${SNAPSHOT_VERSION}`, 'EVERSION');
+    }
+  }
+
+  setMeta(v: Json | undefined): void {
+    this.meta = v === undefined ? {} : this.c.object(v, '$.meta', null);
+  }
+
+  layer(raw: Json, i: number): void {
+    const c = this.c;
+    const p = `$.layers[${i}]`;
+    const o = c.object(raw, p, LAYER_KEYS);
+    const diffId = o.diffId === undefined ? undefined : c.digest(o.diffId, `${p}.diffId`);
+    const digest = o.digest === undefined ? undefined : c.digest(o.digest, `${p}.digest`);
+    if (diffId === undefined && digest === undefined) c.fail(p, 'a layer needs a diffId, a digest, or both');
+    if (diffId !== undefined) this.claimLayerKey(diffId, i, `${p}.diffId`);
+    if (digest !== undefined) this.claimLayerKey(digest, i, `${p}.digest`);
+    let mediaType: string | undefined;
+    if (o.mediaType !== undefined) {
+      const m = c.string(o.mediaType, `${p}.mediaType`);
+      // A million layers share a handful of media types: keep one copy of each.
+      mediaType = this.mediaTypes.get(m);
+      if (mediaType === undefined) this.mediaTypes.set(m, (mediaType = m));
+    }
+    this.builder.addLayer({
+      diffId,
+      size: o.size === undefined ? undefined : c.size(o.size, `${p}.size`),
+      digest,
+      compressedSize: o.compressedSize === undefined ? undefined : c.size(o.compressedSize, `${p}.compressedSize`),
+      mediaType,
+    });
+  }
+
+  private claimLayerKey(key: string, i: number, path: string): void {
+    const prev = this.layerKeys.get(key);
+    if (prev >= 0) this.c.fail(path, `duplicate layer: ${key} is already $.layers[${prev}]`);
+    this.layerKeys.add(key, i);
+  }
+
+  /** An image record; `layers` entries may be layer indices or layer digests. */
+  image(raw: Json, i: number): void {
+    const c = this.c;
+    const p = `$.images[${i}]`;
+    const o = c.object(raw, p, IMAGE_KEYS);
+    const id = c.digest(o.id, `${p}.id`);
+    const prev = this.imageIds.get(id);
+    if (prev >= 0) c.fail(`${p}.id`, `duplicate image ID: already $.images[${prev}]`);
+    this.imageIds.add(id, i);
+    const stack = this.stack;
+    stack.length = 0;
+    const layers = c.array(o.layers, `${p}.layers`);
+    const n = this.builder.layerCount;
+    for (let k = 0; k < layers.length; k++) {
+      const v = layers[k];
+      if (typeof v === 'number') {
+        if (!Number.isInteger(v) || v < 0 || v >= n) c.fail(`${p}.layers[${k}]`, `layer index ${v} is not an index into $.layers (0..${n - 1})`);
+        stack.push(v);
+      } else {
+        // Keys of the table were validated as digests already: a hit needs no second check.
+        const l = typeof v === 'string' ? this.layerKeys.get(v) : -1;
+        if (l < 0) c.fail(`${p}.layers[${k}]`, `layer ${c.digest(v, `${p}.layers[${k}]`)} is not in $.layers`);
+        stack.push(l);
+      }
+    }
+    const meta: ImageMeta = { id };
+    const tags = c.optional(o, 'repoTags', p, (v, q) => c.array(v, q).map((t, k) => refOf(c, t, `${q}[${k}]`, normalizeRepoTag)));
+    if (tags?.length) meta.repoTags = tags;
+    const digests = c.optional(o, 'repoDigests', p, (v, q) => c.array(v, q).map((t, k) => refOf(c, t, `${q}[${k}]`, normalizeRepoDigest)));
+    if (digests?.length) meta.repoDigests = digests;
+    const created = c.optional(o, 'created', p, (v, q) => time(c, v, q));
+    if (created !== undefined) meta.created = created;
+    const platform = c.optional(o, 'platform', p, (v, q) => {
+      const s = c.string(v, q);
+      if (!PLATFORM.test(s)) c.fail(q, `expected os/arch[/variant], got ${describe(s)}`);
+      return s;
+    });
+    if (platform !== undefined) meta.platform = platform;
+    const parent = c.optional(o, 'parent', p, (v, q) => c.digest(v, q));
+    if (parent !== undefined) {
+      meta.parent = parent;
+      this.parents.push({ image: i, parent, line: c.line });
+    }
+    this.builder.addImage(meta, stack);
+    this.imageCount++;
+  }
+
+  /** Checks parent links once every image is in (a parent may come after its child). */
+  imagesDone(): void {
+    const c = this.c;
+    const parentIndex = new Int32Array(this.imageCount).fill(-1);
+    for (const { image, parent, line } of this.parents) {
+      c.line = line;
+      const pi = this.imageIds.get(parent);
+      if (pi < 0) c.fail(`$.images[${image}].parent`, `parent image ${parent} is not in $.images`);
+      if (pi === image) c.fail(`$.images[${image}].parent`, 'an image cannot be its own parent');
+      parentIndex[image] = pi;
+    }
+    const cyc = findParentCycle(parentIndex);
+    if (cyc >= 0) {
+      c.line = this.parents.find((x) => x.image === cyc)?.line;
+      c.fail(`$.images[${cyc}].parent`, 'parent links form a cycle');
+    }
+    c.line = undefined;
+  }
+
+  container(raw: Json, i: number): void {
+    const c = this.c;
+    const p = `$.containers[${i}]`;
+    const o = c.object(raw, p, CONTAINER_KEYS);
+    const id = c.string(o.id, `${p}.id`);
+    if (!CONTAINER_ID.test(id)) c.fail(`${p}.id`, `expected a 64-hex container ID, got ${describe(id)}`);
+    const prev = this.containerIds.get(id);
+    if (prev !== undefined) c.fail(`${p}.id`, `duplicate container ID: already $.containers[${prev}]`);
+    this.containerIds.set(id, i);
+    const image = c.digest(o.image, `${p}.image`);
+    if (this.imageIds.get(image) < 0) c.fail(`${p}.image`, `image ${image} is not in $.images`);
+    const state = c.string(o.state, `${p}.state`);
+    if (!(CONTAINER_STATES as readonly string[]).includes(state)) c.fail(`${p}.state`, `expected one of ${CONTAINER_STATES.join(', ')}, got ${describe(state)}`);
+    const rec: ContainerRecord = {
+      id,
+      name: c.optional(o, 'name', p, (v, q) => c.string(v, q)),
+      image,
+      imageRef: c.optional(o, 'imageRef', p, (v, q) => c.string(v, q)),
+      state: state as ContainerState,
+      status: c.optional(o, 'status', p, (v, q) => c.string(v, q)),
+      sizeRw: c.optional(o, 'sizeRw', p, (v, q) => c.size(v, q)),
+      created: c.optional(o, 'created', p, (v, q) => time(c, v, q)),
+      command: c.optional(o, 'command', p, (v, q) => c.string(v, q)),
+    };
+    this.builder.addContainer(stripUndefined(rec));
+    this.containerCount++;
+  }
+
+  finish(): Snapshot {
+    return { graph: this.builder.build(), meta: this.meta as Record<string, unknown> };
+  }
+}
+
+/** Validates an already-parsed snapshot document and builds its graph. */
+export function snapshotFromJson(doc: unknown, file?: string): Snapshot {
+  const s = new SnapshotLoader(file);
+  const c = s.c;
+  const top = c.object(doc as Json, '$', TOP_KEYS);
+  s.kind(top.kind);
+  s.version(top.version);
+  s.setMeta(top.meta);
+  const layers = c.array(top.layers ?? [], '$.layers');
+  for (let i = 0; i < layers.length; i++) s.layer(layers[i], i);
+  const images = c.array(top.images ?? [], '$.images');
+  for (let i = 0; i < images.length; i++) s.image(images[i], i);
+  s.imagesDone();
+  const containers = c.array(top.containers ?? [], '$.containers');
+  for (let i = 0; i < containers.length; i++) s.container(containers[i], i);
+  return s.finish();
+}
+
+function refOf(c: Checker, v: Json, path: string, normalize: (s: string) => string): string {
+  const s = c.string(v, path);
+  try {
+    return normalize(s);
+  } catch (e) {
+    if (e instanceof LayerlabError) c.fail(path, `invalid reference ${quote(s)}: ${e.message}`, 'EREF');
+    throw e;
+  }
+}
+
+function time(c: Checker, v: Json, path: string): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'string') {
+    const ms = Date.parse(v);
+    if (/^\d{4}-\d{2}-\d{2}T/.test(v) && Number.isFinite(ms)) return Math.floor(ms / 1000);
+  }
+  c.fail(path, `expected Unix seconds (an integer) or an RFC 3339 time, got ${describe(v)}`);
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}
