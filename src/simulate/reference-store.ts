@@ -81,6 +81,7 @@ export class ReferenceStore implements NodeImageStore {
     if (this.present.has(image)) return e;
     this.present.add(image);
     this.detected.set(image, now);
+    if (this.runtime === 'containerd' && !this.options.discardUnpackedLayers) for (const b of e.blobs) this.blobs.add(b);
     this.recompute();
     return e;
   }
@@ -96,16 +97,17 @@ export class ReferenceStore implements NodeImageStore {
     return before - this.diskUsed();
   }
 
-  /** What the present images hold: every chain of their stacks, and (containerd, blobs kept) their blobs. */
+  /** What the present images hold: every chain of their stacks, and the fetched blobs they still reference (containerd's GC drops the rest). */
   private recompute(): void {
     this.chains.clear();
-    this.blobs.clear();
+    const referenced = new Set<number>();
     for (const i of this.present) {
       for (const [blob, chain] of layersOf(this.u, i)) {
         for (const c of chainPrefix(this.u, chain)) this.chains.add(c);
-        if (this.runtime === 'containerd' && !this.options.discardUnpackedLayers) this.blobs.add(blob);
+        referenced.add(blob);
       }
     }
+    for (const b of [...this.blobs]) if (!referenced.has(b)) this.blobs.delete(b);
   }
 
   imageSize(image: number): number {
