@@ -69,7 +69,7 @@ export class ReferenceStore implements NodeImageStore {
         e.diskGrowth += size;
       }
       if (keep && fetch) e.diskGrowth += this.u.blobSize[blob];
-      if (keep) blobs.add(blob);
+      if (fetch) blobs.add(blob); // fetched once, it serves a later layer of the same pull too
     }
     e.downloadBytes += this.u.imageConfigSize[image];
     e.diskGrowth += this.u.imageConfigSize[image];

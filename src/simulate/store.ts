@@ -69,7 +69,7 @@ export interface NodeImageStore {
   rmi(image: number): number;
   /** The size the kubelet sees for a present image (docker: sum of its layers' uncompressed sizes; containerd CRI: content size, compressed blobs + config). */
   imageSize(image: number): number;
-  /** Present images, ascending ids. */
+  /** Present images, ascending ids (callers that run often keep their own order; this may sort). */
   images(): number[];
   /** Bytes this store really holds on disk now. */
   diskUsed(): number;
