@@ -1,7 +1,7 @@
 // The fleet's image store: one node's state as typed arrays over the universe (reference counts
 // per chain and blob, flags per image), so a node costs a few bytes per catalog entry and no
 // objects. Held to the reference store by test/simulate-store.test.ts.
-import { kubeletImageSize, type StoreOptions } from './reference-store.js';
+import { kubeletImageSizes, type StoreOptions } from './reference-store.js';
 import type { NodeImageStore, PullEffect, Runtime, SimUniverse } from './store.js';
 
 /** {@link NodeImageStore} over typed arrays with reference counts. */
@@ -17,6 +17,7 @@ export class ArrayStore implements NodeImageStore {
   private readonly blobHeld: Uint8Array;
   private readonly keepBlobs: boolean;
   private disk = 0;
+  private readonly sizes: Float64Array;
   private count = 0;
   /** Scratch marks for one plan: a blob counted once per pull, a chain written once. */
   private readonly seenBlob: Int32Array;
@@ -36,6 +37,7 @@ export class ArrayStore implements NodeImageStore {
     this.blobRefs = new Uint16Array(this.keepBlobs ? u.blobCount : 0);
     this.blobHeld = new Uint8Array(this.keepBlobs ? u.blobCount : 0);
     this.seenBlob = new Int32Array(u.blobCount);
+    this.sizes = kubeletImageSizes(u, runtime);
   }
 
   hasImage(image: number): boolean {
@@ -123,7 +125,7 @@ export class ArrayStore implements NodeImageStore {
   }
 
   imageSize(image: number): number {
-    return kubeletImageSize(this.u, this.runtime, image);
+    return this.sizes[image];
   }
 
   images(): number[] {

@@ -7,7 +7,7 @@ import { ArrayStore } from './array-store.js';
 import { EventQueue } from './heap.js';
 import { garbageCollect, pullBackoff, TokenBuckets, type GcCandidate } from './kubelet.js';
 import { Network } from './network.js';
-import { pickNode, type SchedulerState } from './pick.js';
+import { pickNode, rebind, type SchedulerState } from './pick.js';
 import { NodeStatusImages } from './scheduler.js';
 import type { NodeImageStore } from './store.js';
 import { summarize, type Counters } from './summary.js';
@@ -71,7 +71,8 @@ export function simulate(cfg: SimConfig): SimResult {
   const c: Counters = { nodes: nodes.map((n) => ({ name: n.name, pods: 0, pulls: 0, bytesPulled: 0, gcRuns: 0, imagesRemoved: 0, gcBytesFreed: 0, gcBytesBelieved: 0, peakDisk: 0, finalDisk: 0 })), qpsRejections: 0, gcFailures: 0, pulls: 0 };
   const timeline: Array<[number, number, number]> | undefined = cfg.timeline ? [] : undefined;
   const q = new EventQueue();
-  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u) };
+  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N) };
+  for (let n = 0; n < N; n++) rebind(sched, n, 0);
 
   const startPod = (pod: number, now: number): void => {
     const n = pods.node[pod];
@@ -82,7 +83,7 @@ export function simulate(cfg: SimConfig): SimResult {
   };
   const failPod = (pod: number, code: number): void => {
     pods.failure[pod] = code;
-    bound[pods.node[pod]]--;
+    rebind(sched, pods.node[pod], -1);
   };
   const ensureImage = (pod: number, now: number): void => {
     const n = pods.node[pod];
@@ -174,7 +175,7 @@ export function simulate(cfg: SimConfig): SimResult {
     const n = pods.node[pod];
     const img = pods.image[pod];
     stores[n].containerStop(img, now / 1000);
-    bound[n]--;
+    rebind(sched, n, -1);
     // The kubelet marks lastUsed at each detection (every period) that sees a container running.
     const seen = (Math.ceil(now / period) - 1) * period;
     if (seen >= ms(pods.start[pod]) && seen > lastUsed[n][img]) lastUsed[n][img] = seen;
@@ -229,7 +230,7 @@ export function simulate(cfg: SimConfig): SimResult {
       const pod = nextArrival++;
       const n = w.node[pod] >= 0 ? w.node[pod] : pickNode(cfg.scheduler, cfg.percentageOfNodesToScore, sched, pods.image[pod]);
       pods.node[pod] = n;
-      bound[n]++;
+      rebind(sched, n, 1);
       podWaitFrom[pod] = w.t[pod];
       ensureImage(pod, tArr);
       if (cfg.progress && nextArrival - lastProgress >= 65536) {

@@ -1,43 +1,51 @@
-// The event queue: a binary min-heap of event ids ordered by (integer time tick, priority, id),
-// so equal times resolve the same way on every run. Event fields live in typed arrays.
-import { GrowableFloat64, GrowableUint32 } from '../model/growable.js';
+// The event queue: a binary min-heap of event ids ordered by (integer time tick, kind, insertion
+// number), so equal times resolve the same way on every run. Event fields live in typed arrays;
+// ids of popped events are reused.
 
 /** A deterministic priority queue of events (kind, a, b) at integer ticks. */
 export class EventQueue {
-  private readonly time = new GrowableFloat64(1 << 12);
-  private readonly kind = new GrowableUint32(1 << 12);
-  private readonly a = new GrowableUint32(1 << 12);
-  private readonly b = new GrowableUint32(1 << 12);
-  /** Insertion number: FIFO among events of one tick and kind, whatever id an event reuses. */
-  private readonly seq = new GrowableFloat64(1 << 12);
-  private counter = 0;
-  private heap = new Int32Array(1 << 12);
+  private time = new Float64Array(4096);
+  private seq = new Float64Array(4096);
+  private kind = new Uint8Array(4096);
+  private a = new Uint32Array(4096);
+  private b = new Uint32Array(4096);
+  private used = 0;
+  private heap = new Int32Array(4096);
   private size = 0;
-  /** Ids of popped events, reused so a long run does not grow the columns without bound. */
   private free: number[] = [];
+  private counter = 0;
 
   get length(): number {
     return this.size;
   }
 
+  private grow(): void {
+    const n = this.time.length * 2;
+    const g = <T extends Float64Array | Uint8Array | Uint32Array>(old: T, make: (n: number) => T): T => {
+      const x = make(n);
+      x.set(old);
+      return x;
+    };
+    this.time = g(this.time, (k) => new Float64Array(k));
+    this.seq = g(this.seq, (k) => new Float64Array(k));
+    this.kind = g(this.kind, (k) => new Uint8Array(k));
+    this.a = g(this.a, (k) => new Uint32Array(k));
+    this.b = g(this.b, (k) => new Uint32Array(k));
+  }
+
   /** Queues event `kind` with payload (a, b) at `tick`; kinds order events of one tick (lower first). */
   push(tick: number, kind: number, a: number, b = 0): void {
     let id: number;
-    if (this.free.length) {
-      id = this.free.pop()!;
-      this.time.view()[id] = tick;
-      this.kind.view()[id] = kind;
-      this.a.view()[id] = a;
-      this.b.view()[id] = b;
-      this.seq.view()[id] = this.counter++;
-    } else {
-      id = this.time.length;
-      this.time.push(tick);
-      this.kind.push(kind);
-      this.a.push(a);
-      this.b.push(b);
-      this.seq.push(this.counter++);
+    if (this.free.length) id = this.free.pop()!;
+    else {
+      if (this.used === this.time.length) this.grow();
+      id = this.used++;
     }
+    this.time[id] = tick;
+    this.kind[id] = kind;
+    this.a[id] = a;
+    this.b[id] = b;
+    this.seq[id] = this.counter++;
     if (this.size === this.heap.length) {
       const h = new Int32Array(this.heap.length * 2);
       h.set(this.heap);
@@ -55,32 +63,26 @@ export class EventQueue {
   }
 
   private less(x: number, y: number): boolean {
-    const t = this.time.view();
+    const t = this.time;
     if (t[x] !== t[y]) return t[x] < t[y];
-    const k = this.kind.view();
+    const k = this.kind;
     if (k[x] !== k[y]) return k[x] < k[y];
-    const s = this.seq.view();
-    return s[x] < s[y];
+    return this.seq[x] < this.seq[y];
   }
 
   /** Tick of the next event (Infinity when empty). */
   peekTime(): number {
-    return this.size ? this.time.view()[this.heap[0]] : Infinity;
-  }
-
-  /** Kind of the next event. */
-  peekKind(): number {
-    return this.kind.view()[this.heap[0]];
+    return this.size ? this.time[this.heap[0]] : Infinity;
   }
 
   /** Removes the next event into `out` ([tick, kind, a, b]). */
   pop(out: number[]): void {
     const heap = this.heap;
     const id = heap[0];
-    out[0] = this.time.view()[id];
-    out[1] = this.kind.view()[id];
-    out[2] = this.a.view()[id];
-    out[3] = this.b.view()[id];
+    out[0] = this.time[id];
+    out[1] = this.kind[id];
+    out[2] = this.a[id];
+    out[3] = this.b[id];
     const last = heap[--this.size];
     let i = 0;
     for (;;) {

@@ -12,7 +12,8 @@ import {
   type NodeStatusImages,
   type SchedulerSpec,
 } from './scheduler.js';
-import type { NodeImageStore } from './store.js';
+import { kubeletImageSizes } from './reference-store.js';
+import type { NodeImageStore, SimUniverse } from './store.js';
 import type { NodeSpec } from './types.js';
 
 /** What the scheduler reads and keeps between pods. */
@@ -27,6 +28,9 @@ export interface SchedulerState {
   nodes: NodeSpec[];
   /** Each image's bytes when nothing of it is present. */
   full: Float64Array;
+  universe: SimUniverse;
+  /** LeastAllocated's score of each node for one more pod (kept current as pods bind and end). */
+  laScore: Int32Array;
 }
 
 /** The node for a pod of `image`. */
@@ -40,10 +44,22 @@ export function pickNode(spec: SchedulerSpec, percentage: number, s: SchedulerSt
   let best = -1;
   let bestScore = -Infinity;
   let ties = 0;
+  const wIL = weightOf(spec, 'image-locality');
+  const wLA = weightOf(spec, 'least-allocated');
+  const wLY = weightOf(spec, 'layer-aware');
+  // ImageLocality depends on the node only through whether it lists the image and its runtime's size.
+  const numNodes = s.status.numNodes[image];
+  const ilDocker = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'docker')[image], numNodes, N), 1);
+  const ilContainerd = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'containerd')[image], numNodes, N), 1);
+  const onNode = s.status.onNode;
+  const I = s.status.images;
   for (let j = 0; j < k; j++) {
-    const n = (start + j) % N;
+    let n = start + j;
+    if (n >= N) n -= N;
     let score = 0;
-    for (const [plugin, weight] of spec.weights) score += weight * pluginScore(plugin, s, n, image);
+    if (wIL !== 0 && onNode[n * I + image] === 1) score += s.nodes[n].runtime === 'docker' ? ilDocker : ilContainerd;
+    if (wLA !== 0) score += wLA * leastAllocated(s, n);
+    if (wLY !== 0) score += wLY * layerAware(s, n, image);
     if (score > bestScore) {
       best = n;
       bestScore = score;
@@ -56,16 +72,23 @@ export function pickNode(spec: SchedulerSpec, percentage: number, s: SchedulerSt
   return best;
 }
 
-function pluginScore(plugin: string, s: SchedulerState, n: number, image: number): number {
-  if (plugin === 'image-locality') {
-    const listed = s.status.onNode[n][image] === 1;
-    const sum = listed ? scaledImageScore(s.stores[n].imageSize(image), s.status.numNodes[image], s.nodes.length) : 0;
-    return imageLocalityPriority(sum, 1);
-  }
-  if (plugin === 'least-allocated') {
-    const pods = s.bound[n] + 1;
-    return leastAllocatedScore(pods * DEFAULT_MILLI_CPU_REQUEST, s.nodes[n].cpu, pods * DEFAULT_MEMORY_REQUEST, s.nodes[n].memory);
-  }
+function weightOf(spec: { weights: Array<[string, number]> }, plugin: string): number {
+  let w = 0;
+  for (const [p, x] of spec.weights) if (p === plugin) w += x;
+  return w;
+}
+
+function leastAllocated(s: SchedulerState, n: number): number {
+  return s.laScore[n];
+}
+
+/** Node `n`'s bound pods changed by `delta`: its LeastAllocated score for the next pod. */
+export function rebind(s: SchedulerState, n: number, delta: number): void {
+  const pods = (s.bound[n] += delta) + 1;
+  s.laScore[n] = leastAllocatedScore(pods * DEFAULT_MILLI_CPU_REQUEST, s.nodes[n].cpu, pods * DEFAULT_MEMORY_REQUEST, s.nodes[n].memory);
+}
+
+function layerAware(s: SchedulerState, n: number, image: number): number {
   const store = s.stores[n];
   const bytes = store instanceof ArrayStore ? store.downloadBytes(image) : store.plan(image).downloadBytes;
   return layerAwareScore(bytes, s.full[image]);

@@ -25,8 +25,26 @@ export function chainPrefix(u: SimUniverse, chain: number): number[] {
 /** The kubelet's size of an image: docker sums its layers (uncompressed); containerd's CRI sums its content (compressed blobs and config). */
 export function kubeletImageSize(u: SimUniverse, runtime: Runtime, image: number): number {
   let s = 0;
-  for (const [blob] of layersOf(u, image)) s += runtime === 'docker' ? u.diffSize[u.blobDiff[blob]] : u.blobSize[blob];
+  for (let r = u.imageLayerStart[image]; r < u.imageLayerStart[image + 1]; r++) {
+    const blob = u.refBlob[r];
+    s += runtime === 'docker' ? u.diffSize[u.blobDiff[blob]] : u.blobSize[blob];
+  }
   return runtime === 'docker' ? s : s + u.imageConfigSize[image];
+}
+
+const sizeCache = new WeakMap<SimUniverse, Partial<Record<Runtime, Float64Array>>>();
+
+/** {@link kubeletImageSize} of every image, computed once per universe and runtime. */
+export function kubeletImageSizes(u: SimUniverse, runtime: Runtime): Float64Array {
+  let byRuntime = sizeCache.get(u);
+  if (!byRuntime) sizeCache.set(u, (byRuntime = {}));
+  let sizes = byRuntime[runtime];
+  if (!sizes) {
+    sizes = new Float64Array(u.imageCount);
+    for (let i = 0; i < u.imageCount; i++) sizes[i] = kubeletImageSize(u, runtime, i);
+    byRuntime[runtime] = sizes;
+  }
+  return sizes;
 }
 
 /** {@link NodeImageStore} over JavaScript sets; disk use is recomputed from what is present. */

@@ -77,15 +77,21 @@ export class NodeStatusImages {
   /** Per node: listed image ids, largest first (ties by id). */
   readonly listed: number[][];
   readonly numNodes: Int32Array;
-  readonly onNode: Uint8Array[];
+  /** Flat node × image flags: node n lists image i at n × images + i. */
+  readonly onNode: Uint8Array;
   constructor(
     nodes: number,
-    images: number,
+    readonly images: number,
     private readonly sizeOf: (node: number, image: number) => number,
   ) {
     this.listed = Array.from({ length: nodes }, () => []);
     this.numNodes = new Int32Array(images);
-    this.onNode = Array.from({ length: nodes }, () => new Uint8Array(images));
+    this.onNode = new Uint8Array(nodes * images);
+  }
+
+  /** Node `n` lists `image`. */
+  lists(n: number, image: number): boolean {
+    return this.onNode[n * this.images + image] === 1;
   }
 
   private before(n: number, a: number, b: number): boolean {
@@ -97,30 +103,32 @@ export class NodeStatusImages {
   /** Node `n` now holds `image` (pull done). */
   add(n: number, image: number): void {
     const list = this.listed[n];
-    if (this.onNode[n][image]) return;
+    const base = n * this.images;
+    if (this.onNode[base + image]) return;
     if (list.length === NODE_STATUS_MAX_IMAGES && !this.before(n, image, list[list.length - 1])) return;
     let i = list.length;
     while (i > 0 && this.before(n, image, list[i - 1])) i--;
     list.splice(i, 0, image);
-    this.onNode[n][image] = 1;
+    this.onNode[base + image] = 1;
     this.numNodes[image]++;
     if (list.length > NODE_STATUS_MAX_IMAGES) {
       const out = list.pop()!;
-      this.onNode[n][out] = 0;
+      this.onNode[base + out] = 0;
       this.numNodes[out]--;
     }
   }
 
   /** Node `n` no longer holds `image`; the list refills from `present` (the node's images). */
   remove(n: number, image: number, present: () => number[]): void {
-    if (!this.onNode[n][image]) return;
+    const base = n * this.images;
+    if (!this.onNode[base + image]) return;
     const list = this.listed[n];
     list.splice(list.indexOf(image), 1);
-    this.onNode[n][image] = 0;
+    this.onNode[base + image] = 0;
     this.numNodes[image]--;
     if (list.length === NODE_STATUS_MAX_IMAGES - 1) {
       let best = -1;
-      for (const i of present()) if (i !== image && !this.onNode[n][i] && (best < 0 || this.before(n, i, best))) best = i;
+      for (const i of present()) if (i !== image && !this.onNode[base + i] && (best < 0 || this.before(n, i, best))) best = i;
       if (best >= 0) this.add(n, best);
     }
   }
