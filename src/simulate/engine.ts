@@ -71,7 +71,7 @@ export function simulate(cfg: SimConfig): SimResult {
   const c: Counters = { nodes: nodes.map((n) => ({ name: n.name, pods: 0, pulls: 0, bytesPulled: 0, gcRuns: 0, imagesRemoved: 0, gcBytesFreed: 0, gcBytesBelieved: 0, peakDisk: 0, finalDisk: 0 })), qpsRejections: 0, gcFailures: 0, pulls: 0 };
   const timeline: Array<[number, number, number]> | undefined = cfg.timeline ? [] : undefined;
   const q = new EventQueue();
-  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N) };
+  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N), docker: Uint8Array.from(nodes, (x) => (x.runtime === 'docker' ? 1 : 0)) };
   for (let n = 0; n < N; n++) rebind(sched, n, 0);
 
   const startPod = (pod: number, now: number): void => {
@@ -189,6 +189,8 @@ export function simulate(cfg: SimConfig): SimResult {
       const usage = 100 - Math.trunc(((cap - store.diskUsed()) * 100) / cap);
       if (usage < k.imageGCHighThresholdPercent && !(k.imageMaximumGCAge > 0)) continue;
       const candidates: GcCandidate[] = [];
+      let present: number[] | undefined;
+      const listable = (): number[] => (present ??= store.images().filter((i) => !pulling[n].has(i) && store.hasImage(i)));
       for (const img of store.images()) {
         if (store.inUse(img) || pulling[n].has(img) || Number.isNaN(firstDetected[n][img])) continue;
         candidates.push({ image: img, size: store.imageSize(img), lastUsed: lastUsed[n][img] / 1000, firstDetected: firstDetected[n][img] / 1000 });
@@ -198,7 +200,7 @@ export function simulate(cfg: SimConfig): SimResult {
         const freed = store.rmi(img);
         firstDetected[n][img] = NaN;
         lastUsed[n][img] = -Infinity;
-        status.remove(n, img, () => store.images().filter((i) => !pulling[n].has(i)));
+        status.remove(n, img, () => listable().filter((i) => store.hasImage(i)));
         stat.imagesRemoved++;
         stat.gcBytesFreed += freed;
         stat.gcBytesBelieved += store.imageSize(img);

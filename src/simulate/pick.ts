@@ -31,6 +31,8 @@ export interface SchedulerState {
   universe: SimUniverse;
   /** LeastAllocated's score of each node for one more pod (kept current as pods bind and end). */
   laScore: Int32Array;
+  /** 1 for docker nodes. */
+  docker: Uint8Array;
 }
 
 /** The node for a pod of `image`. */
@@ -52,12 +54,13 @@ export function pickNode(spec: SchedulerSpec, percentage: number, s: SchedulerSt
   const ilDocker = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'docker')[image], numNodes, N), 1);
   const ilContainerd = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'containerd')[image], numNodes, N), 1);
   const onNode = s.status.onNode;
-  const I = s.status.images;
+  const row = image * N;
+  const runtimeDocker = s.docker;
   for (let j = 0; j < k; j++) {
     let n = start + j;
     if (n >= N) n -= N;
     let score = 0;
-    if (wIL !== 0 && onNode[n * I + image] === 1) score += s.nodes[n].runtime === 'docker' ? ilDocker : ilContainerd;
+    if (wIL !== 0 && onNode[row + n] === 1) score += runtimeDocker[n] === 1 ? ilDocker : ilContainerd;
     if (wLA !== 0) score += wLA * leastAllocated(s, n);
     if (wLY !== 0) score += wLY * layerAware(s, n, image);
     if (score > bestScore) {

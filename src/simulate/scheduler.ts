@@ -77,10 +77,10 @@ export class NodeStatusImages {
   /** Per node: listed image ids, largest first (ties by id). */
   readonly listed: number[][];
   readonly numNodes: Int32Array;
-  /** Flat node × image flags: node n lists image i at n × images + i. */
+  /** Flat image × node flags: node n lists image i at i × nodes + n (a pod's scan reads one run). */
   readonly onNode: Uint8Array;
   constructor(
-    nodes: number,
+    readonly nodes: number,
     readonly images: number,
     private readonly sizeOf: (node: number, image: number) => number,
   ) {
@@ -91,7 +91,7 @@ export class NodeStatusImages {
 
   /** Node `n` lists `image`. */
   lists(n: number, image: number): boolean {
-    return this.onNode[n * this.images + image] === 1;
+    return this.onNode[image * this.nodes + n] === 1;
   }
 
   private before(n: number, a: number, b: number): boolean {
@@ -103,32 +103,32 @@ export class NodeStatusImages {
   /** Node `n` now holds `image` (pull done). */
   add(n: number, image: number): void {
     const list = this.listed[n];
-    const base = n * this.images;
-    if (this.onNode[base + image]) return;
+    const N = this.nodes;
+    if (this.onNode[image * N + n]) return;
     if (list.length === NODE_STATUS_MAX_IMAGES && !this.before(n, image, list[list.length - 1])) return;
     let i = list.length;
     while (i > 0 && this.before(n, image, list[i - 1])) i--;
     list.splice(i, 0, image);
-    this.onNode[base + image] = 1;
+    this.onNode[image * N + n] = 1;
     this.numNodes[image]++;
     if (list.length > NODE_STATUS_MAX_IMAGES) {
       const out = list.pop()!;
-      this.onNode[base + out] = 0;
+      this.onNode[out * N + n] = 0;
       this.numNodes[out]--;
     }
   }
 
   /** Node `n` no longer holds `image`; the list refills from `present` (the node's images). */
-  remove(n: number, image: number, present: () => number[]): void {
-    const base = n * this.images;
-    if (!this.onNode[base + image]) return;
+  remove(n: number, image: number, present: () => readonly number[]): void {
+    const N = this.nodes;
+    if (!this.onNode[image * N + n]) return;
     const list = this.listed[n];
     list.splice(list.indexOf(image), 1);
-    this.onNode[base + image] = 0;
+    this.onNode[image * N + n] = 0;
     this.numNodes[image]--;
     if (list.length === NODE_STATUS_MAX_IMAGES - 1) {
       let best = -1;
-      for (const i of present()) if (i !== image && !this.onNode[base + i] && (best < 0 || this.before(n, i, best))) best = i;
+      for (const i of present()) if (i !== image && !this.onNode[i * N + n] && (best < 0 || this.before(n, i, best))) best = i;
       if (best >= 0) this.add(n, best);
     }
   }
