@@ -12,9 +12,10 @@ import { pushCommand } from './push.js';
 import { bindingsCommand } from './bindings.js';
 import { registryCommand } from './registry.js';
 import { chunkCommand } from './chunk.js';
+import { simulateCommand } from './simulate.js';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand];
+export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand, simulateCommand];
 
 export const VERSION = '0.1.0';
 
