@@ -68,7 +68,7 @@ export function simulate(cfg: SimConfig): SimResult {
   const queue: number[][] = nodes.map(() => []);
   const qHead = new Int32Array(N);
   const active = new Int32Array(N);
-  const c: Counters = { nodes: nodes.map((n) => ({ name: n.name, pods: 0, pulls: 0, bytesPulled: 0, gcRuns: 0, imagesRemoved: 0, gcBytesFreed: 0, gcBytesBelieved: 0, peakDisk: 0, finalDisk: 0 })), qpsRejections: 0, gcFailures: 0, pulls: 0 };
+  const c: Counters = { nodes: nodes.map((n) => ({ name: n.name, pods: 0, pulls: 0, peakPulls: 0, bytesPulled: 0, gcRuns: 0, imagesRemoved: 0, gcBytesFreed: 0, gcBytesBelieved: 0, peakDisk: 0, finalDisk: 0 })), qpsRejections: 0, gcFailures: 0, pulls: 0 };
   const timeline: Array<[number, number, number]> | undefined = cfg.timeline ? [] : undefined;
   const q = new EventQueue();
   const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N), docker: Uint8Array.from(nodes, (x) => (x.runtime === 'docker' ? 1 : 0)) };
@@ -145,7 +145,7 @@ export function simulate(cfg: SimConfig): SimResult {
     if (!present) store.pull(img, now / 1000);
     const d = store.diskUsed();
     if (d > c.nodes[n].peakDisk) c.nodes[n].peakDisk = d;
-    active[n]++;
+    if (++active[n] > c.nodes[n].peakPulls) c.nodes[n].peakPulls = active[n];
     c.pulls++;
     c.nodes[n].pulls++;
     c.nodes[n].bytesPulled += effect.downloadBytes;

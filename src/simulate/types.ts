@@ -72,6 +72,8 @@ export interface NodeResult {
   name: string;
   pods: number;
   pulls: number;
+  /** Most pulls in flight at once (the puller's limit bounds it). */
+  peakPulls: number;
   bytesPulled: number;
   gcRuns: number;
   imagesRemoved: number;
