@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'pull', summary: 'What `docker pull` would download onto a host, and its narration, without any network', load: async () => (await import('./pull.js')).pullCommand },
   { name: 'push', summary: 'What `docker push` would upload, mount or skip, without any network', load: async () => (await import('./push.js')).pushCommand },
   { name: 'registry', summary: 'A registry\'s images: bytes stored with and without blob dedup, each pull\'s cost given the others', load: async () => (await import('./registry.js')).registryCommand },
+  { name: 'simulate', summary: 'Simulate a fleet pulling, running and garbage-collecting images over time', load: async () => (await import('./simulate.js')).simulateCommand },
   { name: 'ref', summary: 'Explain image references as Docker normalises them', load: async () => (await import('./ref.js')).refCommand },
   { name: 'generate', summary: 'Write a synthetic Docker-Hub-shaped snapshot (seeded, deterministic)', load: async () => (await import('./generate.js')).generateCommand },
   { name: 'chunk', summary: 'Split a file into chunks with a dedup chunker (FastCDC, Gear, Rabin, fixed)', load: async () => (await import('./chunk.js')).chunkCommand },

@@ -1,0 +1,98 @@
+// Placing one pod: random, round-robin, or kube-scheduler's scoring over the nodes it samples
+// (numFeasibleNodesToFind from a rotating start index), highest weighted sum, ties at random.
+import { ArrayStore } from './array-store.js';
+import {
+  DEFAULT_MEMORY_REQUEST,
+  DEFAULT_MILLI_CPU_REQUEST,
+  imageLocalityPriority,
+  layerAwareScore,
+  leastAllocatedScore,
+  nodesToScore,
+  scaledImageScore,
+  type NodeStatusImages,
+  type SchedulerSpec,
+} from './scheduler.js';
+import { kubeletImageSizes } from './reference-store.js';
+import type { NodeImageStore, SimUniverse } from './store.js';
+import type { NodeSpec } from './types.js';
+
+/** What the scheduler reads and keeps between pods. */
+export interface SchedulerState {
+  rr: number;
+  nextStart: number;
+  rnd: () => number;
+  status: NodeStatusImages;
+  stores: NodeImageStore[];
+  /** Pods bound to each node and not finished (what NodeResourcesFit counts as requested). */
+  bound: Int32Array;
+  nodes: NodeSpec[];
+  /** Each image's bytes when nothing of it is present. */
+  full: Float64Array;
+  universe: SimUniverse;
+  /** LeastAllocated's score of each node for one more pod (kept current as pods bind and end). */
+  laScore: Int32Array;
+  /** 1 for docker nodes. */
+  docker: Uint8Array;
+}
+
+/** The node for a pod of `image`. */
+export function pickNode(spec: SchedulerSpec, percentage: number, s: SchedulerState, image: number): number {
+  const N = s.nodes.length;
+  if (spec.kind === 'random') return Math.floor(s.rnd() * N);
+  if (spec.kind === 'round-robin') return s.rr++ % N;
+  const k = nodesToScore(N, percentage);
+  const start = s.nextStart;
+  s.nextStart = (start + k) % N;
+  let best = -1;
+  let bestScore = -Infinity;
+  let ties = 0;
+  const wIL = weightOf(spec, 'image-locality');
+  const wLA = weightOf(spec, 'least-allocated');
+  const wLY = weightOf(spec, 'layer-aware');
+  // ImageLocality depends on the node only through whether it lists the image and its runtime's size.
+  const numNodes = s.status.numNodes[image];
+  const ilDocker = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'docker')[image], numNodes, N), 1);
+  const ilContainerd = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'containerd')[image], numNodes, N), 1);
+  const onNode = s.status.onNode;
+  const row = image * N;
+  const runtimeDocker = s.docker;
+  for (let j = 0; j < k; j++) {
+    let n = start + j;
+    if (n >= N) n -= N;
+    let score = 0;
+    if (wIL !== 0 && onNode[row + n] === 1) score += runtimeDocker[n] === 1 ? ilDocker : ilContainerd;
+    if (wLA !== 0) score += wLA * leastAllocated(s, n);
+    if (wLY !== 0) score += wLY * layerAware(s, n, image);
+    if (score > bestScore) {
+      best = n;
+      bestScore = score;
+      ties = 1;
+    } else if (score === bestScore) {
+      ties++;
+      if (Math.floor(s.rnd() * ties) === 0) best = n; // selectHost's reservoir sampling
+    }
+  }
+  return best;
+}
+
+function weightOf(spec: { weights: Array<[string, number]> }, plugin: string): number {
+  let w = 0;
+  for (const [p, x] of spec.weights) if (p === plugin) w += x;
+  return w;
+}
+
+function leastAllocated(s: SchedulerState, n: number): number {
+  return s.laScore[n];
+}
+
+/** Node `n`'s bound pods changed by `delta`: its LeastAllocated score for the next pod. */
+export function rebind(s: SchedulerState, n: number, delta: number): void {
+  const pods = (s.bound[n] += delta) + 1;
+  s.laScore[n] = leastAllocatedScore(pods * DEFAULT_MILLI_CPU_REQUEST, s.nodes[n].cpu, pods * DEFAULT_MEMORY_REQUEST, s.nodes[n].memory);
+}
+
+function layerAware(s: SchedulerState, n: number, image: number): number {
+  const store = s.stores[n];
+  const bytes = store instanceof ArrayStore ? store.downloadBytes(image) : store.plan(image).downloadBytes;
+  return layerAwareScore(bytes, s.full[image]);
+}
