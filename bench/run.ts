@@ -77,3 +77,4 @@ mkdirSync('reports', { recursive: true });
 writeFileSync('reports/bench.md', lines.join('\n'));
 log(lines.join('\n'));
 await (await import('./chunk.bench.js')).runChunkBenchReport(quick, log); // writes reports/dedup.md
+await (await import('./dedup.bench.js')).runDedupBenchReport(quick, log); // its own sections of reports/dedup.md

@@ -64,6 +64,10 @@ export {
   type ReclaimableRule,
 } from './analyze/df.js';
 export { compareDedupModels, type DedupComparison, type DedupModelResult, type DedupModelName } from './analyze/dedup.js';
+export { dedupRow, UnitTally, DEFAULT_CHUNK_ALGOS, HISTOGRAM_BUCKETS, type ContentDedup, type DedupRow, type DedupLevel, type ChunkMode, type StoredTally, type HistogramBucket } from './analyze/dedup-content.js';
+export { contentDedup, type ContentDedupOptions } from './sources/dedup-scan.js';
+export { ChunkFeeder, ChunkRow, FileRow, tarSizeVisitor, loadZstd } from './sources/dedup-visitors.js';
+export { ChunkIndex } from './chunk/index-table.js';
 export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
 export { RemovalHost, reclaimablePerImage, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
 export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep } from './analyze/plan.js';
@@ -71,7 +75,7 @@ export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
 export { tabwrite } from './render/tabwriter.js';
 export { renderDfSummary, renderDfVerbose, dockerCliProfile, ellipsis, type DfTableStyle } from './render/df.js';
-export { renderDedup, renderSharedLayers, renderPairs } from './render/dedup.js';
+export { renderDedup, renderSharedLayers, renderPairs, renderContentDedup } from './render/dedup.js';
 export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/removal.js';
 
 export { runCommand, COMMANDS, VERSION } from './cli/run.js';
