@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { ChunkIndex } from '../src/chunk/index-table.js';
-import { ChunkRow, FileRow } from '../src/sources/dedup-visitors.js';
+import { DedupRows } from '../src/sources/dedup-visitors.js';
 import { scanLayer } from '../src/sources/tar.js';
 import type { ContentDedup } from '../src/analyze/dedup-content.js';
 import { fmt, fmtInt, measure, retainedBytes } from './common.js';
@@ -76,9 +76,8 @@ async function plainGunzip(gz: Buffer): Promise<number> {
 }
 
 async function endToEnd(gz: Buffer, modes: ('per-file' | 'stream')[]): Promise<void> {
-  const file = new FileRow();
-  const rows = modes.map((m) => new ChunkRow('fastcdc2020:avg=64k', m, false));
-  await scanLayer(blocks(gz), [file.visitor(1), ...rows.map((r) => r.visitor(1))], { path: 'bench' });
+  const rows = new DedupRows({ file: true, algos: ['fastcdc2020:avg=64k'], modes, compress: false });
+  await scanLayer(blocks(gz), rows.visitors(1), { path: 'bench' });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -160,13 +159,13 @@ async function bigLayerSection(quick: boolean, log: (s: string) => void): Promis
     const script = `
       import { createReadStream } from 'node:fs';
       import { resourceUsage } from 'node:process';
-      import { ChunkRow, FileRow } from './src/sources/dedup-visitors.ts';
+      import { DedupRows } from './src/sources/dedup-visitors.ts';
       import { scanLayer } from './src/sources/tar.ts';
       const idle = resourceUsage().maxRSS;
-      const rows = [new ChunkRow('fastcdc2020:avg=64k', 'per-file', false), new ChunkRow('fastcdc2020:avg=64k', 'stream', false)];
-      const file = new FileRow();
+      const all = new DedupRows({ file: true, algos: ['fastcdc2020:avg=64k'], modes: ['per-file', 'stream'], compress: false });
+      const rows = all.chunks;
       const t = performance.now();
-      const facts = await scanLayer(createReadStream(${JSON.stringify(file)}, { highWaterMark: 1 << 20 }), [file.visitor(1), ...rows.map((r) => r.visitor(1))], { path: 'big' });
+      const facts = await scanLayer(createReadStream(${JSON.stringify(file)}, { highWaterMark: 1 << 20 }), all.visitors(1), { path: 'big' });
       const s = (performance.now() - t) / 1000;
       console.log(JSON.stringify({ idle, peak: resourceUsage().maxRSS, s, blob: facts.blobSize, chunks: rows.map((r) => r.row().distinctUnits), perChunk: rows[1].indexBytesPerChunk }));`;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });

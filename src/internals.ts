@@ -66,7 +66,7 @@ export {
 export { compareDedupModels, type DedupComparison, type DedupModelResult, type DedupModelName } from './analyze/dedup.js';
 export { dedupRow, UnitTally, DEFAULT_CHUNK_ALGOS, HISTOGRAM_BUCKETS, type ContentDedup, type DedupRow, type DedupLevel, type ChunkMode, type StoredTally, type HistogramBucket } from './analyze/dedup-content.js';
 export { contentDedup, type ContentDedupOptions } from './sources/dedup-scan.js';
-export { ChunkFeeder, ChunkRow, FileRow, tarSizeVisitor, loadZstd } from './sources/dedup-visitors.js';
+export { ChunkFeeder, ChunkRow, FileRow, FileDigests, DedupRows, tarSizeVisitor, loadZstd } from './sources/dedup-visitors.js';
 export { ChunkIndex } from './chunk/index-table.js';
 export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
 export { RemovalHost, reclaimablePerImage, type RemovalRecord, type RemovalResult } from './analyze/removal.js';

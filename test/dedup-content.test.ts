@@ -64,7 +64,7 @@ test('property: chunk digests do not depend on how the stream is split into buff
   }
 });
 
-const LEVELS = { levels: ['layer', 'file', 'chunk'] as const, algos: ['fixed:size=64', 'fastcdc2020:avg=256,min=64,max=1024'], modes: ['per-file', 'stream'] as const, compress: true };
+const LEVELS = { levels: ['layer', 'file', 'chunk'] as const, algos: ['fixed:size=64', 'fastcdc2020:avg=256,min=64,max=1024', 'fixed:size=1m'], modes: ['per-file', 'stream'] as const, compress: true };
 
 function checkInvariants(r: ContentDedup): void {
   for (const row of r.rows) {
@@ -75,6 +75,9 @@ function checkInvariants(r: ContentDedup): void {
   const diff = r.rows.find((x) => x.key === 'diffID')!;
   const file = r.rows.find((x) => x.level === 'file')!;
   assert.ok(file.storedBytes <= diff.storedBytes, `file stored ${file.storedBytes} <= diffID stored ${diff.storedBytes}`);
+  // Files smaller than a chunk are one chunk each (their digest is the file's, not hashed again): the same as whole-file dedup.
+  const oneChunk = r.rows.find((x) => x.key === 'fixed:size=1048576' && x.mode === 'per-file');
+  if (oneChunk) assert.deepEqual([oneChunk.storedBytes, oneChunk.distinctUnits, oneChunk.units], [file.storedBytes, file.distinctUnits, file.units]);
   // Per-file chunks cover exactly the file bytes, stream chunks exactly the tar bytes.
   for (const row of r.rows.filter((x) => x.level === 'chunk')) {
     assert.equal(row.logicalBytes, row.mode === 'stream' ? diff.logicalBytes : file.logicalBytes, `${row.key} ${row.mode}`);

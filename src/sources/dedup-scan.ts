@@ -6,7 +6,7 @@ import { dedupRow, UnitTally, type ChunkMode, type ContentDedup, type DedupLevel
 import type { Caveat } from '../model/caveat.js';
 import type { ImageGraph } from '../model/graph.js';
 import { LayerlabError } from '../errors.js';
-import { ChunkRow, FileRow, loadZstd, tarSizeVisitor } from './dedup-visitors.js';
+import { DedupRows, loadZstd, tarSizeVisitor } from './dedup-visitors.js';
 import type { LoadedSources } from './load.js';
 import type { BlobProvider } from './source.js';
 import { scanLayer, type LayerStreamFacts, type LayerVisitor } from './tar.js';
@@ -121,17 +121,16 @@ export async function contentDedup(loaded: LoadedSources, opts: ContentDedupOpti
   }
   if (readable.length < list.length) caveats.push({ code: 'layers-not-read', params: { layers: list.length - readable.length, of: list.length } });
   if (opts.compress) await loadZstd();
-  const fileRow = opts.levels.includes('file') ? new FileRow() : undefined;
-  const chunkRows = opts.levels.includes('chunk') ? opts.algos.flatMap((a) => opts.modes.map((m) => new ChunkRow(a, m, opts.compress))) : [];
+  const content = new DedupRows({ file: opts.levels.includes('file'), algos: opts.levels.includes('chunk') ? opts.algos : [], modes: opts.modes, compress: opts.compress });
   const read: { d: DistinctLayer; facts: LayerStreamFacts; tarBytes: number }[] = [];
   const started = performance.now();
   for (const d of readable) {
     const tar = tarSizeVisitor();
-    const visitors: LayerVisitor[] = [tar, ...(fileRow ? [fileRow.visitor(d.refs)] : []), ...chunkRows.map((r) => r.visitor(d.refs))];
+    const visitors: LayerVisitor[] = [tar, ...content.visitors(d.refs)];
     const facts = await scanLayer(await d.blobs!.open(d.key), visitors, { path: d.key });
     read.push({ d, facts, tarBytes: tar.bytes });
   }
   const scanSeconds = (performance.now() - started) / 1000;
-  const rows = [...scannedLayerRows(read), ...(fileRow ? [fileRow.row()] : []), ...chunkRows.map((r) => r.row())];
+  const rows = [...scannedLayerRows(read), ...content.rows()];
   return { ...base, layersRead: read.length, scanSeconds, rows, caveats };
 }

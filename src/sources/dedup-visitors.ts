@@ -74,7 +74,11 @@ export class ChunkFeeder {
     readonly chunker: Chunker,
     private readonly onChunk: (digest: Uint8Array, length: number, bytes: () => Uint8Array) => void,
     private readonly keepBytes: boolean,
+    /** The sha256 of the whole stream when someone else already hashed it (a file's digest): a one-chunk stream is not hashed twice. */
+    private readonly wholeDigest?: () => Uint8Array | undefined,
   ) {}
+
+  private finishing = false;
 
   push(buf: Uint8Array): void {
     if (buf.length === 0) return;
@@ -85,7 +89,12 @@ export class ChunkFeeder {
 
   /** Ends the current stream (a file, or a layer) and starts the next at offset 0. */
   finish(): void {
-    this.take(this.chunker.finish());
+    this.finishing = true;
+    try {
+      this.take(this.chunker.finish());
+    } finally {
+      this.finishing = false;
+    }
     this.queue = [];
     this.queueHead = 0;
     this.queuedFrom = 0;
@@ -99,6 +108,15 @@ export class ChunkFeeder {
 
   private cut(end: number): void {
     const length = end - this.queuedFrom;
+    const whole = this.finishing && this.queuedFrom === 0 && end === this.pushed ? this.wholeDigest?.() : undefined;
+    if (whole) {
+      const parts = this.keepBytes ? this.queue.slice(this.queueHead) : [];
+      this.queue = [];
+      this.queueHead = 0;
+      this.queuedFrom = end;
+      this.onChunk(whole, length, () => (parts.length === 1 ? parts[0] : Buffer.concat(parts)));
+      return;
+    }
     const hash: Hash = createHash('sha256');
     const parts: Uint8Array[] = [];
     let need = length;
@@ -149,25 +167,32 @@ abstract class RowState {
   }
 }
 
-/** Whole-file dedup: the sha256 of each regular file (a hard link adds no bytes). */
-export class FileRow extends RowState {
-  private readonly store: StoreSide;
-  constructor() {
-    super();
-    this.store = new StoreSide(new ChunkIndex(), false);
+/**
+ * The sha256 of each regular file, hashed once for the file row and every per-file chunk row (a
+ * file that is one chunk takes this digest instead of being hashed again). Its visitor must come
+ * before theirs: a file's digest is closed when the next entry (or the layer's end) arrives.
+ */
+export class FileDigests {
+  seconds = 0;
+  /** The digest and size of the file closed last, until the next one closes. */
+  last: { digest: Uint8Array; size: number } | undefined;
+  private readonly listeners: ((digest: Uint8Array, size: number) => void)[] = [];
+
+  onFile(fn: (digest: Uint8Array, size: number) => void): void {
+    this.listeners.push(fn);
   }
 
-  visitor(weight: number): LayerVisitor {
+  visitor(): LayerVisitor {
     let hash: Hash | undefined;
     let size = 0;
     const close = () => {
+      this.last = undefined;
       if (!hash) return;
       const t = performance.now();
-      const digest = hash.digest();
-      this.layer.logical.add(size, 1);
-      if (size > 0) this.store.add(digest, size, () => new Uint8Array(0));
+      this.last = { digest: hash.digest(), size };
       hash = undefined;
       this.seconds += (performance.now() - t) / 1000;
+      for (const fn of this.listeners) fn(this.last.digest, size);
     };
     return {
       entry: (e) => {
@@ -183,15 +208,29 @@ export class FileRow extends RowState {
         hash.update(chunk);
         this.seconds += (performance.now() - t) / 1000;
       },
-      end: () => {
-        close();
-        this.endLayer(weight);
-      },
+      end: () => close(),
     };
+  }
+}
+
+/** Whole-file dedup: the sha256 of each regular file (a hard link adds no bytes). */
+export class FileRow extends RowState {
+  private readonly store: StoreSide;
+  constructor(private readonly digests: FileDigests) {
+    super();
+    this.store = new StoreSide(new ChunkIndex(), false);
+    digests.onFile((digest, size) => {
+      this.layer.logical.add(size, 1);
+      this.store.add(digest, size, () => new Uint8Array(0));
+    });
+  }
+
+  visitor(weight: number): LayerVisitor {
+    return { end: () => this.endLayer(weight) };
   }
 
   row(): DedupRow {
-    return dedupRow({ level: 'file', key: 'file', basis: 'file-content' }, this.logical, this.store.tally(), this.seconds);
+    return dedupRow({ level: 'file', key: 'file', basis: 'file-content' }, this.logical, this.store.tally(), this.seconds + this.digests.seconds);
   }
 }
 
@@ -205,6 +244,7 @@ export class ChunkRow extends RowState {
     algo: string,
     readonly mode: ChunkMode,
     compress: boolean,
+    digests?: FileDigests,
   ) {
     super();
     const chunker = createChunker(algo);
@@ -217,6 +257,7 @@ export class ChunkRow extends RowState {
         this.store.add(digest, length, bytes);
       },
       compress,
+      mode === 'per-file' && digests ? () => digests.last?.digest : undefined,
     );
   }
 
@@ -263,4 +304,26 @@ export function tarSizeVisitor(): LayerVisitor & { bytes: number } {
     },
   };
   return v;
+}
+
+/** The rows of one run, built together so the per-file rows share one file hash. */
+export class DedupRows {
+  readonly digests = new FileDigests();
+  readonly file: FileRow | undefined;
+  readonly chunks: ChunkRow[];
+
+  constructor(opts: { file: boolean; algos: readonly string[]; modes: readonly ChunkMode[]; compress: boolean }) {
+    this.file = opts.file ? new FileRow(this.digests) : undefined;
+    this.chunks = opts.algos.flatMap((a) => opts.modes.map((m) => new ChunkRow(a, m, opts.compress, this.digests)));
+  }
+
+  /** The visitors for one layer, in the order the sharing needs (file digests first). */
+  visitors(weight: number): LayerVisitor[] {
+    const needsDigests = this.file !== undefined || this.chunks.some((c) => c.mode === 'per-file');
+    return [...(needsDigests ? [this.digests.visitor()] : []), ...(this.file ? [this.file.visitor(weight)] : []), ...this.chunks.map((c) => c.visitor(weight))];
+  }
+
+  rows(): DedupRow[] {
+    return [...(this.file ? [this.file.row()] : []), ...this.chunks.map((c) => c.row())];
+  }
 }
