@@ -147,3 +147,17 @@ test('dedup --level: usage and input errors', async () => {
 test('the default chunk ladder is fixed 4k/64k/1M and FastCDC 2020 8k/64k/512k', () => {
   assert.deepEqual(DEFAULT_CHUNK_ALGOS.map((a) => createChunker(a).spec.split(',')[0]), ['fixed:size=4096', 'fixed:size=65536', 'fixed:size=1048576', 'fastcdc2020:avg=8192', 'fastcdc2020:avg=65536', 'fastcdc2020:avg=524288']);
 });
+
+test('dedup --level: the same images as a docker save archive and as an OCI archive give the same rows below the blob row', async () => {
+  const run = async (src: string) => {
+    const r = await cli('dedup', '--level', 'layer', '--level', 'file', '--level', 'chunk', '--algo', 'fastcdc2020:avg=8k', '--no-compress', '--format', 'json', src);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as ContentDedup).rows.map(({ seconds: _s, mbPerSecond: _m, ...rest }) => rest);
+  };
+  const docker = await run('fixtures/archives/scenario.docker-save.tar');
+  const oci = await run('fixtures/archives/scenario.oci-archive.tar');
+  assert.deepEqual(oci.slice(1), docker.slice(1));
+  assert.ok(oci[0].storedBytes < docker[0].storedBytes, 'the OCI archive stores gzip blobs, docker save plain tars');
+  assert.equal(docker[0].storedBytes, docker[1].storedBytes, 'docker save: the blob is the uncompressed tar');
+  assert.equal(oci[3].storedGzipBytes, undefined, '--no-compress leaves the compressed sizes out');
+});
