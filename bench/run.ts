@@ -83,3 +83,4 @@ const scale = await runScaleBench(quick, log);
 writeFileSync('reports/scale.md', ['# layerlab at scale', '', `Run ${new Date().toISOString()} with \`npm run bench${quick ? ' -- --quick' : ''}\` (Node ${process.version}).`, '', ...scaleMarkdown(scale, quick)].join('\n'));
 log(lines.join('\n'));
 await (await import('./chunk.bench.js')).runChunkBenchReport(quick, log); // writes reports/dedup.md
+await (await import('./dedup.bench.js')).runDedupBenchReport(quick, log); // its own sections of reports/dedup.md

@@ -65,6 +65,10 @@ export {
   type ReclaimableRule,
 } from './analyze/df.js';
 export { compareDedupModels, type DedupComparison, type DedupModelResult, type DedupModelName } from './analyze/dedup.js';
+export { dedupRow, UnitTally, DEFAULT_CHUNK_ALGOS, HISTOGRAM_BUCKETS, type ContentDedup, type DedupRow, type DedupLevel, type ChunkMode, type StoredTally, type HistogramBucket } from './analyze/dedup-content.js';
+export { contentDedup, type ContentDedupOptions } from './sources/dedup-scan.js';
+export { ChunkFeeder, ChunkRow, FileRow, FileDigests, DedupRows, tarSizeVisitor, loadZstd } from './sources/dedup-visitors.js';
+export { ChunkIndex } from './chunk/index-table.js';
 export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
 export { HostState, type HostContainer, type MetadataSource, type V2Metadata } from './analyze/host-state.js';
 export { Universe, type UniverseInputs, type UniverseImage, type UniverseLayer } from './model/universe.js';
@@ -74,7 +78,7 @@ export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
 export { tabwrite } from './render/tabwriter.js';
 export { renderDfSummary, renderDfVerbose, dockerCliProfile, ellipsis, type DfTableStyle } from './render/df.js';
-export { renderDedup, renderSharedLayers, renderPairs } from './render/dedup.js';
+export { renderDedup, renderSharedLayers, renderPairs, renderContentDedup } from './render/dedup.js';
 export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/removal.js';
 
 export { runCommand, COMMANDS, loadAllCommands, VERSION, type CommandEntry } from './cli/run.js';

@@ -7,6 +7,7 @@ const n = (v: string | number | boolean | undefined) => Number(v ?? 0);
 
 // One sentence per caveat code, for every analysis that returns caveats (df, dedup).
 const WORDING: Record<string, Wording> = {
+  'layers-not-read': (p) => `${count(n(p.layers), 'layer')} of ${n(p.of)} could not be read from the sources (no blob): file and chunk rows leave them out`,
   'sizes-compressed': () => 'sizes are compressed (registry) sizes: uncompressed sizes are unknown for this input',
   'sizes-mixed': () => 'some layers have only a compressed size, used in place of the uncompressed one',
   'compressed-size-stands-in': (p) => `${count(n(p.layers), 'layer')} ${n(p.layers) === 1 ? 'has' : 'have'} only a compressed size, used in place of the uncompressed one`,

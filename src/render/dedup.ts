@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { DedupComparison } from '../analyze/dedup.js';
+import type { ContentDedup } from '../analyze/dedup-content.js';
 import type { ImagePair, SharedLayer } from '../analyze/sharing.js';
 import { shortId } from '../model/digest.js';
 import { describeCaveat } from './caveats.js';
@@ -51,4 +52,39 @@ export function renderPairs(p: { considered: number; of: number; pairs: ImagePai
   if (p.pairs.length === 0) return head + 'No two images share a layer.\n';
   const rows = p.pairs.slice(0, top).map((x) => [x.a, x.b, humanSize(x.sameLayerBytes), humanSize(x.commonChainBytes)]);
   return head + table(['IMAGE', 'IMAGE', 'SAME LAYERS', 'COMMON CHAIN (DOCKER)'], rows, [2, 3]);
+}
+
+const pct = (v: number) => v.toFixed(2) + '%';
+const opt = (v: number | undefined) => (v === undefined ? '-' : humanSize(v));
+
+/** The dedup ladder (`dedup --level`): one row per granularity, algorithm and mode, then each row's size histogram. */
+export function renderContentDedup(d: ContentDedup): string {
+  let out = `${count(d.images, 'image')}, ${count(d.layerReferences, 'layer reference')}, ${count(d.distinctLayers, 'distinct layer')}`;
+  out += d.layersRead > 0 ? `, ${count(d.layersRead, 'layer')} read once in ${d.scanSeconds.toFixed(2)} s\n` : ' (layer rows from recorded sizes; no layer read)\n';
+  const rows = d.rows.map((r) => [
+    r.level,
+    r.key,
+    r.mode ?? '',
+    r.basis,
+    humanSize(r.logicalBytes),
+    humanSize(r.storedBytes),
+    r.ratio.toFixed(3) + 'x',
+    pct(r.savingsPercent),
+    String(r.units),
+    String(r.distinctUnits),
+    humanSize(r.meanSize),
+    humanSize(r.stdDevSize),
+    r.indexBytes ? humanSize(r.indexBytes) : '-',
+    opt(r.storedGzipBytes),
+    opt(r.storedZstdBytes),
+    r.mbPerSecond === undefined ? '-' : r.mbPerSecond.toFixed(0),
+  ]);
+  out += table(['LEVEL', 'KEY', 'MODE', 'BASIS', 'LOGICAL', 'STORED', 'RATIO', 'SAVED', 'UNITS', 'DISTINCT', 'MEAN', 'STDDEV', 'INDEX', 'GZIP', 'ZSTD', 'MB/S'], rows, [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+  out += 'Size histograms (log2 buckets, count of units):\n';
+  for (const r of d.rows) {
+    const label = `${r.level} ${r.key}${r.mode ? ' ' + r.mode : ''}`;
+    out += `  ${label}: ${r.histogram.map((h) => `${humanSize(h.fromBytes)}-${humanSize(h.toBytes + 1)}:${Math.round(h.count)}`).join(' ')}\n`;
+  }
+  for (const c of d.caveats) out += `note: ${describeCaveat(c)}\n`;
+  return out;
 }

@@ -167,6 +167,8 @@ export interface LayerVisitor {
   data?(e: LayerEntry, chunk: Buffer): void;
   /** Called once the whole layer has been read and its digests are known. */
   end?(facts: LayerStreamFacts): void;
+  /** Called with the uncompressed tar stream itself, headers included, as it flows (stream chunking). */
+  tar?(chunk: Buffer): void;
 }
 
 const MAX_LINK_HOPS = 40;
@@ -251,6 +253,16 @@ export async function scanLayer(input: Readable, visitors: readonly LayerVisitor
   const extract = tar.extract();
   const links = new LinkTracker(where);
   const wantsData = visitors.filter((v) => v.data);
+  const wantsTar = visitors.filter((v) => v.tar);
+  if (wantsTar.length) {
+    plain.on('data', (c: Buffer) => {
+      try {
+        for (const v of wantsTar) v.tar!(c);
+      } catch (e) {
+        plain.destroy(e as Error);
+      }
+    });
+  }
   const feeding = pipeline(input, raw, gunzip, plain, extract);
   try {
     for await (const entry of extract) {

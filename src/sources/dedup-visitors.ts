@@ -1,0 +1,329 @@
+// Layer visitors that fill the dedup tallies of analyze/dedup-content.ts in the one scan of each
+// layer: sha256 of every regular file, and for each chunker the chunks of each file (per-file) or
+// of the uncompressed tar stream (stream), each chunk hashed and looked up in a ChunkIndex.
+import { createHash, type Hash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
+import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+import { ChunkIndex } from '../chunk/index-table.js';
+import { createChunker } from '../chunk/registry.js';
+import type { Chunker } from '../chunk/types.js';
+import { dedupRow, UnitTally, type ChunkMode, type DedupRow, type StoredTally } from '../analyze/dedup-content.js';
+import type { LayerEntry, LayerVisitor } from './tar.js';
+
+let zstdReady: Promise<void> | undefined;
+/** Loads the zstd WebAssembly module once; call before compressing with zstd. */
+export function loadZstd(): Promise<void> {
+  zstdReady ??= zstdInit();
+  return zstdReady;
+}
+
+/** What is stored once over a whole run, for one row. */
+class StoreSide {
+  bytes = 0;
+  units = 0;
+  gzip = 0;
+  zstd = 0;
+  constructor(
+    readonly index: ChunkIndex,
+    readonly compress: boolean,
+  ) {}
+
+  /** Records a unit; compresses it when it is new and compression is on. */
+  add(digest: Uint8Array, length: number, bytes: () => Uint8Array): void {
+    // Files of 4 GiB and more do not fit the index's 32-bit length: a few, kept by name.
+    const fresh = length > 0xffffffff ? this.addHuge(digest, length) : this.index.add(digest, length);
+    if (!fresh) return;
+    this.bytes += length;
+    this.units++;
+    if (this.compress) {
+      const b = bytes();
+      this.gzip += gzipSync(b, { level: 6 }).length;
+      this.zstd += zstdCompress(b, 3).length;
+    }
+  }
+
+  private huge: Set<string> | undefined;
+  private addHuge(digest: Uint8Array, length: number): boolean {
+    this.huge ??= new Set();
+    const key = Buffer.from(digest).toString('hex') + ':' + length;
+    if (this.huge.has(key)) return false;
+    this.huge.add(key);
+    return true;
+  }
+
+  tally(): StoredTally {
+    return { bytes: this.bytes, units: this.units, indexBytes: this.index.bytes, ...(this.compress ? { gzipBytes: this.gzip, zstdBytes: this.zstd } : {}) };
+  }
+}
+
+/**
+ * Feeds a chunker and turns its cut points into hashed chunks. Bytes wait in a queue (references
+ * to the pushed buffers, never copies) until the cut that ends them is known, since a chunker may
+ * report a cut inside bytes of an earlier push; the queue never holds more than one chunk plus one
+ * buffer. Callers must not overwrite a buffer after pushing it.
+ */
+export class ChunkFeeder {
+  private queue: Uint8Array[] = [];
+  private queueHead = 0;
+  /** Stream offset of the first queued byte. */
+  private queuedFrom = 0;
+  private pushed = 0;
+
+  constructor(
+    readonly chunker: Chunker,
+    private readonly onChunk: (digest: Uint8Array, length: number, bytes: () => Uint8Array) => void,
+    private readonly keepBytes: boolean,
+    /** The sha256 of the whole stream when someone else already hashed it (a file's digest): a one-chunk stream is not hashed twice. */
+    private readonly wholeDigest?: () => Uint8Array | undefined,
+  ) {}
+
+  private finishing = false;
+
+  push(buf: Uint8Array): void {
+    if (buf.length === 0) return;
+    this.queue.push(buf);
+    this.pushed += buf.length;
+    this.take(this.chunker.push(buf));
+  }
+
+  /** Ends the current stream (a file, or a layer) and starts the next at offset 0. */
+  finish(): void {
+    this.finishing = true;
+    try {
+      this.take(this.chunker.finish());
+    } finally {
+      this.finishing = false;
+    }
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedFrom = 0;
+    this.pushed = 0;
+  }
+
+  private take(n: number): void {
+    const ends = this.chunker.cuts.ends;
+    for (let i = 0; i < n; i++) this.cut(ends[i]);
+  }
+
+  private cut(end: number): void {
+    const length = end - this.queuedFrom;
+    const whole = this.finishing && this.queuedFrom === 0 && end === this.pushed ? this.wholeDigest?.() : undefined;
+    if (whole) {
+      const parts = this.keepBytes ? this.queue.slice(this.queueHead) : [];
+      this.queue = [];
+      this.queueHead = 0;
+      this.queuedFrom = end;
+      this.onChunk(whole, length, () => (parts.length === 1 ? parts[0] : Buffer.concat(parts)));
+      return;
+    }
+    const hash: Hash = createHash('sha256');
+    const parts: Uint8Array[] = [];
+    let need = length;
+    while (need > 0) {
+      const b = this.queue[this.queueHead];
+      if (b.length <= need) {
+        hash.update(b);
+        if (this.keepBytes) parts.push(b);
+        need -= b.length;
+        this.queue[this.queueHead++] = undefined as unknown as Uint8Array;
+      } else {
+        const head = b.subarray(0, need);
+        hash.update(head);
+        if (this.keepBytes) parts.push(head);
+        this.queue[this.queueHead] = b.subarray(need);
+        need = 0;
+      }
+    }
+    if (this.queueHead > 64) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    this.queuedFrom = end;
+    this.onChunk(hash.digest(), length, () => (parts.length === 1 ? parts[0] : Buffer.concat(parts)));
+  }
+}
+
+const isRegular = (e: LayerEntry) => e.type === 'file' || e.type === 'contiguous-file';
+
+/** Logical tallies of one layer, folded into the run's totals with the layer's reference count. */
+interface PerLayer {
+  logical: UnitTally;
+}
+
+/** One row of the ladder as it is filled: its store, its logical tally, its time. */
+abstract class RowState {
+  readonly logical = new UnitTally();
+  seconds = 0;
+  protected layer: PerLayer = { logical: new UnitTally() };
+
+  /** The visitor for one layer, whose logical counts weigh `weight` (images referencing it). */
+  abstract visitor(weight: number): LayerVisitor;
+  abstract row(): DedupRow;
+
+  protected endLayer(weight: number): void {
+    this.logical.merge(this.layer.logical, weight);
+    this.layer = { logical: new UnitTally() };
+  }
+}
+
+/**
+ * The sha256 of each regular file, hashed once for the file row and every per-file chunk row (a
+ * file that is one chunk takes this digest instead of being hashed again). Its visitor must come
+ * before theirs: a file's digest is closed when the next entry (or the layer's end) arrives.
+ */
+export class FileDigests {
+  seconds = 0;
+  /** The digest and size of the file closed last, until the next one closes. */
+  last: { digest: Uint8Array; size: number } | undefined;
+  private readonly listeners: ((digest: Uint8Array, size: number) => void)[] = [];
+
+  onFile(fn: (digest: Uint8Array, size: number) => void): void {
+    this.listeners.push(fn);
+  }
+
+  visitor(): LayerVisitor {
+    let hash: Hash | undefined;
+    let size = 0;
+    const close = () => {
+      this.last = undefined;
+      if (!hash) return;
+      const t = performance.now();
+      this.last = { digest: hash.digest(), size };
+      hash = undefined;
+      this.seconds += (performance.now() - t) / 1000;
+      for (const fn of this.listeners) fn(this.last.digest, size);
+    };
+    return {
+      entry: (e) => {
+        close();
+        if (isRegular(e) && e.size > 0) {
+          hash = createHash('sha256');
+          size = e.size;
+        }
+      },
+      data: (_e, chunk) => {
+        if (!hash) return;
+        const t = performance.now();
+        hash.update(chunk);
+        this.seconds += (performance.now() - t) / 1000;
+      },
+      end: () => close(),
+    };
+  }
+}
+
+/** Whole-file dedup: the sha256 of each regular file (a hard link adds no bytes). */
+export class FileRow extends RowState {
+  private readonly store: StoreSide;
+  constructor(private readonly digests: FileDigests) {
+    super();
+    this.store = new StoreSide(new ChunkIndex(), false);
+    digests.onFile((digest, size) => {
+      this.layer.logical.add(size, 1);
+      this.store.add(digest, size, () => new Uint8Array(0));
+    });
+  }
+
+  visitor(weight: number): LayerVisitor {
+    return { end: () => this.endLayer(weight) };
+  }
+
+  row(): DedupRow {
+    return dedupRow({ level: 'file', key: 'file', basis: 'file-content' }, this.logical, this.store.tally(), this.seconds + this.digests.seconds);
+  }
+}
+
+/** Chunk dedup with one chunker, per file or over the tar stream. */
+export class ChunkRow extends RowState {
+  private readonly store: StoreSide;
+  private readonly feeder: ChunkFeeder;
+  readonly spec: string;
+
+  constructor(
+    algo: string,
+    readonly mode: ChunkMode,
+    compress: boolean,
+    digests?: FileDigests,
+  ) {
+    super();
+    const chunker = createChunker(algo);
+    this.spec = chunker.spec;
+    this.store = new StoreSide(new ChunkIndex(), compress);
+    this.feeder = new ChunkFeeder(
+      chunker,
+      (digest, length, bytes) => {
+        this.layer.logical.add(length, 1);
+        this.store.add(digest, length, bytes);
+      },
+      compress,
+      mode === 'per-file' && digests ? () => digests.last?.digest : undefined,
+    );
+  }
+
+  visitor(weight: number): LayerVisitor {
+    const timed = (fn: () => void) => {
+      const t = performance.now();
+      fn();
+      this.seconds += (performance.now() - t) / 1000;
+    };
+    const done = () => {
+      timed(() => this.feeder.finish());
+      this.endLayer(weight);
+    };
+    if (this.mode === 'stream') return { tar: (c) => timed(() => this.feeder.push(c)), end: done };
+    let open = false;
+    return {
+      entry: (e) => {
+        if (open) timed(() => this.feeder.finish());
+        open = isRegular(e) && e.size > 0;
+      },
+      data: (_e, chunk) => {
+        if (open) timed(() => this.feeder.push(chunk));
+      },
+      end: done,
+    };
+  }
+
+  /** The index's bytes per distinct chunk (for the memory bound). */
+  get indexBytesPerChunk(): number {
+    return this.store.index.bytesPerChunk;
+  }
+
+  row(): DedupRow {
+    return dedupRow({ level: 'chunk', key: this.spec, mode: this.mode, basis: this.mode === 'stream' ? 'tar' : 'file-content' }, this.logical, this.store.tally(), this.seconds);
+  }
+}
+
+/** Counts the uncompressed tar bytes of a layer (the diffID row's unit size). */
+export function tarSizeVisitor(): LayerVisitor & { bytes: number } {
+  const v = {
+    bytes: 0,
+    tar(c: Buffer) {
+      v.bytes += c.length;
+    },
+  };
+  return v;
+}
+
+/** The rows of one run, built together so the per-file rows share one file hash. */
+export class DedupRows {
+  readonly digests = new FileDigests();
+  readonly file: FileRow | undefined;
+  readonly chunks: ChunkRow[];
+
+  constructor(opts: { file: boolean; algos: readonly string[]; modes: readonly ChunkMode[]; compress: boolean }) {
+    this.file = opts.file ? new FileRow(this.digests) : undefined;
+    this.chunks = opts.algos.flatMap((a) => opts.modes.map((m) => new ChunkRow(a, m, opts.compress, this.digests)));
+  }
+
+  /** The visitors for one layer, in the order the sharing needs (file digests first). */
+  visitors(weight: number): LayerVisitor[] {
+    const needsDigests = this.file !== undefined || this.chunks.some((c) => c.mode === 'per-file');
+    return [...(needsDigests ? [this.digests.visitor()] : []), ...(this.file ? [this.file.visitor(weight)] : []), ...this.chunks.map((c) => c.visitor(weight))];
+  }
+
+  rows(): DedupRow[] {
+    return [...(this.file ? [this.file.row()] : []), ...this.chunks.map((c) => c.row())];
+  }
+}
