@@ -16,7 +16,7 @@ export interface CommandEntry {
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'df', summary: 'Disk usage as `docker system df [-v]` computes it', load: async () => (await import('./df.js')).dfCommand },
-  { name: 'dedup', summary: 'Compare dedup models (none, chain, diff, blob) and show the most-shared layers', load: async () => (await import('./dedup.js')).dedupCommand },
+  { name: 'dedup', summary: 'Compare dedup models (none, chain, diff, blob), or layer/file/chunk dedup over layer contents', load: async () => (await import('./dedup.js')).dedupCommand },
   { name: 'tree', summary: 'Images as a tree of shared layers, with their containers and SHARED/UNIQUE sizes', load: async () => (await import('./tree.js')).treeCommand },
   { name: 'report', summary: 'One self-contained HTML page of pictures: stacks, sharing tree, heatmap, df; plans on request', load: async () => (await import('./report.js')).reportCommand },
   { name: 'bindings', summary: 'What pins each image: references, containers and their state, parent and children, rmi verdict', load: async () => (await import('./bindings.js')).bindingsCommand },
