@@ -45,7 +45,8 @@ export type { LoadOptions, LoadedSource, SourceReader, SourceProbe, SourceNote, 
 export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand, type DockerRoot } from './sources/docker-root.js';
 export { readOciLayout, readImageArchive, parsePlatform } from './sources/image-archive.js';
 export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
-export { measureLayer, entryEscapes, forEachTarEntry, type LayerMeasure } from './sources/tar.js';
+export { measureLayer, scanLayer, entryEscapes, forEachTarEntry, type LayerMeasure, type LayerEntry, type LayerVisitor, type LayerStreamFacts } from './sources/tar.js';
+export { scanSourceLayers, sourceLayer, type SourceLayer, type LayerScanProgress, type ScanSourceLayersOptions } from './sources/layer-contents.js';
 export { readRegistryFolder, readRegistry, registryReader, registryFolderReader, graphFromRegistryImages } from './sources/registry.js';
 export { RegistryClient, parseRegistrySource, type RegistryTarget } from './sources/registry-client.js';
 
