@@ -195,6 +195,9 @@ export interface LayerEntry {
   size: number;
   linkname?: string;
   mode?: number;
+  /** Owner from the tar header: a `chown` in a later layer changes these and nothing else. */
+  uid?: number;
+  gid?: number;
 }
 
 /** What a single read of a layer blob tells regardless of its entries. */
@@ -314,6 +317,8 @@ export async function scanLayer(input: Readable, visitors: readonly LayerVisitor
         size: h.size ?? 0,
         ...(h.linkname ? { linkname: h.linkname } : {}),
         ...(h.mode !== undefined ? { mode: h.mode } : {}),
+        ...(h.uid !== undefined ? { uid: h.uid } : {}),
+        ...(h.gid !== undefined ? { gid: h.gid } : {}),
       };
       for (const v of visitors) v.entry?.(e);
       if (wantsData.length && e.size > 0) {
