@@ -12,9 +12,11 @@ import { pushCommand } from './push.js';
 import { bindingsCommand } from './bindings.js';
 import { registryCommand } from './registry.js';
 import { chunkCommand } from './chunk.js';
+import { filesCommand } from './files.js';
+import { wasteCommand } from './waste.js';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand];
+export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand, filesCommand, wasteCommand];
 
 export const VERSION = '0.1.0';
 

@@ -2,8 +2,10 @@
 // the one place commands (files, waste, dedup) go from "a layer is a digest" to "a layer is files".
 import type { Readable } from 'node:stream';
 import { LayerlabError } from '../errors.js';
+import type { LayerFiles } from '../model/files.js';
+import { FileIndexVisitor } from './file-index.js';
 import type { LoadedSource } from './source.js';
-import { scanLayer, type LayerStreamFacts, type LayerVisitor } from './tar.js';
+import { scanLayer, sizeVisitor, type LayerStreamFacts, type LayerVisitor } from './tar.js';
 
 /** One distinct layer of a source's graph, as {@link scanSourceLayers} hands it out. */
 export interface SourceLayer {
@@ -114,4 +116,32 @@ function layerOpener(source: LoadedSource): (l: SourceLayer) => Promise<Readable
     }
     return blobs.open(id);
   };
+}
+
+/** A layer's file index and what dive takes as its size, from one read. */
+export interface IndexedLayer {
+  files: LayerFiles;
+  /** Σ of the tar entries' sizes (a hard link counts 0): Docker's layer size, dive's too. */
+  size: number;
+  facts: LayerStreamFacts;
+}
+
+/**
+ * The file index ({@link FileIndexVisitor}) and size of each wanted layer of `source`, by graph
+ * layer index: {@link scanSourceLayers} with those two visitors.
+ */
+export async function indexSourceLayers(source: LoadedSource, opts: ScanSourceLayersOptions = {}): Promise<Map<number, IndexedLayer>> {
+  const pending = new Map<number, { index: FileIndexVisitor; size: ReturnType<typeof sizeVisitor> }>();
+  const facts = await scanSourceLayers(
+    source,
+    (layer) => {
+      const v = { index: new FileIndexVisitor({ file: source.source, path: layerName(layer) }), size: sizeVisitor() };
+      pending.set(layer.index, v);
+      return [v.index, v.size];
+    },
+    opts,
+  );
+  const out = new Map<number, IndexedLayer>();
+  for (const [i, v] of pending) out.set(i, { files: v.index.files(), size: v.size.size, facts: facts.get(i)! });
+  return out;
 }
