@@ -2,6 +2,7 @@
 // layer changes. The JSON of the command is the result types below, as they are.
 import type { LayerChange, UnionRow } from '../analyze/union.js';
 import { humanSize } from './units.js';
+import { count } from './words.js';
 
 /** One layer of the image, as the listing names it. */
 export interface FilesLayer {
@@ -133,7 +134,7 @@ export function renderFilesTree(t: FilesTree): string {
   const layers = t.layers.map((l) => `  ${l.position}  ${l.diffId ?? l.digest ?? '?'}  ${humanSize(l.size)}`).join('\n');
   return (
     columns(rows) +
-    `\n${t.totals.paths} paths, ${t.totals.files} files, ${humanSize(t.totals.bytes)} in ${imageName(t)}${t.path ? ` under /${t.path}` : ''}\n` +
+    `\n${count(t.totals.paths, 'path')}, ${count(t.totals.files, 'file')}, ${humanSize(t.totals.bytes)} in ${imageName(t)}${t.path ? ` under /${t.path}` : ''}\n` +
     `Layers (bottom first; LAYER in parentheses: a directory only implied by its children):\n${layers}\n`
   );
 }

@@ -3,6 +3,7 @@ import type { DiveCiResult } from '../analyze/dive-ci.js';
 import { goFloat } from '../analyze/dive-ci.js';
 import type { FileDedup } from '../analyze/waste.js';
 import { humanSize } from './units.js';
+import { count } from './words.js';
 
 /** One image's waste (`layerlab waste --format json`, `images[]`): dive's definitions. */
 export interface WasteImage {
@@ -58,7 +59,7 @@ export function renderWaste(r: WasteResult, top: number): string {
 
 function renderAcross(a: WasteAcross): string {
   return (
-    `Across ${a.images} image(s), ${a.layers} distinct layer(s), by content (any path):\n` +
+    `Across ${count(a.images, 'image')}, ${count(a.layers, 'distinct layer')}, by content (any path):\n` +
     `  files: ${a.logicalFiles}, unique ${a.uniqueFiles} (${(a.uniqueFilesRatio * 100).toFixed(1)} %)\n` +
     `  bytes: ${humanSize(a.logicalBytes)}, unique ${humanSize(a.uniqueBytes)} (${(a.uniqueBytesRatio * 100).toFixed(1)} %)\n`
   );
