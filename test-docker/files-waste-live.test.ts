@@ -324,4 +324,17 @@ describe('layerlab files and waste against docker save and the container itself'
     assert.equal(a.uniqueBytes, [...unique.values()].reduce((s, n) => s + n, 0));
     assert.ok(a.uniqueFiles < a.logicalFiles);
   });
+
+  test('data root (vfs): each layer put back together from tar-split and its folder hashes to its diffID; files and waste equal the archive\'s', async () => {
+    const root = join(sb.dir, 'root');
+    for (const argv of [['files', '--format', 'json'], ['files', '--format', 'json', '--layer', '4'], ['waste', '--format', 'json']]) {
+      const fromRoot = await layerlab(...argv, root, 'waste:1');
+      assert.equal(fromRoot.code, 0, fromRoot.stderr);
+      const fromArchive = await layerlab(...argv, archive, 'waste:1');
+      const a = JSON.parse(fromRoot.stdout);
+      const b = JSON.parse(fromArchive.stdout);
+      if (argv[0] === 'waste') assert.deepEqual(a.images, b.images);
+      else assert.deepEqual(a.entries ?? a.changes, b.entries ?? b.changes);
+    }
+  });
 });

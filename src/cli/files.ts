@@ -95,7 +95,7 @@ opaque directory or replacement). A layer is a set of file changes; this shows t
 IMAGE is an image ID (or unique prefix), name[:tag] or name@digest. Each layer is read once;
 images that share a base share the work.
 
-${sourceHelp(false)}Layer contents are read from archives (docker save, OCI), OCI layouts and registry://.`,
+${sourceHelp(false)}Layer contents are read from archives (docker save, OCI), OCI layouts, registry:// and data roots (vfs, overlay2).`,
     positionals: [{ name: 'SOURCE' }, { name: 'IMAGE' }, { name: 'PATH', optional: true }],
     options: {
       layer: { type: 'number', value: 'N', description: 'show what layer N (0 = bottom) adds, modifies and removes', min: 0, max: 1_000_000 },

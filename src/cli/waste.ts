@@ -49,7 +49,7 @@ Then, over the images together: regular files and bytes, and how many are unique
 wasted bytes disabled by default; byte values in SI units, 20MB = 20,000,000) and exits 1
 when an image fails one, naming the rule. A rule's value "disabled" turns it off.
 
-${sourceHelp(false)}Layer contents are read from archives (docker save, OCI), OCI layouts and registry://.`,
+${sourceHelp(false)}Layer contents are read from archives (docker save, OCI), OCI layouts, registry:// and data roots (vfs, overlay2).`,
     positionals: [{ name: 'SOURCE' }, { name: 'IMAGE', variadic: true, optional: true }],
     options: {
       format: formatOption(['table', 'json', 'dive-json'], { json: 'images[] {image, efficiency, sizeBytes, userSizeBytes, wastedBytes, wastedUserPercent, inefficiencies}, acrossImages', 'dive-json': "dive's --json export (one image)" }),

@@ -98,7 +98,6 @@ function layersToRead(source: LoadedSource, layers: Iterable<number> | undefined
 const NO_BYTES: Partial<Record<LoadedSource['kind'], string>> = {
   snapshot: 'a layerlab snapshot records layer sizes and digests, not layer contents',
   'registry-folder': 'a folder of registry documents holds manifests and indexes, not layer blobs',
-  'data-root': 'a data root holds layers as unpacked trees (overlay2, vfs), not as blobs',
   engine: 'docker:// is read through the Engine API, which layerlab asks for image lists only; `docker save` the images and give the archive',
 };
 
@@ -111,6 +110,8 @@ function layerOpener(source: LoadedSource): (l: SourceLayer) => Promise<Readable
   }
   return async (l) => {
     const id = [l.digest, l.diffId].find((d) => d !== undefined && blobs.has(d));
+    // A data root knows why a layer it lists cannot be read: let it say so.
+    if (id === undefined && source.kind === 'data-root' && l.diffId) return blobs.open(l.diffId);
     if (id === undefined) {
       throw new LayerlabError('EINPUT', `the bytes of ${layerName(l)} are not in this source`, { file: source.source });
     }
