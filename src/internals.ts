@@ -46,7 +46,8 @@ export { readDockerRoot, isDockerRoot, containerStateAndStatus, containerCommand
 export { readImageArchive } from './sources/image-archive.js';
 export { readOciLayout, parsePlatform } from './sources/oci-layout.js';
 export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
-export { measureLayer, entryEscapes, forEachTarEntry, type LayerMeasure } from './sources/tar.js';
+export { measureLayer, scanLayer, entryEscapes, forEachTarEntry, type LayerMeasure, type LayerEntry, type LayerVisitor, type LayerStreamFacts } from './sources/tar.js';
+export { scanSourceLayers, indexSourceLayers, sourceLayer, type IndexedLayer, type SourceLayer, type LayerScanProgress, type ScanSourceLayersOptions } from './sources/layer-contents.js';
 export { readRegistryFolder, readRegistry, registryReader, registryFolderReader, graphFromRegistryImages } from './sources/registry.js';
 export { RegistryClient, parseRegistrySource, type RegistryTarget } from './sources/registry-client.js';
 

@@ -2,13 +2,16 @@
 // checked as the bytes stream. Archives are streamed to the one entry asked for; nothing is held.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { LayerlabError, quote } from '../errors.js';
 import { digestProblem } from '../model/digest.js';
 import { VerifyingStream } from './hashing.js';
+import type { DataRootLayer } from './docker-root.js';
 import type { BlobProvider } from './source.js';
+import { entryEscapes } from './tar.js';
 
 function badDigest(digest: string, file: string): LayerlabError | undefined {
   const problem = digestProblem(digest);
@@ -110,20 +113,77 @@ export function openTarEntry(file: string, gzip: boolean, name: string): Readabl
 }
 
 /**
- * A data root's blobs: image configs only (imagedb/content). Its layers are unpacked trees
- * (overlay2, vfs), not blobs; their compressed bytes cannot be read from it, and `open` says so.
+ * A data root's blobs: image configs (imagedb/content) and each layer's uncompressed tar by its
+ * diffID, put back together as moby does for `docker save`: the headers and padding recorded in
+ * the layer's tar-split file, the file bodies read from the layer's folder (vfs, overlay2). The
+ * digest check on the way out proves the reassembly. Compressed layer blobs are not kept in a
+ * data root, and `open` says so.
  */
-export function dataRootBlobProvider(root: string, configFiles: ReadonlyMap<string, string>): BlobProvider {
+export function dataRootBlobProvider(root: string, configFiles: ReadonlyMap<string, string>, layers: ReadonlyMap<string, DataRootLayer> = new Map()): BlobProvider {
   return {
-    has: (digest) => configFiles.has(digest),
+    has: (digest) => configFiles.has(digest) || (layers.has(digest) && !layers.get(digest)!.missing),
     async open(digest) {
       const bad = badDigest(digest, root);
       if (bad) throw bad;
       const p = configFiles.get(digest);
-      if (p === undefined) {
-        throw new LayerlabError('EINPUT', `blob ${digest} cannot be read from a data root: it holds image configs, and layers only as unpacked trees (overlay2, vfs), not as the blobs a registry serves`, { file: root });
-      }
-      return verified(createReadStream(p), digest, { file: root, path: p.slice(root.length + 1) });
+      if (p !== undefined) return verified(createReadStream(p), digest, { file: root, path: p.slice(root.length + 1) });
+      const layer = layers.get(digest);
+      if (layer?.missing) throw new LayerlabError('EINPUT', `layer ${digest} cannot be read: ${layer.missing}`, { file: root });
+      if (layer) return verified(reassembleLayer(root, layer), digest, { file: root, path: `layer ${digest}` });
+      throw new LayerlabError('EINPUT', `blob ${digest} cannot be read from a data root: it holds image configs, and layers by diffID (uncompressed), not the compressed blobs a registry serves`, { file: root });
     },
   };
+}
+
+interface TarSplitEntry {
+  type: number;
+  name?: string;
+  name_raw?: string;
+  size?: number;
+  payload?: string;
+}
+
+/** The layer tar from its tar-split record and its files, streamed (vbatts/tar-split asm, as moby's layer store reads it). */
+export function reassembleLayer(root: string, layer: DataRootLayer): Readable {
+  const where = { file: root, path: layer.tarSplit.slice(root.length + 1) };
+  async function* bytes(): AsyncGenerator<Buffer> {
+    if (layer.missing || !layer.files) throw new LayerlabError('EINPUT', `layer ${layer.chainId} cannot be read: ${layer.missing ?? 'no folder of its files'}`, where);
+    const lines = createInterface({ input: createReadStream(layer.tarSplit).pipe(createGunzip()), crlfDelay: Infinity });
+    let n = 0;
+    for await (const line of lines) {
+      n++;
+      if (line === '') continue;
+      let e: TarSplitEntry;
+      try {
+        e = JSON.parse(line) as TarSplitEntry;
+      } catch {
+        throw new LayerlabError('EINPUT', `tar-split line ${n} is not JSON`, where);
+      }
+      // tar-split's storage.Type: FileType = 1 (a body, read from disk), SegmentType = 2 (raw bytes).
+      if (e.type === 2) yield Buffer.from(e.payload ?? '', 'base64');
+      else if (e.type === 1 && (e.size ?? 0) > 0) yield* fileBody(layer.files, e, `${where.path} line ${n}`, root);
+      else if (e.type !== 1) throw new LayerlabError('EINPUT', `tar-split line ${n} has entry type ${quote(String(e.type))}, expected 1 (file) or 2 (segment)`, where);
+    }
+  }
+  return Readable.from(bytes(), { objectMode: false });
+}
+
+async function* fileBody(dir: string, e: TarSplitEntry, at: string, root: string): AsyncGenerator<Buffer> {
+  const name = e.name_raw ? Buffer.from(e.name_raw, 'base64').toString('latin1') : (e.name ?? '');
+  const bad = entryEscapes(name.replace(/^\/+/, ''));
+  if (bad) throw new LayerlabError('EINPUT', `tar-split file ${quote(name)} ${bad}`, { file: root, path: at });
+  let left = e.size ?? 0;
+  const stream = createReadStream(join(dir, name));
+  try {
+    for await (const chunk of stream) {
+      const c = chunk as Buffer;
+      if (c.length > left) throw new LayerlabError('EINPUT', `${quote(name)} is larger on disk than the ${e.size} bytes its layer recorded`, { file: root, path: at });
+      left -= c.length;
+      yield c;
+    }
+  } catch (err) {
+    if (err instanceof LayerlabError) throw err;
+    throw new LayerlabError('EIO', `cannot read ${quote(name)} of the layer: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: root, path: at });
+  }
+  if (left > 0) throw new LayerlabError('EINPUT', `${quote(name)} is smaller on disk than the ${e.size} bytes its layer recorded`, { file: root, path: at });
 }

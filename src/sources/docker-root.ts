@@ -21,7 +21,7 @@ export interface DockerRoot {
   containersWithoutSize: number;
   /** Image ID -> byte length of its config (what a pushed manifest's config descriptor says). */
   configSizes: Map<string, number>;
-  /** The image configs by digest; layers are unpacked trees here, not blobs (`open` says so). */
+  /** The image configs by digest, and each layer's tar by diffID, put back together from tar-split and its files. */
   blobs: BlobProvider;
 }
 
@@ -195,7 +195,7 @@ export function readDockerRoot(dir: string, opts: { driver?: string; now?: numbe
   containers.sort((x, y) => y.createdExact - x.createdExact);
   for (const c of containers) b.addContainer(c.record);
 
-  return { graph: b.build(), driver, distribution: readDistribution(root), containersWithoutSize, configSizes, blobs: dataRootBlobProvider(dir, configFiles) };
+  return { graph: b.build(), driver, distribution: readDistribution(root), containersWithoutSize, configSizes, blobs: dataRootBlobProvider(dir, configFiles, dataRootLayers(dir, driver)) };
 }
 
 function readDistribution(root: string): DistributionMetadata {
@@ -215,4 +215,47 @@ function readDistribution(root: string): DistributionMetadata {
     }
   }
   return { diffIdByDigest, digestsByDiffId };
+}
+
+/** Where a data root keeps one layer: its tar-split record and the folder holding its files. */
+export interface DataRootLayer {
+  chainId: string;
+  /** `layerdb/sha256/<chainID>/tar-split.json.gz`: the layer tar's headers and padding, in order. */
+  tarSplit: string;
+  /** The files of this layer: vfs `vfs/dir/<cache-id>` (its whole tree), overlay2 `overlay2/<cache-id>/diff`. */
+  files: string | undefined;
+  driver: string;
+  /** Why the layer's tar cannot be put back together here, when it cannot. */
+  missing?: string;
+}
+
+/** The folder of a layer's own files, for the drivers whose layout is known; undefined otherwise. */
+function layerFilesDir(dataRoot: string, driver: string, cacheId: string): string | undefined {
+  if (!/^[0-9a-zA-Z_-]+$/.test(cacheId)) return undefined;
+  if (driver === 'vfs') return join(dataRoot, 'vfs', 'dir', cacheId);
+  if (driver === 'overlay2') return join(dataRoot, 'overlay2', cacheId, 'diff');
+  return undefined;
+}
+
+/** diffID -> where its bytes are, from layerdb (`diff`, `cache-id`, `tar-split.json.gz` per chainID). */
+export function dataRootLayers(dataRoot: string, driver: string): Map<string, DataRootLayer> {
+  const out = new Map<string, DataRootLayer>();
+  const layerdb = join(dataRoot, 'image', driver, 'layerdb', 'sha256');
+  for (const hex of listDir(layerdb).sort()) {
+    const at = join(layerdb, hex);
+    const diffFile = join(at, 'diff');
+    if (!/^[0-9a-f]{64}$/.test(hex) || !existsSync(diffFile)) continue;
+    const diffId = readText(diffFile).trim();
+    if (out.has(diffId) || digestProblem(diffId)) continue;
+    const cacheFile = join(at, 'cache-id');
+    const cacheId = existsSync(cacheFile) ? readText(cacheFile).trim() : '';
+    const tarSplit = join(at, 'tar-split.json.gz');
+    const files = cacheId ? layerFilesDir(dataRoot, driver, cacheId) : undefined;
+    let missing: string | undefined;
+    if (driver !== 'vfs' && driver !== 'overlay2') missing = `layer contents are read for the vfs and overlay2 storage drivers, not ${driver}`;
+    else if (!existsSync(tarSplit)) missing = 'the data root has no tar-split record for it (layerdb/sha256/<chainID>/tar-split.json.gz), so its tar cannot be put back together';
+    else if (!files || !existsSync(files)) missing = `the data root has no folder of its files (${driver}, cache-id ${JSON.stringify(cacheId)})`;
+    out.set(diffId, { chainId: 'sha256:' + hex, tarSplit, files, driver, ...(missing ? { missing } : {}) });
+  }
+  return out;
 }

@@ -34,7 +34,7 @@ export const dataRootReader: SourceReader = {
       {
         code: 'data-root-no-layer-blobs',
         params: { driver: root.driver },
-        message: `a data root holds layers as unpacked trees (${root.driver}), not as blobs: layer bytes cannot be read from it, only image configs`,
+        message: `a data root holds layers as unpacked trees (${root.driver}), not as compressed blobs: layer tars are put back together from tar-split (vfs, overlay2), compressed blob sizes are not known`,
       },
     ];
     if (root.containersWithoutSize > 0) {

@@ -2,6 +2,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { Decompress as ZstdDecompress } from 'fzstd';
 import { LayerlabError, quote } from '../errors.js';
 import { DigestTap } from './hashing.js';
 import { readStreamBounded } from './bounded.js';
@@ -78,26 +79,76 @@ export function compressionOf(head: Buffer): 'gzip' | 'zstd' | 'none' {
   return 'none';
 }
 
-/** Decompresses when the stream starts with the gzip magic; refuses zstd with a clear message. */
+/**
+ * zstd as a Transform, through fzstd (pure JS, streaming, block by block: memory is the frame's
+ * window, not the layer). Windows above zstd's own default decoding limit are refused up front.
+ */
+export class ZstdDecompressStream extends Transform {
+  private readonly z = new ZstdDecompress((d) => {
+    if (d.length) this.push(Buffer.from(d.buffer, d.byteOffset, d.length));
+  });
+  private first = true;
+  constructor(private readonly where: Where = {}) {
+    super();
+  }
+  private feed(chunk: Uint8Array, final: boolean, cb: TransformCallback): void {
+    try {
+      if (this.first && chunk.length >= 6) {
+        this.first = false;
+        const window = zstdWindow(chunk);
+        if (window > ZSTD_MAX_WINDOW) return cb(new LayerlabError('EINPUT', `zstd frame needs a ${window}-byte window, more than the ${ZSTD_MAX_WINDOW} bytes zstd itself decodes by default`, this.where));
+      }
+      this.z.push(chunk, final);
+      cb();
+    } catch (e) {
+      cb(new LayerlabError('EINPUT', `corrupt zstd stream: ${(e as Error).message}`, this.where));
+    }
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.feed(chunk, false, cb);
+  }
+  override _flush(cb: TransformCallback): void {
+    this.feed(new Uint8Array(0), true, cb);
+  }
+}
+
+/** zstd's ZSTD_WINDOWLOG_LIMIT_DEFAULT (2^27): `zstd -d` refuses larger windows without --memory. */
+const ZSTD_MAX_WINDOW = 2 ** 27;
+
+/** The window a zstd frame header declares (its content size for single-segment frames); 0 for anything else. */
+function zstdWindow(h: Uint8Array): number {
+  if (compressionOf(Buffer.from(h.buffer, h.byteOffset, Math.min(4, h.length))) !== 'zstd') return 0;
+  const flags = h[4];
+  if (((flags >> 5) & 1) === 0) {
+    const exp = 10 + (h[5] >> 3);
+    const base = 2 ** exp;
+    return base + (base / 8) * (h[5] & 7);
+  }
+  const fcsBytes = [1, 2, 4, 8][flags >> 6];
+  const dictBytes = [0, 1, 2, 4][flags & 3];
+  let size = 0;
+  for (let i = fcsBytes - 1; i >= 0; i--) size = size * 256 + (h[5 + dictBytes + i] ?? 0);
+  return fcsBytes === 2 ? size + 256 : size;
+}
+
+/** Decompresses gzip and zstd streams, told by their magic bytes; anything else passes through. */
 class MaybeGunzip extends Transform {
   private inner: Transform | undefined;
   private pending: Buffer[] = [];
   private seen = 0;
   private decided = false;
-  compression: 'gzip' | 'none' = 'none';
+  compression: 'gzip' | 'zstd' | 'none' = 'none';
   constructor(private readonly where: Where) {
     super();
   }
   private decide(head: Buffer): LayerlabError | undefined {
     this.decided = true;
     const c = compressionOf(head);
-    if (c === 'zstd') return new LayerlabError('EINPUT', 'zstd-compressed layers are not supported yet (only gzip and uncompressed tar)', this.where);
-    if (c === 'gzip') {
-      this.compression = 'gzip';
-      this.inner = createGunzip();
-      this.inner.on('data', (d: Buffer) => this.push(d));
-      this.inner.on('error', (e) => this.destroy(e));
-    }
+    if (c === 'none') return undefined;
+    this.compression = c;
+    this.inner = c === 'gzip' ? createGunzip() : new ZstdDecompressStream(this.where);
+    this.inner.on('data', (d: Buffer) => this.push(d));
+    this.inner.on('error', (e) => this.destroy(e));
     return undefined;
   }
   private forward(chunk: Buffer, cb: TransformCallback): void {
@@ -144,6 +195,9 @@ export interface LayerEntry {
   size: number;
   linkname?: string;
   mode?: number;
+  /** Owner from the tar header: a `chown` in a later layer changes these and nothing else. */
+  uid?: number;
+  gid?: number;
 }
 
 /** What a single read of a layer blob tells regardless of its entries. */
@@ -153,7 +207,7 @@ export interface LayerStreamFacts {
   blobSize: number;
   /** sha256 of the uncompressed tar. */
   diffId: string;
-  compression: 'gzip' | 'none';
+  compression: 'gzip' | 'zstd' | 'none';
 }
 
 /**
@@ -275,6 +329,8 @@ export async function scanLayer(input: Readable, visitors: readonly LayerVisitor
         size: h.size ?? 0,
         ...(h.linkname ? { linkname: h.linkname } : {}),
         ...(h.mode !== undefined ? { mode: h.mode } : {}),
+        ...(h.uid !== undefined ? { uid: h.uid } : {}),
+        ...(h.gid !== undefined ? { gid: h.gid } : {}),
       };
       for (const v of visitors) v.entry?.(e);
       if (wantsData.length && e.size > 0) {

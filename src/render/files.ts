@@ -1,0 +1,163 @@
+// `layerlab files`: an image's final tree (tree-like, with the providing layer), or what one
+// layer changes. The JSON of the command is the result types below, as they are.
+import type { LayerChange, UnionRow } from '../analyze/union.js';
+import { humanSize } from './units.js';
+import { count } from './words.js';
+
+/** One layer of the image, as the listing names it. */
+export interface FilesLayer {
+  /** Position in the image's stack (0 = bottom), the `layer` of each entry. */
+  position: number;
+  diffId?: string;
+  digest?: string;
+  /** Σ of the layer's tar entry sizes. */
+  size: number;
+}
+
+/** One path of the final tree (`layerlab files --format json`, `entries`). */
+export interface FilesEntry {
+  path: string;
+  type: UnionRow['type'];
+  /** Regular files: their bytes; hard links: their target's (counted once in totals); 0 otherwise. */
+  size: number;
+  /** Permission bits, octal string (`0755`). */
+  mode: string;
+  uid: number;
+  gid: number;
+  /** Position of the layer providing this path. */
+  layer: number;
+  /** A directory no layer has an entry for (implied by its children). */
+  implicit: boolean;
+  linkTarget?: string;
+  digest?: string;
+}
+
+/** `layerlab files SOURCE IMAGE [PATH]`. */
+export interface FilesTree {
+  source: string;
+  image: { id: string; repoTags: string[] };
+  /** The subtree listed ('' = the whole image). */
+  path: string;
+  layers: FilesLayer[];
+  /** Over the listed entries: paths, regular files and their bytes (hard links add none). */
+  totals: { paths: number; files: number; bytes: number };
+  entries: FilesEntry[];
+}
+
+/** One change of `layerlab files --layer N` (`changes`). */
+export interface FilesChange extends FilesEntry {
+  change: LayerChange['change'];
+  /** For `modified`: the lower copy it hides. */
+  hides?: FilesEntry;
+}
+
+/** `layerlab files --layer N SOURCE IMAGE [PATH]`. */
+export interface FilesLayerChanges {
+  source: string;
+  image: { id: string; repoTags: string[] };
+  path: string;
+  layer: FilesLayer;
+  summary: { added: number; modified: number; removed: number; addedBytes: number; modifiedBytes: number; removedBytes: number };
+  changes: FilesChange[];
+}
+
+/** A union row in the JSON shape. */
+export function filesEntry(r: UnionRow): FilesEntry {
+  const e: FilesEntry = { path: r.path, type: r.type, size: r.size, mode: r.mode.toString(8).padStart(4, '0'), uid: r.uid, gid: r.gid, layer: r.layer, implicit: r.implicit };
+  if (r.linkTarget !== undefined) e.linkTarget = r.linkTarget;
+  if (r.digest !== undefined) e.digest = r.digest;
+  return e;
+}
+
+const TYPE_CHAR: Record<UnionRow['type'], string> = { file: '-', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p' };
+
+/** `drwxr-xr-x` as ls prints it (setuid/setgid/sticky included). */
+export function permissions(type: UnionRow['type'], octal: string): string {
+  const m = parseInt(octal, 8);
+  const rwx = (shift: number, special: number, ch: string) => {
+    const x = (m >> shift) & 1;
+    const s = m & special;
+    return ((m >> (shift + 2)) & 1 ? 'r' : '-') + ((m >> (shift + 1)) & 1 ? 'w' : '-') + (s ? (x ? ch : ch.toUpperCase()) : x ? 'x' : '-');
+  };
+  return TYPE_CHAR[type] + rwx(6, 0o4000, 's') + rwx(3, 0o2000, 's') + rwx(0, 0o1000, 't');
+}
+
+function sizeCell(e: FilesEntry): string {
+  return e.type === 'file' || e.type === 'hardlink' ? humanSize(e.size) : '-';
+}
+
+function nameOf(e: FilesEntry): string {
+  const base = e.path.slice(e.path.lastIndexOf('/') + 1);
+  if (e.type === 'symlink') return `${base} -> ${e.linkTarget ?? ''}`;
+  if (e.type === 'hardlink') return `${base} => /${e.linkTarget ?? ''}`;
+  return e.type === 'dir' ? base + '/' : base;
+}
+
+/** Each entry's tree prefix (`│   ├── `), from the depth-first, parents-first order of the entries. */
+function treePrefixes(entries: readonly FilesEntry[], root: string): string[] {
+  const depth = (p: string) => (p === root ? -1 : root === '' ? p.split('/').length - 1 : p.split('/').length - root.split('/').length - 1);
+  const isLast = entries.map((e, i) => {
+    const d = depth(e.path);
+    for (let k = i + 1; k < entries.length; k++) {
+      const dk = depth(entries[k].path);
+      if (dk < d) return true;
+      if (dk === d) return false;
+    }
+    return true;
+  });
+  const open: boolean[] = [];
+  return entries.map((e, i) => {
+    const d = depth(e.path);
+    if (d < 0) return ''; // the PATH asked for itself, named in full
+    open.length = d;
+    const prefix = open.map((o) => (o ? '│   ' : '    ')).join('') + (isLast[i] ? '└── ' : '├── ');
+    open[d] = !isLast[i];
+    return prefix;
+  });
+}
+
+function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (c === r.length - 1 ? 0 : [...r[c]].length))));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function imageName(t: { image: { id: string; repoTags: string[] } }): string {
+  return t.image.repoTags[0] ?? t.image.id.slice(7, 19);
+}
+
+/** The final tree as `tree` would draw it, with mode, owner, size and providing layer per entry. */
+export function renderFilesTree(t: FilesTree): string {
+  const prefixes = treePrefixes(t.entries, t.path);
+  const rows = [['PERMISSIONS', 'UID:GID', 'SIZE', 'LAYER', t.path === '' ? '/' : `/${t.path}`]];
+  if (t.path === '') rows[0][4] = '/';
+  t.entries.forEach((e, i) => rows.push([permissions(e.type, e.mode), `${e.uid}:${e.gid}`, sizeCell(e), e.implicit ? `(${e.layer})` : String(e.layer), e.path === t.path ? '.' : prefixes[i] + nameOf(e)]));
+  const layers = t.layers.map((l) => `  ${l.position}  ${l.diffId ?? l.digest ?? '?'}  ${humanSize(l.size)}`).join('\n');
+  return (
+    columns(rows) +
+    `\n${count(t.totals.paths, 'path')}, ${count(t.totals.files, 'file')}, ${humanSize(t.totals.bytes)} in ${imageName(t)}${t.path ? ` under /${t.path}` : ''}\n` +
+    `Layers (bottom first; LAYER in parentheses: a directory only implied by its children):\n${layers}\n`
+  );
+}
+
+const MARK: Record<LayerChange['change'], string> = { added: '+', modified: '~', removed: '-' };
+
+/** What one layer adds (+), modifies (~, with what changed) and removes (-), in path order. */
+export function renderLayerChanges(c: FilesLayerChanges): string {
+  const what = (x: FilesChange): string => {
+    if (x.change !== 'modified' || !x.hides) return '';
+    const h = x.hides;
+    const diffs: string[] = [];
+    if (h.type !== x.type) diffs.push(`was a ${h.type}`);
+    else if (h.digest !== x.digest || h.size !== x.size) diffs.push(`content (was ${humanSize(h.size)} from layer ${h.layer})`);
+    if (h.linkTarget !== x.linkTarget && h.type === x.type) diffs.push(`target (was ${h.linkTarget ?? ''})`);
+    if (h.mode !== x.mode) diffs.push(`mode ${h.mode} -> ${x.mode}`);
+    if (h.uid !== x.uid || h.gid !== x.gid) diffs.push(`owner ${h.uid}:${h.gid} -> ${x.uid}:${x.gid}`);
+    return diffs.join(', ');
+  };
+  const rows = [['', 'PERMISSIONS', 'UID:GID', 'SIZE', 'PATH', 'CHANGED']];
+  for (const x of c.changes) rows.push([MARK[x.change], permissions(x.type, x.mode), `${x.uid}:${x.gid}`, sizeCell(x), '/' + x.path + (x.type === 'dir' ? '/' : x.type === 'symlink' ? ` -> ${x.linkTarget ?? ''}` : ''), what(x)]);
+  const s = c.summary;
+  const head = `Layer ${c.layer.position} of ${imageName(c)} (${c.layer.diffId ?? c.layer.digest ?? '?'}, ${humanSize(c.layer.size)})${c.path ? ` under /${c.path}` : ''}:\n`;
+  const tail = `\n${s.added} added (${humanSize(s.addedBytes)}), ${s.modified} modified (${humanSize(s.modifiedBytes)}), ${s.removed} removed (${humanSize(s.removedBytes)})\n`;
+  return head + (c.changes.length ? columns(rows) : '(no changes)\n') + tail;
+}
