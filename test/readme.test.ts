@@ -3,12 +3,22 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { cli } from './helpers/cli.js';
 
-/** The README's example blocks: a ``` block whose first line is `$ npx layerlab ARGS`, then what it prints. */
-export function readmeExamples(markdown: string): { args: string[]; shown: string[] }[] {
-  const out: { args: string[]; shown: string[] }[] = [];
-  for (const m of markdown.matchAll(/^```\n\$ npx layerlab (.*)\n([\s\S]*?)^```$/gm)) {
-    // the examples use no quoting: words are split on spaces, as a shell would split them
-    out.push({ args: m[1].split(/ +/), shown: m[2].replace(/\n$/, '').split('\n') });
+/**
+ * The README's examples: in a ``` block, each line `$ npx layerlab ARGS` starts one, and what
+ * follows up to the next such line (or the block's end) is what it prints; a last line
+ * `(exit status N)` gives its exit status (0 when there is none).
+ */
+export function readmeExamples(markdown: string): { args: string[]; shown: string[]; exit: number }[] {
+  const out: { args: string[]; shown: string[]; exit: number }[] = [];
+  for (const block of markdown.matchAll(/^```\n(\$ npx layerlab [\s\S]*?)^```$/gm)) {
+    for (const m of block[1].matchAll(/^\$ npx layerlab (.*)\n([\s\S]*?)(?=^\$ npx layerlab |(?![\s\S]))/gm)) {
+      const lines = m[2].replace(/\n+$/, '').split('\n');
+      const status = /^\(exit status (\d+)\)$/.exec(lines[lines.length - 1] ?? '');
+      if (status) lines.pop();
+      while (lines.length && lines[lines.length - 1] === '') lines.pop();
+      // the examples use no quoting: words are split on spaces, as a shell would split them
+      out.push({ args: m[1].split(/ +/), shown: lines, exit: status ? Number(status[1]) : 0 });
+    }
   }
   return out;
 }
@@ -38,14 +48,14 @@ test('elision matching: … stands for any run of lines, other lines match whole
   assert.ok(!matchesWithElisions(['…', 'x'], ['a', 'b']));
 });
 
-test('every README example prints what the README shows (stdout, then the notes on stderr)', async () => {
+test('every README example prints what the README shows (stdout, then the notes on stderr) and exits as it says', async () => {
   const examples = readmeExamples(readFileSync('README.md', 'utf8'));
   assert.ok(examples.length >= 7, `found ${examples.length} examples`);
   const wrong: string[] = [];
-  for (const { args, shown } of examples) {
+  for (const { args, shown, exit } of examples) {
     const r = await cli(...args);
-    const actual = (r.stdout + r.stderr).replace(/\n$/, '').split('\n');
-    if (!matchesWithElisions(shown, actual)) wrong.push(`layerlab ${args.join(' ')} (exit ${r.code}) prints:\n${actual.join('\n')}\n\nthe README shows:\n${shown.join('\n')}`);
+    const actual = (r.stdout + r.stderr).replace(/\n+$/, '').split('\n');
+    if (r.code !== exit || !matchesWithElisions(shown, actual)) wrong.push(`layerlab ${args.join(' ')} (exit ${r.code}, the README says ${exit}) prints:\n${actual.join('\n')}\n\nthe README shows:\n${shown.join('\n')}`);
   }
   assert.deepEqual(wrong, []);
 });
