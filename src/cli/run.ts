@@ -14,9 +14,10 @@ import { registryCommand } from './registry.js';
 import { chunkCommand } from './chunk.js';
 import { treeCommand } from './tree.js';
 import { reportCommand } from './report.js';
+import { learnCommand } from './learn.js';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, treeCommand, reportCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand];
+export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, treeCommand, reportCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand, learnCommand];
 
 export const VERSION = '0.1.0';
 
