@@ -21,7 +21,7 @@ p.uses{color:var(--muted);margin-top:0}
 section.exercise{border:1px solid var(--line);border-left:4px solid var(--bar);border-radius:4px;padding:.2rem 1rem .6rem;margin:1.2rem 0;max-width:80ch}
 section.exercise h3{margin:.6rem 0 .3rem;font-size:1.05rem}
 section.exercise details summary{cursor:pointer;color:var(--bar)}
-svg .on-fill{fill:#fff}
+svg.chart text.on-fill{fill:var(--bg)}
 .key.unique{background:var(--unique)}
 @media print{.cmd pre{white-space:pre-wrap;overflow:visible}section.exercise details>*{display:block}}
 `;
