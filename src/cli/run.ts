@@ -21,6 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'report', summary: 'One self-contained HTML page of pictures: stacks, sharing tree, heatmap, df; plans on request', load: async () => (await import('./report.js')).reportCommand },
   { name: 'files', summary: "An image's files: the final tree with the layer providing each path, or what one layer changes", load: async () => (await import('./files.js')).filesCommand },
   { name: 'waste', summary: 'Wasted space per image as dive computes it (efficiency, wasted bytes, CI rules), and files duplicated across images', load: async () => (await import('./waste.js')).wasteCommand },
+  { name: 'learn', summary: 'Lessons on the bundled real images: layers, names, pulls, sharing, removal, waste, push', load: async () => (await import('./learn.js')).learnCommand },
   { name: 'bindings', summary: 'What pins each image: references, containers and their state, parent and children, rmi verdict', load: async () => (await import('./bindings.js')).bindingsCommand },
   { name: 'rm', summary: 'What `docker rmi` would do: records, conflicts, bytes freed (changes nothing)', load: async () => (await import('./rm.js')).rmCommand },
   { name: 'prune', summary: 'What `docker image prune [-a]` would delete and reclaim (changes nothing)', load: async () => (await import('./prune.js')).pruneCommand },

@@ -1,0 +1,28 @@
+// Small helpers the lessons' computations share.
+import type { Readable } from 'node:stream';
+import type { ImageGraph } from '../../model/graph.js';
+import type { LessonValue } from '../types.js';
+
+/** Bytes as a lesson value (printed as docker prints sizes, kept exact in JSON). */
+export const bytes = (n: number): LessonValue => ({ bytes: n });
+
+/** The first 12 hex digits of a digest, as docker shows IDs. */
+export const id12 = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);
+
+/** The hex of a digest. */
+export const hex = (digest: string): string => digest.replace(/^sha256:/, '');
+
+/** Indices of tagged images, in the source's order. */
+export function taggedImages(graph: ImageGraph): number[] {
+  return graph.images.map((_, i) => i).filter((i) => graph.tagsOf(i).length > 0);
+}
+
+/** The whole stream in memory (configs only: small). */
+export async function readStream(s: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** `n thing` / `n things`. */
+export const plural = (n: number, one: string, many = `${one}s`): string => (n === 1 ? one : many);
