@@ -12,9 +12,11 @@ import { pushCommand } from './push.js';
 import { bindingsCommand } from './bindings.js';
 import { registryCommand } from './registry.js';
 import { chunkCommand } from './chunk.js';
+import { exportCommand } from './export.js';
+import { sqlCommand } from './sql.js';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand];
+export const COMMANDS: readonly Command[] = [dfCommand, dedupCommand, bindingsCommand, rmCommand, pruneCommand, planCommand, pullCommand, pushCommand, registryCommand, refCommand, generateCommand, chunkCommand, exportCommand, sqlCommand];
 
 export const VERSION = '0.1.0';
 

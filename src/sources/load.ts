@@ -8,6 +8,7 @@ import { isDockerRoot, readDockerRoot } from './docker-root.js';
 import { readImageArchiveSource, readOciLayoutSource } from './image-archive.js';
 import { registryFolderReader, registryReader } from './registry.js';
 import { readSnapshotFile } from './snapshot.js';
+import { columnarFileReader, columnarReader } from './columnar.js';
 import type { LoadedSource, LoadOptions, RegistryImage, SourceKind, SourceNote, SourceProbe, SourceReader } from './source.js';
 import { compressionOf, isTarHeader } from './tar.js';
 
@@ -116,12 +117,14 @@ export const snapshotReader: SourceReader = {
 export const SOURCE_READERS: readonly SourceReader[] = [
   engineReader,
   registryReader,
+  columnarReader,
   dataRootReader,
   ociLayoutReader,
   layoutWithoutMarkerReader,
   registryFolderReader,
   archiveReader,
   notAnArchiveReader,
+  columnarFileReader,
   snapshotReader,
 ];
 
