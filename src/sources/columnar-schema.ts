@@ -21,10 +21,11 @@ const col = (name: string, type: ColumnType, nullable = false): ColumnSpec => ({
 export const SCHEMA: Record<TableName, readonly ColumnSpec[]> = {
   layers: [col('layer_key', 'key'), col('diff_id', 'digest', true), col('digest', 'digest', true), col('size', 'int64', true), col('compressed_size', 'int64', true), col('media_type', 'string', true)],
   images: [col('image_key', 'key'), col('id', 'digest'), col('parent_key', 'ref', true), col('created', 'int64', true), col('platform', 'string', true)],
-  image_refs: [col('image_key', 'ref'), col('kind', 'string'), col('ref', 'string')],
+  image_refs: [col('ref_key', 'key'), col('image_key', 'ref'), col('kind', 'string'), col('ref', 'string')],
   image_layers: [col('image_key', 'ref'), col('position', 'ref'), col('layer_key', 'ref'), col('chain_key', 'ref')],
   chains: [col('chain_key', 'key'), col('parent_chain_key', 'ref', true), col('layer_key', 'ref'), col('chain_id', 'digest', true)],
   containers: [
+    col('container_key', 'key'),
     col('container_id', 'digest'),
     col('name', 'string', true),
     col('image_key', 'ref'),
@@ -63,7 +64,7 @@ export function flattenTables(t: ColumnarTables): Record<TableName, FlatTable> {
   return {
     layers: { rows: nL, columns: { layer_key: keys(nL), diff_id: l.diffId, digest: l.digest, size: l.size, compressed_size: l.compressedSize, media_type: l.mediaType } },
     images: { rows: nI, columns: { image_key: keys(nI), id: i.id, parent_key: i.parent, created: i.created, platform: i.platform } },
-    image_refs: { rows: t.imageRefs.image.length, columns: { image_key: t.imageRefs.image, kind: t.imageRefs.kind, ref: t.imageRefs.ref } },
+    image_refs: { rows: t.imageRefs.image.length, columns: { ref_key: keys(t.imageRefs.image.length), image_key: t.imageRefs.image, kind: t.imageRefs.kind, ref: t.imageRefs.ref } },
     image_layers: {
       rows: t.imageLayers.image.length,
       columns: { image_key: t.imageLayers.image, position: t.imageLayers.position, layer_key: t.imageLayers.layer, chain_key: t.imageLayers.chain },
@@ -71,7 +72,7 @@ export function flattenTables(t: ColumnarTables): Record<TableName, FlatTable> {
     chains: { rows: t.chains.parent.length, columns: { chain_key: keys(t.chains.parent.length), parent_chain_key: t.chains.parent, layer_key: t.chains.layer, chain_id: t.chains.chainId } },
     containers: {
       rows: c.image.length,
-      columns: { container_id: c.id, name: c.name, image_key: c.image, image_ref: c.imageRef, state: c.state, status: c.status, size_rw: c.sizeRw, created: c.created, command: c.command },
+      columns: { container_key: keys(c.image.length), container_id: c.id, name: c.name, image_key: c.image, image_ref: c.imageRef, state: c.state, status: c.status, size_rw: c.sizeRw, created: c.created, command: c.command },
     },
     files: empty('files'),
     chunks: empty('chunks'),
