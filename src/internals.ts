@@ -91,3 +91,8 @@ export { renderReferences } from './render/ref.js';
 export { registryView, viewRef, type RegistryView, type ViewImage, type ViewRow } from './analyze/registry-view.js';
 export { defineCommand, parseOptions, commandHelp, optionsHelp, HELP_OPTION, type CommandSpec, type OptionSpec, type OptionSpecs, type OptionValues, type PositionalSpec, type FlagOption, type StringOption, type NumberOption } from './cli/options.js';
 export { formatOption, writeFormatted, PLATFORM_OPTION, platformOf, sourceHelp } from './cli/common.js';
+export { writeColumnar, readColumnar, columnarReader, type ColumnarFormat } from './sources/columnar.js';
+export { tablesFromGraph, TABLE_NAMES, type ColumnarTables, type ColumnarMarker, type TableName } from './sources/columnar-tables.js';
+export { graphFromTables } from './sources/columnar-graph.js';
+export { runSql, duckWithGraph, duckOverParquet, shippedQuery, SHIPPED_QUERIES } from './sources/sql-queries.js';
+export { renderSqlTable, renderSqlCsv, type SqlResult, type SqlCell } from './render/sql.js';
