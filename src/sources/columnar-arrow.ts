@@ -77,11 +77,30 @@ function columnValues(file: string, table: TableName, spec: ColumnSpec, v: Vecto
   let row = 0;
   const nullAt = (r: number): never => tableError(file, table, r, spec.name, 'is null, which this column does not allow');
   if (spec.type === 'string') {
+    // Decoded from the offsets natively; a value equal to the previous one (media types,
+    // states, kinds) is reused rather than decoded again.
     const out: StringColumn = new Array(n);
-    for (let r = 0; r < n; r++) {
-      const s = v.get(r) as string | null;
-      if (s === null && !spec.nullable) nullAt(r);
-      out[r] = s;
+    let prev: { buf: Buffer; a: number; b: number; s: string } | undefined;
+    for (const d of v.data) {
+      const offsets = d.valueOffsets as Int32Array;
+      const values = d.values as Uint8Array;
+      const buf = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+      for (let i = 0; i < d.length; i++, row++) {
+        if (!isValid(d, i)) {
+          if (!spec.nullable) nullAt(row);
+          out[row] = null;
+          continue;
+        }
+        const a = offsets[d.offset + i];
+        const b = offsets[d.offset + i + 1];
+        if (!(a >= 0 && b >= a && b <= buf.length)) tableError(file, table, row, spec.name, 'string offsets point outside the column (corrupt file)');
+        if (prev && prev.b - prev.a === b - a && prev.buf.compare(buf, a, b, prev.a, prev.b) === 0) out[row] = prev.s;
+        else {
+          const str = buf.toString('utf8', a, b);
+          prev = { buf, a, b, s: str };
+          out[row] = str;
+        }
+      }
     }
     return out;
   }

@@ -5,7 +5,7 @@ import { LayerlabError, quote } from '../errors.js';
 import { findParentCycle, ImageGraph } from '../model/graph.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
 import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
-import { digestStrings, hasDigest, type ColumnarTables, type StringColumn } from './columnar-tables.js';
+import { DIGEST_BYTES, digestStrings, hasDigest, type ColumnarTables, type DigestColumn, type StringColumn } from './columnar-tables.js';
 
 const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/;
 
@@ -30,15 +30,49 @@ function checkSize(file: string, table: string, column: string, v: Float64Array)
   }
 }
 
-function uniqueDigests(file: string, table: string, column: string, values: (string | undefined)[], seen = new Map<string, string>()): Map<string, string> {
-  for (let r = 0; r < values.length; r++) {
-    const v = values[r];
-    if (v === undefined) continue;
-    const prev = seen.get(v);
-    if (prev !== undefined) tableError(file, table, r, column, `duplicate ${v}: already ${prev}`);
-    seen.set(v, `${table} row ${r}`);
+/**
+ * The first repeated digest across columns (rows where valid), found on the bytes with an
+ * open-addressing table keyed by the digest's first four bytes (digests are uniform hashes).
+ */
+export function findDuplicateDigest(columns: readonly { c: DigestColumn; rows: number }[]): { at: [number, number]; first: [number, number] } | undefined {
+  const total = columns.reduce((n, x) => n + x.rows, 0);
+  let size = 16;
+  while (size < total * 2) size *= 2;
+  const slotCol = new Int8Array(size).fill(-1);
+  const slotRow = new Int32Array(size);
+  const mask = size - 1;
+  for (let k = 0; k < columns.length; k++) {
+    const { c, rows } = columns[k];
+    const b = c.bytes;
+    for (let r = 0; r < rows; r++) {
+      if (!hasDigest(c, r)) continue;
+      const o = r * DIGEST_BYTES;
+      let h = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) & mask;
+      for (;;) {
+        const sc = slotCol[h];
+        if (sc < 0) {
+          slotCol[h] = k;
+          slotRow[h] = r;
+          break;
+        }
+        const other = columns[sc].c.bytes;
+        const p = slotRow[h] * DIGEST_BYTES;
+        let same = true;
+        for (let x = 0; x < DIGEST_BYTES && same; x++) same = other[p + x] === b[o + x];
+        if (same) return { at: [k, r], first: [sc, slotRow[h]] };
+        h = (h + 1) & mask;
+      }
+    }
   }
-  return seen;
+  return undefined;
+}
+
+function uniqueDigests(file: string, table: string, named: readonly { column: string; c: DigestColumn; rows: number }[], strings: readonly (string | undefined)[][]): void {
+  const dup = findDuplicateDigest(named);
+  if (!dup) return;
+  const [k, r] = dup.at;
+  const [k0, r0] = dup.first;
+  tableError(file, table, r, named[k].column, `duplicate ${strings[k][r]}: already ${table} row ${r0} column ${named[k0].column}`);
 }
 
 const opt = (v: string | null): string | undefined => (v === null ? undefined : v);
@@ -52,14 +86,21 @@ export function graphFromTables(t: ColumnarTables, file: string): ImageGraph {
   for (let l = 0; l < nL; l++) {
     if (!hasDigest(t.layers.diffId, l) && !hasDigest(t.layers.digest, l)) tableError(file, 'layers', l, 'diff_id', 'a layer needs a diff_id, a digest, or both');
   }
-  const layerIds = uniqueDigests(file, 'layers', 'diff_id', diffIds);
-  uniqueDigests(file, 'layers', 'digest', digests, layerIds);
+  uniqueDigests(
+    file,
+    'layers',
+    [
+      { column: 'diff_id', c: t.layers.diffId, rows: nL },
+      { column: 'digest', c: t.layers.digest, rows: nL },
+    ],
+    [diffIds, digests],
+  );
   checkSize(file, 'layers', 'size', t.layers.size);
   checkSize(file, 'layers', 'compressed_size', t.layers.compressedSize);
 
   const ids = digestStrings(t.images.id, nI);
   for (let i = 0; i < nI; i++) if (ids[i] === undefined) tableError(file, 'images', i, 'id', 'an image needs an id');
-  uniqueDigests(file, 'images', 'id', ids);
+  uniqueDigests(file, 'images', [{ column: 'id', c: t.images.id, rows: nI }], [ids]);
   checkKey(file, 'images', 'parent_key', t.images.parent, 'images', nI, true);
   for (let i = 0; i < nI; i++) if (t.images.parent[i] === i) tableError(file, 'images', i, 'parent_key', 'an image cannot be its own parent');
   const cycle = findParentCycle(t.images.parent);

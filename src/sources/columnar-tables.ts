@@ -73,7 +73,6 @@ export interface ColumnarMarker {
   rows: Record<TableName, number>;
 }
 
-const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const HEX_VALUE = new Int16Array(128).fill(-1);
 for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
 
@@ -84,25 +83,28 @@ export function hasDigest(c: DigestColumn, i: number): boolean {
 
 /**
  * `sha256:<hex>` strings of a whole digest column (undefined where null), made only when the
- * graph needs strings: one ASCII buffer for the column, then one flat string per row.
+ * graph needs strings: the column is hex-encoded natively in slices of a million rows (a V8
+ * string holds at most 2^29 characters), then each row is a flat copy of its 71 characters.
  */
 export function digestStrings(c: DigestColumn, rows: number): (string | undefined)[] {
-  const width = 7 + 2 * DIGEST_BYTES;
-  const ascii = Buffer.allocUnsafe(rows * width);
-  const prefix = Buffer.from('sha256:', 'latin1');
-  for (let i = 0; i < rows; i++) {
-    const o = i * width;
-    prefix.copy(ascii, o);
-    const bo = i * DIGEST_BYTES;
-    for (let k = 0; k < DIGEST_BYTES; k++) {
-      const pair = HEX_PAIRS[c.bytes[bo + k]];
-      ascii[o + 7 + 2 * k] = pair.charCodeAt(0);
-      ascii[o + 8 + 2 * k] = pair.charCodeAt(1);
+  const out = new Array<string | undefined>(rows);
+  const per = 1 << 20;
+  for (let from = 0; from < rows; from += per) {
+    const to = Math.min(rows, from + per);
+    const hex = Buffer.from(c.bytes.buffer, c.bytes.byteOffset + from * DIGEST_BYTES, (to - from) * DIGEST_BYTES).toString('hex');
+    for (let i = from; i < to; i++) {
+      const o = (i - from) * 2 * DIGEST_BYTES;
+      out[i] = hasDigest(c, i) ? flat('sha256:' + hex.slice(o, o + 2 * DIGEST_BYTES)) : undefined;
     }
   }
-  const out = new Array<string | undefined>(rows);
-  for (let i = 0; i < rows; i++) out[i] = hasDigest(c, i) ? ascii.toString('latin1', i * width, (i + 1) * width) : undefined;
   return out;
+}
+
+// Concatenation leaves a two-part rope that pins the column's whole hex string; a number
+// conversion forces V8 to flatten it into one sequential string of its own.
+function flat(s: string): string {
+  void Number(s);
+  return s;
 }
 
 /** Writes the 32 bytes of `sha256:<64 hex>` into `out` at row i; false when the string is not that. */
