@@ -116,3 +116,8 @@ export { learnContext, LESSON_FIXTURES, type LearnContext } from './learn/contex
 export type { Lesson, LessonText, LessonFacts, LessonFigure, LessonValue, BoundLesson, AnswerCheck, AnswerKind } from './learn/types.js';
 export { renderLesson, renderLessonList, renderAnswerCheck, renderImageList } from './render/learn.js';
 export { lessonsHtml } from './render/html/lesson-page.js';
+export { writeColumnar, readColumnar, columnarReader, type ColumnarFormat } from './sources/columnar.js';
+export { tablesFromGraph, TABLE_NAMES, type ColumnarTables, type ColumnarMarker, type TableName } from './sources/columnar-tables.js';
+export { graphFromTables } from './sources/columnar-graph.js';
+export { runSql, duckWithGraph, duckOverParquet, shippedQuery, SHIPPED_QUERIES } from './sources/sql-queries.js';
+export { renderSqlTable, renderSqlCsv, type SqlResult, type SqlCell } from './render/sql.js';

@@ -199,8 +199,8 @@ test('usage errors cut the values they echo: a 5 MB argument gives a short messa
 test('every command that reads a SOURCE accepts --platform and lists it in its help', async () => {
   for (const name of ['pull', 'push', 'registry']) assert.match(COMMANDS.find((c) => c.name === name)!.usage, /\n +--platform P +/, `${name} --help lists --platform`);
   const sourceCommands = COMMANDS.filter((c) => /SOURCE/.test(c.usage.split('\n')[0]) && !['pull', 'push', 'registry'].includes(c.name));
-  assert.deepEqual(sourceCommands.map((c) => c.name).sort(), ['bindings', 'dedup', 'df', 'files', 'plan', 'prune', 'report', 'rm', 'tree', 'waste']);
-  const extra: Record<string, string[]> = { rm: ['redis:latest'], plan: ['--prune'], report: ['-o', '-'], files: ['alpine'] };
+  assert.deepEqual(sourceCommands.map((c) => c.name).sort(), ['bindings', 'dedup', 'df', 'export', 'files', 'plan', 'prune', 'report', 'rm', 'sql', 'tree', 'waste']);
+  const extra: Record<string, string[]> = { rm: ['redis:latest'], plan: ['--prune'], report: ['-o', '-'], files: ['alpine'], export: ['--format', 'arrow', '-o', 'fixtures'], sql: ['-q', 'df'] };
   for (const c of sourceCommands) {
     assert.match(c.usage, /\n +--platform P +/, `${c.name} --help lists --platform`);
     const r = await cli(c.name, '--platform', 'linux/amd64', OFFICIAL, ...(extra[c.name] ?? []));

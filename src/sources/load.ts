@@ -9,6 +9,7 @@ import { readImageArchiveSource } from './image-archive.js';
 import { readOciLayoutSource } from './oci-layout.js';
 import { registryFolderReader, registryReader } from './registry.js';
 import { readSnapshotFile } from './snapshot.js';
+import { columnarFileReader, columnarReader } from './columnar.js';
 import type { LoadedSource, LoadOptions, RegistryImage, SourceKind, SourceNote, SourceProbe, SourceReader } from './source.js';
 import { compressionOf, isTarHeader } from './tar.js';
 
@@ -118,12 +119,14 @@ export const snapshotReader: SourceReader = {
 export const SOURCE_READERS: readonly SourceReader[] = [
   engineReader,
   registryReader,
+  columnarReader,
   dataRootReader,
   ociLayoutReader,
   layoutWithoutMarkerReader,
   registryFolderReader,
   archiveReader,
   notAnArchiveReader,
+  columnarFileReader,
   snapshotReader,
 ];
 

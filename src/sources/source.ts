@@ -14,7 +14,8 @@ export type SourceKind =
   | 'registry-folder'
   | 'registry'
   | 'data-root'
-  | 'engine';
+  | 'engine'
+  | 'columnar';
 
 /**
  * A structured remark about what a source could or could not tell: a stable `code`, its

@@ -1,0 +1,127 @@
+// npm run bench:columnar [-- --quick]: (1) `layerlab df` on an Arrow and a Parquet export of a
+// synthetic set, spawned as a user runs it (several runs, median and spread, wall time and peak
+// RSS from /usr/bin/time, load average noted); (2) DuckDB running the shipped queries over
+// Parquet generated in DuckDB from 1M to 100M image_layers rows, each size in its own process.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resourceUsage } from 'node:process';
+import { writeColumnar } from '../src/sources/columnar.js';
+import { openDuck, sqlString } from '../src/sources/duckdb.js';
+import { shippedQuery } from '../src/sources/sql-queries.js';
+import { syntheticGraph } from '../src/sources/synthetic.js';
+
+const arg = (name: string, def: number): number => {
+  const k = process.argv.indexOf(name);
+  return k < 0 ? def : Number(process.argv[k + 1]);
+};
+const quick = process.argv.includes('--quick');
+const log = (s: string): void => void process.stderr.write(s + '\n');
+const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Wall seconds and peak RSS (MB) of one CLI run. */
+function timed(argv: string[]): { s: number; mb: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, 'dist/cli/main.js', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`layerlab ${argv.join(' ')} failed: ${r.stderr}`);
+  const [s, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { s, mb: kb / 1024 };
+}
+
+async function cliBench(images: number, runs: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-bench-columnar-'));
+  try {
+    const graph = syntheticGraph({ images, seed: 1, containers: 1000 });
+    log(`synthetic: ${images} images, ${graph.layerCount} layers, ${graph.referenceCount} refs`);
+    console.log(`| format | export s | runs | df median s | min–max s | peak RSS median MB | max MB | load avg (1/5/15) before runs |`);
+    console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+    for (const format of ['arrow', 'parquet'] as const) {
+      const out = join(dir, format);
+      const t0 = performance.now();
+      await writeColumnar(graph, format, out);
+      const exportS = (performance.now() - t0) / 1000;
+      const load = loadavg();
+      const res = Array.from({ length: runs }, () => timed(['df', out]));
+      const s = res.map((r) => r.s);
+      const mb = res.map((r) => r.mb);
+      console.log(`| ${format} | ${exportS.toFixed(1)} | ${runs} | ${median(s).toFixed(2)} | ${Math.min(...s).toFixed(2)}–${Math.max(...s).toFixed(2)} | ${median(mb).toFixed(0)} | ${Math.max(...mb).toFixed(0)} | ${load} |`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Parquet tables generated in DuckDB: 6-tag repositories over 2000 base families, stacks of
+ * 8 (4 base, 3 repository, 1 own layer), so chains, sharing and the listing rule have real work.
+ */
+function generateSql(dir: string, images: number): string[] {
+  const F = 2000;
+  const R = Math.ceil(images / 6);
+  const base = F * 4;
+  const p = (t: string): string => sqlString(join(dir, t, 'data_0.parquet'));
+  return [
+    `CREATE TABLE s AS SELECT i AS image_key, i // 6 AS repo, (i // 6) % ${F} AS family FROM range(${images}) t(i)`,
+    `COPY (SELECT s.image_key, q.position,
+        CASE WHEN q.position < 4 THEN s.family * 4 + q.position WHEN q.position < 7 THEN ${base} + s.repo * 3 + q.position - 4 ELSE ${base + R * 3} + s.image_key END AS layer_key
+      FROM s CROSS JOIN range(8) q(position)) TO ${p('il')} (FORMAT parquet)`,
+    `COPY (SELECT image_key, position, layer_key, layer_key AS chain_key FROM read_parquet(${p('il')})) TO ${p('image_layers')} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT k AS layer_key, unhex(sha256('d' || k)) AS diff_id, unhex(sha256('b' || k)) AS digest, CAST(1000 + hash(k) % 100000000 AS BIGINT) AS size, CAST(400 + hash(k) % 40000000 AS BIGINT) AS compressed_size, 'application/vnd.oci.image.layer.v1.tar+gzip' AS media_type FROM range(${base + R * 3 + images}) t(k)) TO ${p('layers')} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT k AS chain_key, CASE WHEN k < ${base} THEN (CASE WHEN k % 4 = 0 THEN NULL ELSE k - 1 END) WHEN k < ${base + R * 3} THEN (CASE WHEN (k - ${base}) % 3 = 0 THEN ((k - ${base}) // 3 % ${F}) * 4 + 3 ELSE k - 1 END) ELSE ${base} + ((k - ${base + R * 3}) // 6) * 3 + 2 END AS parent_chain_key, k AS layer_key, unhex(sha256('c' || k)) AS chain_id FROM range(${base + R * 3 + images}) t(k)) TO ${p('chains')} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT image_key, unhex(sha256('i' || image_key)) AS id, CAST(NULL AS INTEGER) AS parent_key, CAST(1600000000 + image_key AS BIGINT) AS created, 'linux/amd64' AS platform FROM s) TO ${p('images')} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT image_key AS ref_key, image_key, 'tag' AS kind, 'r' || repo || ':t' || (image_key % 6) AS ref FROM s) TO ${p('image_refs')} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT k AS container_key, unhex(sha256('k' || k)) AS container_id, NULL AS name, k * 997 % ${images} AS image_key, NULL AS image_ref, CASE WHEN k % 3 = 0 THEN 'running' ELSE 'exited' END AS state, NULL AS status, CAST(k * 1000 AS BIGINT) AS size_rw, CAST(NULL AS BIGINT) AS created, NULL AS command FROM range(1000) t(k)) TO ${p('containers')} (FORMAT parquet)`,
+  ];
+}
+
+/** Child mode: generate one size, time each shipped query, print one JSON line. */
+async function duckChild(rows: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-bench-duck-'));
+  const { mkdirSync } = await import('node:fs');
+  for (const t of ['il', 'image_layers', 'layers', 'chains', 'images', 'image_refs', 'containers']) mkdirSync(join(dir, t));
+  const duck = await openDuck();
+  try {
+    const t0 = performance.now();
+    for (const s of generateSql(dir, rows / 8)) await duck.connection.run(s);
+    await duck.connection.run('DROP TABLE s');
+    rmSync(join(dir, 'il'), { recursive: true });
+    const genS = (performance.now() - t0) / 1000;
+    for (const t of ['image_layers', 'layers', 'chains', 'images', 'image_refs', 'containers']) {
+      await duck.connection.run(`CREATE VIEW ${t} AS SELECT * FROM read_parquet(${sqlString(join(dir, t, 'data_0.parquet'))})`);
+    }
+    await duck.connection.run(`CREATE VIEW files AS SELECT CAST(NULL AS BLOB) AS layer_digest, '' AS path, CAST(0 AS BIGINT) AS size, CAST(NULL AS BLOB) AS content_digest WHERE 1 = 0`);
+    const times: Record<string, number> = {};
+    for (const q of ['df', 'df-images', 'dedup', 'shared-layers']) {
+      const sql = q === 'df-images' ? `SELECT COUNT(*), SUM(shared_size) FROM (${shippedQuery(q).replace(/ORDER BY[^)]*$/, '')})` : shippedQuery(q);
+      const t = performance.now();
+      await duck.connection.runAndReadAll(sql);
+      times[q] = (performance.now() - t) / 1000;
+    }
+    const { execSync } = await import('node:child_process');
+    const bytes = Number(execSync(`du -sb ${dir}`).toString().split('\t')[0]);
+    console.log(JSON.stringify({ rows, genS, times, parquetMb: bytes / 2 ** 20, rssMb: resourceUsage().maxRSS / 1024 }));
+  } finally {
+    duck.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function duckBench(sizes: number[]): Promise<void> {
+  console.log('| image_layers rows | images | Parquet MB | generate s | df s | df-images s | dedup s | shared-layers s | peak RSS MB | load avg before |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const rows of sizes) {
+    const load = loadavg();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/columnar.bench.ts', '--duck-child', String(rows)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const t = j.times;
+    console.log(`| ${rows.toLocaleString('en')} | ${(rows / 8).toLocaleString('en')} | ${j.parquetMb.toFixed(0)} | ${j.genS.toFixed(1)} | ${t.df.toFixed(2)} | ${t['df-images'].toFixed(2)} | ${t.dedup.toFixed(2)} | ${t['shared-layers'].toFixed(2)} | ${j.rssMb.toFixed(0)} | ${load} |`);
+  }
+}
+
+if (process.argv.includes('--duck-child')) await duckChild(arg('--duck-child', 1e6));
+else {
+  if (!process.argv.includes('--no-cli')) await cliBench(arg('--images', quick ? 50_000 : 1_000_000), arg('--runs', quick ? 2 : 5));
+  if (!process.argv.includes('--no-duck')) await duckBench(quick ? [1_000_000] : [1_000_000, 10_000_000, 30_000_000, 100_000_000]);
+}

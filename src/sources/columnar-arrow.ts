@@ -1,0 +1,166 @@
+// Arrow IPC files, one per table (an IPC file holds exactly one schema): built zero-copy from the
+// typed columns and read back the same way, digests as FixedSizeBinary(32) throughout.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Data, FixedSizeBinary, Int32, Int64, makeData, makeVector, Table, tableFromIPC, tableToIPC, Type, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { tableError } from './columnar-graph.js';
+import { SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
+import { DIGEST_BYTES, TABLE_NAMES, type DigestColumn, type StringColumn, type TableName } from './columnar-tables.js';
+
+/** The first bytes of an Arrow IPC file. */
+export const ARROW_MAGIC = Buffer.from('ARROW1');
+
+function bitmap(n: number, isNull: (i: number) => boolean): { nullBitmap?: Uint8Array; nullCount: number } {
+  let nulls = 0;
+  const bits = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    if (isNull(i)) nulls++;
+    else bits[i >> 3] |= 1 << (i & 7);
+  }
+  return nulls === 0 ? { nullCount: 0 } : { nullBitmap: bits, nullCount: nulls };
+}
+
+function arrowColumn(spec: ColumnSpec, v: ColumnData, n: number): Vector {
+  switch (spec.type) {
+    case 'key':
+    case 'ref': {
+      const a = v as Int32Array;
+      return makeVector(makeData({ type: new Int32(), length: n, data: a, ...(spec.nullable ? bitmap(n, (i) => a[i] === -1) : { nullCount: 0 }) }));
+    }
+    case 'int64': {
+      const a = v as Float64Array;
+      const data = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) if (!Number.isNaN(a[i])) data[i] = BigInt(a[i]);
+      return makeVector(makeData({ type: new Int64(), length: n, data, ...bitmap(n, (i) => Number.isNaN(a[i])) }));
+    }
+    case 'digest': {
+      const d = v as DigestColumn;
+      return makeVector(makeData({ type: new FixedSizeBinary(DIGEST_BYTES), length: n, data: d.bytes, ...bitmap(n, (i) => d.valid !== undefined && d.valid[i] === 0) }));
+    }
+    case 'string':
+      return vectorFromArray(v as StringColumn, new Utf8());
+  }
+}
+
+/** Writes each table as `<table>.arrow` in `dir`. */
+export function writeArrowTables(dir: string, tables: Record<TableName, FlatTable>): void {
+  for (const name of TABLE_NAMES) {
+    const t = tables[name];
+    const vectors: Record<string, Vector> = {};
+    for (const spec of SCHEMA[name]) vectors[spec.name] = arrowColumn(spec, t.columns[spec.name], t.rows);
+    writeFileSync(join(dir, `${name}.arrow`), tableToIPC(new Table(vectors), 'file'));
+  }
+}
+
+function typeMatches(spec: ColumnSpec, v: Vector): boolean {
+  const t = v.type;
+  switch (spec.type) {
+    case 'key':
+    case 'ref':
+      return t.typeId === Type.Int && (t as Int32).bitWidth === 32 && (t as Int32).isSigned;
+    case 'int64':
+      return t.typeId === Type.Int && (t as Int64).bitWidth === 64;
+    case 'digest':
+      return t.typeId === Type.FixedSizeBinary && (t as FixedSizeBinary).byteWidth === DIGEST_BYTES;
+    case 'string':
+      return t.typeId === Type.Utf8;
+  }
+}
+
+const WANT: Record<ColumnSpec['type'], string> = { key: 'int32', ref: 'int32', int64: 'int64', digest: 'fixed_size_binary[32]', string: 'utf8' };
+
+const isValid = (d: Data, i: number): boolean => !d.nullBitmap || d.nullCount === 0 || ((d.nullBitmap[(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
+
+/** One column's values out of an Arrow vector (its chunks concatenated), nulls as the in-memory form says. */
+function columnValues(file: string, table: TableName, spec: ColumnSpec, v: Vector): ColumnData {
+  const n = v.length;
+  let row = 0;
+  const nullAt = (r: number): never => tableError(file, table, r, spec.name, 'is null, which this column does not allow');
+  if (spec.type === 'string') {
+    // Decoded from the offsets natively; a value equal to the previous one (media types,
+    // states, kinds) is reused rather than decoded again.
+    const out: StringColumn = new Array(n);
+    let prev: { buf: Buffer; a: number; b: number; s: string } | undefined;
+    for (const d of v.data) {
+      const offsets = d.valueOffsets as Int32Array;
+      const values = d.values as Uint8Array;
+      const buf = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+      for (let i = 0; i < d.length; i++, row++) {
+        if (!isValid(d, i)) {
+          if (!spec.nullable) nullAt(row);
+          out[row] = null;
+          continue;
+        }
+        const a = offsets[d.offset + i];
+        const b = offsets[d.offset + i + 1];
+        if (!(a >= 0 && b >= a && b <= buf.length)) tableError(file, table, row, spec.name, 'string offsets point outside the column (corrupt file)');
+        if (prev && prev.b - prev.a === b - a && prev.buf.compare(buf, a, b, prev.a, prev.b) === 0) out[row] = prev.s;
+        else {
+          const str = buf.toString('utf8', a, b);
+          prev = { buf, a, b, s: str };
+          out[row] = str;
+        }
+      }
+    }
+    return out;
+  }
+  if (spec.type === 'digest') {
+    const bytes = new Uint8Array(n * DIGEST_BYTES);
+    let valid: Uint8Array | undefined;
+    for (const d of v.data) {
+      const values = d.values as Uint8Array;
+      bytes.set(values.subarray(d.offset * DIGEST_BYTES, (d.offset + d.length) * DIGEST_BYTES), row * DIGEST_BYTES);
+      for (let i = 0; i < d.length; i++) {
+        if (isValid(d, i)) continue;
+        if (!spec.nullable) nullAt(row + i);
+        valid ??= new Uint8Array(n).fill(1);
+        valid[row + i] = 0;
+      }
+      row += d.length;
+    }
+    return valid ? { bytes, valid } : { bytes };
+  }
+  const out = spec.type === 'int64' ? new Float64Array(n) : new Int32Array(n);
+  for (const d of v.data) {
+    const values = d.values as Int32Array | BigInt64Array;
+    for (let i = 0; i < d.length; i++, row++) {
+      if (!isValid(d, i)) {
+        if (!spec.nullable) nullAt(row);
+        out[row] = spec.type === 'int64' ? NaN : -1;
+        continue;
+      }
+      out[row] = Number(values[d.offset + i]);
+      if (spec.type === 'key' && out[row] !== row) tableError(file, table, row, spec.name, `expected ${row}: rows are keyed 0, 1, 2, ... in order`);
+      if (spec.type === 'ref' && out[row] < 0) tableError(file, table, row, spec.name, `${out[row]} is not a key (keys are >= 0)`);
+    }
+  }
+  return out;
+}
+
+/** Reads `<table>.arrow` from `dir`, checking its magic bytes and every column's type. */
+export function readArrowTable(dir: string, name: TableName, exportPath: string): FlatTable {
+  const path = join(dir, `${name}.arrow`);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    return tableError(exportPath, name, undefined, undefined, `cannot read ${name}.arrow: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (bytes.length < 12 || !bytes.subarray(0, 6).equals(ARROW_MAGIC) || !bytes.subarray(bytes.length - 6).equals(ARROW_MAGIC)) {
+    tableError(exportPath, name, undefined, undefined, `${name}.arrow is not an Arrow IPC file (it must start and end with ARROW1; truncated?)`);
+  }
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    return tableError(exportPath, name, undefined, undefined, `${name}.arrow is not a readable Arrow IPC file: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const columns: Record<string, ColumnData> = {};
+  for (const spec of SCHEMA[name]) {
+    const v = table.getChild(spec.name);
+    if (!v) tableError(exportPath, name, undefined, spec.name, `missing (expected ${WANT[spec.type]})`);
+    if (!typeMatches(spec, v)) tableError(exportPath, name, undefined, spec.name, `expected ${WANT[spec.type]}, got ${String(v.type)}`);
+    columns[spec.name] = columnValues(exportPath, name, spec, v);
+  }
+  return { rows: table.numRows, columns };
+}

@@ -1,0 +1,276 @@
+// Parquet through embedded DuckDB: its writer gives row groups, statistics, zstd and Hive-style
+// PARTITION_BY; the same engine runs `layerlab sql`. Each table is a folder of Parquet files.
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { LayerlabError } from '../errors.js';
+import { tableError } from './columnar-graph.js';
+import { SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
+import { DIGEST_BYTES, TABLE_NAMES, type DigestColumn, type StringColumn, type TableName } from './columnar-tables.js';
+import { duckError, openDuck, sqlString } from './duckdb.js';
+
+/** The first and last bytes of a Parquet file. */
+export const PARQUET_MAGIC = Buffer.from('PAR1');
+/** Tables split into `bucket=N` folders by image_key % buckets (the big ones); the rest are one file. */
+const PARTITIONED: readonly TableName[] = ['images', 'image_layers'];
+/** Rows of image_layers per bucket: a bucket is what one Spark task or DuckDB thread reads. */
+const ROWS_PER_BUCKET = 4_000_000;
+
+const SQL_TYPE: Record<ColumnSpec['type'], string> = { key: 'INTEGER', ref: 'INTEGER', int64: 'BIGINT', digest: 'BLOB', string: 'VARCHAR' };
+
+/** CREATE TABLE statement of a table (DuckDB types; the Parquet physical types follow). */
+export function createTableSql(name: TableName): string {
+  return `CREATE TABLE ${name} (${SCHEMA[name].map((c) => `${c.name} ${SQL_TYPE[c.type]}${c.nullable ? '' : ' NOT NULL'}`).join(', ')})`;
+}
+
+async function duckTypes(): Promise<Record<ColumnSpec['type'], DuckDBType>> {
+  const api = await import('@duckdb/node-api');
+  return { key: api.INTEGER, ref: api.INTEGER, int64: api.BIGINT, digest: api.BLOB, string: api.VARCHAR };
+}
+
+/** Loads flat tables into DuckDB tables of the same names, 2048 rows per appended chunk. */
+export async function insertTables(conn: DuckDBConnection, tables: Record<TableName, FlatTable>): Promise<void> {
+  const api = await import('@duckdb/node-api');
+  const types = await duckTypes();
+  for (const name of TABLE_NAMES) {
+    await conn.run(createTableSql(name));
+    const specs = SCHEMA[name];
+    const t = tables[name];
+    const appender = await conn.createAppender(name);
+    for (let off = 0; off < t.rows; off += 2048) {
+      const n = Math.min(2048, t.rows - off);
+      const chunk = api.DuckDBDataChunk.create(
+        specs.map((s) => types[s.type]),
+        n,
+      );
+      specs.forEach((s, c) => chunk.setColumnValues(c, chunkValues(s, t.columns[s.name], off, n, api.DuckDBBlobValue)));
+      appender.appendDataChunk(chunk);
+    }
+    appender.closeSync();
+  }
+}
+
+type BlobCtor = new (bytes: Uint8Array) => DuckDBValue;
+function chunkValues(spec: ColumnSpec, v: ColumnData, off: number, n: number, Blob: BlobCtor): DuckDBValue[] {
+  const out = new Array<DuckDBValue>(n);
+  for (let i = 0; i < n; i++) {
+    const r = off + i;
+    switch (spec.type) {
+      case 'key':
+      case 'ref': {
+        const x = (v as Int32Array)[r];
+        out[i] = spec.nullable && x === -1 ? null : x;
+        break;
+      }
+      case 'int64': {
+        const x = (v as Float64Array)[r];
+        out[i] = Number.isNaN(x) ? null : BigInt(x);
+        break;
+      }
+      case 'digest': {
+        const d = v as DigestColumn;
+        out[i] = d.valid && d.valid[r] === 0 ? null : new Blob(d.bytes.subarray(r * DIGEST_BYTES, (r + 1) * DIGEST_BYTES));
+        break;
+      }
+      case 'string':
+        out[i] = (v as StringColumn)[r];
+    }
+  }
+  return out;
+}
+
+/** How many buckets image_layers is split into. */
+export function bucketCount(imageLayerRows: number): number {
+  return Math.max(1, Math.min(256, Math.ceil(imageLayerRows / ROWS_PER_BUCKET)));
+}
+
+/** Writes every table as `dir/<table>/` Parquet (zstd), the big ones partitioned by bucket. */
+export async function writeParquetTables(dir: string, tables: Record<TableName, FlatTable>): Promise<number> {
+  const duck = await openDuck();
+  const buckets = bucketCount(tables.image_layers.rows);
+  try {
+    await insertTables(duck.connection, tables);
+    for (const name of TABLE_NAMES) {
+      const key = name === 'image_layers' ? 'image_key, position' : SCHEMA[name][0].name;
+      const target = join(dir, name);
+      if (PARTITIONED.includes(name) && tables[name].rows > 0) {
+        await duck.connection.run(`COPY (SELECT *, image_key % ${buckets} AS bucket FROM ${name} ORDER BY ${key}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (bucket))`);
+      } else {
+        mkdirSync(target);
+        await duck.connection.run(`COPY (SELECT * FROM ${name} ORDER BY ${key}) TO ${sqlString(join(target, 'data_0.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
+      }
+    }
+  } catch (e) {
+    throw duckError(e, 'EANALYSIS', { file: dir });
+  } finally {
+    duck.close();
+  }
+  return buckets;
+}
+
+/** Every .parquet file under a table folder, each checked to start and end with PAR1. */
+export function parquetFiles(exportPath: string, name: TableName): string[] {
+  const root = join(exportPath, name);
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      return tableError(exportPath, name, undefined, undefined, `cannot list ${relative(exportPath, d) || name}/: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.parquet')) out.push(p);
+    }
+  };
+  walk(root);
+  if (out.length === 0) tableError(exportPath, name, undefined, undefined, `no Parquet files in ${name}/`);
+  for (const f of out) {
+    const size = statSync(f).size;
+    const fd = openSync(f, 'r');
+    const head = Buffer.alloc(4);
+    const tail = Buffer.alloc(4);
+    try {
+      readSync(fd, head, 0, 4, 0);
+      if (size >= 8) readSync(fd, tail, 0, 4, size - 4);
+    } finally {
+      closeSync(fd);
+    }
+    if (size < 12 || !head.equals(PARQUET_MAGIC) || !tail.equals(PARQUET_MAGIC)) {
+      tableError(exportPath, name, undefined, undefined, `${relative(exportPath, f)} is not a Parquet file (it must start and end with PAR1; truncated?)`);
+    }
+  }
+  return out.sort();
+}
+
+/** `read_parquet([...])` over a table's files, partition column dropped. */
+export function parquetScan(files: readonly string[]): string {
+  return `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false)`;
+}
+
+/** Reads the graph tables of a Parquet export (files and chunks are left to SQL). */
+export async function readParquetTables(exportPath: string): Promise<Record<TableName, FlatTable>> {
+  const duck = await openDuck();
+  try {
+    const out = {} as Record<TableName, FlatTable>;
+    for (const name of TABLE_NAMES) {
+      const files = parquetFiles(exportPath, name);
+      if (name === 'files' || name === 'chunks') {
+        out[name] = { rows: 0, columns: {} };
+        continue;
+      }
+      out[name] = await readParquetTable(duck.connection, exportPath, name, files);
+    }
+    return out;
+  } finally {
+    duck.close();
+  }
+}
+
+async function readParquetTable(conn: DuckDBConnection, exportPath: string, name: TableName, files: string[]): Promise<FlatTable> {
+  const specs = SCHEMA[name];
+  const scan = parquetScan(files);
+  let described;
+  try {
+    described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`)).getRowObjectsJS();
+  } catch (e) {
+    throw duckError(e, 'EINPUT', { file: exportPath, path: name });
+  }
+  const typeOf = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
+  for (const s of specs) {
+    const got = typeOf.get(s.name);
+    if (got === undefined) tableError(exportPath, name, undefined, s.name, `missing (expected ${SQL_TYPE[s.type]})`);
+    if (got !== SQL_TYPE[s.type]) tableError(exportPath, name, undefined, s.name, `expected ${SQL_TYPE[s.type]}, got ${got}`);
+  }
+  const order = name === 'image_layers' ? 'image_key, position' : specs[0].type === 'key' ? specs[0].name : specs.map((s) => s.name).join(', ');
+  const cols: ColumnData[] = [];
+  let rows = 0;
+  try {
+    const result = await conn.run(`SELECT ${specs.map((s) => s.name).join(', ')} FROM ${scan} ORDER BY ${order}`);
+    const parts: ColumnData[][] = specs.map(() => []);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      specs.forEach((s, c) => parts[c].push(vectorValues(exportPath, name, s, chunk.getColumnVector(c), rows)));
+      rows += chunk.rowCount;
+    }
+    specs.forEach((s, c) => cols.push(concat(s, parts[c], rows)));
+  } catch (e) {
+    if (e instanceof LayerlabError) throw e;
+    throw duckError(e, 'EINPUT', { file: exportPath, path: name });
+  }
+  return { rows, columns: Object.fromEntries(specs.map((s, c) => [s.name, cols[c]])) };
+}
+
+interface RawVector {
+  itemCount: number;
+  getItem(i: number): unknown;
+  getItemBytes?(i: number): Uint8Array | null;
+}
+
+function vectorValues(file: string, table: TableName, spec: ColumnSpec, raw: unknown, base: number): ColumnData {
+  const v = raw as RawVector;
+  const n = v.itemCount;
+  const nullAt = (r: number): never => tableError(file, table, base + r, spec.name, 'is null, which this column does not allow');
+  if (spec.type === 'digest') {
+    const bytes = new Uint8Array(n * DIGEST_BYTES);
+    let valid: Uint8Array | undefined;
+    for (let i = 0; i < n; i++) {
+      const b = (v.getItemBytes as (i: number) => Uint8Array | null)(i);
+      if (b === null) {
+        if (!spec.nullable) nullAt(i);
+        valid ??= new Uint8Array(n).fill(1);
+        valid[i] = 0;
+      } else if (b.length !== DIGEST_BYTES) tableError(file, table, base + i, spec.name, `expected a 32-byte sha256 digest, got ${b.length} bytes`);
+      else bytes.set(b, i * DIGEST_BYTES);
+    }
+    return valid ? { bytes, valid } : { bytes };
+  }
+  if (spec.type === 'string') {
+    const out: StringColumn = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = v.getItem(i) as string | null;
+      if (s === null && !spec.nullable) nullAt(i);
+      out[i] = s;
+    }
+    return out;
+  }
+  const out = spec.type === 'int64' ? new Float64Array(n) : new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = v.getItem(i) as number | bigint | null;
+    if (x === null) {
+      if (!spec.nullable) nullAt(i);
+      out[i] = spec.type === 'int64' ? NaN : -1;
+      continue;
+    }
+    out[i] = Number(x);
+    if (spec.type === 'key' && out[i] !== base + i) tableError(file, table, base + i, spec.name, `expected ${base + i}: keys run 0, 1, 2, ... without gaps or repeats`);
+    if (spec.type === 'ref' && out[i] < 0) tableError(file, table, base + i, spec.name, `${out[i]} is not a key (keys are >= 0)`);
+  }
+  return out;
+}
+
+function concat(spec: ColumnSpec, parts: ColumnData[], rows: number): ColumnData {
+  if (spec.type === 'string') return (parts as StringColumn[]).flat();
+  if (spec.type === 'digest') {
+    const bytes = new Uint8Array(rows * DIGEST_BYTES);
+    let valid: Uint8Array | undefined;
+    let r = 0;
+    for (const p of parts as DigestColumn[]) {
+      bytes.set(p.bytes, r * DIGEST_BYTES);
+      const n = p.bytes.length / DIGEST_BYTES;
+      if (p.valid) (valid ??= new Uint8Array(rows).fill(1)).set(p.valid, r);
+      r += n;
+    }
+    return valid ? { bytes, valid } : { bytes };
+  }
+  const out = spec.type === 'int64' ? new Float64Array(rows) : new Int32Array(rows);
+  let r = 0;
+  for (const p of parts as (Int32Array | Float64Array)[]) {
+    out.set(p, r);
+    r += p.length;
+  }
+  return out;
+}
