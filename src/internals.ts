@@ -110,3 +110,4 @@ export { parseScenario, type Scenario } from './simulate/scenario.js';
 export { generate, parseTrace, traceWorkload, type GeneratorSpec, type WaveSpec, type TraceEvent } from './simulate/workload.js';
 export { parseIbmTrace, convertIbmTrace } from './simulate/ibm.js';
 export type { SimConfig, SimResult, SimTotals, NodeSpec, NodeResult, Workload } from './simulate/types.js';
+export { recordSimulation, dfOf, defaultStore, type ReplayEvent, type ReplayState } from './simulate/replay.js';
