@@ -121,3 +121,4 @@ export { tablesFromGraph, TABLE_NAMES, type ColumnarTables, type ColumnarMarker,
 export { graphFromTables } from './sources/columnar-graph.js';
 export { runSql, duckWithGraph, duckOverParquet, shippedQuery, SHIPPED_QUERIES } from './sources/sql-queries.js';
 export { renderSqlTable, renderSqlCsv, type SqlResult, type SqlCell } from './render/sql.js';
+export { recordSimulation, dfOf, defaultStore, type ReplayEvent, type ReplayState } from './simulate/replay.js';
