@@ -3,7 +3,7 @@
 // up to maxParallelImagePulls, throttled by registryPullQPS), pull through the node's store,
 // run, stop; every imageGCPeriod each kubelet runs its image GC.
 import { prng } from '../sources/synthetic.js';
-import { ArrayStore } from './array-store.js';
+import { HostNodeStore } from '../analyze/node-store.js';
 import { EventQueue } from './heap.js';
 import { garbageCollect, pullBackoff, TokenBuckets, type GcCandidate } from './kubelet.js';
 import { Network } from './network.js';
@@ -33,16 +33,17 @@ export function simulate(cfg: SimConfig): SimResult {
   const P = w.t.length;
   const period = ms(k.imageGCPeriod);
   const rnd = prng(cfg.seed);
-  const stores: NodeImageStore[] = nodes.map((n) => (cfg.makeStore ? cfg.makeStore(n, u) : new ArrayStore(u, n.runtime, { discardUnpackedLayers: n.discardUnpackedLayers })));
+  const stores: NodeImageStore[] = nodes.map((n) => (cfg.makeStore ? cfg.makeStore(n, u) : new HostNodeStore(u, n.runtime, { discardUnpackedLayers: n.discardUnpackedLayers })));
   const status = new NodeStatusImages(N, u.imageCount, (n, i) => stores[n].imageSize(i));
   const limit = k.serializeImagePulls ? 1 : k.maxParallelImagePulls > 0 ? k.maxParallelImagePulls : Infinity;
   const buckets = new TokenBuckets(N, k.registryPullQPS, k.registryBurst);
   const net = new Network(u, nodes, cfg.distribution);
   const policyAlways = new Uint8Array(u.imageCount);
   for (let i = 0; i < u.imageCount; i++) policyAlways[i] = (cfg.imagePullPolicy ?? defaultPullPolicy(u.imageRef[i])) === 'Always' ? 1 : 0;
-  // Kubelet image records (detect times in ms; -Infinity: never seen in use, Go's zero time).
-  const firstDetected = nodes.map(() => new Float64Array(u.imageCount).fill(NaN));
-  const lastUsed = nodes.map(() => new Float64Array(u.imageCount).fill(-Infinity));
+  // Kubelet image records (detect times in ms; absent lastUsed: never seen in use, Go's zero time),
+  // per node for the images it holds only: a node costs what it holds, not the catalog.
+  const firstDetected = nodes.map(() => new Map<number, number>());
+  const lastUsed = nodes.map(() => new Map<number, number>());
   const pods: PodColumns = {
     arrive: w.t,
     node: new Int32Array(P).fill(-1),
@@ -71,7 +72,7 @@ export function simulate(cfg: SimConfig): SimResult {
   const c: Counters = { nodes: nodes.map((n) => ({ name: n.name, pods: 0, pulls: 0, peakPulls: 0, bytesPulled: 0, gcRuns: 0, imagesRemoved: 0, gcBytesFreed: 0, gcBytesBelieved: 0, peakDisk: 0, finalDisk: 0 })), qpsRejections: 0, gcFailures: 0, pulls: 0 };
   const timeline: Array<[number, number, number]> | undefined = cfg.timeline ? [] : undefined;
   const q = new EventQueue();
-  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N), docker: Uint8Array.from(nodes, (x) => (x.runtime === 'docker' ? 1 : 0)) };
+  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N), docker: Uint8Array.from(nodes, (x) => (x.runtime === 'docker' ? 1 : 0)), mark: new Int32Array(N), stamp: 0 };
   for (let n = 0; n < N; n++) rebind(sched, n, 0);
 
   const startPod = (pod: number, now: number): void => {
@@ -158,7 +159,7 @@ export function simulate(cfg: SimConfig): SimResult {
     const img = pullImage[p];
     active[n]--;
     pulling[n].delete(img);
-    if (Number.isNaN(firstDetected[n][img])) firstDetected[n][img] = Math.ceil(now / period) * period;
+    if (!firstDetected[n].has(img)) firstDetected[n].set(img, Math.ceil(now / period) * period);
     status.add(n, img);
     let first = true;
     forWaiters(p, (pod) => {
@@ -178,7 +179,7 @@ export function simulate(cfg: SimConfig): SimResult {
     rebind(sched, n, -1);
     // The kubelet marks lastUsed at each detection (every period) that sees a container running.
     const seen = (Math.ceil(now / period) - 1) * period;
-    if (seen >= ms(pods.start[pod]) && seen > lastUsed[n][img]) lastUsed[n][img] = seen;
+    if (seen >= ms(pods.start[pod]) && seen > (lastUsed[n].get(img) ?? -Infinity)) lastUsed[n].set(img, seen);
   };
   const gcTick = (now: number): void => {
     for (let n = 0; n < N; n++) {
@@ -192,14 +193,15 @@ export function simulate(cfg: SimConfig): SimResult {
       let present: number[] | undefined;
       const listable = (): number[] => (present ??= store.images().filter((i) => !pulling[n].has(i) && store.hasImage(i)));
       for (const img of store.images()) {
-        if (store.inUse(img) || pulling[n].has(img) || Number.isNaN(firstDetected[n][img])) continue;
-        candidates.push({ image: img, size: store.imageSize(img), lastUsed: lastUsed[n][img] / 1000, firstDetected: firstDetected[n][img] / 1000 });
+        const detected = firstDetected[n].get(img);
+        if (store.inUse(img) || pulling[n].has(img) || detected === undefined) continue;
+        candidates.push({ image: img, size: store.imageSize(img), lastUsed: (lastUsed[n].get(img) ?? -Infinity) / 1000, firstDetected: detected / 1000 });
       }
       const stat = c.nodes[n];
       const decision = garbageCollect(k, now / 1000, 0, candidates, cap, () => cap - store.diskUsed(), (img) => {
         const freed = store.rmi(img);
-        firstDetected[n][img] = NaN;
-        lastUsed[n][img] = -Infinity;
+        firstDetected[n].delete(img);
+        lastUsed[n].delete(img);
         status.remove(n, img, () => listable().filter((i) => store.hasImage(i)));
         stat.imagesRemoved++;
         stat.gcBytesFreed += freed;

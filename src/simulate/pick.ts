@@ -1,6 +1,6 @@
 // Placing one pod: random, round-robin, or kube-scheduler's scoring over the nodes it samples
 // (numFeasibleNodesToFind from a rotating start index), highest weighted sum, ties at random.
-import { ArrayStore } from './array-store.js';
+import { HostNodeStore } from '../analyze/node-store.js';
 import {
   DEFAULT_MEMORY_REQUEST,
   DEFAULT_MILLI_CPU_REQUEST,
@@ -33,6 +33,9 @@ export interface SchedulerState {
   laScore: Int32Array;
   /** 1 for docker nodes. */
   docker: Uint8Array;
+  /** Scratch: mark[n] === stamp for the nodes listing the pod's image. */
+  mark: Int32Array;
+  stamp: number;
 }
 
 /** The node for a pod of `image`. */
@@ -53,14 +56,15 @@ export function pickNode(spec: SchedulerSpec, percentage: number, s: SchedulerSt
   const numNodes = s.status.numNodes[image];
   const ilDocker = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'docker')[image], numNodes, N), 1);
   const ilContainerd = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'containerd')[image], numNodes, N), 1);
-  const onNode = s.status.onNode;
-  const row = image * N;
+  const mark = s.mark;
+  const stamp = ++s.stamp;
+  if (wIL !== 0) for (const n of s.status.nodesListing(image)) mark[n] = stamp;
   const runtimeDocker = s.docker;
   for (let j = 0; j < k; j++) {
     let n = start + j;
     if (n >= N) n -= N;
     let score = 0;
-    if (wIL !== 0 && onNode[row + n] === 1) score += runtimeDocker[n] === 1 ? ilDocker : ilContainerd;
+    if (wIL !== 0 && mark[n] === stamp) score += runtimeDocker[n] === 1 ? ilDocker : ilContainerd;
     if (wLA !== 0) score += wLA * leastAllocated(s, n);
     if (wLY !== 0) score += wLY * layerAware(s, n, image);
     if (score > bestScore) {
@@ -93,6 +97,6 @@ export function rebind(s: SchedulerState, n: number, delta: number): void {
 
 function layerAware(s: SchedulerState, n: number, image: number): number {
   const store = s.stores[n];
-  const bytes = store instanceof ArrayStore ? store.downloadBytes(image) : store.plan(image).downloadBytes;
+  const bytes = store instanceof HostNodeStore ? store.downloadBytes(image) : store.plan(image).downloadBytes;
   return layerAwareScore(bytes, s.full[image]);
 }

@@ -1,0 +1,14 @@
+import { simulate } from '../src/simulate/engine.js';
+import { KUBELET_DEFAULTS } from '../src/simulate/kubelet.js';
+import { addGraph, UniverseBuilder } from '../src/simulate/universe.js';
+import { generate } from '../src/simulate/workload.js';
+import { syntheticGraph } from '../src/sources/synthetic.js';
+const [nodes, images, pods] = process.argv.slice(2).map(Number);
+const node = (i: number) => ({ name: `n${i}`, runtime: 'docker' as const, disk: 100e9, bandwidth: 125e6, latency: 0.02, concurrentDownloads: 3, extractRate: 0, discardUnpackedLayers: false, cpu: 8000, memory: 32e9 });
+const b = new UniverseBuilder();
+addGraph(b, syntheticGraph({ images, seed: 1 }));
+const u = b.build();
+const w = generate({ pods, span: 86400, zipf: 1, podDuration: 600, waves: [] }, u.imageCount, [], 1);
+const t0 = performance.now();
+const r = simulate({ universe: u, nodes: Array.from({ length: nodes }, (_, i) => node(i)), kubelet: KUBELET_DEFAULTS, gc: 'kubelet', scheduler: { kind: 'score', weights: [['least-allocated', 1], ['image-locality', 1]] }, percentageOfNodesToScore: 0, distribution: { registryEgress: 0, mirrorCapacity: 0, peerToPeer: false }, imagePullPolicy: 'IfNotPresent', workload: w, seed: 1 });
+console.log(((performance.now() - t0) / 1000).toFixed(1), 's', JSON.stringify(r.totals), (process.memoryUsage().rss/1e9).toFixed(2), 'GB');
