@@ -19,7 +19,7 @@ import type { Universe } from '../model/universe.js';
 import { isActiveContainer } from '../model/container-state.js';
 import type { ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
-import { SparseCounts } from './sparse-counts.js';
+import { SparseCounts, SparseTimes } from './sparse-counts.js';
 import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult } from './removal.js';
 
 /** A container on the host: the image it uses and whether its process exists (a hard conflict for rmi). */
@@ -65,8 +65,8 @@ export class HostState {
   private order: number[] = [];
   private containerList: HostContainer[] = [];
   private byImage = new Map<number, HostContainer[]>();
-  private lastUsedAt = new Map<number, number>();
-  private firstDetectedAt = new Map<number, number>();
+  private readonly lastUsedAt = new SparseTimes();
+  private readonly firstDetectedAt = new SparseTimes();
   /** chain -> the ref whose pull brings it, for chains recorded by pulls of the current plan. */
   readonly broughtBy = new Map<number, string>();
   /** v2metadata-by-diffid, oldest first, for pushes. */
@@ -112,7 +112,7 @@ export class HostState {
 
   /** Bytes of the per-host typed tables (sized by what the host holds, not by the universe). */
   typedByteLength(): number {
-    return this.refcount.byteLength + this.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength + this.pods.byteLength;
+    return this.refcount.byteLength + this.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength + this.pods.byteLength + this.lastUsedAt.byteLength + this.firstDetectedAt.byteLength;
   }
 
   /** Runs `fn` on this host and takes every change back afterwards (nestable); returns its result. */
@@ -225,7 +225,7 @@ export class HostState {
       parents: sorted(this.parents),
       containers: this.containerList.map((c) => [c.id, c.image, c.running, c.top]),
       pods: this.pods.entries().join(';'),
-      times: [sorted(this.lastUsedAt), sorted(this.firstDetectedAt)],
+      times: [this.lastUsedAt.entries(), this.firstDetectedAt.entries()],
       broughtBy: sorted(this.broughtBy),
       v2: sorted(this.v2),
       sizes: [this.dfSize, this.diskSize],
@@ -271,21 +271,30 @@ export class HostState {
     this.record(() => (had ? m.set(k, old as V) : m.delete(k)));
   }
 
+  private setTime(m: SparseTimes, k: number, v: number | undefined): void {
+    if (this.journaling) {
+      const old = m.get(k);
+      this.record(() => (old === undefined ? m.delete(k) : m.set(k, old)));
+    }
+    if (v === undefined) m.delete(k);
+    else m.set(k, v);
+  }
+
   /** Sets (or with undefined drops) the v2 metadata of a diffID. */
   setV2(diffId: string, list: V2Metadata[] | undefined): void {
     this.setMap(this.v2, diffId, list && list.length ? list : undefined);
   }
 
   setLastUsed(image: number, t: number): void {
-    this.setMap(this.lastUsedAt, image, t);
+    this.setTime(this.lastUsedAt, image, t);
   }
   setFirstDetected(image: number, t: number): void {
-    this.setMap(this.firstDetectedAt, image, t);
+    this.setTime(this.firstDetectedAt, image, t);
   }
   /** The kubelet forgets a removed image's times. */
   forgetTimes(image: number): void {
-    this.setMap(this.lastUsedAt, image, undefined);
-    this.setMap(this.firstDetectedAt, image, undefined);
+    this.setTime(this.lastUsedAt, image, undefined);
+    this.setTime(this.firstDetectedAt, image, undefined);
   }
 
   /** The daemon records a blob's diffID. */

@@ -93,8 +93,9 @@ export class HostNodeStore {
     return e;
   }
 
-  pull(image: number, now: number): NodePullEffect {
-    const e = this.plan(image);
+  /** Pulls `image`; `planned` is `plan(image)` taken just before, with nothing changed since. */
+  pull(image: number, now: number, planned?: NodePullEffect): NodePullEffect {
+    const e = planned ?? this.plan(image);
     if (this.host.hasImage(image)) return e;
     const u = this.universe;
     const h = this.host;

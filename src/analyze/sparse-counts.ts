@@ -130,3 +130,54 @@ export class SparseCounts {
     }
   }
 }
+
+/** Non-negative integer id → a number (a time): a {@link SparseCounts} of slots into a packed Float64Array. */
+export class SparseTimes {
+  private readonly index = new SparseCounts();
+  private vals = new Float64Array(4);
+  private free: number[] = [];
+  private used = 0;
+
+  get size(): number {
+    return this.index.size;
+  }
+  get byteLength(): number {
+    return this.index.byteLength + this.vals.byteLength;
+  }
+  has(k: number): boolean {
+    return this.index.get(k) !== 0;
+  }
+  /** The value of `k`, undefined when absent. */
+  get(k: number): number | undefined {
+    const i = this.index.get(k);
+    return i === 0 ? undefined : this.vals[i - 1];
+  }
+  set(k: number, v: number): void {
+    let i = this.index.get(k);
+    if (i === 0) {
+      i = (this.free.pop() ?? this.used++) + 1;
+      if (i > this.vals.length) {
+        const grown = new Float64Array(this.vals.length * 2);
+        grown.set(this.vals);
+        this.vals = grown;
+      }
+      this.index.set(k, i);
+    }
+    this.vals[i - 1] = v;
+  }
+  delete(k: number): void {
+    const i = this.index.get(k);
+    if (i === 0) return;
+    this.index.set(k, 0);
+    if (this.index.size === 0) {
+      // empty again: give the space back
+      this.free = [];
+      this.used = 0;
+      if (this.vals.length > 4) this.vals = new Float64Array(4);
+    } else this.free.push(i - 1);
+  }
+  /** [id, value] pairs in ascending id order. */
+  entries(): Array<[number, number]> {
+    return this.index.entries().map(([k, i]) => [k, this.vals[i - 1]]);
+  }
+}

@@ -4,6 +4,7 @@
 // run, stop; every imageGCPeriod each kubelet runs its image GC.
 import { prng } from '../sources/synthetic.js';
 import { HostNodeStore } from '../analyze/node-store.js';
+import { SparseTimes } from '../analyze/sparse-counts.js';
 import { EventQueue } from './heap.js';
 import { garbageCollect, pullBackoff, TokenBuckets, type GcCandidate } from './kubelet.js';
 import { Network } from './network.js';
@@ -42,8 +43,8 @@ export function simulate(cfg: SimConfig): SimResult {
   for (let i = 0; i < u.imageCount; i++) policyAlways[i] = (cfg.imagePullPolicy ?? defaultPullPolicy(u.imageRef[i])) === 'Always' ? 1 : 0;
   // Kubelet image records (detect times in ms; absent lastUsed: never seen in use, Go's zero time),
   // per node for the images it holds only: a node costs what it holds, not the catalog.
-  const firstDetected = nodes.map(() => new Map<number, number>());
-  const lastUsed = nodes.map(() => new Map<number, number>());
+  const firstDetected = nodes.map(() => new SparseTimes());
+  const lastUsed = nodes.map(() => new SparseTimes());
   const pods: PodColumns = {
     arrive: w.t,
     node: new Int32Array(P).fill(-1),
@@ -72,7 +73,7 @@ export function simulate(cfg: SimConfig): SimResult {
   const c: Counters = { nodes: nodes.map((n) => ({ name: n.name, pods: 0, pulls: 0, peakPulls: 0, bytesPulled: 0, gcRuns: 0, imagesRemoved: 0, gcBytesFreed: 0, gcBytesBelieved: 0, peakDisk: 0, finalDisk: 0 })), qpsRejections: 0, gcFailures: 0, pulls: 0 };
   const timeline: Array<[number, number, number]> | undefined = cfg.timeline ? [] : undefined;
   const q = new EventQueue();
-  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N), docker: Uint8Array.from(nodes, (x) => (x.runtime === 'docker' ? 1 : 0)), mark: new Int32Array(N), stamp: 0 };
+  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N), docker: Uint8Array.from(nodes, (x) => (x.runtime === 'docker' ? 1 : 0)), mark: new Int32Array(N), stamp: 0, scores: new Float64Array(N) };
   for (let n = 0; n < N; n++) rebind(sched, n, 0);
 
   const startPod = (pod: number, now: number): void => {
@@ -143,7 +144,7 @@ export function simulate(cfg: SimConfig): SimResult {
       forWaiters(p, (pod) => failPod(pod, 1));
       return;
     }
-    if (!present) store.pull(img, now / 1000);
+    if (!present) store.pull(img, now / 1000, effect);
     const d = store.diskUsed();
     if (d > c.nodes[n].peakDisk) c.nodes[n].peakDisk = d;
     if (++active[n] > c.nodes[n].peakPulls) c.nodes[n].peakPulls = active[n];

@@ -36,6 +36,8 @@ export interface SchedulerState {
   /** Scratch: mark[n] === stamp for the nodes listing the pod's image. */
   mark: Int32Array;
   stamp: number;
+  /** Scratch: the scores of the nodes of one scan. */
+  scores: Float64Array;
 }
 
 /** The node for a pod of `image`. */
@@ -46,9 +48,6 @@ export function pickNode(spec: SchedulerSpec, percentage: number, s: SchedulerSt
   const k = nodesToScore(N, percentage);
   const start = s.nextStart;
   s.nextStart = (start + k) % N;
-  let best = -1;
-  let bestScore = -Infinity;
-  let ties = 0;
   const wIL = weightOf(spec, 'image-locality');
   const wLA = weightOf(spec, 'least-allocated');
   const wLY = weightOf(spec, 'layer-aware');
@@ -60,33 +59,36 @@ export function pickNode(spec: SchedulerSpec, percentage: number, s: SchedulerSt
   const stamp = ++s.stamp;
   if (wIL !== 0) for (const n of s.status.nodesListing(image)) mark[n] = stamp;
   const runtimeDocker = s.docker;
+  // selectHost picks uniformly among the nodes of the best score (its reservoir sampling); one
+  // draw after the scan gives the same distribution at one random number per pod.
+  const scores = s.scores;
+  let bestScore = -Infinity;
+  let ties = 0;
   for (let j = 0; j < k; j++) {
     let n = start + j;
     if (n >= N) n -= N;
     let score = 0;
     if (wIL !== 0 && mark[n] === stamp) score += runtimeDocker[n] === 1 ? ilDocker : ilContainerd;
-    if (wLA !== 0) score += wLA * leastAllocated(s, n);
+    if (wLA !== 0) score += wLA * s.laScore[n];
     if (wLY !== 0) score += wLY * layerAware(s, n, image);
+    scores[j] = score;
     if (score > bestScore) {
-      best = n;
       bestScore = score;
       ties = 1;
-    } else if (score === bestScore) {
-      ties++;
-      if (Math.floor(s.rnd() * ties) === 0) best = n; // selectHost's reservoir sampling
-    }
+    } else if (score === bestScore) ties++;
   }
-  return best;
+  let pick = ties > 1 ? Math.floor(s.rnd() * ties) : 0;
+  for (let j = 0; j < k; j++) {
+    if (scores[j] !== bestScore) continue;
+    if (pick-- === 0) return start + j >= N ? start + j - N : start + j;
+  }
+  return -1;
 }
 
 function weightOf(spec: { weights: Array<[string, number]> }, plugin: string): number {
   let w = 0;
   for (const [p, x] of spec.weights) if (p === plugin) w += x;
   return w;
-}
-
-function leastAllocated(s: SchedulerState, n: number): number {
-  return s.laScore[n];
 }
 
 /** Node `n`'s bound pods changed by `delta`: its LeastAllocated score for the next pod. */
