@@ -148,3 +148,21 @@ test('kubelet GC on a full node: removes the LRU image, and believes more freed 
   assert.equal(result.totals.gcBytesBelieved, 70);
   assert.equal(result.totals.gcBytesFreed, 10);
 });
+
+test('layer-aware GC evicts in another order than the kubelet: the image that really frees most first, not the least recently used', () => {
+  // a:1 and b:1 share a 60-byte base; c:1 stands alone (20). At 15m the node is full and must free 20.
+  const b = new UniverseBuilder();
+  const [b0, b1, b2, b3] = [b.blob('b0', 60, 'd0', 60), b.blob('b1', 10, 'd1', 10), b.blob('b2', 10, 'd2', 10), b.blob('b3', 20, 'd3', 20)];
+  b.image('a:1', 0, [b0, b1]);
+  b.image('b:1', 0, [b0, b2]);
+  b.image('c:1', 0, [b3]);
+  const u = b.build();
+  const w: Workload = { t: Float64Array.from([0, 10, 700, 1000]), image: Int32Array.from([0, 1, 2, 2]), duration: Float64Array.from([30, 30, 30, 30]), node: Int32Array.from([0, 0, 0, 0]) };
+  const kubelet = run(u, [{ ...node('a', 100), bandwidth: 1e6 }], w, { imagePullPolicy: 'IfNotPresent' }).result;
+  const aware = run(u, [{ ...node('a', 100), bandwidth: 1e6 }], w, { imagePullPolicy: 'IfNotPresent', gc: 'layer-aware' }).result;
+  // the kubelet: a:1 (least recently used) goes, believed 70, really 10
+  assert.deepEqual([kubelet.totals.imagesRemoved, kubelet.totals.gcBytesBelieved, kubelet.totals.gcBytesFreed], [1, 70, 10]);
+  // layer-aware: c:1 really frees 20 (a:1 or b:1 alone free 10: their base stays), so it goes alone, and is pulled again at 1000 s
+  assert.deepEqual([aware.totals.imagesRemoved, aware.totals.gcBytesBelieved, aware.totals.gcBytesFreed], [1, 20, 20]);
+  assert.equal(aware.totals.pulls, kubelet.totals.pulls + 1);
+});

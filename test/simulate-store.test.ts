@@ -30,11 +30,15 @@ class Rmi implements Cmd {
   constructor(readonly image: number) {}
   check = () => true;
   run(_: Model, m: Model): void {
+    assert.equal(m.real.freeable(this.image), m.ref.freeable(this.image), 'bytes an rmi would free');
     if (m.ref.inUse(this.image)) {
       assert.throws(() => m.real.rmi(this.image));
       return;
     }
-    assert.equal(m.real.rmi(this.image), m.ref.rmi(this.image));
+    const freeable = m.real.freeable(this.image);
+    const freed = m.real.rmi(this.image);
+    assert.equal(freed, m.ref.rmi(this.image));
+    assert.equal(freed, freeable, 'freeable is what rmi then frees');
     same(m);
   }
   toString = () => `rmi(${this.image})`;

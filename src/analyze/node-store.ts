@@ -111,6 +111,16 @@ export class HostNodeStore {
   }
 
   rmi(image: number): number {
+    return this.removeImage(image);
+  }
+
+  /** The bytes `rmi(image)` would really free now: the removal tried and taken back by the host's journal. */
+  freeable(image: number): number {
+    if (!this.host.hasImage(image) || this.inUse(image)) return 0;
+    return this.host.trial(() => this.removeImage(image));
+  }
+
+  private removeImage(image: number): number {
     const h = this.host;
     if (this.inUse(image)) throw new Error(`image ${image} is in use by a container`);
     if (!h.hasImage(image)) return 0;

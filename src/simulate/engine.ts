@@ -208,7 +208,7 @@ export function simulate(cfg: SimConfig): SimResult {
         stat.gcBytesFreed += freed;
         stat.gcBytesBelieved += store.imageSize(img);
         return freed;
-      }, cfg.gc === 'layer-aware');
+      }, cfg.gc === 'layer-aware' ? (img) => store.freeable(img) : undefined);
       if (decision.amountToFree > 0) stat.gcRuns++;
       if (decision.failed) c.gcFailures++;
     }

@@ -124,6 +124,16 @@ export class ReferenceStore implements NodeImageStore {
     return before - this.diskUsed();
   }
 
+  freeable(image: number): number {
+    if (!this.present.has(image) || this.inUse(image)) return 0;
+    const before = this.diskUsed();
+    const others = new ReferenceStore(this.u, this.runtime, this.options);
+    for (const i of this.present) if (i !== image) others.present.add(i);
+    for (const b of this.blobs) others.blobs.add(b);
+    others.recompute();
+    return before - others.diskUsed();
+  }
+
   /** What the present images hold: every chain of their stacks, and the fetched blobs they still reference (containerd's GC drops the rest). */
   private recompute(): void {
     this.chains.clear();

@@ -67,6 +67,8 @@ export interface NodeImageStore {
   pull(image: number, now: number, planned?: PullEffect): PullEffect;
   /** Removes the image (untag + delete); returns the bytes that really left the disk. Throws when a container uses it. */
   rmi(image: number): number;
+  /** The bytes `rmi(image)` would really free now (0 when absent); changes nothing. */
+  freeable(image: number): number;
   /** The size the kubelet sees for a present image (docker: sum of its layers' uncompressed sizes; containerd CRI: content size, compressed blobs + config). */
   imageSize(image: number): number;
   /** Present images, ascending ids (callers that run often keep their own order; this may sort). */
