@@ -52,3 +52,13 @@ test('simulate --timeline writes each node\'s disk at every GC period', async ()
   assert.equal(lines[0], 't,node,disk');
   assert.match(lines[1], /^300,n1,\d+$/);
 });
+
+test('simulate --compare with a JSON array: weighted scheduler objects are values, not split at their commas', async () => {
+  const r = await cli('simulate', SCENARIO, '--format', 'json', '--compare', 'scheduler=["image-locality",{"image-locality":1,"layer-aware":2}]');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { compare: string; runs: Array<{ value: string }> };
+  assert.deepEqual(out.runs.map((x) => x.value), ['image-locality', '{"image-locality":1,"layer-aware":2}']);
+  const bad = await cli('simulate', SCENARIO, '--compare', 'scheduler=["image-locality",');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--compare/);
+});
