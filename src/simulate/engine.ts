@@ -12,7 +12,7 @@ import { pickNode, rebind, type SchedulerState } from './pick.js';
 import { NodeStatusImages } from './scheduler.js';
 import type { NodeImageStore } from './store.js';
 import { summarize, type Counters } from './summary.js';
-import type { PodColumns, SimConfig, SimResult } from './types.js';
+import type { PodColumns, SimConfig, SimResult, SimSeries } from './types.js';
 
 const PULL_DONE = 0;
 const POD_END = 1;
@@ -182,7 +182,21 @@ export function simulate(cfg: SimConfig): SimResult {
     const seen = (Math.ceil(now / period) - 1) * period;
     if (seen >= ms(pods.start[pod]) && seen > (lastUsed[n].get(img) ?? -Infinity)) lastUsed[n].set(img, seen);
   };
+  const series: SimSeries = { t: [], diskUsed: [], bytesPulled: [], registryEgress: [] };
+  const sample = (now: number): void => {
+    let disk = 0;
+    let pulled = 0;
+    for (let n = 0; n < N; n++) {
+      disk += stores[n].diskUsed();
+      pulled += c.nodes[n].bytesPulled;
+    }
+    series.t.push(now / 1000);
+    series.diskUsed.push(disk);
+    series.bytesPulled.push(pulled);
+    series.registryEgress.push(net.registryEgress);
+  };
   const gcTick = (now: number): void => {
+    sample(now);
     for (let n = 0; n < N; n++) {
       const store = stores[n];
       if (timeline) timeline.push([now / 1000, n, store.diskUsed()]);
@@ -218,6 +232,7 @@ export function simulate(cfg: SimConfig): SimResult {
   let nextTick = period;
   const ev = [0, 0, 0, 0];
   let lastProgress = 0;
+  let lastEvent = 0;
   for (;;) {
     const tArr = nextArrival < P ? ms(w.t[nextArrival]) : Infinity;
     const tq = q.peekTime();
@@ -246,6 +261,7 @@ export function simulate(cfg: SimConfig): SimResult {
     }
     q.pop(ev);
     const [now, kind, a] = ev;
+    lastEvent = now;
     if (kind === PULL_DONE) pullDone(a, now);
     else if (kind === POD_END) podEnd(a, now);
     else if (kind === RETRY) {
@@ -254,7 +270,8 @@ export function simulate(cfg: SimConfig): SimResult {
     }
   }
   for (let pod = 0; pod < P; pod++) if (pods.start[pod] < 0 && pods.failure[pod] === 0) pods.failure[pod] = 2;
-  return summarize(c, stores, net, pods, timeline);
+  if (!series.t.length || lastEvent / 1000 > series.t[series.t.length - 1]) sample(lastEvent);
+  return { ...summarize(c, stores, net, pods, timeline), series };
 }
 
 /** Bytes of each image when nothing is present: config plus every distinct blob. */

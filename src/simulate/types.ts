@@ -118,8 +118,21 @@ export interface PodColumns {
   failure: Uint8Array;
 }
 
+/** The fleet over time, one point at every GC period and one at the end (columns of equal length). */
+export interface SimSeries {
+  /** Seconds since the start. */
+  t: number[];
+  /** Bytes on every node's disk together. */
+  diskUsed: number[];
+  /** Bytes pulled so far (all nodes). */
+  bytesPulled: number[];
+  /** Bytes the origin registry served so far. */
+  registryEgress: number[];
+}
+
 export interface SimResult {
   totals: SimTotals;
+  series: SimSeries;
   nodes: NodeResult[];
   pods: PodColumns;
   /** [seconds, node, disk bytes] rows when asked for. */
