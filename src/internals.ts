@@ -102,7 +102,7 @@ export { formatOption, writeFormatted, PLATFORM_OPTION, platformOf, sourceHelp }
 export { simulate, defaultPullPolicy } from './simulate/engine.js';
 export type { NodeImageStore, SimUniverse, PullEffect, Runtime } from './simulate/store.js';
 export { ReferenceStore, kubeletImageSize, type StoreOptions } from './simulate/reference-store.js';
-export { ArrayStore } from './simulate/array-store.js';
+export { HostNodeStore, type NodeRuntime, type NodePullEffect } from './analyze/node-store.js';
 export { UniverseBuilder, addGraph } from './simulate/universe.js';
 export { KUBELET_DEFAULTS, garbageCollect, gcAmountToFree, type KubeletConfig } from './simulate/kubelet.js';
 export { imageLocalityScore, imageLocalityPriority, leastAllocatedScore, nodesToScore, type SchedulerSpec } from './simulate/scheduler.js';

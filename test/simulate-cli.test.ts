@@ -52,3 +52,37 @@ test('simulate --timeline writes each node\'s disk at every GC period', async ()
   assert.equal(lines[0], 't,node,disk');
   assert.match(lines[1], /^300,n1,\d+$/);
 });
+
+test('simulate --compare with a JSON array: weighted scheduler objects are values, not split at their commas', async () => {
+  const r = await cli('simulate', SCENARIO, '--format', 'json', '--compare', 'scheduler=["image-locality",{"image-locality":1,"layer-aware":2}]');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { compare: string; runs: Array<{ value: string }> };
+  assert.deepEqual(out.runs.map((x) => x.value), ['image-locality', '{"image-locality":1,"layer-aware":2}']);
+  const bad = await cli('simulate', SCENARIO, '--compare', 'scheduler=["image-locality",');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--compare/);
+});
+
+test('simulate --format json has the fleet over time; report --simulation draws disk use and bytes pulled from it', async () => {
+  const dir = tempDir('layerlab-sim-');
+  const sim = await cli('simulate', SCENARIO, '--format', 'json');
+  assert.equal(sim.code, 0, sim.stderr);
+  const doc = JSON.parse(sim.stdout) as { series: { t: number[]; diskUsed: number[]; bytesPulled: number[]; registryEgress: number[] }; totals: { bytesPulled: number } };
+  const s = doc.series;
+  assert.deepEqual(Object.keys(s), ['t', 'diskUsed', 'bytesPulled', 'registryEgress']);
+  assert.equal(s.t[0], 300);
+  for (const c of [s.diskUsed, s.bytesPulled, s.registryEgress]) assert.equal(c.length, s.t.length);
+  assert.equal(s.bytesPulled[s.bytesPulled.length - 1], doc.totals.bytesPulled, 'the last point is the end of the run');
+  writeFileSync(join(dir, 'sim.json'), sim.stdout);
+  const r = await cli('report', 'fixtures/official-images/host.snapshot.json', '--simulation', join(dir, 'sim.json'), '-o', join(dir, 'r.html'));
+  assert.equal(r.code, 0, r.stderr);
+  const html = readFileSync(join(dir, 'r.html'), 'utf8');
+  assert.match(html, /Fleet disk use/);
+  assert.match(html, /Bytes pulled/);
+  assert.match(html, /registry egress/);
+  (doc as { series: unknown }).series = { ...s, diskUsed: s.diskUsed.slice(1) };
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify(doc));
+  const bad = await cli('report', 'fixtures/official-images/host.snapshot.json', '--simulation', join(dir, 'bad.json'), '-o', join(dir, 'x.html'));
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /bad\.json: \$\.series\.diskUsed: expected as many values as \$\.series\.t/);
+});

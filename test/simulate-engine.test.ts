@@ -1,23 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ArrayStore } from '../src/simulate/array-store.js';
+import { HostNodeStore } from '../src/analyze/node-store.js';
+import type { Universe } from '../src/model/universe.js';
+import { UniverseBuilder } from '../src/simulate/universe.js';
 import { simulate } from '../src/simulate/engine.js';
 import { KUBELET_DEFAULTS } from '../src/simulate/kubelet.js';
 import { simulatePulls } from '../src/analyze/pull-schedule.js';
 import { Network } from '../src/simulate/network.js';
-import type { NodeImageStore, PullEffect, SimUniverse } from '../src/simulate/store.js';
+import type { NodeImageStore, PullEffect } from '../src/simulate/store.js';
 import type { NodeSpec, SimConfig, Workload } from '../src/simulate/types.js';
 import { tinyUniverse } from './helpers/sim-universe.js';
 
 const node = (name: string, disk: number, runtime: 'docker' | 'containerd' = 'docker'): NodeSpec => ({ name, runtime, disk, bandwidth: 10, latency: 0.5, concurrentDownloads: 3, extractRate: 0, discardUnpackedLayers: false, cpu: 8000, memory: 32e9 });
 
 /** A store that records what the engine does to it and checks the invariants as it goes. */
-class Watched extends ArrayStore {
+class Watched extends HostNodeStore {
   grown = 0;
   freed = 0;
   blobsFetched: number[] = [];
-  constructor(u: SimUniverse, spec: NodeSpec, readonly capacity: number) {
+  constructor(u: Universe, spec: NodeSpec, readonly capacity: number) {
     super(u, spec.runtime, { discardUnpackedLayers: spec.discardUnpackedLayers });
   }
   override pull(image: number, now: number): PullEffect {
@@ -35,14 +37,14 @@ class Watched extends ArrayStore {
   }
 }
 
-const workloadArb = (u: SimUniverse, nodes: number) =>
+const workloadArb = (u: Universe, nodes: number) =>
   fc.array(fc.record({ dt: fc.integer({ min: 0, max: 400 }), image: fc.nat(u.imageCount - 1), duration: fc.integer({ min: 1, max: 1200 }), node: fc.integer({ min: -1, max: nodes - 1 }) }), { minLength: 1, maxLength: 40 }).map((rows): Workload => {
     let t = 0;
     const ts = rows.map((r) => (t += r.dt));
     return { t: Float64Array.from(ts), image: Int32Array.from(rows, (r) => r.image), duration: Float64Array.from(rows, (r) => r.duration), node: Int32Array.from(rows, (r) => r.node) };
   });
 
-const run = (u: SimUniverse, nodes: NodeSpec[], w: Workload, extra: Partial<SimConfig> = {}) => {
+const run = (u: Universe, nodes: NodeSpec[], w: Workload, extra: Partial<SimConfig> = {}) => {
   const stores: Watched[] = [];
   const result = simulate({ universe: u, nodes, kubelet: { ...KUBELET_DEFAULTS, imageMinimumGCAge: 0 }, gc: 'kubelet', scheduler: { kind: 'score', weights: [['least-allocated', 1], ['image-locality', 1]] }, percentageOfNodesToScore: 0, distribution: { registryEgress: 0, mirrorCapacity: 0, peerToPeer: false }, workload: w, seed: 7, makeStore: (spec, uu) => {
     const s = new Watched(uu, spec, spec.disk);
@@ -118,9 +120,11 @@ test('parallel pulls stay within maxParallelImagePulls', () => {
 });
 
 test('one pull of up to 3 blobs on an idle node is ready when pull-schedule.ts says', () => {
-  const u = { imageCount: 1, imageRef: ['x:1'], imageConfigSize: new Float64Array([0]), imageLayerStart: new Uint32Array([0, 2]), refBlob: new Uint32Array([0, 1]), refChain: new Uint32Array([0, 1]), blobCount: 2, blobSize: new Float64Array([30e6, 70e6]), blobDiff: new Uint32Array([0, 1]), diffCount: 2, diffSize: new Float64Array([30e6, 70e6]), chainCount: 2, chainParent: new Int32Array([-1, 0]), chainDiff: new Uint32Array([0, 1]) } satisfies SimUniverse;
+  const b = new UniverseBuilder();
+  b.image('x:1', 0, [b.blob('b0', 30e6, 'd0', 30e6), b.blob('b1', 70e6, 'd1', 70e6)]);
+  const u = b.build();
   const spec = { ...node('a', Infinity), bandwidth: 12.5e6, latency: 0.05 };
-  const s: NodeImageStore = new ArrayStore(u, 'docker');
+  const s: NodeImageStore = new HostNodeStore(u, 'docker');
   const ready = new Network(u, [spec], { registryEgress: 0, mirrorCapacity: 0, peerToPeer: false }).pull(0, 0, s.plan(0), false);
   const plan = { ref: 'x:1', imagePresent: false, downloadBytes: 100e6, layers: [30e6, 70e6].map((b, k) => ({ id12: `l${k}`, digest: `sha256:${k}`, status: 'download' as const, downloadBytes: b, size: b })) };
   const schedule = simulatePulls([plan as never], { bandwidth: 12.5e6, latency: 0.05, concurrency: 3, extractRate: 0 });
@@ -129,7 +133,12 @@ test('one pull of up to 3 blobs on an idle node is ready when pull-schedule.ts s
 
 test('kubelet GC on a full node: removes the LRU image, and believes more freed than really left when layers are shared', () => {
   // Two images over one 60-byte base: removing one frees its top only, while the kubelet counts its whole size.
-  const u = { imageCount: 3, imageRef: ['a:1', 'b:1', 'c:1'], imageConfigSize: new Float64Array(3), imageLayerStart: new Uint32Array([0, 2, 4, 5]), refBlob: new Uint32Array([0, 1, 0, 2, 3]), refChain: new Uint32Array([0, 1, 0, 2, 3]), blobCount: 4, blobSize: new Float64Array([60, 10, 10, 20]), blobDiff: new Uint32Array([0, 1, 2, 3]), diffCount: 4, diffSize: new Float64Array([60, 10, 10, 20]), chainCount: 4, chainParent: new Int32Array([-1, 0, 0, -1]), chainDiff: new Uint32Array([0, 1, 2, 3]) } satisfies SimUniverse;
+  const b = new UniverseBuilder();
+  const [b0, b1, b2, b3] = [b.blob('b0', 60, 'd0', 60), b.blob('b1', 10, 'd1', 10), b.blob('b2', 10, 'd2', 10), b.blob('b3', 20, 'd3', 20)];
+  b.image('a:1', 0, [b0, b1]);
+  b.image('b:1', 0, [b0, b2]);
+  b.image('c:1', 0, [b3]);
+  const u = b.build();
   const w: Workload = { t: Float64Array.from([0, 10, 700, 1000]), image: Int32Array.from([0, 1, 2, 2]), duration: Float64Array.from([30, 30, 30, 30]), node: Int32Array.from([0, 0, 0, 0]) };
   const { result } = run(u, [{ ...node('a', 100), bandwidth: 1e6 }], w, { imagePullPolicy: 'IfNotPresent' });
   // At 5m: 80 of 100 used = 80% < 85: nothing. Pod 3 needs 20 more: 100 fits exactly (no GC before it).
@@ -138,4 +147,22 @@ test('kubelet GC on a full node: removes the LRU image, and believes more freed 
   assert.equal(result.nodes[0].imagesRemoved, 1);
   assert.equal(result.totals.gcBytesBelieved, 70);
   assert.equal(result.totals.gcBytesFreed, 10);
+});
+
+test('layer-aware GC evicts in another order than the kubelet: the image that really frees most first, not the least recently used', () => {
+  // a:1 and b:1 share a 60-byte base; c:1 stands alone (20). At 15m the node is full and must free 20.
+  const b = new UniverseBuilder();
+  const [b0, b1, b2, b3] = [b.blob('b0', 60, 'd0', 60), b.blob('b1', 10, 'd1', 10), b.blob('b2', 10, 'd2', 10), b.blob('b3', 20, 'd3', 20)];
+  b.image('a:1', 0, [b0, b1]);
+  b.image('b:1', 0, [b0, b2]);
+  b.image('c:1', 0, [b3]);
+  const u = b.build();
+  const w: Workload = { t: Float64Array.from([0, 10, 700, 1000]), image: Int32Array.from([0, 1, 2, 2]), duration: Float64Array.from([30, 30, 30, 30]), node: Int32Array.from([0, 0, 0, 0]) };
+  const kubelet = run(u, [{ ...node('a', 100), bandwidth: 1e6 }], w, { imagePullPolicy: 'IfNotPresent' }).result;
+  const aware = run(u, [{ ...node('a', 100), bandwidth: 1e6 }], w, { imagePullPolicy: 'IfNotPresent', gc: 'layer-aware' }).result;
+  // the kubelet: a:1 (least recently used) goes, believed 70, really 10
+  assert.deepEqual([kubelet.totals.imagesRemoved, kubelet.totals.gcBytesBelieved, kubelet.totals.gcBytesFreed], [1, 70, 10]);
+  // layer-aware: c:1 really frees 20 (a:1 or b:1 alone free 10: their base stays), so it goes alone, and is pulled again at 1000 s
+  assert.deepEqual([aware.totals.imagesRemoved, aware.totals.gcBytesBelieved, aware.totals.gcBytesFreed], [1, 20, 20]);
+  assert.equal(aware.totals.pulls, kubelet.totals.pulls + 1);
 });

@@ -32,7 +32,7 @@ test('kubelet GC: oldest lastUsed first, ties by earlier firstDetected; younger 
 
 test('kubelet GC: the layer-aware what-if counts real bytes, so it goes on until the disk really is at the low threshold', () => {
   const removed: number[] = [];
-  const d = garbageCollect(KUBELET_DEFAULTS, 1000, 0, [1, 2, 3, 4].map((i) => cand(i, 40, i, 0)), 1000, () => 100, (i) => (removed.push(i), 10), true);
+  const d = garbageCollect(KUBELET_DEFAULTS, 1000, 0, [1, 2, 3, 4].map((i) => cand(i, 40, i, 0)), 1000, () => 100, (i) => (removed.push(i), 10), () => 10);
   assert.deepEqual(removed, [1, 2, 3, 4]);
   assert.equal(d.failed, true); // 40 really freed < 100
 });

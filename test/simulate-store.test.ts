@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ArrayStore } from '../src/simulate/array-store.js';
+import { HostNodeStore } from '../src/analyze/node-store.js';
 import { ReferenceStore } from '../src/simulate/reference-store.js';
-import type { NodeImageStore, Runtime, SimUniverse } from '../src/simulate/store.js';
+import type { NodeImageStore, Runtime } from '../src/simulate/store.js';
+import type { Universe } from '../src/model/universe.js';
 import { UniverseBuilder } from '../src/simulate/universe.js';
 import { tinyUniverse } from './helpers/sim-universe.js';
 
-type Model = { ref: NodeImageStore; real: ArrayStore; t: number };
+type Model = { ref: NodeImageStore; real: HostNodeStore; t: number };
 type Cmd = fc.Command<Model, Model>;
 
 const same = (m: Model) => {
@@ -29,11 +30,15 @@ class Rmi implements Cmd {
   constructor(readonly image: number) {}
   check = () => true;
   run(_: Model, m: Model): void {
+    assert.equal(m.real.freeable(this.image), m.ref.freeable(this.image), 'bytes an rmi would free');
     if (m.ref.inUse(this.image)) {
       assert.throws(() => m.real.rmi(this.image));
       return;
     }
-    assert.equal(m.real.rmi(this.image), m.ref.rmi(this.image));
+    const freeable = m.real.freeable(this.image);
+    const freed = m.real.rmi(this.image);
+    assert.equal(freed, m.ref.rmi(this.image));
+    assert.equal(freed, freeable, 'freeable is what rmi then frees');
     same(m);
   }
   toString = () => `rmi(${this.image})`;
@@ -62,12 +67,12 @@ class Stop implements Cmd {
 }
 
 for (const [runtime, discard] of [['docker', false], ['containerd', false], ['containerd', true]] as Array<[Runtime, boolean]>) {
-  test(`typed-array store = reference store (${runtime}${discard ? ', discard_unpacked_layers' : ''}): plans, pulls, removals, disk`, () => {
+  test(`host-state node store = reference store (${runtime}${discard ? ', discard_unpacked_layers' : ''}): plans, pulls, removals, disk`, () => {
     fc.assert(
       fc.property(
         tinyUniverse().chain((u) => fc.tuple(fc.constant(u), fc.commands([fc.nat(u.imageCount - 1).map((i) => new Pull(i)), fc.nat(u.imageCount - 1).map((i) => new Rmi(i)), fc.nat(u.imageCount - 1).map((i) => new Start(i)), fc.nat(u.imageCount - 1).map((i) => new Stop(i))], { maxCommands: 40 }))),
         ([u, cmds]) => {
-          const m: Model = { ref: new ReferenceStore(u, runtime, { discardUnpackedLayers: discard }), real: new ArrayStore(u, runtime, { discardUnpackedLayers: discard }), t: 0 };
+          const m: Model = { ref: new ReferenceStore(u, runtime, { discardUnpackedLayers: discard }), real: new HostNodeStore(u, runtime, { discardUnpackedLayers: discard }), t: 0 };
           fc.modelRun(() => ({ model: m, real: m }), cmds);
         },
       ),
@@ -76,7 +81,7 @@ for (const [runtime, discard] of [['docker', false], ['containerd', false], ['co
   });
 }
 
-function twoImages(): SimUniverse {
+function twoImages(): Universe {
   const b = new UniverseBuilder();
   const base = b.blob('base', 10, 'dbase', 30);
   const top1 = b.blob('top1', 5, 'dtop1', 15);
@@ -88,7 +93,7 @@ function twoImages(): SimUniverse {
 
 test('docker: the shared base is Already exists; the kubelet believes an image frees its whole size, the disk frees only its own layer', () => {
   const u = twoImages();
-  const s = new ArrayStore(u, 'docker');
+  const s = new HostNodeStore(u, 'docker');
   assert.equal(s.pull(0, 0).downloadBytes, 17);
   const second = s.pull(1, 0);
   assert.deepEqual(second.blobs, [2]);
@@ -105,14 +110,14 @@ test('containerd: a blob kept in the content store is unpacked without a downloa
   b.image('a:1', 0, [x]);
   b.image('b:1', 0, [y, x]); // x on another parent: a new snapshot, same blob
   const u = b.build();
-  const keep = new ArrayStore(u, 'containerd');
+  const keep = new HostNodeStore(u, 'containerd');
   keep.pull(0, 0);
   const e = keep.plan(1);
   assert.deepEqual(e.blobs, [1]);
   assert.equal(e.unpackBytes, 8 + 30);
   assert.equal(keep.diskUsed(), 10 + 30);
   assert.equal(keep.imageSize(0), 10); // CRI size: content (compressed)
-  const discard = new ArrayStore(u, 'containerd', { discardUnpackedLayers: true });
+  const discard = new HostNodeStore(u, 'containerd', { discardUnpackedLayers: true });
   discard.pull(0, 0);
   assert.deepEqual(discard.plan(1).blobs, [1, 0]);
   assert.equal(discard.diskUsed(), 30);

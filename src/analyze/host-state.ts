@@ -13,11 +13,13 @@
 //   imagesWithSize()           present images with the kubelet's size (sum of layer sizes)
 //   layersSize() / diskLayersSize()  df SIZE (layers some image holds) and what really sits on disk
 //   inUse(image), lastUsed(image), firstDetected(image), setLastUsed(image, t)
-// Per host: 8 bytes per universe chain, 1 per blob, 1 per image, plus the maps above.
+// Per host: sparse tables (analyze/sparse-counts.ts) of the chains, blobs and images it holds,
+// about 16 bytes per entry, plus the maps above; nothing grows with the universe.
 import type { Universe } from '../model/universe.js';
 import { isActiveContainer } from '../model/container-state.js';
 import type { ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
+import { SparseCounts, SparseTimes } from './sparse-counts.js';
 import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult } from './removal.js';
 
 /** A container on the host: the image it uses and whether its process exists (a hard conflict for rmi). */
@@ -46,12 +48,14 @@ const IMAGE_SEEN = 2;
 /** One host's state over a universe. */
 export class HostState {
   /** Layer store references per chain: images with it on top, their containers, child layers; 0 = not on disk. */
-  private refcount: Int32Array;
+  private readonly refcount = new SparseCounts();
   /** Images whose chain passes through each chain (df's view of which layers images hold). */
-  private imgHold: Int32Array;
+  private readonly imgHold = new SparseCounts();
   /** Per blob: the daemon recorded its diffID (diffid-by-digest). */
-  private blobFlags: Uint8Array;
-  private imageFlags: Uint8Array;
+  private readonly blobFlags = new SparseCounts();
+  private readonly imageFlags = new SparseCounts();
+  /** Containers known by count only, per image (see startPod). */
+  private readonly pods = new SparseCounts();
   private refs = new Map<number, ImageReference[]>();
   private refIndex = new Map<string, number>();
   private parents = new Map<number, number>();
@@ -61,8 +65,8 @@ export class HostState {
   private order: number[] = [];
   private containerList: HostContainer[] = [];
   private byImage = new Map<number, HostContainer[]>();
-  private lastUsedAt = new Map<number, number>();
-  private firstDetectedAt = new Map<number, number>();
+  private readonly lastUsedAt = new SparseTimes();
+  private readonly firstDetectedAt = new SparseTimes();
   /** chain -> the ref whose pull brings it, for chains recorded by pulls of the current plan. */
   readonly broughtBy = new Map<number, string>();
   /** v2metadata-by-diffid, oldest first, for pushes. */
@@ -73,12 +77,7 @@ export class HostState {
   private journal: (() => void)[] = [];
   private trials = 0;
 
-  constructor(readonly universe: Universe) {
-    this.refcount = new Int32Array(universe.chainCount);
-    this.imgHold = new Int32Array(universe.chainCount);
-    this.blobFlags = new Uint8Array(universe.blobCount);
-    this.imageFlags = new Uint8Array(universe.imageCount);
-  }
+  constructor(readonly universe: Universe) {}
 
   /**
    * The host a graph describes (its images, references, parents, containers), with the blob
@@ -108,24 +107,12 @@ export class HostState {
     return h;
   }
 
-  /** Follows the universe as it grows (new chains from pulls of data it had not seen). */
-  grow(): void {
-    const u = this.universe;
-    const widen = <A extends Int32Array | Uint8Array>(a: A, n: number, make: (n: number) => A): A => {
-      if (a.length >= n) return a;
-      const b = make(Math.max(n, a.length * 2));
-      b.set(a);
-      return b;
-    };
-    this.refcount = widen(this.refcount, u.chainCount, (n) => new Int32Array(n));
-    this.imgHold = widen(this.imgHold, u.chainCount, (n) => new Int32Array(n));
-    this.blobFlags = widen(this.blobFlags, u.blobCount, (n) => new Uint8Array(n));
-    this.imageFlags = widen(this.imageFlags, u.imageCount, (n) => new Uint8Array(n));
-  }
+  /** Follows the universe as it grows: nothing to do, the host's tables are keyed by id (kept for callers). */
+  grow(): void {}
 
-  /** Bytes of the per-host typed arrays (the maps are sized by what the host holds, not by the universe). */
+  /** Bytes of the per-host typed tables (sized by what the host holds, not by the universe). */
   typedByteLength(): number {
-    return this.refcount.byteLength + this.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength;
+    return this.refcount.byteLength + this.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength + this.pods.byteLength + this.lastUsedAt.byteLength + this.firstDetectedAt.byteLength;
   }
 
   /** Runs `fn` on this host and takes every change back afterwards (nestable); returns its result. */
@@ -145,10 +132,15 @@ export class HostState {
     if (this.trials > 0) this.journal.push(undo);
   }
 
+  /** A trial runs: hot paths build their undo closures only then (a fleet node runs millions of changes outside any trial). */
+  get journaling(): boolean {
+    return this.trials > 0;
+  }
+
   // ---- queries ----
 
   hasImage(image: number): boolean {
-    return image < this.imageFlags.length && (this.imageFlags[image] & IMAGE_PRESENT) !== 0;
+    return (this.imageFlags.get(image) & IMAGE_PRESENT) !== 0;
   }
   /** Present images, in the order the host first had them. */
   images(): number[] {
@@ -180,7 +172,7 @@ export class HostState {
   }
   /** Some container (running or stopped, not removed) uses the image. */
   inUse(image: number): boolean {
-    return (this.byImage.get(image)?.length ?? 0) > 0;
+    return this.pods.get(image) > 0 || (this.byImage.get(image)?.length ?? 0) > 0;
   }
   /** The host's top chain of an image, -1 without layers. */
   topOf(image: number): number {
@@ -196,7 +188,7 @@ export class HostState {
   }
   /** How many holders keep a layer (images with it on top, their containers, child layers); 0 when not on disk. */
   holders(chain: number): number {
-    return chain < this.refcount.length ? this.refcount[chain] : 0;
+    return chain < 0 ? 0 : this.refcount.get(chain);
   }
   /** The layer is on disk. */
   hasChain(chain: number): boolean {
@@ -204,7 +196,7 @@ export class HostState {
   }
   /** The daemon recorded this blob's diffID (it came by pull or push). */
   knowsBlob(blob: number): boolean {
-    return blob < this.blobFlags.length && (this.blobFlags[blob] & BLOB_METADATA) !== 0;
+    return (this.blobFlags.get(blob) & BLOB_METADATA) !== 0;
   }
   /** Some layer with this diff is on disk (what an ideal content-addressed store would reuse). */
   hasDiff(diff: number): boolean {
@@ -214,8 +206,8 @@ export class HostState {
   diffIdsPresent(): string[] {
     const u = this.universe;
     const out = new Set<string>();
-    for (let c = 0; c < this.refcount.length; c++) {
-      const d = this.refcount[c] > 0 ? u.diffIdOf(u.chainDiff[c]) : undefined;
+    for (const [c, n] of this.refcount.entries()) {
+      const d = n > 0 ? u.diffIdOf(u.chainDiff[c]) : undefined;
       if (d !== undefined) out.add(d);
     }
     return [...out];
@@ -225,14 +217,15 @@ export class HostState {
   fingerprint(): string {
     const sorted = <K, V>(m: Map<K, V>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return JSON.stringify({
-      refcount: [...this.refcount].join(),
-      imgHold: [...this.imgHold].join(),
-      blobs: [...this.blobFlags].join(),
+      refcount: this.refcount.entries().join(';'),
+      imgHold: this.imgHold.entries().join(';'),
+      blobs: this.blobFlags.entries().join(';'),
       images: this.images(),
       refs: this.images().map((i) => this.refsOf(i).map((r) => referenceString(r))),
       parents: sorted(this.parents),
       containers: this.containerList.map((c) => [c.id, c.image, c.running, c.top]),
-      times: [sorted(this.lastUsedAt), sorted(this.firstDetectedAt)],
+      pods: this.pods.entries().join(';'),
+      times: [this.lastUsedAt.entries(), this.firstDetectedAt.entries()],
       broughtBy: sorted(this.broughtBy),
       v2: sorted(this.v2),
       sizes: [this.dfSize, this.diskSize],
@@ -266,11 +259,25 @@ export class HostState {
   // ---- changes (each journaled) ----
 
   private setMap<K, V>(m: Map<K, V>, k: K, v: V | undefined): void {
+    if (!this.journaling) {
+      if (v === undefined) m.delete(k);
+      else m.set(k, v);
+      return;
+    }
     const old = m.get(k);
     const had = m.has(k);
     if (v === undefined) m.delete(k);
     else m.set(k, v);
     this.record(() => (had ? m.set(k, old as V) : m.delete(k)));
+  }
+
+  private setTime(m: SparseTimes, k: number, v: number | undefined): void {
+    if (this.journaling) {
+      const old = m.get(k);
+      this.record(() => (old === undefined ? m.delete(k) : m.set(k, old)));
+    }
+    if (v === undefined) m.delete(k);
+    else m.set(k, v);
   }
 
   /** Sets (or with undefined drops) the v2 metadata of a diffID. */
@@ -279,23 +286,23 @@ export class HostState {
   }
 
   setLastUsed(image: number, t: number): void {
-    this.setMap(this.lastUsedAt, image, t);
+    this.setTime(this.lastUsedAt, image, t);
   }
   setFirstDetected(image: number, t: number): void {
-    this.setMap(this.firstDetectedAt, image, t);
+    this.setTime(this.firstDetectedAt, image, t);
   }
   /** The kubelet forgets a removed image's times. */
   forgetTimes(image: number): void {
-    this.setMap(this.lastUsedAt, image, undefined);
-    this.setMap(this.firstDetectedAt, image, undefined);
+    this.setTime(this.lastUsedAt, image, undefined);
+    this.setTime(this.firstDetectedAt, image, undefined);
   }
 
   /** The daemon records a blob's diffID. */
   knowBlob(blob: number): void {
-    this.grow();
-    if (this.blobFlags[blob] & BLOB_METADATA) return;
-    this.blobFlags[blob] |= BLOB_METADATA;
-    this.record(() => (this.blobFlags[blob] &= ~BLOB_METADATA));
+    const flags = this.blobFlags.get(blob);
+    if (flags & BLOB_METADATA) return;
+    this.blobFlags.set(blob, flags | BLOB_METADATA);
+    if (this.journaling) this.record(() => this.blobFlags.set(blob, flags));
   }
 
   /** Replaces an image's references (kept sorted by the caller). */
@@ -336,16 +343,17 @@ export class HostState {
 
   /** The image (config) enters the store on chain `top`, holding its top layer; its layers must be on disk or come with it. */
   addImage(image: number, top: number, refs: ImageReference[] = []): void {
-    this.grow();
     if (this.hasImage(image)) return;
-    const flags = this.imageFlags[image];
-    this.imageFlags[image] = flags | IMAGE_PRESENT | IMAGE_SEEN;
+    const flags = this.imageFlags.get(image);
+    this.imageFlags.set(image, flags | IMAGE_PRESENT | IMAGE_SEEN);
     if (!(flags & IMAGE_SEEN)) this.order.push(image);
     if (top !== this.universe.imageTop(image)) this.setMap(this.tops, image, top);
-    this.record(() => {
-      this.imageFlags[image] = flags;
-      if (!(flags & IMAGE_SEEN)) this.order.pop();
-    });
+    if (this.journaling) {
+      this.record(() => {
+        this.imageFlags.set(image, flags);
+        if (!(flags & IMAGE_SEEN)) this.order.pop();
+      });
+    }
     this.holdChain(top, 1);
     this.acquire(top);
     if (refs.length) this.setRefs(image, refs);
@@ -353,25 +361,25 @@ export class HostState {
 
   /** The image leaves the store (its references must be gone); its hold on its top layer is released by the caller. */
   deleteImage(image: number): void {
-    const flags = this.imageFlags[image];
-    this.imageFlags[image] = flags & ~IMAGE_PRESENT;
-    this.record(() => (this.imageFlags[image] = flags));
+    const flags = this.imageFlags.get(image);
+    this.imageFlags.set(image, flags & ~IMAGE_PRESENT);
+    if (this.journaling) this.record(() => this.imageFlags.set(image, flags));
     this.holdChain(this.topOf(image), -1);
   }
 
   private holdChain(top: number, by: 1 | -1): void {
     const parent = this.universe.chainParent;
     const size = this.universe.chainSize;
+    const hold = this.imgHold;
     for (let k = top; k >= 0; k = parent[k]) {
-      const before = this.imgHold[k];
-      this.imgHold[k] += by;
-      if (before === 0 || this.imgHold[k] === 0) this.dfSize += by * size[k];
+      const after = hold.add(k, by);
+      if (after === by || after === 0) this.dfSize += by * size[k];
     }
+    if (!this.journaling) return;
     this.record(() => {
       for (let k = top; k >= 0; k = parent[k]) {
-        const before = this.imgHold[k];
-        this.imgHold[k] -= by;
-        if (before === 0 || this.imgHold[k] === 0) this.dfSize -= by * size[k];
+        const after = hold.add(k, -by);
+        if (after === -by || after === 0) this.dfSize -= by * size[k];
       }
     });
   }
@@ -382,11 +390,11 @@ export class HostState {
     const size = this.universe.chainSize;
     for (let k = chain; k >= 0; k = parent[k]) {
       const n = k;
-      this.refcount[n]++;
-      this.record(() => this.refcount[n]--);
-      if (this.refcount[n] > 1) return;
+      const held = this.refcount.add(n, 1);
+      if (this.journaling) this.record(() => this.refcount.add(n, -1));
+      if (held > 1) return;
       this.diskSize += size[n];
-      this.record(() => (this.diskSize -= size[n]));
+      if (this.journaling) this.record(() => (this.diskSize -= size[n]));
     }
   }
 
@@ -397,11 +405,11 @@ export class HostState {
     const deleted: number[] = [];
     for (let k = chain; k >= 0; k = parent[k]) {
       const n = k;
-      this.refcount[n]--;
-      this.record(() => this.refcount[n]++);
-      if (this.refcount[n] > 0) break;
+      const held = this.refcount.add(n, -1);
+      if (this.journaling) this.record(() => this.refcount.add(n, 1));
+      if (held > 0) break;
       this.diskSize -= size[n];
-      this.record(() => (this.diskSize += size[n]));
+      if (this.journaling) this.record(() => (this.diskSize += size[n]));
       deleted.push(n);
     }
     return deleted;
@@ -410,15 +418,41 @@ export class HostState {
   /** A container of `image` is created (holding the image's top layer as its RW layer's parent). */
   createContainer(image: number, c: { id: string; name?: string; running: boolean }): HostContainer {
     const hc: HostContainer = { ...c, image, top: this.topOf(image) };
-    const users = this.byImage.get(image) ?? [];
+    let users = this.byImage.get(image);
+    if (!users) this.byImage.set(image, (users = []));
+    const list = users;
     this.containerList.push(hc);
-    this.byImage.set(image, [...users, hc]);
+    list.push(hc);
     this.record(() => {
       this.containerList.pop();
-      this.byImage.set(image, users);
+      list.pop();
+      if (!list.length) this.byImage.delete(image);
     });
     this.acquire(hc.top);
     return hc;
+  }
+
+  /**
+   * A container known by count only (a simulated pod: no ID, name or state to keep): like
+   * `createContainer` it holds the image's top layer and makes the image in use.
+   */
+  startPod(image: number): void {
+    this.pods.add(image, 1);
+    if (this.journaling) this.record(() => this.pods.add(image, -1));
+    this.acquire(this.topOf(image));
+  }
+
+  /** One counted container of the image is removed; returns the chains that left the disk. */
+  endPod(image: number): number[] {
+    if (this.pods.get(image) <= 0) throw new Error(`no pod of image ${image}`);
+    this.pods.add(image, -1);
+    if (this.journaling) this.record(() => this.pods.add(image, 1));
+    return this.release(this.topOf(image));
+  }
+
+  /** Counted containers (pods) of the image. */
+  podsOf(image: number): number {
+    return this.pods.get(image);
   }
 
   /** A container starts or stops. */
@@ -440,9 +474,12 @@ export class HostState {
   dropContainer(k: number): number[] {
     const [c] = this.containerList.splice(k, 1);
     const users = this.byImage.get(c.image) ?? [];
-    this.byImage.set(c.image, users.filter((x) => x !== c));
+    const at = users.indexOf(c);
+    users.splice(at, 1);
+    if (!users.length) this.byImage.delete(c.image);
     this.record(() => {
       this.containerList.splice(k, 0, c);
+      users.splice(at, 0, c);
       this.byImage.set(c.image, users);
     });
     return this.release(c.top);

@@ -7,6 +7,7 @@
 // garbage-collected). Every change goes through the host's undo journal.
 import type { Universe } from '../model/universe.js';
 import { HostState } from './host-state.js';
+import { SparseCounts } from './sparse-counts.js';
 
 /** The container runtime a node's image store follows. */
 export type NodeRuntime = 'docker' | 'containerd';
@@ -29,12 +30,14 @@ const BLOB_HELD = 2;
 export class HostNodeStore {
   readonly host: HostState;
   private readonly keepBlobs: boolean;
-  /** containerd: present images referencing each blob, and the blobs in the content store. */
-  private blobRefs: Int32Array;
-  private blobHeld: Uint8Array;
+  /** containerd: present images referencing each blob, and the blobs in the content store (sparse: what the node holds). */
+  private readonly blobRefs = new SparseCounts();
+  private readonly blobHeld = new SparseCounts();
+  /** The kubelet's size of each image (per universe and runtime, shared by every node). */
+  private readonly sizes: Float64Array;
+  private readonly scratch: number[] = [];
   private blobBytes = 0;
   private configBytes = 0;
-  private nextContainer = 0;
 
   constructor(
     readonly universe: Universe,
@@ -43,8 +46,7 @@ export class HostNodeStore {
   ) {
     this.host = options.host ?? new HostState(universe);
     this.keepBlobs = runtime === 'containerd' && !options.discardUnpackedLayers;
-    this.blobRefs = new Int32Array(this.keepBlobs ? universe.blobCount : 0);
-    this.blobHeld = new Uint8Array(this.keepBlobs ? universe.blobCount : 0);
+    this.sizes = kubeletSizes(universe, runtime);
   }
 
   /** Bytes of this store's typed arrays (the host state's included). */
@@ -66,25 +68,22 @@ export class HostNodeStore {
     const e: NodePullEffect = { blobs: [], downloadBytes: 0, unpackBytes: 0, diskGrowth: 0 };
     if (this.host.hasImage(image)) return e;
     const u = this.universe;
-    const fetched = new Set<number>();
-    const written = new Set<number>();
     let walking = true;
     for (let r = u.imageLayerStart[image]; r < u.imageLayerStart[image + 1]; r++) {
       const chain = u.refChain[r];
       const blob = u.refBlob[r];
       if (this.present(chain, blob, walking)) continue;
       walking = false;
-      const held = this.keepBlobs && this.blobHeld[blob] === BLOB_HELD;
-      if (!held && !fetched.has(blob)) {
-        fetched.add(blob);
+      const held = this.keepBlobs && this.blobHeld.get(blob) === BLOB_HELD;
+      if (!held && !e.blobs.includes(blob)) {
         e.blobs.push(blob);
         e.downloadBytes += u.blobSize[blob];
         if (this.keepBlobs) e.diskGrowth += u.blobSize[blob];
       }
       // docker registers the layer even when its chain exists (a present chain above a missing
       // blob metadata is reused by the layer store: no new bytes); containerd skips snapshots present.
-      if (!this.host.hasChain(chain) && !written.has(chain)) {
-        written.add(chain);
+      // An image's chains are distinct (one per depth): each is written once.
+      if (!this.host.hasChain(chain)) {
         e.unpackBytes += u.chainSize[chain];
         e.diskGrowth += u.chainSize[chain];
       }
@@ -94,8 +93,9 @@ export class HostNodeStore {
     return e;
   }
 
-  pull(image: number, now: number): NodePullEffect {
-    const e = this.plan(image);
+  /** Pulls `image`; `planned` is `plan(image)` taken just before, with nothing changed since. */
+  pull(image: number, now: number, planned?: NodePullEffect): NodePullEffect {
+    const e = planned ?? this.plan(image);
     if (this.host.hasImage(image)) return e;
     const u = this.universe;
     const h = this.host;
@@ -111,6 +111,16 @@ export class HostNodeStore {
   }
 
   rmi(image: number): number {
+    return this.removeImage(image);
+  }
+
+  /** The bytes `rmi(image)` would really free now: the removal tried and taken back by the host's journal. */
+  freeable(image: number): number {
+    if (!this.host.hasImage(image) || this.inUse(image)) return 0;
+    return this.host.trial(() => this.removeImage(image));
+  }
+
+  private removeImage(image: number): number {
     const h = this.host;
     if (this.inUse(image)) throw new Error(`image ${image} is in use by a container`);
     if (!h.hasImage(image)) return 0;
@@ -124,14 +134,30 @@ export class HostNodeStore {
     return before - this.diskUsed();
   }
 
-  imageSize(image: number): number {
+  /** Registry bytes a pull of `image` would fetch now, allocating nothing (the layer-aware score). */
+  downloadBytes(image: number): number {
+    if (this.host.hasImage(image)) return 0;
     const u = this.universe;
-    let s = 0;
-    for (let r = u.imageLayerStart[image]; r < u.imageLayerStart[image + 1]; r++) {
-      const b = u.refBlob[r];
-      s += this.runtime === 'docker' ? u.diffSize[u.blobDiff[b]] : u.blobSize[b];
+    const start = u.imageLayerStart[image];
+    const end = u.imageLayerStart[image + 1];
+    let bytes = u.imageConfigSize[image];
+    let walking = true;
+    const fetched = this.scratch;
+    for (let r = start; r < end; r++) {
+      const blob = u.refBlob[r];
+      if (this.present(u.refChain[r], blob, walking)) continue;
+      walking = false;
+      if ((this.keepBlobs && this.blobHeld.get(blob) === BLOB_HELD) || fetched.includes(blob)) continue;
+      fetched.push(blob);
+      bytes += u.blobSize[blob];
     }
-    return this.runtime === 'docker' ? s : s + u.imageConfigSize[image];
+    fetched.length = 0;
+    return bytes;
+  }
+
+  /** The kubelet's size: docker sums the image's layers (uncompressed); containerd's CRI its content (compressed blobs and config). */
+  imageSize(image: number): number {
+    return this.sizes[image];
   }
 
   images(): number[] {
@@ -149,14 +175,17 @@ export class HostNodeStore {
 
   containerStart(image: number, now: number): void {
     if (!this.host.hasImage(image)) throw new Error(`image ${image} is not present`);
-    this.host.createContainer(image, { id: `c${(this.nextContainer++).toString(16).padStart(12, '0')}`, running: true });
+    this.host.startPod(image);
     this.host.setLastUsed(image, now);
   }
 
   containerStop(image: number, now: number): void {
-    const c = this.host.containersOf(image)[0];
-    if (!c) throw new Error(`no container of image ${image}`);
-    this.host.dropContainer(this.host.containers.indexOf(c));
+    if (this.host.podsOf(image) > 0) this.host.endPod(image);
+    else {
+      const c = this.host.containersOf(image)[0];
+      if (!c) throw new Error(`no container of image ${image}`);
+      this.host.dropContainer(this.host.containers.indexOf(c));
+    }
     this.host.setLastUsed(image, now);
   }
 
@@ -175,14 +204,14 @@ export class HostNodeStore {
   }
 
   private setHeld(blob: number, held: boolean): void {
-    const was = this.blobHeld[blob];
+    const was = this.blobHeld.get(blob);
     const now = held ? BLOB_HELD : 0;
     if (was === now) return;
     const bytes = (held ? 1 : -1) * this.universe.blobSize[blob];
-    this.blobHeld[blob] = now;
+    this.blobHeld.set(blob, now);
     this.blobBytes += bytes;
     this.host.record(() => {
-      this.blobHeld[blob] = was;
+      this.blobHeld.set(blob, was);
       this.blobBytes -= bytes;
     });
   }
@@ -190,14 +219,37 @@ export class HostNodeStore {
   /** An image's references on its blobs; containerd's GC drops content no image references. */
   private refBlobs(image: number, by: 1 | -1): void {
     const u = this.universe;
-    const seen = new Set<number>();
-    for (let r = u.imageLayerStart[image]; r < u.imageLayerStart[image + 1]; r++) {
+    const start = u.imageLayerStart[image];
+    for (let r = start; r < u.imageLayerStart[image + 1]; r++) {
       const b = u.refBlob[r];
-      if (seen.has(b)) continue;
-      seen.add(b);
-      this.blobRefs[b] += by;
-      this.host.record(() => (this.blobRefs[b] -= by));
-      if (this.blobRefs[b] === 0) this.setHeld(b, false);
+      let again = false;
+      for (let q = start; q < r && !again; q++) again = u.refBlob[q] === b;
+      if (again) continue;
+      const refs = this.blobRefs.add(b, by);
+      this.host.record(() => this.blobRefs.add(b, -by));
+      if (refs === 0) this.setHeld(b, false);
     }
   }
+}
+
+const sizeCache = new WeakMap<Universe, Partial<Record<NodeRuntime, Float64Array>>>();
+
+/** The kubelet's size of every image of a universe for a runtime, computed once (a simulator's universe does not grow). */
+function kubeletSizes(u: Universe, runtime: NodeRuntime): Float64Array {
+  let byRuntime = sizeCache.get(u);
+  if (!byRuntime) sizeCache.set(u, (byRuntime = {}));
+  let sizes = byRuntime[runtime];
+  if (!sizes || sizes.length !== u.imageCount) {
+    sizes = new Float64Array(u.imageCount);
+    for (let i = 0; i < u.imageCount; i++) {
+      let s = 0;
+      for (let r = u.imageLayerStart[i]; r < u.imageLayerStart[i + 1]; r++) {
+        const b = u.refBlob[r];
+        s += runtime === 'docker' ? u.diffSize[u.blobDiff[b]] : u.blobSize[b];
+      }
+      sizes[i] = runtime === 'docker' ? s : s + u.imageConfigSize[i];
+    }
+    byRuntime[runtime] = sizes;
+  }
+  return sizes;
 }

@@ -4,7 +4,7 @@ import { systemDf } from '../analyze/df.js';
 import type { Plan } from '../analyze/plan.js';
 import { layerTree, prefixSharing } from '../analyze/tree.js';
 import { LayerlabError } from '../errors.js';
-import type { PullReport } from '../render/html/charts.js';
+import type { PullReport, TimeSeries } from '../render/html/charts.js';
 import { DEFAULT_LIMITS, reportHtml } from '../render/html/page.js';
 import { humanSize } from '../render/units.js';
 import { parseJsonStrict } from '../sources/json-strict.js';
@@ -45,6 +45,26 @@ export function readPlanJson(file: string): Plan {
   need(doc.method, 'string', '$.method', file);
   need(doc.blocked, 'array', '$.blocked', file);
   return doc as unknown as Plan;
+}
+
+/** A simulation's fleet over time, from `layerlab simulate --format json` output: disk use, and bytes pulled beside registry egress. */
+export function readSimulationJson(file: string): TimeSeries[] {
+  const doc = readJson(file) as Record<string, unknown>;
+  need(doc, 'object', '$', file);
+  need(doc.series, 'object', '$.series', file);
+  const s = doc.series as Record<string, unknown>;
+  const cols = ['t', 'diskUsed', 'bytesPulled', 'registryEgress'] as const;
+  for (const c of cols) {
+    need(s[c], 'array', `$.series.${c}`, file);
+    const col = s[c] as unknown[];
+    if (col.length !== (s.t as unknown[]).length) throw new LayerlabError('EINPUT', `expected as many values as $.series.t (${(s.t as unknown[]).length})`, { file, path: `$.series.${c}` });
+    col.forEach((v, k) => need(v, 'number', `$.series.${c}[${k}]`, file));
+  }
+  const col = (c: (typeof cols)[number]) => s[c] as number[];
+  return [
+    { title: 'Fleet disk use', unit: 'bytes', points: col('t').map((t, k) => ({ t, values: { 'disk used': col('diskUsed')[k] } })) },
+    { title: 'Bytes pulled', unit: 'bytes', points: col('t').map((t, k) => ({ t, values: { 'pulled by nodes': col('bytesPulled')[k], 'registry egress': col('registryEgress')[k] } })) },
+  ];
 }
 
 /** A pull plan and its schedule as `layerlab pull --format json` wrote them. */
@@ -91,6 +111,7 @@ ${sourceHelp(true)}`,
       dedup: { type: 'boolean', description: 'add the dedup ladder (what layerlab dedup computes)' },
       plan: { type: 'string', value: 'FILE', description: 'add a removal plan as a waterfall: the output of layerlab plan --format json' },
       pull: { type: 'string', value: 'FILE', description: 'add a pull timeline per layer: the output of layerlab pull --format json' },
+      simulation: { type: 'string', value: 'FILE', description: 'add a fleet\'s disk use and bytes pulled over time: the output of layerlab simulate --format json' },
       'max-stacks': { type: 'number', value: 'N', description: 'draw at most N images as stacks (the largest) and sum up the rest', min: 1, max: 500, default: DEFAULT_LIMITS.stacks },
       platform: PLATFORM_OPTION,
     },
@@ -98,6 +119,7 @@ ${sourceHelp(true)}`,
   async ({ values, positionals }, io) => {
     const plan = values.plan === undefined ? undefined : readPlanJson(values.plan);
     const pull = values.pull === undefined ? undefined : readPullJson(values.pull);
+    const series = values.simulation === undefined ? undefined : readSimulationJson(values.simulation);
     const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
     const notes = notesFor(sources, ['image-set']);
     const tree = layerTree(graph);
@@ -112,6 +134,7 @@ ${sourceHelp(true)}`,
         ...(values.dedup ? { dedup: compareDedupModels(graph) } : {}),
         ...(plan ? { plan } : {}),
         ...(pull ? { pull } : {}),
+        ...(series ? { series } : {}),
       },
       { ...DEFAULT_LIMITS, stacks: max },
     );

@@ -70,6 +70,22 @@ function withValue(doc: unknown, key: string, raw: string): unknown {
   return copy;
 }
 
+/**
+ * The values of `--compare KEY=...`: a JSON array (each element a value; objects such as a weighted
+ * scheduler kept whole, shown as compact JSON), else comma-separated words or JSON scalars.
+ */
+export function compareValues(list: string): string[] {
+  if (!list.trimStart().startsWith('[')) return list.split(',');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(list);
+  } catch (e) {
+    throw usageError(`--compare: the values are not a JSON array (${(e as Error).message})`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) throw usageError('--compare: expected a non-empty JSON array of values');
+  return parsed.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+}
+
 export const simulateCommand = defineCommand(
   {
     name: 'simulate',
@@ -84,7 +100,7 @@ Same scenario and seed give byte-identical output.`,
     positionals: [{ name: 'SCENARIO.json' }],
     options: {
       seed: { type: 'number', value: 'S', description: 'PRNG seed (overrides the scenario\'s)', min: 0, max: 2 ** 32 - 1 },
-      compare: { type: 'string', value: 'KEY=V1,V2,...', description: 'run once per value of a scenario key (dotted path) on the same seeded workload; one table' },
+      compare: { type: 'string', value: 'KEY=V1,V2,...', description: 'run once per value of a scenario key (dotted path) on the same seeded workload; one table. Values: comma-separated, or a JSON array (KEY=["a",{"b":1}]) for objects' },
       format: formatOption(['table', 'json'], { json: 'totals, per node and per pod (seconds, bytes)' }),
       timeline: { type: 'string', value: 'FILE.csv', description: 'write each node\'s disk use at every GC period' },
     },
@@ -99,7 +115,7 @@ Same scenario and seed give byte-identical output.`,
       const eq = values.compare.indexOf('=');
       if (eq <= 0 || eq === values.compare.length - 1) throw usageError(`--compare takes KEY=V1,V2,... (got ${quote(values.compare)})`);
       key = values.compare.slice(0, eq);
-      for (const v of values.compare.slice(eq + 1).split(',')) runs.push({ value: v, doc: withValue(doc, key, v) });
+      for (const v of compareValues(values.compare.slice(eq + 1))) runs.push({ value: v, doc: withValue(doc, key, v) });
     } else runs.push({ value: '', doc });
     const tty = (process.stderr as { isTTY?: boolean }).isTTY === true;
     const results: Array<{ value: string; result: SimResult; names: string[]; refs: readonly string[]; podNames?: (string | undefined)[] }> = [];

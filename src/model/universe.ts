@@ -276,6 +276,19 @@ export class Universe {
     return this.pushImage(img.configDigest, img.ref ?? img.configDigest, img.configSize ?? 0, blobs, chains);
   }
 
+  /**
+   * Interns an image by blob ids already interned (a simulator's catalog, where `id` may be a
+   * familiar reference); its chains follow the blobs' diffs. An existing id keeps its first definition.
+   */
+  addImageByBlobs(id: string, ref: string, configSize: number, blobs: readonly number[]): number {
+    const known = this.imageIndex.get(id);
+    if (known !== undefined) return known;
+    const chains: number[] = [];
+    let parent = -1;
+    for (const b of blobs) chains.push((parent = this.chain(parent, this.blobDiffs.view()[b])));
+    return this.pushImage(id, ref, configSize, [...blobs], chains);
+  }
+
   /** Interns every image of a host graph (its layers by diffID, else by blob digest). */
   addGraph(graph: ImageGraph): void {
     const layerDiff = new Int32Array(graph.layerCount).fill(-1);

@@ -6,7 +6,7 @@ import { humanSize } from './units.js';
 
 const sec = (s: number): string => `${s.toFixed(3)}s`;
 
-/** The JSON answer: totals, per node, per pod (seconds, bytes). */
+/** The JSON answer: totals, per node, the fleet over time (`series`: columns t, diskUsed, bytesPulled, registryEgress), per pod (seconds, bytes). */
 export function simulationJson(r: SimResult, nodeNames: readonly string[], imageRefs: readonly string[], podNames?: readonly (string | undefined)[]): unknown {
   const p = r.pods;
   const pods = [];
@@ -23,7 +23,7 @@ export function simulationJson(r: SimResult, nodeNames: readonly string[], image
       failure: p.failure[i] ? POD_FAILURES[p.failure[i]] : null,
     });
   }
-  return { totals: r.totals, nodes: r.nodes, pods };
+  return { totals: r.totals, nodes: r.nodes, series: r.series, pods };
 }
 
 const TOTAL_ROWS: Array<[string, (t: SimTotals) => string]> = [

@@ -3,7 +3,8 @@
 // up to maxParallelImagePulls, throttled by registryPullQPS), pull through the node's store,
 // run, stop; every imageGCPeriod each kubelet runs its image GC.
 import { prng } from '../sources/synthetic.js';
-import { ArrayStore } from './array-store.js';
+import { HostNodeStore } from '../analyze/node-store.js';
+import { SparseTimes } from '../analyze/sparse-counts.js';
 import { EventQueue } from './heap.js';
 import { garbageCollect, pullBackoff, TokenBuckets, type GcCandidate } from './kubelet.js';
 import { Network } from './network.js';
@@ -11,7 +12,7 @@ import { pickNode, rebind, type SchedulerState } from './pick.js';
 import { NodeStatusImages } from './scheduler.js';
 import type { NodeImageStore } from './store.js';
 import { summarize, type Counters } from './summary.js';
-import type { PodColumns, SimConfig, SimResult } from './types.js';
+import type { PodColumns, SimConfig, SimResult, SimSeries } from './types.js';
 
 const PULL_DONE = 0;
 const POD_END = 1;
@@ -33,16 +34,17 @@ export function simulate(cfg: SimConfig): SimResult {
   const P = w.t.length;
   const period = ms(k.imageGCPeriod);
   const rnd = prng(cfg.seed);
-  const stores: NodeImageStore[] = nodes.map((n) => (cfg.makeStore ? cfg.makeStore(n, u) : new ArrayStore(u, n.runtime, { discardUnpackedLayers: n.discardUnpackedLayers })));
+  const stores: NodeImageStore[] = nodes.map((n) => (cfg.makeStore ? cfg.makeStore(n, u) : new HostNodeStore(u, n.runtime, { discardUnpackedLayers: n.discardUnpackedLayers })));
   const status = new NodeStatusImages(N, u.imageCount, (n, i) => stores[n].imageSize(i));
   const limit = k.serializeImagePulls ? 1 : k.maxParallelImagePulls > 0 ? k.maxParallelImagePulls : Infinity;
   const buckets = new TokenBuckets(N, k.registryPullQPS, k.registryBurst);
   const net = new Network(u, nodes, cfg.distribution);
   const policyAlways = new Uint8Array(u.imageCount);
   for (let i = 0; i < u.imageCount; i++) policyAlways[i] = (cfg.imagePullPolicy ?? defaultPullPolicy(u.imageRef[i])) === 'Always' ? 1 : 0;
-  // Kubelet image records (detect times in ms; -Infinity: never seen in use, Go's zero time).
-  const firstDetected = nodes.map(() => new Float64Array(u.imageCount).fill(NaN));
-  const lastUsed = nodes.map(() => new Float64Array(u.imageCount).fill(-Infinity));
+  // Kubelet image records (detect times in ms; absent lastUsed: never seen in use, Go's zero time),
+  // per node for the images it holds only: a node costs what it holds, not the catalog.
+  const firstDetected = nodes.map(() => new SparseTimes());
+  const lastUsed = nodes.map(() => new SparseTimes());
   const pods: PodColumns = {
     arrive: w.t,
     node: new Int32Array(P).fill(-1),
@@ -71,7 +73,7 @@ export function simulate(cfg: SimConfig): SimResult {
   const c: Counters = { nodes: nodes.map((n) => ({ name: n.name, pods: 0, pulls: 0, peakPulls: 0, bytesPulled: 0, gcRuns: 0, imagesRemoved: 0, gcBytesFreed: 0, gcBytesBelieved: 0, peakDisk: 0, finalDisk: 0 })), qpsRejections: 0, gcFailures: 0, pulls: 0 };
   const timeline: Array<[number, number, number]> | undefined = cfg.timeline ? [] : undefined;
   const q = new EventQueue();
-  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N), docker: Uint8Array.from(nodes, (x) => (x.runtime === 'docker' ? 1 : 0)) };
+  const sched: SchedulerState = { rr: 0, nextStart: 0, rnd, status, stores, bound, nodes, full: fullSizes(u), universe: u, laScore: new Int32Array(N), docker: Uint8Array.from(nodes, (x) => (x.runtime === 'docker' ? 1 : 0)), mark: new Int32Array(N), stamp: 0, scores: new Float64Array(N) };
   for (let n = 0; n < N; n++) rebind(sched, n, 0);
 
   const startPod = (pod: number, now: number): void => {
@@ -142,7 +144,7 @@ export function simulate(cfg: SimConfig): SimResult {
       forWaiters(p, (pod) => failPod(pod, 1));
       return;
     }
-    if (!present) store.pull(img, now / 1000);
+    if (!present) store.pull(img, now / 1000, effect);
     const d = store.diskUsed();
     if (d > c.nodes[n].peakDisk) c.nodes[n].peakDisk = d;
     if (++active[n] > c.nodes[n].peakPulls) c.nodes[n].peakPulls = active[n];
@@ -158,7 +160,7 @@ export function simulate(cfg: SimConfig): SimResult {
     const img = pullImage[p];
     active[n]--;
     pulling[n].delete(img);
-    if (Number.isNaN(firstDetected[n][img])) firstDetected[n][img] = Math.ceil(now / period) * period;
+    if (!firstDetected[n].has(img)) firstDetected[n].set(img, Math.ceil(now / period) * period);
     status.add(n, img);
     let first = true;
     forWaiters(p, (pod) => {
@@ -178,9 +180,23 @@ export function simulate(cfg: SimConfig): SimResult {
     rebind(sched, n, -1);
     // The kubelet marks lastUsed at each detection (every period) that sees a container running.
     const seen = (Math.ceil(now / period) - 1) * period;
-    if (seen >= ms(pods.start[pod]) && seen > lastUsed[n][img]) lastUsed[n][img] = seen;
+    if (seen >= ms(pods.start[pod]) && seen > (lastUsed[n].get(img) ?? -Infinity)) lastUsed[n].set(img, seen);
+  };
+  const series: SimSeries = { t: [], diskUsed: [], bytesPulled: [], registryEgress: [] };
+  const sample = (now: number): void => {
+    let disk = 0;
+    let pulled = 0;
+    for (let n = 0; n < N; n++) {
+      disk += stores[n].diskUsed();
+      pulled += c.nodes[n].bytesPulled;
+    }
+    series.t.push(now / 1000);
+    series.diskUsed.push(disk);
+    series.bytesPulled.push(pulled);
+    series.registryEgress.push(net.registryEgress);
   };
   const gcTick = (now: number): void => {
+    sample(now);
     for (let n = 0; n < N; n++) {
       const store = stores[n];
       if (timeline) timeline.push([now / 1000, n, store.diskUsed()]);
@@ -192,20 +208,21 @@ export function simulate(cfg: SimConfig): SimResult {
       let present: number[] | undefined;
       const listable = (): number[] => (present ??= store.images().filter((i) => !pulling[n].has(i) && store.hasImage(i)));
       for (const img of store.images()) {
-        if (store.inUse(img) || pulling[n].has(img) || Number.isNaN(firstDetected[n][img])) continue;
-        candidates.push({ image: img, size: store.imageSize(img), lastUsed: lastUsed[n][img] / 1000, firstDetected: firstDetected[n][img] / 1000 });
+        const detected = firstDetected[n].get(img);
+        if (store.inUse(img) || pulling[n].has(img) || detected === undefined) continue;
+        candidates.push({ image: img, size: store.imageSize(img), lastUsed: (lastUsed[n].get(img) ?? -Infinity) / 1000, firstDetected: detected / 1000 });
       }
       const stat = c.nodes[n];
       const decision = garbageCollect(k, now / 1000, 0, candidates, cap, () => cap - store.diskUsed(), (img) => {
         const freed = store.rmi(img);
-        firstDetected[n][img] = NaN;
-        lastUsed[n][img] = -Infinity;
+        firstDetected[n].delete(img);
+        lastUsed[n].delete(img);
         status.remove(n, img, () => listable().filter((i) => store.hasImage(i)));
         stat.imagesRemoved++;
         stat.gcBytesFreed += freed;
         stat.gcBytesBelieved += store.imageSize(img);
         return freed;
-      }, cfg.gc === 'layer-aware');
+      }, cfg.gc === 'layer-aware' ? (img) => store.freeable(img) : undefined);
       if (decision.amountToFree > 0) stat.gcRuns++;
       if (decision.failed) c.gcFailures++;
     }
@@ -215,6 +232,7 @@ export function simulate(cfg: SimConfig): SimResult {
   let nextTick = period;
   const ev = [0, 0, 0, 0];
   let lastProgress = 0;
+  let lastEvent = 0;
   for (;;) {
     const tArr = nextArrival < P ? ms(w.t[nextArrival]) : Infinity;
     const tq = q.peekTime();
@@ -243,6 +261,7 @@ export function simulate(cfg: SimConfig): SimResult {
     }
     q.pop(ev);
     const [now, kind, a] = ev;
+    lastEvent = now;
     if (kind === PULL_DONE) pullDone(a, now);
     else if (kind === POD_END) podEnd(a, now);
     else if (kind === RETRY) {
@@ -251,7 +270,8 @@ export function simulate(cfg: SimConfig): SimResult {
     }
   }
   for (let pod = 0; pod < P; pod++) if (pods.start[pod] < 0 && pods.failure[pod] === 0) pods.failure[pod] = 2;
-  return summarize(c, stores, net, pods, timeline);
+  if (!series.t.length || lastEvent / 1000 > series.t[series.t.length - 1]) sample(lastEvent);
+  return { ...summarize(c, stores, net, pods, timeline), series };
 }
 
 /** Bytes of each image when nothing is present: config plus every distinct blob. */

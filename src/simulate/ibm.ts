@@ -31,6 +31,7 @@ export function parseIbmTrace(text: string, file: string): IbmRecord[] {
       throw new LayerlabError('EINPUT', 'not a JSON object', { file, line: i + 1 });
     }
   }) : [];
+  if (items.some((v) => typeof v === 'object' && v !== null && 'http.request.uri' in v)) return fromRaw(items, file);
   return items.map((v, i) => {
     const o = v as Record<string, unknown>;
     const where = { file, path: `$[${i}]` };
@@ -38,6 +39,33 @@ export function parseIbmTrace(text: string, file: string): IbmRecord[] {
     if (typeof o.delay !== 'number' || typeof o.uri !== 'string' || typeof o.method !== 'string') throw new LayerlabError('EINPUT', 'expected "delay" (number), "uri" and "method" (strings)', where);
     return { delay: o.delay, uri: o.uri, size: typeof o.size === 'number' ? o.size : 0, method: o.method, client: String(o.client ?? 'client') };
   });
+}
+
+/**
+ * The published files' own records (registry access log lines: "timestamp", "http.request.method",
+ * "http.request.uri", "http.response.written", "http.request.duration", "http.request.remoteaddr"),
+ * turned into the replayer's form as its get_requests does (chalianwar/docker-performance,
+ * master.py): GETs and PUTs of manifests and blobs that wrote bytes, delay in seconds from the first.
+ */
+function fromRaw(items: readonly unknown[], file: string): IbmRecord[] {
+  const out: Array<IbmRecord & { at: number }> = [];
+  items.forEach((v, i) => {
+    const o = v as Record<string, unknown>;
+    const where = { file, path: `$[${i}]` };
+    if (typeof o !== 'object' || o === null) throw new LayerlabError('EINPUT', 'expected a trace record object', where);
+    const method = o['http.request.method'];
+    const uri = o['http.request.uri'];
+    const size = o['http.response.written'];
+    const at = typeof o.timestamp === 'string' ? Date.parse(o.timestamp) : NaN;
+    if (typeof method !== 'string' || typeof uri !== 'string' || typeof size !== 'number' || Number.isNaN(at)) {
+      throw new LayerlabError('EINPUT', 'expected "timestamp" (ISO time), "http.request.method", "http.request.uri" (strings) and "http.response.written" (number)', where);
+    }
+    if ((method !== 'GET' && method !== 'PUT') || !(uri.includes('manifest') || uri.includes('blobs')) || !(size > 0)) return;
+    out.push({ at, delay: 0, uri, size, method, client: String(o['http.request.remoteaddr'] ?? 'client') });
+  });
+  out.sort((x, y) => x.at - y.at);
+  const begin = out.length ? out[0].at : 0;
+  return out.map(({ at, ...r }) => ({ ...r, delay: (at - begin) / 1000 }));
 }
 
 /** One pull of the converted trace. */

@@ -85,8 +85,10 @@ export interface GcDecision {
 /**
  * GarbageCollect at `now` (kubelet started at `began`). `candidates` are the images not in use and
  * not pinned; `remove(image)` deletes one and returns the bytes that really left the disk;
- * `available()` reads the image filesystem after the age pass. With `countReal` (the layer-aware
- * what-if) freeSpace counts the bytes really freed instead of image sizes.
+ * `available()` reads the image filesystem after the age pass. With `freeable` (the layer-aware
+ * what-if: the bytes removing an image now would really free) freeSpace evicts the images that
+ * free most first (the kubelet's order breaks ties) and counts the bytes really freed instead of
+ * image sizes.
  */
 export function garbageCollect(
   cfg: KubeletConfig,
@@ -96,7 +98,7 @@ export function garbageCollect(
   capacity: number,
   available: () => number,
   remove: (image: number) => number,
-  countReal = false,
+  freeable?: (image: number) => number,
 ): GcDecision {
   const images = [...candidates].sort(evictionOrder);
   const d: GcDecision = { byAge: [], bySpace: [], amountToFree: 0, believedFreed: 0, failed: false };
@@ -113,6 +115,11 @@ export function garbageCollect(
   const amount = gcAmountToFree(capacity, available(), cfg.imageGCHighThresholdPercent, cfg.imageGCLowThresholdPercent);
   if (amount <= 0) return d;
   d.amountToFree = amount;
+  const countReal = freeable !== undefined;
+  if (freeable) {
+    const gain = new Map(remaining.map((c) => [c.image, freeable(c.image)]));
+    remaining = [...remaining].sort((a, b) => gain.get(b.image)! - gain.get(a.image)! || evictionOrder(a, b));
+  }
   let freed = 0;
   for (const img of remaining) {
     if (img.lastUsed >= now) continue;

@@ -1,6 +1,6 @@
 // Placing one pod: random, round-robin, or kube-scheduler's scoring over the nodes it samples
 // (numFeasibleNodesToFind from a rotating start index), highest weighted sum, ties at random.
-import { ArrayStore } from './array-store.js';
+import { HostNodeStore } from '../analyze/node-store.js';
 import {
   DEFAULT_MEMORY_REQUEST,
   DEFAULT_MILLI_CPU_REQUEST,
@@ -33,6 +33,11 @@ export interface SchedulerState {
   laScore: Int32Array;
   /** 1 for docker nodes. */
   docker: Uint8Array;
+  /** Scratch: mark[n] === stamp for the nodes listing the pod's image. */
+  mark: Int32Array;
+  stamp: number;
+  /** Scratch: the scores of the nodes of one scan. */
+  scores: Float64Array;
 }
 
 /** The node for a pod of `image`. */
@@ -43,9 +48,6 @@ export function pickNode(spec: SchedulerSpec, percentage: number, s: SchedulerSt
   const k = nodesToScore(N, percentage);
   const start = s.nextStart;
   s.nextStart = (start + k) % N;
-  let best = -1;
-  let bestScore = -Infinity;
-  let ties = 0;
   const wIL = weightOf(spec, 'image-locality');
   const wLA = weightOf(spec, 'least-allocated');
   const wLY = weightOf(spec, 'layer-aware');
@@ -53,36 +55,40 @@ export function pickNode(spec: SchedulerSpec, percentage: number, s: SchedulerSt
   const numNodes = s.status.numNodes[image];
   const ilDocker = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'docker')[image], numNodes, N), 1);
   const ilContainerd = wIL * imageLocalityPriority(scaledImageScore(kubeletImageSizes(s.universe, 'containerd')[image], numNodes, N), 1);
-  const onNode = s.status.onNode;
-  const row = image * N;
+  const mark = s.mark;
+  const stamp = ++s.stamp;
+  if (wIL !== 0) for (const n of s.status.nodesListing(image)) mark[n] = stamp;
   const runtimeDocker = s.docker;
+  // selectHost picks uniformly among the nodes of the best score (its reservoir sampling); one
+  // draw after the scan gives the same distribution at one random number per pod.
+  const scores = s.scores;
+  let bestScore = -Infinity;
+  let ties = 0;
   for (let j = 0; j < k; j++) {
     let n = start + j;
     if (n >= N) n -= N;
     let score = 0;
-    if (wIL !== 0 && onNode[row + n] === 1) score += runtimeDocker[n] === 1 ? ilDocker : ilContainerd;
-    if (wLA !== 0) score += wLA * leastAllocated(s, n);
+    if (wIL !== 0 && mark[n] === stamp) score += runtimeDocker[n] === 1 ? ilDocker : ilContainerd;
+    if (wLA !== 0) score += wLA * s.laScore[n];
     if (wLY !== 0) score += wLY * layerAware(s, n, image);
+    scores[j] = score;
     if (score > bestScore) {
-      best = n;
       bestScore = score;
       ties = 1;
-    } else if (score === bestScore) {
-      ties++;
-      if (Math.floor(s.rnd() * ties) === 0) best = n; // selectHost's reservoir sampling
-    }
+    } else if (score === bestScore) ties++;
   }
-  return best;
+  let pick = ties > 1 ? Math.floor(s.rnd() * ties) : 0;
+  for (let j = 0; j < k; j++) {
+    if (scores[j] !== bestScore) continue;
+    if (pick-- === 0) return start + j >= N ? start + j - N : start + j;
+  }
+  return -1;
 }
 
 function weightOf(spec: { weights: Array<[string, number]> }, plugin: string): number {
   let w = 0;
   for (const [p, x] of spec.weights) if (p === plugin) w += x;
   return w;
-}
-
-function leastAllocated(s: SchedulerState, n: number): number {
-  return s.laScore[n];
 }
 
 /** Node `n`'s bound pods changed by `delta`: its LeastAllocated score for the next pod. */
@@ -93,6 +99,6 @@ export function rebind(s: SchedulerState, n: number, delta: number): void {
 
 function layerAware(s: SchedulerState, n: number, image: number): number {
   const store = s.stores[n];
-  const bytes = store instanceof ArrayStore ? store.downloadBytes(image) : store.plan(image).downloadBytes;
+  const bytes = store instanceof HostNodeStore ? store.downloadBytes(image) : store.plan(image).downloadBytes;
   return layerAwareScore(bytes, s.full[image]);
 }

@@ -1,5 +1,5 @@
 // The reference image store: sets, recomputed from scratch after every removal, slow and plainly
-// right. Tests hold every faster store (the typed-array one here, the host state) to it.
+// right. Tests hold the host state's node store (analyze/node-store.ts), the one the fleet runs on, to it.
 import type { NodeImageStore, PullEffect, Runtime, SimUniverse } from './store.js';
 
 /** Options of a node's runtime. */
@@ -55,6 +55,8 @@ export class ReferenceStore implements NodeImageStore {
   private readonly containers = new Map<number, number>();
   private readonly used = new Map<number, number>();
   private readonly detected = new Map<number, number>();
+  /** docker: blobs whose diffID the daemon recorded (every blob of an image it pulled; kept after rmi). */
+  private readonly known = new Set<number>();
 
   constructor(
     private readonly u: SimUniverse,
@@ -72,13 +74,21 @@ export class ReferenceStore implements NodeImageStore {
     const chains = new Set(this.chains);
     const blobs = new Set(this.blobs);
     const keep = this.runtime === 'containerd' && !this.options.discardUnpackedLayers;
+    let walking = true;
     for (const [blob, chain] of layersOf(this.u, image)) {
-      // docker keeps no blobs (its set stays empty): a missing chain is a download; containerd
-      // fetches a blob only when neither its snapshot nor the blob is there.
-      const fetch = !chains.has(chain) && !blobs.has(blob);
-      if (fetch && !e.blobs.includes(blob)) {
+      // docker (moby's download manager): walking up from the bottom, a layer is "Already exists"
+      // while the daemon knows its blob's diffID and the chain is on disk; from the first missing
+      // one up, every blob downloads. containerd: a snapshot present is skipped.
+      const present = chains.has(chain) && (this.runtime === 'containerd' || (walking && this.known.has(blob)));
+      if (present) continue;
+      walking = false;
+      // containerd fetches a blob only when it is not in the content store; either runtime fetches a blob once per pull
+      const fetch = !blobs.has(blob);
+      if (fetch) {
         e.blobs.push(blob);
         e.downloadBytes += this.u.blobSize[blob];
+        if (keep) e.diskGrowth += this.u.blobSize[blob];
+        blobs.add(blob);
       }
       if (!chains.has(chain)) {
         chains.add(chain);
@@ -86,8 +96,6 @@ export class ReferenceStore implements NodeImageStore {
         e.unpackBytes += size;
         e.diskGrowth += size;
       }
-      if (keep && fetch) e.diskGrowth += this.u.blobSize[blob];
-      if (fetch) blobs.add(blob); // fetched once, it serves a later layer of the same pull too
     }
     e.downloadBytes += this.u.imageConfigSize[image];
     e.diskGrowth += this.u.imageConfigSize[image];
@@ -99,6 +107,7 @@ export class ReferenceStore implements NodeImageStore {
     if (this.present.has(image)) return e;
     this.present.add(image);
     this.detected.set(image, now);
+    for (const [blob] of layersOf(this.u, image)) this.known.add(blob);
     if (this.runtime === 'containerd' && !this.options.discardUnpackedLayers) for (const b of e.blobs) this.blobs.add(b);
     this.recompute();
     return e;
@@ -113,6 +122,16 @@ export class ReferenceStore implements NodeImageStore {
     this.detected.delete(image);
     this.recompute();
     return before - this.diskUsed();
+  }
+
+  freeable(image: number): number {
+    if (!this.present.has(image) || this.inUse(image)) return 0;
+    const before = this.diskUsed();
+    const others = new ReferenceStore(this.u, this.runtime, this.options);
+    for (const i of this.present) if (i !== image) others.present.add(i);
+    for (const b of this.blobs) others.blobs.add(b);
+    others.recompute();
+    return before - others.diskUsed();
   }
 
   /** What the present images hold: every chain of their stacks, and the fetched blobs they still reference (containerd's GC drops the rest). */

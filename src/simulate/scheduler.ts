@@ -77,8 +77,9 @@ export class NodeStatusImages {
   /** Per node: listed image ids, largest first (ties by id). */
   readonly listed: number[][];
   readonly numNodes: Int32Array;
-  /** Flat image × node flags: node n lists image i at i × nodes + n (a pod's scan reads one run). */
-  readonly onNode: Uint8Array;
+  /** Per image: the nodes that list it (sparse: at most 50 entries per node in all). */
+  private readonly listing = new Map<number, number[]>();
+  private static readonly NONE: readonly number[] = [];
   constructor(
     readonly nodes: number,
     readonly images: number,
@@ -86,12 +87,16 @@ export class NodeStatusImages {
   ) {
     this.listed = Array.from({ length: nodes }, () => []);
     this.numNodes = new Int32Array(images);
-    this.onNode = new Uint8Array(nodes * images);
   }
 
   /** Node `n` lists `image`. */
   lists(n: number, image: number): boolean {
-    return this.onNode[image * this.nodes + n] === 1;
+    return this.listed[n].includes(image);
+  }
+
+  /** The nodes that list `image`, in no particular order. */
+  nodesListing(image: number): readonly number[] {
+    return this.listing.get(image) ?? NodeStatusImages.NONE;
   }
 
   private before(n: number, a: number, b: number): boolean {
@@ -100,35 +105,43 @@ export class NodeStatusImages {
     return sa !== sb ? sa > sb : a < b;
   }
 
+  private mark(n: number, image: number, on: boolean): void {
+    let nodes = this.listing.get(image);
+    if (on) {
+      if (!nodes) this.listing.set(image, (nodes = []));
+      nodes.push(n);
+      this.numNodes[image]++;
+      return;
+    }
+    const at = nodes!.indexOf(n);
+    nodes![at] = nodes![nodes!.length - 1];
+    nodes!.pop();
+    if (!nodes!.length) this.listing.delete(image);
+    this.numNodes[image]--;
+  }
+
   /** Node `n` now holds `image` (pull done). */
   add(n: number, image: number): void {
     const list = this.listed[n];
-    const N = this.nodes;
-    if (this.onNode[image * N + n]) return;
+    if (list.includes(image)) return;
     if (list.length === NODE_STATUS_MAX_IMAGES && !this.before(n, image, list[list.length - 1])) return;
     let i = list.length;
     while (i > 0 && this.before(n, image, list[i - 1])) i--;
     list.splice(i, 0, image);
-    this.onNode[image * N + n] = 1;
-    this.numNodes[image]++;
-    if (list.length > NODE_STATUS_MAX_IMAGES) {
-      const out = list.pop()!;
-      this.onNode[out * N + n] = 0;
-      this.numNodes[out]--;
-    }
+    this.mark(n, image, true);
+    if (list.length > NODE_STATUS_MAX_IMAGES) this.mark(n, list.pop()!, false);
   }
 
   /** Node `n` no longer holds `image`; the list refills from `present` (the node's images). */
   remove(n: number, image: number, present: () => readonly number[]): void {
-    const N = this.nodes;
-    if (!this.onNode[image * N + n]) return;
     const list = this.listed[n];
-    list.splice(list.indexOf(image), 1);
-    this.onNode[image * N + n] = 0;
-    this.numNodes[image]--;
+    const at = list.indexOf(image);
+    if (at < 0) return;
+    list.splice(at, 1);
+    this.mark(n, image, false);
     if (list.length === NODE_STATUS_MAX_IMAGES - 1) {
       let best = -1;
-      for (const i of present()) if (i !== image && !this.onNode[i * N + n] && (best < 0 || this.before(n, i, best))) best = i;
+      for (const i of present()) if (i !== image && !list.includes(i) && (best < 0 || this.before(n, i, best))) best = i;
       if (best >= 0) this.add(n, best);
     }
   }

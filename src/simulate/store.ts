@@ -63,10 +63,12 @@ export interface NodeImageStore {
   hasImage(image: number): boolean;
   /** What pulling `image` now would fetch and write; changes nothing. */
   plan(image: number): PullEffect;
-  /** Pulls `image` (docker: layers present by chain are `Already exists`; containerd: snapshot by chainID present → nothing, blob present → unpack only). Sets firstDetected on a new image. */
-  pull(image: number, now: number): PullEffect;
+  /** Pulls `image` (docker: layers present by chain are `Already exists`; containerd: snapshot by chainID present → nothing, blob present → unpack only). Sets firstDetected on a new image. `planned`: this store's `plan(image)` just taken (saves computing it again). */
+  pull(image: number, now: number, planned?: PullEffect): PullEffect;
   /** Removes the image (untag + delete); returns the bytes that really left the disk. Throws when a container uses it. */
   rmi(image: number): number;
+  /** The bytes `rmi(image)` would really free now (0 when absent); changes nothing. */
+  freeable(image: number): number;
   /** The size the kubelet sees for a present image (docker: sum of its layers' uncompressed sizes; containerd CRI: content size, compressed blobs + config). */
   imageSize(image: number): number;
   /** Present images, ascending ids (callers that run often keep their own order; this may sort). */

@@ -20,7 +20,7 @@ export function percentile(sorted: Float64Array, p: number): number {
 /** Seconds rounded to the millisecond tick (no float noise in the output). */
 const tick = (s: number): number => Math.round(s * 1000) / 1000;
 
-export function summarize(c: Counters, stores: NodeImageStore[], net: Network, pods: PodColumns, timeline?: Array<[number, number, number]>): SimResult {
+export function summarize(c: Counters, stores: NodeImageStore[], net: Network, pods: PodColumns, timeline?: Array<[number, number, number]>): Omit<SimResult, 'series'> {
   let finalDisk = 0;
   stores.forEach((s, n) => {
     c.nodes[n].finalDisk = s.diskUsed();

@@ -1,7 +1,8 @@
 // Inputs and outputs of a fleet simulation (what scenario.ts parses and engine.ts runs).
 import type { KubeletConfig } from './kubelet.js';
 import type { SchedulerSpec } from './scheduler.js';
-import type { NodeImageStore, Runtime, SimUniverse } from './store.js';
+import type { Universe } from '../model/universe.js';
+import type { NodeImageStore, Runtime } from './store.js';
 
 /** One node: its runtime, disk, link and allocatable resources. */
 export interface NodeSpec {
@@ -48,7 +49,8 @@ export type GcPolicy = 'kubelet' | 'layer-aware';
 
 /** Everything one run needs. */
 export interface SimConfig {
-  universe: SimUniverse;
+  /** The catalog (a UniverseBuilder's, or any model Universe): every node's host state lives in it. */
+  universe: Universe;
   nodes: NodeSpec[];
   kubelet: KubeletConfig;
   gc: GcPolicy;
@@ -61,8 +63,8 @@ export interface SimConfig {
   seed: number;
   /** Record each node's disk use at every GC period. */
   timeline?: boolean;
-  /** Makes a node's store (default: the typed-array store). */
-  makeStore?: (node: NodeSpec, universe: SimUniverse) => NodeImageStore;
+  /** Makes a node's store (default: the host state's node store, analyze/node-store.ts). */
+  makeStore?: (node: NodeSpec, universe: Universe) => NodeImageStore;
   /** Called now and then with the fraction of pods done. */
   progress?: (done: number) => void;
 }
@@ -116,8 +118,21 @@ export interface PodColumns {
   failure: Uint8Array;
 }
 
+/** The fleet over time, one point at every GC period and one at the end (columns of equal length). */
+export interface SimSeries {
+  /** Seconds since the start. */
+  t: number[];
+  /** Bytes on every node's disk together. */
+  diskUsed: number[];
+  /** Bytes pulled so far (all nodes). */
+  bytesPulled: number[];
+  /** Bytes the origin registry served so far. */
+  registryEgress: number[];
+}
+
 export interface SimResult {
   totals: SimTotals;
+  series: SimSeries;
   nodes: NodeResult[];
   pods: PodColumns;
   /** [seconds, node, disk bytes] rows when asked for. */

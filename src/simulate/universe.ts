@@ -1,97 +1,45 @@
 // Builds the immutable catalog a fleet pulls from: from a loaded image graph, from a registry
 // trace, and extended by deployment waves (new tags whose new top layers sit on an old base).
+// The catalog is the model's Universe (src/model/universe.ts): the one every host state, and so
+// every simulated node, lives in.
 import type { ImageGraph } from '../model/graph.js';
-import { ChainTrie } from '../model/chain-trie.js';
-import { GrowableFloat64, GrowableUint32 } from '../model/growable.js';
-import type { SimUniverse } from './store.js';
+import { Universe } from '../model/universe.js';
 
-/** Accumulates blobs, diffs and images; `build()` freezes them into a {@link SimUniverse}. */
+/** Accumulates blobs, diffs and images into a {@link Universe}; `build()` hands it over. */
 export class UniverseBuilder {
-  private readonly blobIndex = new Map<string, number>();
-  private readonly diffIndex = new Map<string, number>();
-  private readonly blobSize = new GrowableFloat64();
-  private readonly blobDiff = new GrowableUint32();
-  private readonly diffSize = new GrowableFloat64();
-  private readonly layerStart = new GrowableUint32();
-  private readonly refBlob = new GrowableUint32();
-  private readonly refChain = new GrowableUint32();
-  private readonly configSize = new GrowableFloat64();
-  private readonly refs: string[] = [];
-  private readonly trie = new ChainTrie(1024);
-  private readonly imageIndex = new Map<string, number>();
-
-  constructor() {
-    this.layerStart.push(0);
-  }
+  private readonly u = new Universe();
 
   /** The blob id of `key` (compressed digest), created with its sizes and diff (diffID) if new. */
   blob(key: string, compressed: number, diffKey: string, uncompressed: number): number {
-    const known = this.blobIndex.get(key);
+    const known = this.u.blobOf(key);
     if (known !== undefined) return known;
-    let d = this.diffIndex.get(diffKey);
-    if (d === undefined) {
-      d = this.diffSize.length;
-      this.diffIndex.set(diffKey, d);
-      this.diffSize.push(uncompressed);
-    }
-    const b = this.blobSize.length;
-    this.blobIndex.set(key, b);
-    this.blobSize.push(compressed);
-    this.blobDiff.push(d);
-    return b;
+    this.u.diff(diffKey, uncompressed);
+    return this.u.blob(key, compressed, diffKey);
   }
 
   /** Adds an image of these blobs (bottom-up); returns its id (an existing ref keeps its first definition). */
   image(ref: string, configSize: number, blobs: readonly number[]): number {
-    const known = this.imageIndex.get(ref);
-    if (known !== undefined) return known;
-    let chain = -1;
-    for (const b of blobs) {
-      chain = this.trie.child(chain, this.blobDiff.view()[b]);
-      this.refBlob.push(b);
-      this.refChain.push(chain);
-    }
-    const id = this.refs.length;
-    this.refs.push(ref);
-    this.imageIndex.set(ref, id);
-    this.configSize.push(configSize);
-    this.layerStart.push(this.refBlob.length);
-    return id;
+    return this.u.addImageByBlobs(ref, ref, configSize, blobs);
   }
 
   /** The id of an image added under `ref`. */
   imageId(ref: string): number | undefined {
-    return this.imageIndex.get(ref);
+    return this.u.imageOf(ref);
   }
 
   /** The blobs of image `id`, bottom-up. */
   blobsOf(id: number): number[] {
-    const s = this.layerStart.view();
-    return [...this.refBlob.view().subarray(s[id], s[id + 1])];
+    const s = this.u.imageLayerStart;
+    return [...this.u.refBlob.subarray(s[id], s[id + 1])];
   }
 
   get imageCount(): number {
-    return this.refs.length;
+    return this.u.imageCount;
   }
 
-  build(): SimUniverse {
-    const n = this.trie.count;
-    return {
-      imageCount: this.refs.length,
-      imageRef: [...this.refs],
-      imageConfigSize: this.configSize.view().slice(),
-      imageLayerStart: this.layerStart.view().slice(),
-      refBlob: this.refBlob.view().slice(),
-      refChain: this.refChain.view().slice(),
-      blobCount: this.blobSize.length,
-      blobSize: this.blobSize.view().slice(),
-      blobDiff: this.blobDiff.view().slice(),
-      diffCount: this.diffSize.length,
-      diffSize: this.diffSize.view().slice(),
-      chainCount: n,
-      chainParent: this.trie.nodeParent.slice(0, n),
-      chainDiff: this.trie.nodeLayer.slice(0, n),
-    };
+  /** The universe (the builder's own: images added later extend it). */
+  build(): Universe {
+    return this.u;
   }
 }
 

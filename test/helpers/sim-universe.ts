@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { UniverseBuilder } from '../../src/simulate/universe.js';
-import type { SimUniverse } from '../../src/simulate/store.js';
+import type { Universe } from '../../src/model/universe.js';
 
 /** A tiny universe: images as stacks over a few blobs (shared bases, repeated blobs, two blobs of one diff). */
-export const tinyUniverse = (maxImages = 6): fc.Arbitrary<SimUniverse> =>
+export const tinyUniverse = (maxImages = 6): fc.Arbitrary<Universe> =>
   fc
     .record({
       blobs: fc.array(fc.record({ size: fc.integer({ min: 1, max: 50 }), ratio: fc.integer({ min: 1, max: 3 }), diff: fc.integer({ min: 0, max: 7 }) }), { minLength: 1, maxLength: 8 }),
