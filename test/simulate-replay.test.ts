@@ -6,19 +6,20 @@ import fc from 'fast-check';
 import { simulate } from '../src/simulate/engine.js';
 import { KUBELET_DEFAULTS } from '../src/simulate/kubelet.js';
 import { dfOf, recordSimulation } from '../src/simulate/replay.js';
+import type { Universe } from '../src/model/universe.js';
 import type { SimUniverse } from '../src/simulate/store.js';
 import type { NodeSpec, SimConfig, Workload } from '../src/simulate/types.js';
 import { tinyUniverse } from './helpers/sim-universe.js';
 
 const node = (name: string, disk: number, runtime: 'docker' | 'containerd'): NodeSpec => ({ name, runtime, disk, bandwidth: 10, latency: 0.5, concurrentDownloads: 3, extractRate: 0, discardUnpackedLayers: false, cpu: 8000, memory: 32e9 });
 
-const workload = (u: SimUniverse) =>
+const workload = (u: Universe) =>
   fc.array(fc.record({ dt: fc.integer({ min: 0, max: 300 }), image: fc.nat(u.imageCount - 1), duration: fc.integer({ min: 1, max: 300 }), node: fc.integer({ min: 0, max: 1 }) }), { minLength: 1, maxLength: 30 }).map((rows): Workload => {
     let t = 0;
     return { t: Float64Array.from(rows, (r) => (t += r.dt)), image: Int32Array.from(rows, (r) => r.image), duration: Float64Array.from(rows, (r) => r.duration), node: Int32Array.from(rows, (r) => r.node) };
   });
 
-const config = (u: SimUniverse, w: Workload, disk: number): SimConfig => ({
+const config = (u: Universe, w: Workload, disk: number): SimConfig => ({
   universe: u,
   nodes: [node('d', disk, 'docker'), node('c', disk, 'containerd')],
   kubelet: { ...KUBELET_DEFAULTS, imageMinimumGCAge: 0 },

@@ -1,7 +1,8 @@
 // A fleet simulation as a log of what each node's image store did, in the order the engine did
 // it, so the run can be replayed on real daemons and held to them event by event (issue 10 §5,
 // test-docker/simulate-live.test.ts). The engine is run unchanged; each node's store is wrapped.
-import { ArrayStore } from './array-store.js';
+import { HostNodeStore } from '../analyze/node-store.js';
+import type { Universe } from '../model/universe.js';
 import { simulate } from './engine.js';
 import type { NodeImageStore, PullEffect, SimUniverse } from './store.js';
 import type { NodeSpec, SimConfig, SimResult } from './types.js';
@@ -42,8 +43,8 @@ export type ReplayEvent =
 type EventWithoutState = ReplayEvent extends infer E ? (E extends ReplayEvent ? Omit<E, 'after'> : never) : never;
 
 /** The store the engine makes when a config names none (the engine's default). */
-export function defaultStore(node: NodeSpec, u: SimUniverse): NodeImageStore {
-  return new ArrayStore(u, node.runtime, { discardUnpackedLayers: node.discardUnpackedLayers });
+export function defaultStore(node: NodeSpec, u: Universe): NodeImageStore {
+  return new HostNodeStore(u, node.runtime, { discardUnpackedLayers: node.discardUnpackedLayers });
 }
 
 /** Docker's df rule over the present images: distinct chains and their uncompressed sizes. */
@@ -56,7 +57,7 @@ export function dfOf(u: SimUniverse, images: readonly number[]): { chains: numbe
   return { chains, size };
 }
 
-function stateOf(u: SimUniverse, s: NodeImageStore): ReplayState {
+function stateOf(u: Universe, s: NodeImageStore): ReplayState {
   const images = s.images();
   const df = dfOf(u, images);
   let configBytes = 0;
@@ -68,7 +69,7 @@ function stateOf(u: SimUniverse, s: NodeImageStore): ReplayState {
 class RecordingStore implements NodeImageStore {
   constructor(
     private readonly inner: NodeImageStore,
-    private readonly u: SimUniverse,
+    private readonly u: Universe,
     private readonly node: number,
     private readonly log: ReplayEvent[],
     private readonly clock: { t: number },
@@ -89,8 +90,8 @@ class RecordingStore implements NodeImageStore {
   plan(i: number) {
     return this.inner.plan(i);
   }
-  pull(image: number, now: number): PullEffect {
-    const effect = this.inner.pull(image, now);
+  pull(image: number, now: number, planned?: PullEffect): PullEffect {
+    const effect = this.inner.pull(image, now, planned);
     const fetched = new Set(effect.blobs);
     const alreadyExists: boolean[] = [];
     for (let r = this.u.imageLayerStart[image]; r < this.u.imageLayerStart[image + 1]; r++) alreadyExists.push(!fetched.has(this.u.refBlob[r]));
@@ -105,6 +106,9 @@ class RecordingStore implements NodeImageStore {
   }
   imageSize(i: number) {
     return this.inner.imageSize(i);
+  }
+  freeable(i: number) {
+    return this.inner.freeable(i);
   }
   images() {
     return this.inner.images();
@@ -139,7 +143,7 @@ export function recordSimulation(cfg: SimConfig): { result: SimResult; events: R
   const events: ReplayEvent[] = [];
   const clock = { t: 0 };
   const make = cfg.makeStore ?? defaultStore;
-  const makeStore = (node: NodeSpec, u: SimUniverse) => new RecordingStore(make(node, u), u, cfg.nodes.indexOf(node), events, clock);
+  const makeStore = (node: NodeSpec, u: Universe) => new RecordingStore(make(node, u), u, cfg.nodes.indexOf(node), events, clock);
   const result = simulate({ ...cfg, makeStore });
   return { result, events };
 }
