@@ -4,18 +4,17 @@ import { ImageGraph, type GraphColumns } from '../src/model/graph.js';
 import { imageUsage } from '../src/analyze/df.js';
 import { syntheticColumns } from '../src/sources/synthetic.js';
 import { naiveDf, naiveDfRetained } from './naive-df.js';
-import { fmt, fmtInt, measure, retainedBytes } from './common.js';
+import { fmt, fmtInt, retainedBytes } from './common.js';
+import { spread, type Spread } from './scale.bench.js';
 
 export interface DfBenchRow {
   images: number;
   refs: number;
   layers: number;
   chainNodes: number;
-  layerlabMs: number;
-  layerlabMinMs: number;
-  layerlabRme: number;
-  naiveMs: number;
-  naiveRme: number;
+  /** Median, min and max over the runs. */
+  layerlab: Spread;
+  naive: Spread;
   inputBytesPerRef: number;
   graphBytesPerRef: number;
   naiveBytesPerRef: number;
@@ -25,6 +24,26 @@ export interface DfBenchRow {
 function layerlabDf(cols: GraphColumns): number {
   const g = new ImageGraph(cols);
   return imageUsage(g).layersSize;
+}
+
+/**
+ * One warm-up of each, then `runs` rounds of layerlab then naive, so load from other processes
+ * falls on both alike; each task's own runs give its median and spread.
+ */
+function interleaved(cols: GraphColumns, runs: number): { ours: Spread; naive: Spread } {
+  layerlabDf(cols);
+  naiveDf(cols);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    let t = performance.now();
+    layerlabDf(cols);
+    a.push(performance.now() - t);
+    t = performance.now();
+    naiveDf(cols);
+    b.push(performance.now() - t);
+  }
+  return { ours: spread(a), naive: spread(b) };
 }
 
 export async function runDfBench(sizes: number[], log: (s: string) => void): Promise<DfBenchRow[]> {
@@ -57,19 +76,16 @@ export async function runDfBench(sizes: number[], log: (s: string) => void): Pro
     const naiveBytes = retainedBytes() - m1;
     kept.length = 0;
 
-    const iterations = images >= 1_000_000 ? 3 : images >= 100_000 ? 5 : 20;
-    const [ours, naive] = await measure({ layerlab: () => layerlabDf(cols), naive: () => naiveDf(cols) }, iterations);
-    log(`  layerlab ${fmt(ours.meanMs)} ms, naive ${fmt(naive.meanMs)} ms`);
+    const runs = images >= 1_000_000 ? 5 : images >= 100_000 ? 7 : 21;
+    const { ours, naive } = interleaved(cols, runs);
+    log(`  layerlab ${fmt(ours.median)} ms (${fmt(ours.min)}–${fmt(ours.max)}), naive ${fmt(naive.median)} ms (${fmt(naive.min)}–${fmt(naive.max)}), ${runs} runs`);
     rows.push({
       images,
       refs,
       layers: g.layerCount,
       chainNodes,
-      layerlabMs: ours.meanMs,
-      layerlabMinMs: ours.minMs,
-      layerlabRme: ours.rme,
-      naiveMs: naive.meanMs,
-      naiveRme: naive.rme,
+      layerlab: ours,
+      naive,
       inputBytesPerRef: inputBytes / refs,
       graphBytesPerRef: graphBytes / refs,
       naiveBytesPerRef: naiveBytes / refs,

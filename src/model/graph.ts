@@ -61,8 +61,10 @@ export class GraphBuilder {
     this.containers.push(c);
   }
 
-  build(): ImageGraph {
-    return new ImageGraph(this.columns());
+  /** The graph; `digests` replaces the layers' digest columns (their strings made on first use). */
+  build(digests?: { diffId: LazyDigests; digest: LazyDigests }): ImageGraph {
+    const c = this.columns();
+    return new ImageGraph(digests ? { ...c, layerDiffId: digests.diffId, layerDigest: digests.digest } : c);
   }
 
   /** The collected columns, unindexed. */
@@ -98,13 +100,34 @@ export interface GraphColumns {
 }
 
 /**
+ * Digests held some other way than as strings (a snapshot loader keeps them as bytes), made into
+ * strings the first time an analysis asks: `df` of ten million images never needs the 40 million
+ * layer digests as strings.
+ */
+export interface LazyDigests {
+  readonly length: number;
+  /** Every digest as a string (undefined where absent); called at most once per graph. */
+  strings(): (Digest | undefined)[];
+}
+
+/** What {@link ImageGraph} is built from: {@link GraphColumns}, the layer digests possibly lazy. */
+export type GraphInput = Omit<GraphColumns, 'layerDiffId' | 'layerDigest'> & {
+  layerDiffId: (Digest | undefined)[] | LazyDigests;
+  layerDigest: (Digest | undefined)[] | LazyDigests;
+};
+
+function digestStrings(c: (Digest | undefined)[] | LazyDigests): (Digest | undefined)[] {
+  return Array.isArray(c) ? c : (c as LazyDigests).strings();
+}
+
+/**
  * Images, layers and containers indexed both ways: image → layers (CSR stacks), layer →
  * images, image → containers, image → children, and the chainID trie (stack prefixes).
  * Immutable once built.
  */
 export class ImageGraph {
-  readonly layerDiffId: readonly (Digest | undefined)[];
-  readonly layerDigest: readonly (Digest | undefined)[];
+  private diffIdColumn: (Digest | undefined)[] | LazyDigests;
+  private digestColumn: (Digest | undefined)[] | LazyDigests;
   readonly layerMediaType: readonly (string | undefined)[];
   readonly layerSize: Float64Array;
   readonly layerCompressed: Float64Array;
@@ -129,9 +152,9 @@ export class ImageGraph {
   private imageContainersCsr: { start: Uint32Array; items: Uint32Array } | undefined;
   private imageChildrenCsr: { start: Uint32Array; items: Uint32Array } | undefined;
 
-  constructor(c: GraphColumns) {
-    this.layerDiffId = c.layerDiffId;
-    this.layerDigest = c.layerDigest;
+  constructor(c: GraphInput) {
+    this.diffIdColumn = c.layerDiffId;
+    this.digestColumn = c.layerDigest;
     this.layerMediaType = c.layerMediaType;
     this.layerSize = c.layerSize;
     this.layerCompressed = c.layerCompressed;
@@ -146,7 +169,8 @@ export class ImageGraph {
     const refs = c.stackLayer.length;
     // Chain nodes number about the distinct layers (most layers sit at one position): presizing
     // from that avoids regrowing and rehashing big typed arrays, which also triggers full GCs.
-    this.chain = new ChainTrie(Math.min(refs, c.layerDiffId.length + (c.layerDiffId.length >> 3) + 16));
+    const nLayers = c.layerDiffId.length;
+    this.chain = new ChainTrie(Math.min(refs, nLayers + (nLayers >> 3) + 16));
     this.stackNode = new Uint32Array(refs);
     for (let i = 0; i < nImages; i++) {
       let parent = -1;
@@ -178,11 +202,22 @@ export class ImageGraph {
     }
   }
 
+  /** Each layer's diffID (undefined when unknown). */
+  get layerDiffId(): readonly (Digest | undefined)[] {
+    const c = this.diffIdColumn;
+    return Array.isArray(c) ? c : (this.diffIdColumn = digestStrings(c));
+  }
+  /** Each layer's blob digest (undefined when unknown). */
+  get layerDigest(): readonly (Digest | undefined)[] {
+    const c = this.digestColumn;
+    return Array.isArray(c) ? c : (this.digestColumn = digestStrings(c));
+  }
+
   get imageCount(): number {
     return this.images.length;
   }
   get layerCount(): number {
-    return this.layerDiffId.length;
+    return this.diffIdColumn.length;
   }
   /** Number of layer references (sum of stack lengths). */
   get referenceCount(): number {

@@ -1,11 +1,19 @@
 // Digest → index lookups for loading huge snapshots. A `Map<string, number>` needs a string per
-// lookup; a snapshot line names each layer by a 71-character digest, and making (and collecting)
-// 80 million such strings was most of the cost of loading. This table is keyed by the digest's
-// characters wherever they are: a JS string, or bytes in the read buffer.
+// lookup and keeps every key as a heap string; a snapshot line names each layer by a 71-character
+// digest, and making (and collecting) tens of millions of such strings was most of the cost of
+// loading. This table keeps `sha256:<64 hex>` keys as their 32 raw bytes in one typed array
+// (outside the heap) and is looked up by the key's characters wherever they are: a JS string, or
+// bytes in the read buffer. Other keys (other algorithms, upper-case hex) are kept as strings.
 
 const EMPTY = -1;
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
+for (let c = 0; c < 6; c++) HEX[0x61 + c] = 10 + c;
+/** `sha256:` as character codes. */
+const PREFIX = [0x73, 0x68, 0x61, 0x32, 0x35, 0x36, 0x3a];
+const SHA256_LENGTH = 71;
 
-/** murmur3's finaliser: spreads the few bits that differ between hex digits over the whole slot index. */
+/** murmur3's finaliser: spreads the bits of a hash over the whole slot index. */
 function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -14,89 +22,234 @@ function mix(h: number): number {
   return h ^ (h >>> 16);
 }
 
+/** Hash of a sha256 key from its first and last 8 hex digits (random in real digests). */
+function shaHash(a: number, b: number): number {
+  return mix(a ^ Math.imul(b, 0x9e3779b1));
+}
+
+function hashString(key: string, sha: boolean): number {
+  const len = key.length;
+  if (sha) {
+    let a = 0;
+    let b = 0;
+    for (let k = 0; k < 8; k++) {
+      a = (a << 4) | HEX[key.charCodeAt(7 + k)];
+      b = (b << 4) | HEX[key.charCodeAt(len - 8 + k)];
+    }
+    return shaHash(a, b);
+  }
+  let h = len;
+  for (let k = 0; k < len; k++) h = Math.imul(h ^ key.charCodeAt(k), 0x01000193);
+  return mix(h);
+}
+
+function hashBytes(buf: Uint8Array, start: number, end: number, sha: boolean): number {
+  if (sha) {
+    let a = 0;
+    let b = 0;
+    for (let k = 0; k < 8; k++) {
+      a = (a << 4) | HEX[buf[start + 7 + k]];
+      b = (b << 4) | HEX[buf[end - 8 + k]];
+    }
+    return shaHash(a, b);
+  }
+  let h = end - start;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k], 0x01000193);
+  return mix(h);
+}
+
 /** Open-addressing hash table from digest strings to non-negative indices. */
 export class DigestTable {
-  private keys: string[] = [];
-  private values: number[] = [];
+  /** Raw bytes of entry e's sha256 digest at e*32 (unused for other keys). */
+  private raw: Uint8Array;
+  /** Keys that are not lower-case sha256 digests, by entry. */
+  private other = new Map<number, string>();
+  private values: Int32Array;
+  private count = 0;
+  /**
+   * Two numbers per slot: the entry index (or EMPTY) and the entry's hash, side by side so a probe
+   * touches one cache line and most never touch the key.
+   */
   private slots: Int32Array;
+  /** Number of slots minus one. */
   private mask: number;
 
   constructor(expected = 1024) {
     let cap = 1024;
     while (cap < expected * 2) cap *= 2;
-    this.slots = new Int32Array(cap).fill(EMPTY);
+    this.slots = new Int32Array(cap * 2).fill(EMPTY);
     this.mask = cap - 1;
+    this.raw = new Uint8Array(Math.max(expected, 64) * 32);
+    this.values = new Int32Array(Math.max(expected, 64));
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.count;
   }
 
   /** The value stored for `key`, or -1. */
   get(key: string): number {
-    const len = key.length;
-    let h = len;
-    for (let k = len > 12 ? len - 12 : 0; k < len; k++) h = Math.imul(h ^ key.charCodeAt(k), 0x01000193);
-    for (let s = mix(h) & this.mask; ; s = (s + 1) & this.mask) {
-      const e = this.slots[s];
-      if (e === EMPTY) return -1;
-      if (this.keys[e] === key) return this.values[e];
-    }
+    const e = this.find(key);
+    return e < 0 ? -1 : this.values[e];
   }
 
   /** The value stored for the latin-1 bytes `buf[start, end)`, or -1; no string is made. */
   getBytes(buf: Uint8Array, start: number, end: number): number {
-    const len = end - start;
-    let h = len;
-    for (let k = len > 12 ? end - 12 : start; k < end; k++) h = Math.imul(h ^ buf[k], 0x01000193);
-    for (let s = mix(h) & this.mask; ; s = (s + 1) & this.mask) {
-      const e = this.slots[s];
+    const sha = isShaBytes(buf, start, end);
+    const h = hashBytes(buf, start, end, sha);
+    const slots = this.slots;
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const e = slots[2 * s];
       if (e === EMPTY) return -1;
-      const key = this.keys[e];
-      if (key.length !== len) continue;
-      let k = len - 1;
-      // Digests differ at the end (random hex) far more often than at the `sha256:` start.
-      while (k >= 0 && key.charCodeAt(k) === buf[start + k]) k--;
-      if (k < 0) return this.values[e];
-    }
-  }
-
-  /** Stores `value` for `key` (which must not be in the table yet). */
-  add(key: string, value: number): void {
-    if ((this.keys.length + 1) * 2 > this.slots.length) this.grow();
-    this.keys.push(key);
-    this.values.push(value);
-    this.place(this.keys.length - 1);
-  }
-
-  /** Changes the value of a key already in the table. */
-  set(key: string, value: number): void {
-    const len = key.length;
-    let h = len;
-    for (let k = len > 12 ? len - 12 : 0; k < len; k++) h = Math.imul(h ^ key.charCodeAt(k), 0x01000193);
-    for (let s = mix(h) & this.mask; ; s = (s + 1) & this.mask) {
-      const e = this.slots[s];
-      if (e === EMPTY) return this.add(key, value);
-      if (this.keys[e] === key) {
-        this.values[e] = value;
-        return;
+      if (slots[2 * s + 1] !== h) continue;
+      if (sha) {
+        if (this.other.has(e)) continue;
+        const raw = this.raw;
+        let k = 0;
+        for (let o = e * 32, p = start + 7; k < 32; k++, o++, p += 2) if (((HEX[buf[p]] << 4) | HEX[buf[p + 1]]) !== raw[o]) break;
+        if (k === 32) return this.values[e];
+      } else {
+        const key = this.other.get(e);
+        if (key === undefined || key.length !== end - start) continue;
+        let k = 0;
+        while (k < key.length && key.charCodeAt(k) === buf[start + k]) k++;
+        if (k === key.length) return this.values[e];
       }
     }
   }
 
-  private place(e: number): void {
-    const key = this.keys[e];
-    const len = key.length;
-    let h = len;
-    for (let k = len > 12 ? len - 12 : 0; k < len; k++) h = Math.imul(h ^ key.charCodeAt(k), 0x01000193);
-    let s = mix(h) & this.mask;
-    while (this.slots[s] !== EMPTY) s = (s + 1) & this.mask;
-    this.slots[s] = e;
+  /** Entry number of the key last added (by any add method). */
+  lastEntry = -1;
+
+  /**
+   * Stores `value` for the `sha256:<64 lower-case hex>` key in `buf[start, start + 71)` (the
+   * caller checked its form) unless the key is there; the value already stored, or -1 when added.
+   */
+  addShaBytesIfAbsent(buf: Uint8Array, start: number, value: number): number {
+    const prev = this.getBytes(buf, start, start + SHA256_LENGTH);
+    if (prev >= 0) return prev;
+    const e = (this.lastEntry = this.count++);
+    this.ensure(this.count);
+    const raw = this.raw;
+    for (let k = 0, o = e * 32, p = start + 7; k < 32; k++, o++, p += 2) raw[o] = (HEX[buf[p]] << 4) | HEX[buf[p + 1]];
+    this.values[e] = value;
+    this.place(e, hashBytes(buf, start, start + SHA256_LENGTH, true));
+    return -1;
+  }
+
+  /** Stores `value` for `key` (which must not be in the table yet); returns the key's entry number. */
+  add(key: string, value: number): number {
+    const e = (this.lastEntry = this.count++);
+    this.ensure(this.count);
+    const sha = isShaString(key);
+    if (sha) {
+      const raw = this.raw;
+      for (let k = 0, o = e * 32, p = 7; k < 32; k++, o++, p += 2) raw[o] = (HEX[key.charCodeAt(p)] << 4) | HEX[key.charCodeAt(p + 1)];
+    } else this.other.set(e, key);
+    this.values[e] = value;
+    this.place(e, hashString(key, sha));
+    return e;
+  }
+
+  /** Stores `value` for `key` unless it is there; returns the value already stored, or -1 when added. */
+  addIfAbsent(key: string, value: number): number {
+    const e = this.find(key);
+    if (e >= 0) return this.values[e];
+    this.add(key, value);
+    return -1;
+  }
+
+  /** Changes the value of a key already in the table (adds it when absent). */
+  set(key: string, value: number): void {
+    const e = this.find(key);
+    if (e < 0) this.add(key, value);
+    else this.values[e] = value;
+  }
+
+  /** The key of entry e (entries number 0.. in the order keys were added). */
+  keyOf(e: number): string {
+    const o = this.other.get(e);
+    if (o !== undefined) return o;
+    return 'sha256:' + Buffer.from(this.raw.buffer, this.raw.byteOffset + e * 32, 32).toString('hex');
+  }
+
+  /**
+   * Drops the lookup slots once no more lookups will come; {@link keyOf} keeps working (a loaded
+   * graph keeps the raw keys to make digest strings on demand).
+   */
+  release(): void {
+    this.slots = new Int32Array(0);
+    this.mask = 0;
+    this.raw = this.raw.slice(0, this.count * 32);
+  }
+
+  /** The entry of `key`, or -1. */
+  private find(key: string): number {
+    const sha = isShaString(key);
+    const h = hashString(key, sha);
+    const slots = this.slots;
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const e = slots[2 * s];
+      if (e === EMPTY) return -1;
+      if (slots[2 * s + 1] !== h) continue;
+      if (sha) {
+        if (this.other.has(e)) continue;
+        const raw = this.raw;
+        let k = 0;
+        for (let o = e * 32, p = 7; k < 32; k++, o++, p += 2) if (((HEX[key.charCodeAt(p)] << 4) | HEX[key.charCodeAt(p + 1)]) !== raw[o]) break;
+        if (k === 32) return e;
+      } else if (this.other.get(e) === key) return e;
+    }
+  }
+
+  private ensure(n: number): void {
+    if (n > this.values.length) {
+      const values = new Int32Array(this.values.length * 2);
+      values.set(this.values);
+      this.values = values;
+      const raw = new Uint8Array(values.length * 32);
+      raw.set(this.raw);
+      this.raw = raw;
+    }
+    if (n * 2 > this.mask + 1) this.grow();
+  }
+
+  private place(e: number, h: number): void {
+    let s = h & this.mask;
+    while (this.slots[2 * s] !== EMPTY) s = (s + 1) & this.mask;
+    this.slots[2 * s] = e;
+    this.slots[2 * s + 1] = h;
   }
 
   private grow(): void {
-    this.slots = new Int32Array(this.slots.length * 2).fill(EMPTY);
-    this.mask = this.slots.length - 1;
-    for (let e = 0; e < this.keys.length; e++) this.place(e);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2).fill(EMPTY);
+    this.mask = old.length - 1;
+    for (let s = 0; s < old.length; s += 2) if (old[s] !== EMPTY) this.place(old[s], old[s + 1]);
   }
+}
+
+function isShaString(key: string): boolean {
+  if (key.length !== SHA256_LENGTH) return false;
+  for (let k = 0; k < 7; k++) if (key.charCodeAt(k) !== PREFIX[k]) return false;
+  for (let k = 7; k < SHA256_LENGTH; k++) {
+    const c = key.charCodeAt(k);
+    if (c > 255 || HEX[c] < 0) return false;
+  }
+  return true;
+}
+
+function isShaBytes(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== SHA256_LENGTH) return false;
+  for (let k = 0; k < 7; k++) if (buf[start + k] !== PREFIX[k]) return false;
+  for (let k = start + 7; k < end; k++) if (HEX[buf[k]] < 0) return false;
+  return true;
+}
+
+/** Digests of a column as entries of `table` plus one (0 where absent), made into strings on first use. */
+export function lazyDigests(table: DigestTable, entries: Uint32Array): { readonly length: number; strings(): (string | undefined)[] } {
+  return {
+    length: entries.length,
+    strings: () => Array.from(entries, (e) => (e === 0 ? undefined : table.keyOf(e - 1))),
+  };
 }

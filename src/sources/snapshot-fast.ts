@@ -11,13 +11,15 @@ import type { Json, Obj } from './snapshot-loader.js';
 export type RawBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
 
 const QUOTE = 0x22;
+/** How many refs of the previous image are remembered. */
+const PREV_MAX = 128;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const RBRACE = 0x7d;
 
-type Kind = 'digest' | 'num' | 'str' | 'refs' | 'strs';
+type Kind = 'digest' | 'digestAt' | 'num' | 'str' | 'refs' | 'strs';
 interface KeySpec {
   name: string;
   /** `"name":` as bytes. */
@@ -30,9 +32,9 @@ function spec(keys: [string, Kind][]): KeySpec[] {
 }
 
 const LAYER_SPEC = spec([
-  ['diffId', 'digest'],
+  ['diffId', 'digestAt'],
   ['size', 'num'],
-  ['digest', 'digest'],
+  ['digest', 'digestAt'],
   ['compressedSize', 'num'],
   ['mediaType', 'str'],
 ]);
@@ -50,12 +52,21 @@ const IMAGE_SPEC = spec([
 export class FastRecords {
   end = 0;
   private value: Json = null;
+  private readonly vals: (Json | undefined)[] = new Array(7).fill(undefined);
+  /** The previous image's first PREV_MAX refs (71 bytes each) and their layers. */
+  private readonly prevRefs = new Uint8Array(PREV_MAX * 71);
+  private readonly prevLayer = new Int32Array(PREV_MAX);
+  private prevCount = 0;
   private readonly layerKeys: DigestTable;
   constructor(layerKeys: DigestTable) {
     this.layerKeys = layerKeys;
   }
 
-  /** A layer record at `p` (buf[p] is `{`), or undefined when it is not in layerlab's own shape. */
+  /**
+   * A layer record at `p` (buf[p] is `{`), or undefined when it is not in layerlab's own shape.
+   * Its `diffId` and `digest` are the offsets in `buf` of the checked digests' first character
+   * (-1 when absent): no string is made for them (SnapshotLoader.layerAt stores the bytes).
+   */
   layer(buf: Buffer, p: number, end: number): Obj | undefined {
     return this.record(buf, p, end, LAYER_SPEC);
   }
@@ -66,14 +77,15 @@ export class FastRecords {
   }
 
   private record(buf: Buffer, p: number, end: number, keys: KeySpec[]): Obj | undefined {
-    const o: Obj = {};
+    const vals = this.vals;
+    vals.fill(undefined);
     p++;
     let next = 0;
     for (let first = true; ; first = false) {
       if (p >= end) return undefined;
       if (buf[p] === RBRACE) {
         this.end = p + 1;
-        return o;
+        break;
       }
       if (!first) {
         if (buf[p] !== COMMA) return undefined;
@@ -85,8 +97,13 @@ export class FastRecords {
       next = k + 1;
       p = this.read(buf, p + keys[k].bytes.length, end, keys[k].kind);
       if (p < 0) return undefined;
-      o[keys[k].name] = this.value;
+      vals[k] = this.value;
     }
+    // One object literal per record kind: a fixed shape, where adding keys one by one made every
+    // record a dictionary-mode object. Absent keys read as undefined, as in JSON.parse's object.
+    return keys === LAYER_SPEC
+      ? { diffId: vals[0] ?? -1, size: vals[1], digest: vals[2] ?? -1, compressedSize: vals[3], mediaType: vals[4] } as Obj
+      : { id: vals[0], layers: vals[1], repoTags: vals[2], repoDigests: vals[3], created: vals[4], platform: vals[5], parent: vals[6] } as Obj;
   }
 
   /** Reads a value of `kind` at `p` into this.value; the index after it, or -1. */
@@ -94,6 +111,11 @@ export class FastRecords {
     switch (kind) {
       case 'digest':
         return this.digest(buf, p, end);
+      case 'digestAt': {
+        const q = this.digest(buf, p, end, false);
+        if (q >= 0) this.value = p + 1;
+        return q;
+      }
       case 'num':
         return this.num(buf, p, end);
       case 'str':
@@ -107,10 +129,10 @@ export class FastRecords {
           this.value = items;
           return p + 1;
         }
-        for (;;) {
+        for (let k = 0; ; k++) {
           if (p >= end) return -1;
           if (kind === 'strs') p = this.str(buf, p, end);
-          else if (buf[p] === QUOTE) p = this.ref(buf, p, end);
+          else if (buf[p] === QUOTE) p = this.ref(buf, p, end, k);
           else p = this.num(buf, p, end);
           if (p < 0) return -1;
           items.push(this.value);
@@ -119,28 +141,57 @@ export class FastRecords {
           p++;
         }
         this.value = items;
+        if (kind === 'refs') this.prevCount = Math.min(items.length, PREV_MAX);
         return p + 1;
       }
     }
   }
 
   /** `"sha256:<64 lowercase hex>"` exactly; other digests take the checked path. */
-  private digest(buf: Buffer, p: number, end: number): number {
+  private digest(buf: Buffer, p: number, end: number, asString = true): number {
     if (p + 72 >= end || buf[p] !== QUOTE || buf[p + 72] !== QUOTE) return -1;
     if (buf[p + 1] !== 0x73 || buf[p + 2] !== 0x68 || buf[p + 3] !== 0x61 || buf[p + 4] !== 0x32 || buf[p + 5] !== 0x35 || buf[p + 6] !== 0x36 || buf[p + 7] !== COLON) return -1;
     for (let k = p + 8; k < p + 72; k++) {
       const c = buf[k];
       if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return -1;
     }
-    this.value = (buf as RawBuffer).latin1Slice(p + 1, p + 72);
+    if (asString) this.value = (buf as RawBuffer).latin1Slice(p + 1, p + 72);
     return p + 73;
   }
 
-  /** A layer named by its digest, as its index; -1 when it is not a known layer key. */
-  private ref(buf: Buffer, p: number, end: number): number {
-    const close = buf.indexOf(QUOTE, p + 1);
-    if (close < 0 || close >= end) return -1;
+  /**
+   * A layer named by its digest, as its index; -1 when it is not a known layer key. Neighbouring
+   * images mostly share their lower layers, so the k-th ref is first compared with the previous
+   * image's k-th (cache-hot bytes) before the table is searched.
+   */
+  private ref(buf: Buffer, p: number, end: number, k: number): number {
     // A known key is a checked digest: no escapes, no quotes, so a hit is the whole string.
+    // Nearly every ref is `"sha256:<64 hex>"`: try that length before searching for the quote.
+    let close = p + 72;
+    if (close < end && buf[close] === QUOTE) {
+      if (k < PREV_MAX) {
+        const prev = this.prevRefs;
+        const o = k * 71;
+        if (k < this.prevCount) {
+          let j = 70;
+          while (j >= 0 && prev[o + j] === buf[p + 1 + j]) j--;
+          if (j < 0) {
+            this.value = this.prevLayer[k];
+            return close + 1;
+          }
+        }
+        const l = this.layerKeys.getBytes(buf, p + 1, close);
+        if (l < 0) return -1;
+        prev.set(buf.subarray(p + 1, close), o);
+        this.prevLayer[k] = l;
+        this.value = l;
+        return close + 1;
+      }
+    } else {
+      close = p + 1;
+      while (close < end && buf[close] !== QUOTE) close++;
+      if (close >= end) return -1;
+    }
     const l = this.layerKeys.getBytes(buf, p + 1, close);
     if (l < 0) return -1;
     this.value = l;

@@ -7,7 +7,8 @@ import { findParentCycle, GraphBuilder } from '../model/graph.js';
 import type { Snapshot } from './snapshot.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
 import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
-import { DigestTable } from './digest-table.js';
+import { DigestTable, lazyDigests } from './digest-table.js';
+import { GrowableUint32 } from '../model/growable.js';
 
 /** The `kind` every snapshot carries. */
 export const SNAPSHOT_KIND = 'layerlab-snapshot';
@@ -104,6 +105,9 @@ export class SnapshotLoader {
   /** Layer identity (diffID and blob digest) → layer index. */
   readonly layerKeys = new DigestTable(1 << 12);
   readonly imageIds = new DigestTable(1 << 12);
+  /** Per layer, its diffID's and blob digest's entry in layerKeys plus one (0: none): digests stay bytes. */
+  private readonly diffIdEntry = new GrowableUint32(1 << 12);
+  private readonly digestEntry = new GrowableUint32(1 << 12);
   private mediaTypes = new Map<string, string>();
   private parents: { image: number; parent: string; line: number | undefined }[] = [];
   private containerIds = new Map<string, number>();
@@ -141,8 +145,27 @@ export class SnapshotLoader {
     const diffId = o.diffId === undefined ? undefined : c.digest(o.diffId, `${p}.diffId`);
     const digest = o.digest === undefined ? undefined : c.digest(o.digest, `${p}.digest`);
     if (diffId === undefined && digest === undefined) c.fail(p, 'a layer needs a diffId, a digest, or both');
-    if (diffId !== undefined) this.claimLayerKey(diffId, i, `${p}.diffId`);
-    if (digest !== undefined) this.claimLayerKey(digest, i, `${p}.digest`);
+    this.diffIdEntry.push(diffId === undefined ? 0 : this.claimLayerKey(diffId, i, `${p}.diffId`));
+    this.digestEntry.push(digest === undefined ? 0 : this.claimLayerKey(digest, i, `${p}.digest`));
+    this.addLayer(o, p);
+  }
+
+  /**
+   * A layer record read by snapshot-fast.ts whose `diffId` and `digest` are the offsets in `buf`
+   * of checked `sha256:<64 hex>` digests (-1 when absent): their keys are stored from the bytes.
+   */
+  layerAt(o: Obj, buf: Uint8Array, i: number): void {
+    const p = `$.layers[${i}]`;
+    const diffAt = o.diffId as number;
+    const digestAt = o.digest as number;
+    if (diffAt < 0 && digestAt < 0) this.c.fail(p, 'a layer needs a diffId, a digest, or both');
+    this.diffIdEntry.push(diffAt < 0 ? 0 : this.claimLayerBytes(buf, diffAt, i, `${p}.diffId`));
+    this.digestEntry.push(digestAt < 0 ? 0 : this.claimLayerBytes(buf, digestAt, i, `${p}.digest`));
+    this.addLayer(o, p);
+  }
+
+  private addLayer(o: Obj, p: string): void {
+    const c = this.c;
     let mediaType: string | undefined;
     if (o.mediaType !== undefined) {
       const m = c.string(o.mediaType, `${p}.mediaType`);
@@ -151,18 +174,25 @@ export class SnapshotLoader {
       if (mediaType === undefined) this.mediaTypes.set(m, (mediaType = m));
     }
     this.builder.addLayer({
-      diffId,
+      diffId: undefined,
       size: o.size === undefined ? undefined : c.size(o.size, `${p}.size`),
-      digest,
+      digest: undefined,
       compressedSize: o.compressedSize === undefined ? undefined : c.size(o.compressedSize, `${p}.compressedSize`),
       mediaType,
     });
   }
 
-  private claimLayerKey(key: string, i: number, path: string): void {
-    const prev = this.layerKeys.get(key);
+  /** Claims a layer key; its entry in layerKeys plus one. */
+  private claimLayerKey(key: string, i: number, path: string): number {
+    const prev = this.layerKeys.addIfAbsent(key, i);
     if (prev >= 0) this.c.fail(path, `duplicate layer: ${key} is already $.layers[${prev}]`);
-    this.layerKeys.add(key, i);
+    return this.layerKeys.lastEntry + 1;
+  }
+
+  private claimLayerBytes(buf: Uint8Array, at: number, i: number, path: string): number {
+    const prev = this.layerKeys.addShaBytesIfAbsent(buf, at, i);
+    if (prev >= 0) this.c.fail(path, `duplicate layer: ${Buffer.from(buf.buffer, buf.byteOffset + at, 71).toString('latin1')} is already $.layers[${prev}]`);
+    return this.layerKeys.lastEntry + 1;
   }
 
   /** An image record; `layers` entries may be layer indices or layer digests. */
@@ -171,9 +201,8 @@ export class SnapshotLoader {
     const p = `$.images[${i}]`;
     const o = c.object(raw, p, IMAGE_KEYS);
     const id = c.digest(o.id, `${p}.id`);
-    const prev = this.imageIds.get(id);
+    const prev = this.imageIds.addIfAbsent(id, i);
     if (prev >= 0) c.fail(`${p}.id`, `duplicate image ID: already $.images[${prev}]`);
-    this.imageIds.add(id, i);
     const stack = this.stack;
     stack.length = 0;
     const layers = c.array(o.layers, `${p}.layers`);
@@ -260,7 +289,9 @@ export class SnapshotLoader {
   }
 
   finish(): Snapshot {
-    return { graph: this.builder.build(), meta: this.meta as Record<string, unknown> };
+    this.layerKeys.release();
+    const digests = { diffId: lazyDigests(this.layerKeys, this.diffIdEntry.view()), digest: lazyDigests(this.layerKeys, this.digestEntry.view()) };
+    return { graph: this.builder.build(digests), meta: this.meta as Record<string, unknown> };
   }
 }
 

@@ -9,7 +9,7 @@ import { LayerlabError, quote } from '../errors.js';
 import { fileKind, statOrFail } from './bounded.js';
 import { countJsonKeys, countParsedKeys, findDuplicateKey } from './json-strict.js';
 import { FastRecords, type RawBuffer } from './snapshot-fast.js';
-import { SnapshotLoader, TOP_KEYS, type Json } from './snapshot-loader.js';
+import { SnapshotLoader, TOP_KEYS, type Json, type Obj } from './snapshot-loader.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Largest single record (one layer, image or container, or the `meta` object) a streamed read accepts: 64 MiB. */
@@ -307,7 +307,7 @@ class StreamReader {
       }
       const trusted = raw !== undefined;
       if (raw === undefined) raw = await this.value(`$.${key}[${i}]`);
-      this.record(key, raw, i, line, trusted);
+      this.record(key, raw, i, line, trusted, trusted && key === 'layers');
       c = await this.peek();
       if (c === 0x2c) {
         this.pos++;
@@ -327,18 +327,27 @@ class StreamReader {
     return this.imagesChecked;
   }
 
-  private record(s: Section, raw: Json, i: number, line: number, trusted: boolean): void {
+  /** `atBuf`: a layer read by snapshot-fast.ts whose digests are still offsets in the read buffer. */
+  private record(s: Section, raw: Json, i: number, line: number, trusted: boolean, atBuf = false): void {
     if (!this.ready(s) || this.pending[s].length) {
+      // Held back past this read window: the digests become strings while their bytes are here.
+      if (atBuf) raw = this.layerStrings(raw as Obj);
       this.pending[s].push({ raw, i, line, trusted });
       return;
     }
     const c = this.loader.c;
     c.line = line;
     c.trustedDigests = trusted;
-    if (s === 'layers') this.loader.layer(raw, i);
+    if (atBuf) this.loader.layerAt(raw as Obj, this.buf, i);
+    else if (s === 'layers') this.loader.layer(raw, i);
     else if (s === 'images') this.loader.image(raw, i);
     else this.loader.container(raw, i);
     c.trustedDigests = false;
+  }
+
+  private layerStrings(o: Obj): Obj {
+    const str = (at: number) => (at < 0 ? undefined : (this.buf as RawBuffer).latin1Slice(at, at + 71));
+    return { ...o, diffId: str(o.diffId as number), digest: str(o.digest as number) } as Obj;
   }
 
   /** Takes the records held back until the sections before theirs were complete. */
