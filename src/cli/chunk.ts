@@ -1,9 +1,9 @@
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createChunker, listChunkers } from '../chunk/registry.js';
 import type { Chunker } from '../chunk/types.js';
 import { LayerlabError } from '../errors.js';
 import { tabwrite } from '../render/tabwriter.js';
+import { sha256Hasher } from '../sources/hashing.js';
 import { formatOption, writeFormatted } from './common.js';
 import { usageError } from './io.js';
 import { defineCommand } from './options.js';
@@ -20,15 +20,15 @@ const READ_SIZE = 1 << 20;
 /** Reads the input once, block by block; each chunk's sha256 is fed as its bytes pass by. */
 async function chunkStream(chunker: Chunker, input: AsyncIterable<Uint8Array>): Promise<ChunkRow[]> {
   const rows: ChunkRow[] = [];
-  let hasher: Hash = createHash('sha256');
+  let hasher = sha256Hasher();
   let offset = 0; // start of the current chunk
   let total = 0; // stream offset of the block's first byte
   const emit = (n: number, block: Uint8Array, from: number): number => {
     for (let i = 0; i < n; i++) {
       const end = chunker.cuts.ends[i];
       hasher.update(block.subarray(from, end - total));
-      rows.push({ offset, length: end - offset, hash: chunker.fingerprints ? chunker.cuts.hashes[i].toString() : null, sha256: hasher.digest('hex') });
-      hasher = createHash('sha256');
+      rows.push({ offset, length: end - offset, hash: chunker.fingerprints ? chunker.cuts.hashes[i].toString() : null, sha256: hasher.digest().slice('sha256:'.length) });
+      hasher = sha256Hasher();
       from = end - total;
       offset = end;
     }
