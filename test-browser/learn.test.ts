@@ -5,17 +5,13 @@
 // and screenshots go to reports/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { LESSONS } from '../src/learn/lessons.js';
 import { cli } from '../test/helpers/cli.js';
-
-const CHROMIUM = process.env.LAYERLAB_CHROMIUM ?? '/usr/bin/chromium';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { assertLoadsAlone, closeBrowser, launchChromium, openPage, seriousAxeViolations } from './helpers/browser.js';
 
 let browser: Browser;
 let dir: string;
@@ -30,51 +26,15 @@ before(async () => {
     const r = await cli('learn', ...args, '--html', file);
     assert.equal(r.code, 0, r.stderr);
   }
-  const args = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args });
-  } catch (e) {
-    throw new Error(`chromium did not start from ${CHROMIUM} (run scripts/setup-test-deps.sh, or set LAYERLAB_CHROMIUM): ${(e as Error).message}`);
-  }
+  browser = await launchChromium();
 });
 
-after(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+after(() => closeBrowser(browser, dir));
 
-async function open(file: string, opts: { width?: number; height?: number; dark?: boolean; bypassCSP?: boolean } = {}): Promise<{ page: Page; requests: string[]; errors: string[]; close: () => Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, colorScheme: opts.dark ? 'dark' : 'light', bypassCSP: opts.bypassCSP ?? false });
-  const url = pathToFileURL(file).href;
-  const requests: string[] = [];
-  const errors: string[] = [];
-  await context.route('**/*', (route) => {
-    requests.push(route.request().url());
-    return route.request().url() === url ? route.continue() : route.abort();
-  });
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  await page.goto(url, { waitUntil: 'load' });
-  return { page, requests, errors, close: () => context.close() };
-}
+const open = (file: string, opts: Parameters<typeof openPage>[2] = {}) => openPage(browser, file, opts);
 
 test('lesson pages load from disk with no console error and no request but the file itself', async () => {
-  for (const file of [all, one]) {
-    const p = await open(file);
-    try {
-      assert.deepEqual(p.errors, [], file);
-      assert.deepEqual(p.requests, [pathToFileURL(file).href], file);
-    } finally {
-      await p.close();
-    }
-  }
+  await assertLoadsAlone(browser, [all, one]);
 });
 
 test('every lesson is on the page with its commands, Docker output, pictures and exercise', async () => {
@@ -130,12 +90,7 @@ test('axe-core finds no serious or critical violation, light and dark', async ()
       // the page runs no script (its CSP allows none); the test lifts the CSP to inject axe
       const p = await open(file, { dark, bypassCSP: true });
       try {
-        await p.page.addScriptTag({ content: AXE });
-        const result = await p.page.evaluate(async () => {
-          const r = await (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
-          return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((x) => x.target.join(' ')) }));
-        });
-        assert.deepEqual(result.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], `${file} ${dark ? 'dark' : 'light'}`);
+        assert.deepEqual(await seriousAxeViolations(p.page), [], `${file} ${dark ? 'dark' : 'light'}`);
       } finally {
         await p.close();
       }

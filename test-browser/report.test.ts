@@ -5,18 +5,15 @@
 // cannot start: a missing browser is a broken setup, not a skipped test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { cli } from '../test/helpers/cli.js';
+import { assertLoadsAlone, closeBrowser, launchChromium, openPage, seriousAxeViolations } from './helpers/browser.js';
 
-const CHROMIUM = process.env.LAYERLAB_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = 'fixtures/docker-20.10-root/root';
 const OFFICIAL = 'fixtures/official-images/host.snapshot.json';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser: Browser;
 let dir: string;
@@ -41,56 +38,19 @@ before(async () => {
   const big = join(dir, 'big.json');
   await run('generate', '--images', '1000', '--seed', '7', '-o', big);
   await run('report', big, '-o', pages.big);
-  const args = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args });
-  } catch (e) {
-    throw new Error(`chromium did not start from ${CHROMIUM} (run scripts/setup-test-deps.sh, or set LAYERLAB_CHROMIUM): ${(e as Error).message}`);
-  }
+  browser = await launchChromium();
 });
 
-after(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+after(() => closeBrowser(browser, dir));
 
-/** Opens a page with every request recorded and every one but the file itself refused. */
-async function open(file: string, opts: { width?: number; height?: number; dark?: boolean } = {}): Promise<{ page: Page; requests: string[]; errors: string[]; close: () => Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, colorScheme: opts.dark ? 'dark' : 'light' });
-  const url = pathToFileURL(file).href;
-  const requests: string[] = [];
-  const errors: string[] = [];
-  await context.route('**/*', (route) => {
-    requests.push(route.request().url());
-    return route.request().url() === url ? route.continue() : route.abort();
-  });
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  await page.goto(url, { waitUntil: 'load' });
-  return { page, requests, errors, close: () => context.close() };
-}
+const open = (file: string, opts: Parameters<typeof openPage>[2] = {}) => openPage(browser, file, opts);
 
 async function embedded(page: Page): Promise<{ tree: { nodes: { digest?: string; diffId?: string; chainId?: string; users: number }[]; images: { listed: boolean }[] } }> {
   return page.evaluate(() => JSON.parse(document.getElementById('layerlab-data')!.textContent!));
 }
 
 test('report pages load from disk with no console error and no request but the file itself', async () => {
-  for (const file of Object.values(pages)) {
-    const p = await open(file);
-    try {
-      assert.deepEqual(p.errors, [], file);
-      assert.deepEqual(p.requests, [pathToFileURL(file).href], file);
-    } finally {
-      await p.close();
-    }
-  }
+  await assertLoadsAlone(browser, Object.values(pages));
 });
 
 test('the page draws one stack per listed image, one tree line per layer, one heatmap cell per pair', async () => {
@@ -182,13 +142,7 @@ test('axe-core finds no serious or critical violation, light and dark', async ()
     for (const dark of [false, true]) {
       const p = await open(file, { dark });
       try {
-        await p.page.addScriptTag({ content: AXE });
-        const result = await p.page.evaluate(async () => {
-          const r = await (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
-          return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((x) => x.target.join(' ')) }));
-        });
-        const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-        assert.deepEqual(bad, [], `${file} ${dark ? 'dark' : 'light'}`);
+        assert.deepEqual(await seriousAxeViolations(p.page), [], `${file} ${dark ? 'dark' : 'light'}`);
       } finally {
         await p.close();
       }

@@ -7,33 +7,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tar from 'tar-stream';
-import { runCommand } from '../src/cli/run.js';
+import { cli as layerlab } from '../test/helpers/cli.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
+import { buildIn, bytes, withBusyboxContext } from './helpers/build-context.js';
 
 let sb: Sandbox;
 let work: string;
 let archive: string;
-
-async function layerlab(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCommand(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), now: () => Math.floor(Date.now() / 1000) });
-  return { code, stdout, stderr };
-}
-
-function bytes(seed: number, n: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 const SH = (cmd: string) => `RUN ["/bin/busybox", "sh", "-c", ${JSON.stringify(cmd)}]`;
 
@@ -50,24 +34,23 @@ const DOCKERFILE = [
 ].join('\n');
 
 function buildImage(): void {
-  const ctx = join(work, 'ctx');
-  mkdirSync(join(ctx, 'tree', 'dir'), { recursive: true });
-  mkdirSync(join(ctx, 'tree', 'opq'));
-  mkdirSync(join(ctx, 'tree', 'replace'));
-  copyFileSync('/bin/busybox', join(ctx, 'busybox'));
-  const put = (p: string, b: Buffer | string) => writeFileSync(join(ctx, 'tree', p), b);
-  put('keep.txt', 'keep me\n');
-  put('own.txt', bytes(1, 3000));
-  put('mv-me', bytes(2, 5000));
-  put('dir/x', bytes(3, 7000));
-  put('dir/y', bytes(4, 1100));
-  put('opq/a', bytes(5, 900));
-  put('opq/b', bytes(6, 800));
-  put('replace/child', bytes(7, 1300));
-  writeFileSync(join(ctx, 'big.bin'), bytes(8, 64 * 1024));
-  put('big.bin', bytes(8, 64 * 1024));
-  writeFileSync(join(ctx, 'Dockerfile'), DOCKERFILE);
-  sb.docker(['build', '-q', '--network', 'none', '-t', 'waste:1', '.'], { cwd: ctx });
+  withBusyboxContext((ctx) => {
+    mkdirSync(join(ctx, 'tree', 'dir'), { recursive: true });
+    mkdirSync(join(ctx, 'tree', 'opq'));
+    mkdirSync(join(ctx, 'tree', 'replace'));
+    const put = (p: string, b: Buffer | string) => writeFileSync(join(ctx, 'tree', p), b);
+    put('keep.txt', 'keep me\n');
+    put('own.txt', bytes(1, 3000));
+    put('mv-me', bytes(2, 5000));
+    put('dir/x', bytes(3, 7000));
+    put('dir/y', bytes(4, 1100));
+    put('opq/a', bytes(5, 900));
+    put('opq/b', bytes(6, 800));
+    put('replace/child', bytes(7, 1300));
+    writeFileSync(join(ctx, 'big.bin'), bytes(8, 64 * 1024));
+    put('big.bin', bytes(8, 64 * 1024));
+    buildIn(sb, ctx, ['waste:1'], DOCKERFILE, ['--network', 'none']);
+  });
   sb.docker(['save', '-o', archive, 'waste:1']);
 }
 

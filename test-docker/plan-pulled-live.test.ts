@@ -4,8 +4,7 @@
 // every step must succeed, df SIZE must change as each step predicts, and the goal must be met.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../src/analyze/plan.js';
 import { removalHost } from '../src/analyze/removal.js';
@@ -14,6 +13,7 @@ import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine
 import { humanSize } from '../src/render/units.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { startRegistry, type RegistrySandbox } from './helpers/registry.js';
+import { buildIn, bytes, withBusyboxContext } from './helpers/build-context.js';
 import { cli } from '../test/helpers/cli.js';
 
 let sb: Sandbox;
@@ -25,34 +25,18 @@ const layersSize = async () => (await sb.api<{ LayersSize: number }>('/system/df
 const imageIds = () => sb.docker(['images', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean).sort();
 const repoDigests = (ref: string) => JSON.parse(sb.docker(['image', 'inspect', ref]).stdout)[0].RepoDigests as string[];
 
-/** Deterministic bytes, different per seed. */
-function bytes(seed: number, n: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
-
 /** Builds four images (three share a base), pushes them, and removes every local trace of them. */
 function buildAndPush(): void {
-  const ctx = mkdtempSync(join(tmpdir(), 'layerlab-ctx-'));
-  try {
-    copyFileSync('/bin/busybox', join(ctx, 'busybox'));
+  withBusyboxContext((ctx) => {
     const build = (tag: string, dockerfile: string, files: [string, number, number][]) => {
       for (const [name, seed, n] of files) writeFileSync(join(ctx, name), bytes(seed, n));
-      writeFileSync(join(ctx, 'Dockerfile'), dockerfile);
-      sb.docker(['build', '-q', '-t', tag, '.'], { cwd: ctx });
+      buildIn(sb, ctx, [tag], dockerfile);
     };
     build('base:1', 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY a.bin /a\n', [['a.bin', 1, 40_000]]);
     build('app-b:1', 'FROM base:1\nCOPY b.bin /b\nCMD ["/bin/busybox", "sleep", "3600"]\n', [['b.bin', 2, 80_000]]);
     build('app-c:1', 'FROM base:1\nCOPY c.bin /c\n', [['c.bin', 3, 30_000]]);
     build('solo:1', 'FROM scratch\nCOPY d.bin /d\nCMD ["/d"]\n', [['d.bin', 4, 10_000]]);
-  } finally {
-    rmSync(ctx, { recursive: true, force: true });
-  }
+  });
   for (const n of NAMES) {
     sb.docker(['tag', n, remote(n)]);
     sb.docker(['push', remote(n)]);

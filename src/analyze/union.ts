@@ -1,4 +1,5 @@
 import type { ChainTrie } from '../model/chain-trie.js';
+import type { ImageGraph } from '../model/graph.js';
 import {
   compareUtf8,
   FILE_TYPES,
@@ -8,7 +9,7 @@ import {
   TYPE_DIR,
   TYPE_FILE,
   TYPE_HARDLINK,
-  type FileType,
+  type FileEntry,
   type LayerFiles,
 } from '../model/files.js';
 
@@ -204,21 +205,23 @@ export class ChainViews {
   }
 }
 
-/** One path of a view, as listings and JSON show it. */
-export interface UnionRow {
-  path: string;
-  type: FileType;
+/** Union views per chain of `graph` over layers already indexed (images sharing a base share the views). */
+export function indexedChainViews(graph: ImageGraph, indexed: ReadonlyMap<number, { readonly files: LayerFiles }>): ChainViews {
+  return new ChainViews(graph.chain, (layer) => {
+    const l = indexed.get(layer);
+    if (!l) throw new Error(`layer ${layer} was not indexed`);
+    return l.files;
+  });
+}
+
+/** One path of a view, as listings and JSON show it: its layer entry, and where it comes from. */
+export interface UnionRow extends FileEntry {
   /** Regular files: their bytes; hard links: their target's bytes (not counted again in totals). */
   size: number;
-  mode: number;
-  uid: number;
-  gid: number;
   /** Position of the layer that provides this path (0 = bottom). */
   layer: number;
   /** True for a directory no layer has an entry for (implied by its children). */
   implicit: boolean;
-  linkTarget?: string;
-  digest?: string;
 }
 
 /** The row of one node. */
@@ -282,6 +285,11 @@ export function unionTotals(view: UnionView): { paths: number; files: number; by
   return { paths, files, bytes };
 }
 
+/** Totals of listed rows: paths, regular files, and their bytes (a hard link adds no bytes). */
+export function rowTotals(rows: readonly UnionRow[]): { paths: number; files: number; bytes: number } {
+  return { paths: rows.length, files: rows.filter((e) => e.type === 'file').length, bytes: rows.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0) };
+}
+
 /** Where one path came from: the providing layer now, and the lower copies it hides, newest first. */
 export function pathHistory(view: UnionView, path: string): { layer: number; entry: number }[] {
   const out: { layer: number; entry: number }[] = [];
@@ -339,4 +347,32 @@ export function layerChanges(view: UnionView): LayerChange[] {
   };
   walk('', lower?.root, view.root);
   return out;
+}
+
+/** Counts and bytes of regular files per kind of change. */
+export interface LayerChangeSummary {
+  added: number;
+  modified: number;
+  removed: number;
+  addedBytes: number;
+  modifiedBytes: number;
+  removedBytes: number;
+}
+
+function under(path: string, prefix: string): boolean {
+  return prefix === '' || path === prefix || path.startsWith(prefix + '/');
+}
+
+/** The changes of the top layer of `view` at or below `prefix` ('' = all), with their summary. */
+export function layerChangesUnder(view: UnionView, prefix: string): { changes: LayerChange[]; summary: LayerChangeSummary } {
+  const summary: LayerChangeSummary = { added: 0, modified: 0, removed: 0, addedBytes: 0, modifiedBytes: 0, removedBytes: 0 };
+  const changes: LayerChange[] = [];
+  for (const c of layerChanges(view)) {
+    if (!under(c.path, prefix)) continue;
+    changes.push(c);
+    summary[c.change]++;
+    // Bytes of regular files only: a hard link's bytes are its target's.
+    summary[`${c.change}Bytes`] += c.row.type === 'file' ? c.row.size : 0;
+  }
+  return { changes, summary };
 }

@@ -1,47 +1,13 @@
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createChunker, listChunkers } from '../chunk/registry.js';
-import type { Chunker } from '../chunk/types.js';
 import { LayerlabError } from '../errors.js';
-import { tabwrite } from '../render/tabwriter.js';
+import { renderChunks } from '../render/chunk.js';
+import { chunkStream, type ChunkRow } from '../sources/chunk-stream.js';
 import { formatOption, writeFormatted } from './common.js';
 import { usageError } from './io.js';
 import { defineCommand } from './options.js';
 
-interface ChunkRow {
-  offset: number;
-  length: number;
-  hash: string | null;
-  sha256: string;
-}
-
 const READ_SIZE = 1 << 20;
-
-/** Reads the input once, block by block; each chunk's sha256 is fed as its bytes pass by. */
-async function chunkStream(chunker: Chunker, input: AsyncIterable<Uint8Array>): Promise<ChunkRow[]> {
-  const rows: ChunkRow[] = [];
-  let hasher: Hash = createHash('sha256');
-  let offset = 0; // start of the current chunk
-  let total = 0; // stream offset of the block's first byte
-  const emit = (n: number, block: Uint8Array, from: number): number => {
-    for (let i = 0; i < n; i++) {
-      const end = chunker.cuts.ends[i];
-      hasher.update(block.subarray(from, end - total));
-      rows.push({ offset, length: end - offset, hash: chunker.fingerprints ? chunker.cuts.hashes[i].toString() : null, sha256: hasher.digest('hex') });
-      hasher = createHash('sha256');
-      from = end - total;
-      offset = end;
-    }
-    return from;
-  };
-  for await (const block of input) {
-    const from = emit(chunker.push(block), block, 0);
-    hasher.update(block.subarray(from));
-    total += block.length;
-  }
-  emit(chunker.finish(), new Uint8Array(0), 0);
-  return rows;
-}
 
 export const chunkCommand = defineCommand(
   {
@@ -74,8 +40,7 @@ ${listChunkers().map((c) => `          ${c.name.padEnd(12)} ${c.summary}`).join(
       if (!err.code) throw e;
       throw new LayerlabError('EIO', `cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, { file: file === '-' ? 'stdin' : file });
     }
-    const table = () => [['OFFSET', 'LENGTH', 'HASH', 'SHA256'], ...rows.map((r) => [String(r.offset), String(r.length), r.hash ?? '-', r.sha256])];
-    writeFormatted(io, values.format, { algo: chunker.spec, chunks: rows }, { table: () => `${chunker.spec}: ${rows.length} chunks\n` + tabwrite(table()) });
+    writeFormatted(io, values.format, { algo: chunker.spec, chunks: rows }, { table: () => renderChunks(chunker.spec, rows) });
     return 0;
   },
 );

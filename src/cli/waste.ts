@@ -1,36 +1,13 @@
 import { evaluateDiveCi, type DiveCiConfig } from '../analyze/dive-ci.js';
 import { diveExport, fileDedup, wasteAnalysis } from '../analyze/waste.js';
+import { findImage, stackOf } from '../analyze/image-lookup.js';
 import { imageLabel } from '../analyze/sharing.js';
-import type { LayerFiles } from '../model/files.js';
-import { renderDiveCi, renderWaste, type WasteImage, type WasteResult } from '../render/waste.js';
-import { indexSourceLayers, type IndexedLayer } from '../sources/layer-contents.js';
+import { renderDiveCi, renderWaste, wasteAcross, wasteImage, type WasteResult } from '../render/waste.js';
+import { indexSourceLayers } from '../sources/layer-contents.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp } from './common.js';
-import { findImage, stackOf } from './files.js';
 import { json, usageError } from './io.js';
 import { defineCommand } from './options.js';
-
-/** Go's float division, where NaN and Inf have no JSON: null. */
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
-
-function wasteImage(label: string, id: string, stack: readonly number[], indexed: ReadonlyMap<number, IndexedLayer>) {
-  const layers: LayerFiles[] = stack.map((l) => indexed.get(l)!.files);
-  const a = wasteAnalysis(
-    layers,
-    stack.map((l) => indexed.get(l)!.size),
-  );
-  const w: WasteImage = {
-    image: label,
-    id,
-    efficiency: a.efficiency,
-    sizeBytes: a.sizeBytes,
-    userSizeBytes: a.userSizeBytes,
-    wastedBytes: a.wastedBytes,
-    wastedUserPercent: finite(a.wastedUserPercent),
-    inefficiencies: a.inefficiencies.map((f) => ({ file: f.file, count: f.count, sizeBytes: f.sizeBytes })),
-  };
-  return { w, a };
-}
 
 export const wasteCommand = defineCommand(
   {
@@ -81,7 +58,13 @@ ${sourceHelp(false)}Layer contents are read from archives (docker save, OCI), OC
     if (values.format === 'dive-json' && chosen.length !== 1) throw usageError(`--format dive-json describes one image; name one IMAGE (${chosen.length} chosen)`);
     const stacks = chosen.map((i) => stackOf(g, i).layers);
     const indexed = await indexSourceLayers(s, { layers: stacks.flat() });
-    const per = chosen.map((i, k) => ({ i, ...wasteImage(imageLabel(g, i), g.images[i].id, stacks[k], indexed) }));
+    const per = chosen.map((i, k) => {
+      const a = wasteAnalysis(
+        stacks[k].map((l) => indexed.get(l)!.files),
+        stacks[k].map((l) => indexed.get(l)!.size),
+      );
+      return { a, w: wasteImage(imageLabel(g, i), g.images[i].id, a) };
+    });
     if (values.format === 'dive-json') {
       const { a } = per[0];
       const layers = stacks[0].map((l) => ({ id: g.layerDigest[l] ?? g.layerDiffId[l] ?? '', digestId: g.layerDiffId[l] ?? '', sizeBytes: indexed.get(l)!.size, command: '' }));
@@ -92,7 +75,7 @@ ${sourceHelp(false)}Layer contents are read from archives (docker save, OCI), OC
     const result: WasteResult = {
       source: sourceArg,
       images: per.map((p) => p.w),
-      acrossImages: { images: chosen.length, layers: indexed.size, ...d, uniqueFilesRatio: d.logicalFiles ? d.uniqueFiles / d.logicalFiles : 1, uniqueBytesRatio: d.logicalBytes ? d.uniqueBytes / d.logicalBytes : 1 },
+      acrossImages: wasteAcross(chosen.length, indexed.size, d),
     };
     if (!values.ci) {
       io.stdout(values.format === 'json' ? json(result) : renderWaste(result, values.top));

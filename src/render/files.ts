@@ -1,6 +1,7 @@
 // `layerlab files`: an image's final tree (tree-like, with the providing layer), or what one
 // layer changes. The JSON of the command is the result types below, as they are.
-import type { LayerChange, UnionRow } from '../analyze/union.js';
+import type { LayerChange, LayerChangeSummary, UnionRow } from '../analyze/union.js';
+import type { ImageGraph } from '../model/graph.js';
 import { humanSize } from './units.js';
 import { count } from './words.js';
 
@@ -14,22 +15,10 @@ export interface FilesLayer {
   size: number;
 }
 
-/** One path of the final tree (`layerlab files --format json`, `entries`). */
-export interface FilesEntry {
-  path: string;
-  type: UnionRow['type'];
-  /** Regular files: their bytes; hard links: their target's (counted once in totals); 0 otherwise. */
-  size: number;
+/** One path of the final tree (`layerlab files --format json`, `entries`): a union row with its mode as text. */
+export interface FilesEntry extends Omit<UnionRow, 'mode'> {
   /** Permission bits, octal string (`0755`). */
   mode: string;
-  uid: number;
-  gid: number;
-  /** Position of the layer providing this path. */
-  layer: number;
-  /** A directory no layer has an entry for (implied by its children). */
-  implicit: boolean;
-  linkTarget?: string;
-  digest?: string;
 }
 
 /** `layerlab files SOURCE IMAGE [PATH]`. */
@@ -57,7 +46,7 @@ export interface FilesLayerChanges {
   image: { id: string; repoTags: string[] };
   path: string;
   layer: FilesLayer;
-  summary: { added: number; modified: number; removed: number; addedBytes: number; modifiedBytes: number; removedBytes: number };
+  summary: LayerChangeSummary;
   changes: FilesChange[];
 }
 
@@ -67,6 +56,20 @@ export function filesEntry(r: UnionRow): FilesEntry {
   if (r.linkTarget !== undefined) e.linkTarget = r.linkTarget;
   if (r.digest !== undefined) e.digest = r.digest;
   return e;
+}
+
+/** A layer change in the JSON shape. */
+export function filesChange(c: LayerChange): FilesChange {
+  const x: FilesChange = { change: c.change, ...filesEntry(c.row) };
+  if (c.hides) x.hides = filesEntry(c.hides);
+  return x;
+}
+
+/** Graph layer `layer` at `position` in an image's stack, named by what the source knows of it. */
+export function filesLayer(graph: ImageGraph, layer: number, position: number, size: number): FilesLayer {
+  const diffId = graph.layerDiffId[layer];
+  const digest = graph.layerDigest[layer];
+  return { position, ...(diffId ? { diffId } : {}), ...(digest ? { digest } : {}), size };
 }
 
 const TYPE_CHAR: Record<UnionRow['type'], string> = { file: '-', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p' };

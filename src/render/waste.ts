@@ -1,7 +1,7 @@
 // `layerlab waste`: dive's figures per image, dive's CI report, and files duplicated across images.
 import type { DiveCiResult } from '../analyze/dive-ci.js';
 import { goFloat } from '../analyze/dive-ci.js';
-import type { FileDedup } from '../analyze/waste.js';
+import type { FileDedup, WasteAnalysis } from '../analyze/waste.js';
 import { humanSize } from './units.js';
 import { count } from './words.js';
 
@@ -33,6 +33,28 @@ export interface WasteResult {
   source: string;
   images: WasteImage[];
   acrossImages: WasteAcross;
+}
+
+/** Go's float division, where NaN and Inf have no JSON: null. */
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** One image's analysis in the JSON shape. */
+export function wasteImage(label: string, id: string, a: WasteAnalysis): WasteImage {
+  return {
+    image: label,
+    id,
+    efficiency: a.efficiency,
+    sizeBytes: a.sizeBytes,
+    userSizeBytes: a.userSizeBytes,
+    wastedBytes: a.wastedBytes,
+    wastedUserPercent: finite(a.wastedUserPercent),
+    inefficiencies: a.inefficiencies.map((f) => ({ file: f.file, count: f.count, sizeBytes: f.sizeBytes })),
+  };
+}
+
+/** The files of `layers` distinct layers of `images` images, with the unique shares (1 when there is nothing). */
+export function wasteAcross(images: number, layers: number, d: FileDedup): WasteAcross {
+  return { images, layers, ...d, uniqueFilesRatio: d.logicalFiles ? d.uniqueFiles / d.logicalFiles : 1, uniqueBytesRatio: d.logicalBytes ? d.uniqueBytes / d.logicalBytes : 1 };
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(4)} %`);

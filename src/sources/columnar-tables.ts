@@ -1,9 +1,9 @@
 // The columnar form of an image graph: the tables `layerlab export` writes (Arrow IPC or
 // Parquet) and every command reads back. Digests stay 32-byte binaries in flat Uint8Arrays;
 // keys are dense integers, so a table is a handful of typed arrays, not an object per row.
-import { createHash } from 'node:crypto';
 import { LayerlabError } from '../errors.js';
 import type { ImageGraph } from '../model/graph.js';
+import { sha256Of } from './hashing.js';
 
 /** The columnar format's version, written in the marker file and checked on load. */
 export const COLUMNAR_VERSION = 1;
@@ -205,7 +205,7 @@ function chainTable(graph: ImageGraph): ColumnarTables['chains'] {
     const diff = graph.layerDiffId[layer[k]];
     const below = parent[k] < 0 ? null : ids[parent[k]];
     if (diff === undefined || below === undefined) ids[k] = undefined;
-    else ids[k] = below === null ? diff : 'sha256:' + createHash('sha256').update(below + ' ' + diff).digest('hex');
+    else ids[k] = below === null ? diff : sha256Of(below + ' ' + diff);
   }
   return { parent, layer, chainId: digestColumn(ids, (k) => `chain ${k}: chainId`) };
 }

@@ -1,9 +1,9 @@
-import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { LayerlabError } from '../errors.js';
 import { LayerFilesBuilder, type FileType, type LayerFiles } from '../model/files.js';
+import { sha256Hasher, type DigestHasher } from './hashing.js';
 
 /**
  * One tar entry as a visitor sees it. Structurally a subset of sources/tar.ts `LayerEntry`, plus
@@ -51,7 +51,7 @@ const TYPES: Record<string, FileType> = {
 /** A visitor that builds one layer's file index (sha256 of every regular file, streamed). */
 export class FileIndexVisitor implements TarVisitor {
   private readonly builder: LayerFilesBuilder;
-  private hash: Hash | undefined;
+  private hash: DigestHasher | undefined;
   private pending: { e: TarEntry; type: FileType } | undefined;
   private result: LayerFiles | undefined;
 
@@ -64,7 +64,7 @@ export class FileIndexVisitor implements TarVisitor {
     const type = e.type ? TYPES[e.type] : undefined;
     if (!type) throw new LayerlabError('EINPUT', `tar entry ${JSON.stringify(e.path)} has type ${JSON.stringify(e.type)}, not a file, directory, link, device or fifo`, this.where);
     this.pending = { e, type };
-    this.hash = type === 'file' ? createHash('sha256') : undefined;
+    this.hash = type === 'file' ? sha256Hasher() : undefined;
   }
 
   data(_e: TarEntry, chunk: Uint8Array): void {
@@ -95,7 +95,7 @@ export class FileIndexVisitor implements TarVisitor {
       uid: e.uid ?? 0,
       gid: e.gid ?? 0,
       ...(e.linkname !== undefined ? { linkTarget: e.linkname } : {}),
-      ...(this.hash ? { digest: 'sha256:' + this.hash.digest('hex') } : {}),
+      ...(this.hash ? { digest: this.hash.digest() } : {}),
     });
     this.hash = undefined;
   }

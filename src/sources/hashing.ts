@@ -5,18 +5,24 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { LayerlabError, type ErrorPlace } from '../errors.js';
 import type { Digest } from '../model/digest.js';
 
-/** An incremental sha256 that ends as a `sha256:<hex>` digest. */
+/** An incremental hash that ends as a digest, `<algorithm>:<hex>`. */
 export interface DigestHasher {
   update(chunk: Uint8Array): void;
   digest(): Digest;
 }
 
-export function sha256Hasher(): DigestHasher {
-  const h = createHash('sha256');
+/** An incremental hash of a digest algorithm registries use; ends as `<algorithm>:<hex>`. */
+export function digestHasher(algorithm: 'sha256' | 'sha512'): DigestHasher {
+  const h = createHash(algorithm);
   return {
     update: (chunk) => void h.update(chunk),
-    digest: () => 'sha256:' + h.digest('hex'),
+    digest: () => `${algorithm}:${h.digest('hex')}`,
   };
+}
+
+/** An incremental sha256 that ends as a `sha256:<hex>` digest. */
+export function sha256Hasher(): DigestHasher {
+  return digestHasher('sha256');
 }
 
 /** `sha256:<hex>` of bytes, hashed natively. */

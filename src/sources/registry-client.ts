@@ -1,9 +1,9 @@
 // A read-only distribution v2 API client for loopback registries: GET and HEAD only, each with a
 // timeout, answers bounded, blobs streamed and checked against their digest.
-import { createHash } from 'node:crypto';
 import { request, type IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import { LayerlabError } from '../errors.js';
+import { digestHasher } from './hashing.js';
 
 /** Accept header for manifests, as docker pull sends it. */
 export const MANIFEST_ACCEPT = [
@@ -155,7 +155,7 @@ export class RegistryClient {
     }
     const label = this.label;
     const [alg, hex] = digest.split(':');
-    const hash = createHash(alg === 'sha512' ? 'sha512' : 'sha256');
+    const hash = digestHasher(alg === 'sha512' ? 'sha512' : 'sha256');
     let n = 0;
     const check = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -164,7 +164,7 @@ export class RegistryClient {
         done(null, chunk);
       },
       flush(done) {
-        const got = hash.digest('hex');
+        const got = hash.digest().split(':')[1];
         if (got !== hex) done(new LayerlabError('EDIGEST', `blob ${digest} of ${repository} has digest ${alg}:${got}`, { file: label }));
         else if (size !== undefined && n !== size) done(new LayerlabError('EINPUT', `blob ${digest} of ${repository}: the manifest says ${size} bytes, the registry sent ${n}`, { file: label }));
         else done();

@@ -1,7 +1,6 @@
 // Registry-shaped sources: a live loopback registry (registry://), a folder of registry documents,
 // and (until its reader fills registryImages itself) an OCI layout. Each is read into the one
 // remote-image type, RegistryImage, with sizes validated and checked where the blob is read.
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LayerlabError } from '../errors.js';
@@ -9,6 +8,7 @@ import { digestProblem } from '../model/digest.js';
 import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed } from '../model/reference.js';
 import { INDEX_TYPES, isAttestation, platformMatches, SCHEMA1_TYPES, type Descriptor, type Platform } from './oci-descriptors.js';
+import { sha256Of } from './hashing.js';
 import { isSize, MANIFEST_ACCEPT, parseRegistrySource, RegistryClient } from './registry-client.js';
 import type { BlobProvider, LoadedSource, LoadOptions, RegistryImage, RemoteLayer, SourceNote, SourceProbe, SourceReader } from './source.js';
 
@@ -159,8 +159,6 @@ interface FolderManifest {
   platform?: string;
 }
 
-const sha256 = (bytes: Buffer | string) => 'sha256:' + createHash('sha256').update(bytes).digest('hex');
-
 /** One file of a registry folder, added to what the folder holds. */
 function readFolderFile(file: string, manifests: Map<string, FolderManifest>, indexed: Map<string, { desc: Descriptor; index?: string }>): void {
   const bytes = readBoundedFile(file, REGISTRY_DOCUMENT_LIMIT);
@@ -178,7 +176,7 @@ function readFolderFile(file: string, manifests: Map<string, FolderManifest>, in
     const k = kindOf(doc.manifest);
     if (k === 'schema1') throw new LayerlabError('EINPUT', 'Docker schema 1 manifests are not supported', { file, path: '$.manifest' });
     if (k !== 'manifest') throw new LayerlabError('EINPUT', 'expected an image manifest with config and layers', { file, path: '$.manifest' });
-    const d = doc.manifestDigest ?? sha256(JSON.stringify(doc.manifest));
+    const d = doc.manifestDigest ?? sha256Of(JSON.stringify(doc.manifest));
     manifests.set(d, { doc: doc.manifest, file, tags: ref.tag ? [familiarString(ref)] : [], repoDigests: doc.indexDigest ? [`${name}@${doc.indexDigest}`] : [], resolved: doc.indexDigest, platform: platformString(doc.platform) });
     if (doc.platform) indexed.set(d, { desc: { digest: d, platform: doc.platform } });
     return;
@@ -187,7 +185,7 @@ function readFolderFile(file: string, manifests: Map<string, FolderManifest>, in
     for (const m of doc.index.manifests ?? []) indexed.set(m.digest, { desc: m, index: doc.digest });
     return;
   }
-  const digest = sha256(bytes);
+  const digest = sha256Of(bytes);
   const k = kindOf(doc);
   if (k === 'schema1') throw new LayerlabError('EINPUT', 'Docker schema 1 manifests are not supported (deprecated by Docker; convert with skopeo)', { file });
   if (k === 'index') for (const m of doc.manifests ?? []) indexed.set(m.digest, { desc: m, index: digest });
@@ -240,7 +238,7 @@ export function readRegistryFolder(dir: string, platform: Platform = DEFAULT_PLA
 /** The manifests a tag resolves to for the platform (an index walked one level), digests checked. */
 async function manifestsOfTag(client: RegistryClient, repo: string, tag: string, platform: Platform, count: { attestations: number; otherPlatforms: number }) {
   const top = await client.json<ManifestDoc>(`/v2/${repo}/manifests/${tag}`, MANIFEST_ACCEPT);
-  const topDigest = sha256(top.bytes);
+  const topDigest = sha256Of(top.bytes);
   const said = top.headers['docker-content-digest'];
   if (typeof said === 'string' && said !== topDigest) throw new LayerlabError('EDIGEST', `manifest ${repo}:${tag} is said to be ${said.slice(0, 100)} but its bytes hash to ${topDigest}`, { file: client.label });
   const found: { digest: string; doc: ManifestDoc }[] = [];
@@ -253,7 +251,7 @@ async function manifestsOfTag(client: RegistryClient, repo: string, tag: string,
       else {
         if (typeof d.digest !== 'string' || digestProblem(d.digest)) throw new LayerlabError('EDIGEST', `index of ${repo}:${tag} names ${JSON.stringify(d.digest)?.slice(0, 100)}, not a digest`, { file: client.label });
         const m = await client.json<ManifestDoc>(`/v2/${repo}/manifests/${d.digest}`, MANIFEST_ACCEPT);
-        if (sha256(m.bytes) !== d.digest) throw new LayerlabError('EDIGEST', `manifest ${d.digest} of ${repo} has digest ${sha256(m.bytes)}`, { file: client.label });
+        if (sha256Of(m.bytes) !== d.digest) throw new LayerlabError('EDIGEST', `manifest ${d.digest} of ${repo} has digest ${sha256Of(m.bytes)}`, { file: client.label });
         found.push({ digest: d.digest, doc: m.value });
       }
     }
@@ -291,7 +289,7 @@ export async function readRegistry(client: RegistryClient, platform: Platform = 
           continue;
         }
         const cfg = await client.json<{ os?: string; architecture?: string; variant?: string; rootfs?: { diff_ids?: string[] } }>(`/v2/${repo}/blobs/${parts.config.digest}`);
-        if (sha256(cfg.bytes) !== parts.config.digest) throw new LayerlabError('EDIGEST', `config blob ${parts.config.digest} of ${repo} has digest ${sha256(cfg.bytes)}`, { file: client.label });
+        if (sha256Of(cfg.bytes) !== parts.config.digest) throw new LayerlabError('EDIGEST', `config blob ${parts.config.digest} of ${repo} has digest ${sha256Of(cfg.bytes)}`, { file: client.label });
         if (parts.config.size !== undefined && cfg.bytes.length !== parts.config.size) throw new LayerlabError('EINPUT', `config blob ${parts.config.digest} of ${repo}: the manifest says ${parts.config.size} bytes, the registry sent ${cfg.bytes.length}`, { file: client.label });
         where.set(parts.config.digest, { repo, size: cfg.bytes.length });
         for (const l of parts.layers) {

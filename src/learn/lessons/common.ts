@@ -1,7 +1,16 @@
-// Small helpers the lessons' computations share.
+// Small helpers the lessons' computations share, and the bundled fixtures they read.
 import type { Readable } from 'node:stream';
 import type { ImageGraph } from '../../model/graph.js';
 import type { LessonValue } from '../types.js';
+
+/** The Docker 20.10 data root (fixtures/), captured from a real daemon. */
+export const ROOT = 'docker-20.10-root/root';
+/** The official-images registry manifests (fixtures/). */
+export const REGISTRY = 'official-images/manifests';
+/** The scenario as `docker save` wrote it (fixtures/). */
+export const ARCHIVE = 'archives/scenario.docker-save.tar';
+/** The same scenario as an OCI layout, gzip layers (fixtures/). */
+export const LAYOUT = 'archives/scenario.oci';
 
 /** Bytes as a lesson value (printed as docker prints sizes, kept exact in JSON). */
 export const bytes = (n: number): LessonValue => ({ bytes: n });

@@ -5,9 +5,7 @@ import { renderPlan } from '../../render/plan.js';
 import { renderRmiDocker } from '../../render/removal.js';
 import type { LearnContext } from '../context.js';
 import type { Lesson, LessonFacts, LessonText } from '../types.js';
-import { bytes, taggedImages } from './common.js';
-
-const ROOT = 'docker-20.10-root/root';
+import { bytes, ROOT, taggedImages } from './common.js';
 
 export const CONTAINERS_TEXT: LessonText = {
   id: 'containers',

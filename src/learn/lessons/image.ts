@@ -6,10 +6,7 @@ import { measureLayer } from '../../sources/tar.js';
 import type { LearnContext } from '../context.js';
 import type { IdentityWalk, Lesson, LessonFacts, LessonText } from '../types.js';
 import { LayerlabError } from '../../errors.js';
-import { bytes, hex, readStream, taggedImages } from './common.js';
-
-const ARCHIVE = 'archives/scenario.docker-save.tar';
-const LAYOUT = 'archives/scenario.oci';
+import { ARCHIVE, bytes, hex, LAYOUT, readStream, taggedImages } from './common.js';
 
 export const IMAGE_TEXT: LessonText = {
   id: 'image',

@@ -8,10 +8,7 @@ import { renderImageList } from '../../render/learn.js';
 import { renderRmiDocker } from '../../render/removal.js';
 import type { LearnContext } from '../context.js';
 import type { Lesson, LessonFacts, LessonText } from '../types.js';
-import { id12, taggedImages } from './common.js';
-
-const ROOT = 'docker-20.10-root/root';
-const REGISTRY = 'official-images/manifests';
+import { id12, REGISTRY, ROOT, taggedImages } from './common.js';
 
 export const NAMING_TEXT: LessonText = {
   id: 'naming',

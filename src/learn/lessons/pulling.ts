@@ -6,11 +6,7 @@ import { parseNormalizedNamed } from '../../model/reference.js';
 import type { RegistryImage } from '../../sources/source.js';
 import type { LearnContext } from '../context.js';
 import type { Lesson, LessonFacts, LessonText } from '../types.js';
-import { bytes, id12 } from './common.js';
-
-const REGISTRY = 'official-images/manifests';
-const LAYOUT = 'archives/scenario.oci';
-const LOADED = 'archives/scenario.docker-save.tar';
+import { ARCHIVE as LOADED, bytes, id12, LAYOUT, REGISTRY } from './common.js';
 
 export const PULLING_TEXT: LessonText = {
   id: 'pulling',

@@ -5,10 +5,7 @@ import { parseNormalizedNamed } from '../../model/reference.js';
 import type { ImageGraph } from '../../model/graph.js';
 import type { LearnContext } from '../context.js';
 import type { Lesson, LessonFacts, LessonText, PushSummary } from '../types.js';
-import { taggedImages } from './common.js';
-
-const ROOT = 'docker-20.10-root/root';
-const REGISTRY = 'official-images/manifests';
+import { REGISTRY, ROOT, taggedImages } from './common.js';
 
 export const PUSH_TEXT: LessonText = {
   id: 'push',

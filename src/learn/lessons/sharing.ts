@@ -4,9 +4,7 @@ import { layerTree } from '../../analyze/tree.js';
 import { renderDfSummary, renderDfVerbose } from '../../render/df.js';
 import type { LearnContext } from '../context.js';
 import type { Lesson, LessonFacts, LessonText } from '../types.js';
-import { bytes } from './common.js';
-
-const ROOT = 'docker-20.10-root/root';
+import { bytes, ROOT } from './common.js';
 
 export const SHARING_TEXT: LessonText = {
   id: 'sharing',

@@ -7,9 +7,7 @@ import { humanSizeWithPrecision } from '../../render/units.js';
 import { indexLayerTar } from '../../sources/file-index.js';
 import type { LearnContext } from '../context.js';
 import type { Lesson, LessonFacts, LessonText, WasteComparison } from '../types.js';
-import { bytes, plural, taggedImages } from './common.js';
-
-const ARCHIVE = 'archives/scenario.docker-save.tar';
+import { ARCHIVE, bytes, plural, taggedImages } from './common.js';
 
 export const SLIM_TEXT: LessonText = {
   id: 'slim',

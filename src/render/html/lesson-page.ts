@@ -4,7 +4,7 @@
 import type { BoundLesson, LessonFigure } from '../../learn/types.js';
 import { dfFigure, planFigure, pullFigure } from './charts.js';
 import { identityFigure, pushFigure, wasteFigure } from './lesson-figures.js';
-import { esc } from './markup.js';
+import { esc, htmlPage } from './markup.js';
 import { stackLayout, stacksFigure } from './stacks.js';
 import { REPORT_CSS } from './style.js';
 import { treeFigure } from './tree-html.js';
@@ -69,23 +69,12 @@ ${steps.join('\n')}
 /** The page: one lesson or all of them; `order` numbers each lesson by its place in the full list. */
 export function lessonsHtml(lessons: readonly BoundLesson[], order: readonly string[]): string {
   const title = lessons.length === 1 ? `layerlab lesson: ${lessons[0].title}` : 'layerlab lessons: images, layers, registries';
-  const nav = lessons.length > 1 ? `<nav aria-label="Lessons"><ul>${lessons.map((l) => `<li><a href="#lesson-${esc(l.id)}">${esc(l.title)}</a></li>`).join('')}</ul></nav>` : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(title)}</title>
-<style>${REPORT_CSS}${LESSON_CSS}</style>
-</head>
-<body>
-<header><h1>${esc(title)}</h1><p class="lead">Every digest, size and line of Docker output on this page was computed by layerlab from the images bundled with it, when the page was written.</p>
-${nav}</header>
-<main>
-${lessons.map((l) => lessonHtml(l, order.indexOf(l.id) + 1)).join('\n')}
-</main>
-</body>
-</html>
-`;
+  return htmlPage({
+    title,
+    css: REPORT_CSS + LESSON_CSS,
+    script: false,
+    lead: 'Every digest, size and line of Docker output on this page was computed by layerlab from the images bundled with it, when the page was written.',
+    ...(lessons.length > 1 ? { nav: { label: 'Lessons', links: lessons.map((l) => [`#lesson-${l.id}`, l.title] as const) } } : {}),
+    main: lessons.map((l) => lessonHtml(l, order.indexOf(l.id) + 1)).join('\n'),
+  });
 }

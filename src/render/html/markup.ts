@@ -1,5 +1,6 @@
-// Building blocks every picture uses: escaping, numbers in SVG, a figure with its text
-// alternative and table fallback. Pure string functions, so lessons and the report share them.
+// Building blocks every page and picture uses: the page shell, escaping, numbers in SVG, a figure
+// with its text alternative and table fallback. Pure string functions, so lessons and the report
+// share them.
 import { humanSize } from '../units.js';
 
 /** Text escaped for HTML/SVG content and attribute values. */
@@ -63,4 +64,42 @@ export function ticks(max: number, count = 4): number[] {
   const out: number[] = [];
   for (let v = 0; v <= max * 1.0001; v += step) out.push(v);
   return out;
+}
+
+/** What a self-contained page is made of; everything but `title` and the link names is HTML. */
+export interface PageParts {
+  title: string;
+  css: string;
+  /** Allow inline scripts (the CSP refuses every script otherwise). */
+  script: boolean;
+  /** The paragraph under the heading. */
+  lead: string;
+  /** The table of contents: a label, and `[href, name]` per link (none: no nav). */
+  nav?: { label: string; links: readonly (readonly [string, string])[] };
+  main: string;
+  /** After `<main>`, each element on its own line (tooltip, embedded data, script). */
+  tail?: string;
+}
+
+/** One HTML document that loads nothing: its CSP allows inline styles, data: images and, if asked, inline scripts. */
+export function htmlPage(p: PageParts): string {
+  const nav = p.nav ? `<nav aria-label="${esc(p.nav.label)}"><ul>${p.nav.links.map(([href, name]) => `<li><a href="${esc(href)}">${esc(name)}</a></li>`).join('')}</ul></nav>` : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';${p.script ? " script-src 'unsafe-inline';" : ''} img-src data:">
+<title>${esc(p.title)}</title>
+<style>${p.css}</style>
+</head>
+<body>
+<header><h1>${esc(p.title)}</h1><p class="lead">${p.lead}</p>
+${nav}</header>
+<main>
+${p.main}
+</main>
+${p.tail ?? ''}</body>
+</html>
+`;
 }

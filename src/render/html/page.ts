@@ -6,7 +6,7 @@ import type { SystemDf } from '../../analyze/df.js';
 import type { Plan } from '../../analyze/plan.js';
 import type { LayerTree, PrefixSharing } from '../../analyze/tree.js';
 import { dedupFigure, dfFigure, heatmapFigure, planFigure, pullFigure, timeSeriesFigure, type PullReport, type TimeSeries } from './charts.js';
-import { bytes, esc } from './markup.js';
+import { bytes, esc, htmlPage } from './markup.js';
 import { nodeSharers, stackLayout, stacksFigure } from './stacks.js';
 import { REPORT_CSS } from './style.js';
 import { treeFigure } from './tree-html.js';
@@ -121,26 +121,17 @@ export function reportHtml(data: ReportData, limits: ReportLimits = DEFAULT_LIMI
   (data.series ?? []).forEach((s, k) => sections.push([`series-${k}`, s.title, timeSeriesFigure(s, `series-${k}`)]));
   const listed = data.tree.images.filter((i) => i.listed).length;
   const lead = `${listed} images, ${data.tree.nodes.length} layers, ${bytes(data.tree.layersSize)} on disk (${data.tree.sizeBasis} sizes), from ${data.sources.map((s) => esc(s)).join(', ')}. Hover or Tab onto a layer to see its digest, diffID, chainID, size and which images share it.`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>${esc(data.title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<header><h1>${esc(data.title)}</h1><p class="lead">${lead}</p>
-<nav aria-label="Sections"><ul>${sections.map(([id, name]) => `<li><a href="#${id}">${esc(name)}</a></li>`).join('')}</ul></nav></header>
-<main>
-${sections.map((s) => s[2]).join('\n')}
-</main>
-<div id="tip" role="tooltip" hidden></div>
+  return htmlPage({
+    title: data.title,
+    css: REPORT_CSS,
+    script: true,
+    lead,
+    nav: { label: 'Sections', links: sections.map(([id, name]) => [`#${id}`, name] as const) },
+    main: sections.map((s) => s[2]).join('\n'),
+    tail: `<div id="tip" role="tooltip" hidden></div>
 <script type="application/json" id="layerlab-data">${scriptJson(data)}</script>
 <script type="application/json" id="layerlab-view">${scriptJson({ layers: tooltipView(data, drawn) })}</script>
 <script>${SCRIPT}</script>
-</body>
-</html>
-`;
+`,
+  });
 }
