@@ -8,6 +8,8 @@ import { tempDir } from './tmp.js';
 
 export const sha = (b: Buffer | string) => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
+const EPOCH = new Date(0);
+
 /** A tar of the given entries (files, or raw headers for hostile cases). */
 export async function makeTar(entries: ({ name: string; data: Buffer | string } | { header: Partial<tar.Header> & { name: string }; data?: Buffer })[]): Promise<Buffer> {
   const pack = tar.pack();
@@ -15,8 +17,10 @@ export async function makeTar(entries: ({ name: string; data: Buffer | string } 
   pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
   const done = new Promise<void>((r) => pack.on('end', () => r()));
   for (const e of entries) {
-    if ('header' in e) pack.entry(e.header as tar.Header, e.data ?? Buffer.alloc(0));
-    else pack.entry({ name: e.name, size: Buffer.byteLength(e.data) }, e.data);
+    // a fixed mtime: tar-stream stamps the current time otherwise, and the same layer built on both
+    // sides of a second boundary would be two layers
+    if ('header' in e) pack.entry({ mtime: EPOCH, ...e.header } as tar.Header, e.data ?? Buffer.alloc(0));
+    else pack.entry({ name: e.name, size: Buffer.byteLength(e.data), mtime: EPOCH }, e.data);
   }
   pack.finalize();
   await done;
