@@ -39,3 +39,33 @@ test('dedup over two sources reads a layer they share once', async () => {
   assert.equal(two.out.layersRead, one.out.layersRead);
   assert.equal(two.out.distinctLayers, one.out.distinctLayers);
 });
+
+test('each file byte is hashed once by the dedup visitors: with a per-file chunker the file identity is its chunk recipe, and the file row is unchanged', async () => {
+  const { DedupRows } = await import('../src/sources/dedup-visitors.js');
+  const { scanLayer } = await import('../src/sources/tar.js');
+  const tarStream = (await import('tar-stream')).default;
+  const { randomBytes } = await import('node:crypto');
+  const big = randomBytes(200_000);
+  const files: [string, Buffer][] = [['a', big], ['b', Buffer.from(big)], ['c', randomBytes(3000)], ['d', Buffer.concat([big, Buffer.from('x')])], ['e', Buffer.alloc(0)], ['f', randomBytes(3000)]];
+  const pack = tarStream.pack();
+  for (const [name, b] of files) pack.entry({ name, size: b.length }, b);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  const layer = Buffer.concat(chunks);
+  const fileBytes = files.reduce((s, [, b]) => s + b.length, 0);
+  const run = async (algos: string[]) => {
+    const rows = new DedupRows({ file: true, algos, modes: ['per-file'], compress: false });
+    await scanLayer((await import('node:stream')).Readable.from([layer]), rows.visitors(1), { path: 't' });
+    return rows;
+  };
+  const alone = await run([]);
+  const withChunks = await run(['fastcdc2020:avg=16k', 'fixed:size=1m']);
+  assert.equal(alone.hashedBytes, fileBytes, 'file row alone: one sha256 of each file');
+  // The lead chunker hashes every byte once; fixed 1m sees each file as one chunk, which the lead's
+  // one-chunk files (c, f) hand over; a, b and d are several FastCDC chunks, so fixed 1m hashes them.
+  assert.equal(withChunks.hashedBytes, fileBytes + 200_000 * 2 + 200_001);
+  const fileRow = (r: typeof alone) => { const { seconds: _s, mbPerSecond: _m, ...rest } = r.rows()[0]; return rest; };
+  assert.deepEqual(fileRow(withChunks), fileRow(alone));
+  assert.deepEqual([fileRow(alone).units, fileRow(alone).distinctUnits, fileRow(alone).storedBytes], [5, 4, 200_000 + 200_001 + 6000]);
+});
