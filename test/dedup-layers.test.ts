@@ -69,3 +69,33 @@ test('each file byte is hashed once by the dedup visitors: with a per-file chunk
   assert.deepEqual(fileRow(withChunks), fileRow(alone));
   assert.deepEqual([fileRow(alone).units, fileRow(alone).distinctUnits, fileRow(alone).storedBytes], [5, 4, 200_000 + 200_001 + 6000]);
 });
+
+test('a layer read from a source is hashed once per form: the provider verifies the blob, the scan adds the diffID only when the blob is compressed', async () => {
+  const { scanLayer, scanStats } = await import('../src/sources/tar.js');
+  for (const [file, compressed] of [['fixtures/archives/scenario.docker-save.tar', false], ['fixtures/archives/scenario.oci-archive.tar', true]] as const) {
+    const s = await loadSource(file);
+    const l = 0;
+    const blob = s.graph.layerDigest[l] ?? s.graph.layerDiffId[l]!;
+    const before = scanStats.hashedBytes;
+    const facts = await scanLayer(await s.blobs!.open(blob), [], { file });
+    const tarBytes = s.graph.layerSize[l];
+    assert.equal(facts.blobDigest, blob);
+    assert.equal(facts.diffId, s.graph.layerDiffId[l]);
+    assert.ok(tarBytes > 0);
+    // The scan's own hashing: nothing for the blob (verified by the provider), the tar when it was compressed.
+    assert.equal(scanStats.hashedBytes - before, compressed ? facts.blobSize * 0 + (await tarLength(s, blob)) : 0, file);
+  }
+  // A blob that does not match its digest still fails the scan.
+  const s = await loadSource('fixtures/archives/scenario.oci-archive.tar');
+  const { VerifyingStream } = await import('../src/sources/hashing.js');
+  const { Readable } = await import('node:stream');
+  const wrong = Readable.from([Buffer.from('not the blob')]).pipe(new VerifyingStream(s.graph.layerDigest[0]!, { file: 'x' }));
+  await assert.rejects(scanLayer(wrong, [], { file: 'x' }), /EDIGEST|content does not match/);
+});
+
+async function tarLength(s: Awaited<ReturnType<typeof loadSource>>, blob: string): Promise<number> {
+  const { createGunzip } = await import('node:zlib');
+  let n = 0;
+  for await (const c of (await s.blobs!.open(blob)).pipe(createGunzip())) n += (c as Buffer).length;
+  return n;
+}
