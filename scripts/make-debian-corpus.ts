@@ -20,7 +20,7 @@ function blob(dir: string, bytes: Buffer, mediaType: string): { mediaType: strin
 
 /** The rootfs as a layer tar: sorted names, numeric owners, no package caches. */
 function rootfsTar(root: string): Buffer {
-  const r = spawnSync('tar', ['-C', root, '--sort=name', '--numeric-owner', '--format=posix', '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime', '--exclude=./var/cache/apt/archives/*.deb', '--exclude=./var/lib/apt/lists/*', '--exclude=./debootstrap', '-cf', '-', '.'], { maxBuffer: 2 << 30 });
+  const r = spawnSync('tar', ['-C', root, '--sort=name', '--numeric-owner', '--format=posix', '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime', '--exclude=./var/cache/apt/archives/*.deb', '--exclude=./var/lib/apt/lists/*', '--exclude=./debootstrap', '-cf', '-', '.'], { maxBuffer: 2 ** 31 });
   if (r.status !== 0) throw new Error(`tar of ${root} failed: ${r.stderr.toString()}`);
   return r.stdout;
 }
