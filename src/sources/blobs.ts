@@ -54,9 +54,10 @@ export function folderBlobProvider(dir: string, extra: ReadonlyMap<string, strin
  * Blobs inside a tar archive (plain or gzip): `entries` maps each known digest to its entry name.
  * Each open streams the archive up to that entry and stops after it.
  */
-export function archiveBlobProvider(file: string, gzip: boolean, entries: ReadonlyMap<string, string>): BlobProvider {
+export function archiveBlobProvider(file: string, gzip: boolean, entries: ReadonlyMap<string, string>, blobOfDiffId: ReadonlyMap<string, string> = new Map()): BlobProvider {
   return {
     has: (digest) => entries.has(digest),
+    blobOfDiffId: (diffId) => blobOfDiffId.get(diffId),
     async open(digest) {
       const bad = badDigest(digest, file);
       if (bad) throw bad;

@@ -7,9 +7,10 @@ import type { Caveat } from '../model/caveat.js';
 import type { ImageGraph } from '../model/graph.js';
 import { LayerlabError } from '../errors.js';
 import { DedupRows, loadZstd, tarSizeVisitor } from './dedup-visitors.js';
+import { canReadLayer, scanSourceLayers } from './layer-contents.js';
 import type { LoadedSources } from './load.js';
-import type { BlobProvider } from './source.js';
-import { scanLayer, type LayerStreamFacts, type LayerVisitor } from './tar.js';
+import type { LoadedSource } from './source.js';
+import type { LayerStreamFacts } from './tar.js';
 
 /** What `dedup --level` measures. */
 export interface ContentDedupOptions {
@@ -21,12 +22,12 @@ export interface ContentDedupOptions {
   compress: boolean;
 }
 
-/** One distinct layer content: the graph layers that carry it, the images referencing them, where to read it. */
+/** One distinct layer of the merged graph (sources are merged by diffID), the images referencing it, and where to read it. */
 interface DistinctLayer {
-  key: string;
-  layers: number[];
+  layer: number;
   refs: number;
-  blobs?: BlobProvider;
+  /** The first source that holds its bytes, and the layer's index in that source's own graph. */
+  at?: { source: LoadedSource; index: number };
 }
 
 function distinctLayers(loaded: LoadedSources): { list: DistinctLayer[]; refs: number; images: number } {
@@ -43,17 +44,32 @@ function distinctLayers(loaded: LoadedSources): { list: DistinctLayer[]; refs: n
       refs++;
     }
   }
-  const byKey = new Map<string, DistinctLayer>();
+  const finders = loaded.sources.map((s) => layerFinder(s));
+  const list: DistinctLayer[] = [];
   for (let l = 0; l < graph.layerCount; l++) {
     if (!refCount[l]) continue;
-    const key = graph.layerDigest[l] ?? graph.layerDiffId[l] ?? `layer#${l}`;
-    let d = byKey.get(key);
-    if (!d) byKey.set(key, (d = { key, layers: [], refs: 0 }));
-    d.layers.push(l);
-    d.refs += refCount[l];
-    if (!d.blobs) d.blobs = loaded.sources.find((s) => s.blobs?.has(key))?.blobs;
+    const d: DistinctLayer = { layer: l, refs: refCount[l] };
+    // The blob the merged graph kept first, else any blob of the same diffID.
+    for (const key of [graph.layerDigest[l], graph.layerDiffId[l]]) {
+      for (let s = 0; s < finders.length && !d.at && key; s++) {
+        const index = finders[s](key);
+        if (index !== undefined) d.at = { source: loaded.sources[s], index };
+      }
+    }
+    list.push(d);
   }
-  return { list: [...byKey.values()], refs, images };
+  return { list, refs, images };
+}
+
+/** A source's readable layers by blob digest and by diffID. */
+function layerFinder(source: LoadedSource): (key: string) => number | undefined {
+  const by = new Map<string, number>();
+  const g = source.graph;
+  for (let i = g.layerCount - 1; i >= 0; i--) {
+    if (!canReadLayer(source, i)) continue;
+    for (const key of [g.layerDigest[i], g.layerDiffId[i]]) if (key) by.set(key, i);
+  }
+  return (key) => by.get(key);
 }
 
 /** The layer rows from the graph alone (no layer read): blob sizes, and Docker's layer sizes for diffIDs. */
@@ -62,7 +78,7 @@ function graphLayerRows(graph: ImageGraph, list: DistinctLayer[]): DedupRow[] {
   const diff = { logical: new UnitTally(), stored: new UnitTally() };
   const seenDiff = new Set<string>();
   for (const d of list) {
-    const l = d.layers[0];
+    const l = d.layer;
     const c = graph.layerCompressed[l];
     if (!Number.isNaN(c) && graph.layerDigest[l]) {
       blob.logical.add(c, d.refs);
@@ -71,7 +87,7 @@ function graphLayerRows(graph: ImageGraph, list: DistinctLayer[]): DedupRow[] {
     const s = graph.layerSize[l];
     if (Number.isNaN(s)) continue;
     diff.logical.add(s, d.refs);
-    const id = graph.layerDiffId[l] ?? d.key;
+    const id = graph.layerDiffId[l] ?? graph.layerDigest[l] ?? `layer#${l}`;
     if (!seenDiff.has(id)) {
       seenDiff.add(id);
       diff.stored.add(s);
@@ -84,11 +100,18 @@ function graphLayerRows(graph: ImageGraph, list: DistinctLayer[]): DedupRow[] {
 }
 
 /** The layer rows from what the scan read: blob bytes and uncompressed tar bytes, by their digests. */
-function scannedLayerRows(read: { d: DistinctLayer; facts: LayerStreamFacts; tarBytes: number }[]): DedupRow[] {
+/** A layer as the scan read it. */
+interface ReadLayer {
+  d: DistinctLayer;
+  facts: LayerStreamFacts;
+  tarBytes: number;
+}
+
+function scannedLayerRows(read: ReadLayer[]): DedupRow[] {
   const rows: DedupRow[] = [];
   for (const [key, basis, size, id] of [
-    ['blob', 'blob', (r: (typeof read)[0]) => r.facts.blobSize, (r: (typeof read)[0]) => r.facts.blobDigest],
-    ['diffID', 'tar', (r: (typeof read)[0]) => r.tarBytes, (r: (typeof read)[0]) => r.facts.diffId],
+    ['blob', 'blob', (r: ReadLayer) => r.facts.blobSize, (r: ReadLayer) => r.facts.blobDigest],
+    ['diffID', 'tar', (r: ReadLayer) => r.tarBytes, (r: ReadLayer) => r.facts.diffId],
   ] as const) {
     const logical = new UnitTally();
     const stored = new UnitTally();
@@ -115,20 +138,30 @@ export async function contentDedup(loaded: LoadedSources, opts: ContentDedupOpti
   const base = { images, layerReferences: refs, distinctLayers: list.length };
   if (!wantsContent) return { ...base, layersRead: 0, scanSeconds: 0, rows: graphLayerRows(loaded.graph, list), caveats };
 
-  const readable = list.filter((d) => d.blobs);
+  const readable = list.filter((d) => d.at);
   if (readable.length === 0 && list.length > 0) {
     throw new LayerlabError('EINPUT', `file and chunk dedup read layer bytes, and no layer of these images can be read from ${loaded.sources.map((s) => s.source).join(', ')} (a snapshot, engine or data root holds sizes only: use a docker save archive, an OCI layout or archive, or registry://)`);
   }
   if (readable.length < list.length) caveats.push({ code: 'layers-not-read', params: { layers: list.length - readable.length, of: list.length } });
   if (opts.compress) await loadZstd();
   const content = new DedupRows({ file: opts.levels.includes('file'), algos: opts.levels.includes('chunk') ? opts.algos : [], modes: opts.modes, compress: opts.compress });
-  const read: { d: DistinctLayer; facts: LayerStreamFacts; tarBytes: number }[] = [];
+  const read: ReadLayer[] = [];
   const started = performance.now();
-  for (const d of readable) {
-    const tar = tarSizeVisitor();
-    const visitors: LayerVisitor[] = [tar, ...content.visitors(d.refs)];
-    const facts = await scanLayer(await d.blobs!.open(d.key), visitors, { path: d.key });
-    read.push({ d, facts, tarBytes: tar.bytes });
+  for (const source of loaded.sources) {
+    const here = new Map(readable.filter((d) => d.at!.source === source).map((d) => [d.at!.index, d]));
+    if (here.size === 0) continue;
+    const sizes = new Map<number, { d: DistinctLayer; tar: ReturnType<typeof tarSizeVisitor> }>();
+    const facts = await scanSourceLayers(
+      source,
+      (layer) => {
+        const d = here.get(layer.index)!;
+        const tar = tarSizeVisitor();
+        sizes.set(layer.index, { d, tar });
+        return [tar, ...content.visitors(d.refs)];
+      },
+      { layers: here.keys() },
+    );
+    for (const [index, f] of facts) read.push({ d: sizes.get(index)!.d, facts: f, tarBytes: sizes.get(index)!.tar.bytes });
   }
   const scanSeconds = (performance.now() - started) / 1000;
   const rows = [...scannedLayerRows(read), ...content.rows()];

@@ -69,6 +69,8 @@ export class ChunkFeeder {
   /** Stream offset of the first queued byte. */
   private queuedFrom = 0;
   private pushed = 0;
+  /** Bytes this feeder passed to sha256 (chunks that took a digest from elsewhere are not). */
+  hashedBytes = 0;
 
   constructor(
     readonly chunker: Chunker,
@@ -118,6 +120,7 @@ export class ChunkFeeder {
       return;
     }
     const hash: Hash = createHash('sha256');
+    this.hashedBytes += length;
     const parts: Uint8Array[] = [];
     let need = length;
     while (need > 0) {
@@ -168,31 +171,74 @@ abstract class RowState {
 }
 
 /**
- * The sha256 of each regular file, hashed once for the file row and every per-file chunk row (a
- * file that is one chunk takes this digest instead of being hashed again). Its visitor must come
- * before theirs: a file's digest is closed when the next entry (or the layer's end) arrives.
+ * The identity of each regular file, computed once for the file row and every per-file chunk row.
+ * Without a per-file chunk row it is the file's sha256. With one, the first such row (the lead)
+ * supplies it from the chunks it hashes anyway, so no file byte is hashed twice: a file of one
+ * chunk has that chunk's digest, its sha256; a file of several has the sha256 of its chunk
+ * digests (a Merkle identity, as casync and Nydus name files: equal contents give equal recipes
+ * under a deterministic chunker, and different recipes mean different contents). A one-chunk file's
+ * sha256 is handed to the other per-file rows, which then need not hash it either. This visitor
+ * must come before the rows': a file's identity is closed when the next entry (or the layer's end) arrives.
  */
 export class FileDigests {
   seconds = 0;
-  /** The digest and size of the file closed last, until the next one closes. */
+  /** Bytes passed to sha256 for file digests (not for chunks). */
+  hashedBytes = 0;
+  /** The sha256 of the file the lead closed last, when it was one chunk (so its digest is the file's sha256). */
   last: { digest: Uint8Array; size: number } | undefined;
   private readonly listeners: ((digest: Uint8Array, size: number) => void)[] = [];
+  private lead = false;
+  private recipe: Uint8Array[] = [];
+  private recipeBytes = 0;
 
   onFile(fn: (digest: Uint8Array, size: number) => void): void {
     this.listeners.push(fn);
   }
 
+  /** Called by the lead per-file chunk row: from now on file identities come from its chunks. */
+  ledByChunks(): void {
+    this.lead = true;
+  }
+
+  /** A chunk of the current file, from the lead. */
+  chunk(digest: Uint8Array, length: number): void {
+    this.recipe.push(digest);
+    this.recipeBytes += length;
+  }
+
+  /** The lead finished the current file: close its identity. */
+  fileDone(): void {
+    const parts = this.recipe;
+    const size = this.recipeBytes;
+    this.recipe = [];
+    this.recipeBytes = 0;
+    if (parts.length === 0) return;
+    if (parts.length === 1) return this.close(parts[0], size, true);
+    const t = performance.now();
+    const h = createHash('sha256');
+    for (const d of parts) h.update(d);
+    const digest = h.digest();
+    this.seconds += (performance.now() - t) / 1000;
+    this.close(digest, size, false);
+  }
+
+  private close(digest: Uint8Array, size: number, isSha256: boolean): void {
+    this.last = isSha256 ? { digest, size } : undefined;
+    for (const fn of this.listeners) fn(digest, size);
+  }
+
   visitor(): LayerVisitor {
+    if (this.lead) return { entry: () => void (this.last = undefined) };
     let hash: Hash | undefined;
     let size = 0;
     const close = () => {
       this.last = undefined;
       if (!hash) return;
       const t = performance.now();
-      this.last = { digest: hash.digest(), size };
+      const digest = hash.digest();
       hash = undefined;
       this.seconds += (performance.now() - t) / 1000;
-      for (const fn of this.listeners) fn(this.last.digest, size);
+      this.close(digest, size, true);
     };
     return {
       entry: (e) => {
@@ -206,6 +252,7 @@ export class FileDigests {
         if (!hash) return;
         const t = performance.now();
         hash.update(chunk);
+        this.hashedBytes += chunk.length;
         this.seconds += (performance.now() - t) / 1000;
       },
       end: () => close(),
@@ -245,20 +292,44 @@ export class ChunkRow extends RowState {
     readonly mode: ChunkMode,
     compress: boolean,
     digests?: FileDigests,
+    /** This row supplies the file identities from its chunks (the first per-file row). */
+    lead = false,
   ) {
     super();
     const chunker = createChunker(algo);
     this.spec = chunker.spec;
     this.store = new StoreSide(new ChunkIndex(), compress);
+    this.lead = lead && mode === 'per-file' && digests ? digests : undefined;
+    const recipe = this.lead;
     this.feeder = new ChunkFeeder(
       chunker,
       (digest, length, bytes) => {
         this.layer.logical.add(length, 1);
         this.store.add(digest, length, bytes);
+        recipe?.chunk(digest, length);
       },
       compress,
-      mode === 'per-file' && digests ? () => digests.last?.digest : undefined,
+      mode === 'per-file' && digests && !recipe ? () => digests.last?.digest : undefined,
     );
+  }
+
+  /** The file identities' source, when this row leads them (see {@link FileDigests}). */
+  private readonly lead: FileDigests | undefined;
+
+  /** Ends the current file; the lead closes its identity for the others. */
+  private endFile(): void {
+    this.feeder.finish();
+    this.lead?.fileDone();
+  }
+
+  /** True when this row supplies the file identities. */
+  get leads(): boolean {
+    return this.lead !== undefined;
+  }
+
+  /** Bytes this row passed to sha256. */
+  get hashedBytes(): number {
+    return this.feeder.hashedBytes;
   }
 
   visitor(weight: number): LayerVisitor {
@@ -268,14 +339,14 @@ export class ChunkRow extends RowState {
       this.seconds += (performance.now() - t) / 1000;
     };
     const done = () => {
-      timed(() => this.feeder.finish());
+      timed(() => (this.mode === 'stream' ? this.feeder.finish() : this.endFile()));
       this.endLayer(weight);
     };
     if (this.mode === 'stream') return { tar: (c) => timed(() => this.feeder.push(c)), end: done };
     let open = false;
     return {
       entry: (e) => {
-        if (open) timed(() => this.feeder.finish());
+        if (open) timed(() => this.endFile());
         open = isRegular(e) && e.size > 0;
       },
       data: (_e, chunk) => {
@@ -313,14 +384,24 @@ export class DedupRows {
   readonly chunks: ChunkRow[];
 
   constructor(opts: { file: boolean; algos: readonly string[]; modes: readonly ChunkMode[]; compress: boolean }) {
+    const perFile = opts.modes.includes('per-file') && opts.algos.length > 0;
+    if (perFile) this.digests.ledByChunks();
     this.file = opts.file ? new FileRow(this.digests) : undefined;
-    this.chunks = opts.algos.flatMap((a) => opts.modes.map((m) => new ChunkRow(a, m, opts.compress, this.digests)));
+    // The lead per-file row is listed first among the chunk rows' visitors, so it closes a file before the others do.
+    this.chunks = opts.algos.flatMap((a, i) => opts.modes.map((m) => new ChunkRow(a, m, opts.compress, this.digests, perFile && i === 0 && m === 'per-file')));
+  }
+
+  /** Bytes the visitors passed to sha256 (file digests and chunk digests). */
+  get hashedBytes(): number {
+    return this.digests.hashedBytes + this.chunks.reduce((s, c) => s + c.hashedBytes, 0);
   }
 
   /** The visitors for one layer, in the order the sharing needs (file digests first). */
   visitors(weight: number): LayerVisitor[] {
     const needsDigests = this.file !== undefined || this.chunks.some((c) => c.mode === 'per-file');
-    return [...(needsDigests ? [this.digests.visitor()] : []), ...(this.file ? [this.file.visitor(weight)] : []), ...this.chunks.map((c) => c.visitor(weight))];
+    const lead = this.chunks.filter((c) => c.leads);
+    const rest = this.chunks.filter((c) => !c.leads);
+    return [...(needsDigests ? [this.digests.visitor()] : []), ...[...lead, ...rest].map((c) => c.visitor(weight)), ...(this.file ? [this.file.visitor(weight)] : [])];
   }
 
   rows(): DedupRow[] {

@@ -55,7 +55,7 @@ export class VerifyingStream extends Transform {
   private readonly hasher = sha256Hasher();
   private bytes = 0;
   constructor(
-    private readonly want: Digest,
+    readonly want: Digest,
     private readonly place: ErrorPlace,
     private readonly size?: number,
   ) {

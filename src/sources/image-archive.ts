@@ -81,13 +81,17 @@ export async function readImageArchiveSource(file: string, platform: Platform = 
     if (m) entries.set(`${m[1]}:${m[2]}`, name);
   }
   for (const img of images) entries.set(img.id, img.configPath);
-  for (const [path, m] of measured) entries.set(m.blobDigest, path);
+  const byDiffId = new Map<string, string>();
+  for (const [path, m] of measured) {
+    entries.set(m.blobDigest, path);
+    byDiffId.set(m.diffId, m.blobDigest);
+  }
   const docker = store.has('manifest.json');
   return {
     kind: docker ? 'docker-archive' : 'oci-archive',
     graph,
     ...(docker ? {} : { registryImages: registryImagesOf(images, measured) }),
-    blobs: archiveBlobProvider(file, gz, entries),
+    blobs: archiveBlobProvider(file, gz, entries, byDiffId),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { LayerlabError } from '../errors.js';
 import type { LayerFiles } from '../model/files.js';
 import { FileIndexVisitor } from './file-index.js';
-import type { LoadedSource } from './source.js';
+import type { BlobProvider, LoadedSource } from './source.js';
 import { scanLayer, sizeVisitor, type LayerStreamFacts, type LayerVisitor } from './tar.js';
 
 /** One distinct layer of a source's graph, as {@link scanSourceLayers} hands it out. */
@@ -101,6 +101,20 @@ const NO_BYTES: Partial<Record<LoadedSource['kind'], string>> = {
   engine: 'docker:// is read through the Engine API, which layerlab asks for image lists only; `docker save` the images and give the archive',
 };
 
+/** The blob of `l` in `blobs`: by digest, by diffID (uncompressed stores), or the blob the source found uncompressing to that diffID. */
+function blobIdOf(blobs: BlobProvider, l: SourceLayer): string | undefined {
+  const id = [l.digest, l.diffId].find((d) => d !== undefined && blobs.has(d));
+  if (id !== undefined || !l.diffId) return id;
+  const blob = blobs.blobOfDiffId?.(l.diffId);
+  return blob !== undefined && blobs.has(blob) ? blob : undefined;
+}
+
+/** True when {@link scanSourceLayers} can read graph layer `index` of `source` (its bytes are there). */
+export function canReadLayer(source: LoadedSource, index: number): boolean {
+  if (!source.blobs || NO_BYTES[source.kind]) return false;
+  return blobIdOf(source.blobs, sourceLayer(source, index)) !== undefined;
+}
+
 /** How to open a layer's uncompressed-or-compressed tar in this source. */
 function layerOpener(source: LoadedSource): (l: SourceLayer) => Promise<Readable> {
   const blobs = source.blobs;
@@ -109,7 +123,7 @@ function layerOpener(source: LoadedSource): (l: SourceLayer) => Promise<Readable
     throw new LayerlabError('EINPUT', `holds no layer contents: ${why ?? `a ${source.kind} source without readable blobs`}`, { file: source.source });
   }
   return async (l) => {
-    const id = [l.digest, l.diffId].find((d) => d !== undefined && blobs.has(d));
+    const id = blobIdOf(blobs, l);
     // A data root knows why a layer it lists cannot be read: let it say so.
     if (id === undefined && source.kind === 'data-root' && l.diffId) return blobs.open(l.diffId);
     if (id === undefined) {

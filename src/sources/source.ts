@@ -70,6 +70,8 @@ export interface BlobProvider {
   has(digest: string): boolean;
   /** The blob's bytes as stored (compressed for registry-style layers); the digest is verified as it streams. */
   open(digest: string): Promise<Readable>;
+  /** The stored blob whose tar has this diffID, when the graph knows a layer by diffID only (`docker save` of containerd's store keeps compressed blobs). */
+  blobOfDiffId?(diffId: string): string | undefined;
 }
 
 /** Everything a reader learned from one SOURCE. */
