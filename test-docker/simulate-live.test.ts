@@ -1,11 +1,12 @@
 // Conformance of the fleet simulation (issue 10 §5): a scenario over images pushed to a loopback
 // registry (read as registry://, as a user's scenario names it), two docker nodes and a trace of
-// pods (fixtures/simulate/replay-two-nodes.jsonl) runs through the engine unchanged (`layerlab simulate`'s loader, its stores recorded by
-// src/simulate/replay.ts); each node's events are then done on its own sandboxed dockerd: pulls
-// as `docker pull`, pods as containers created, started, stopped and removed, the kubelet's
-// image GC as `docker rmi` of exactly the images the simulation removed. After every event the
-// daemon must agree with the simulation on the layers Already exists and downloaded, the bytes
-// from the registry, the images present, the layers present and `docker system df` SIZE.
+// pods (fixtures/simulate/replay-two-nodes.jsonl) runs through the engine unchanged (`layerlab
+// simulate`'s loader, its stores recorded by src/simulate/replay.ts); each node's events are then
+// done on its own sandboxed dockerd: pulls as `docker pull`, pods as containers created, started,
+// stopped and removed, the kubelet's image GC as `docker rmi` of exactly the images the simulation
+// removed. After every event the daemon must agree with the simulation on the layers Already exists
+// and downloaded, the bytes from the registry, the images present, the layers present and
+// `docker system df` SIZE.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
