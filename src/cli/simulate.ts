@@ -195,7 +195,9 @@ kubelet's puller (serializeImagePulls, maxParallelImagePulls, registryPullQPS/re
 back-off to 300 s) and image GC (image_gc_manager.go), a scheduler (kube-scheduler's
 LeastAllocated + ImageLocality by default), a workload (generated or a trace), and what-ifs
 (registry egress cap, a mirror, peer-to-peer). The README documents every scenario field.
-Same scenario and seed give byte-identical output.`,
+Same scenario and seed give byte-identical output. SCENARIO.json may be - (standard input; its
+paths are then relative to the current directory). Layer sizes the images SOURCE does not say are
+measured from its blobs (registry://) before the run; what cannot be known is said in a note.`,
     positionals: [{ name: 'SCENARIO.json' }],
     options: {
       seed: { type: 'number', value: 'S', description: 'PRNG seed (overrides the scenario\'s)', min: 0, max: 2 ** 32 - 1 },
