@@ -1,28 +1,26 @@
 // Conformance of the fleet simulation (issue 10 §5): a scenario over images pushed to a loopback
-// registry, two docker nodes and a trace of pods (fixtures/simulate/replay-two-nodes.jsonl) runs
-// through the engine unchanged (`layerlab simulate`'s loader, its stores recorded by
-// src/simulate/replay.ts); each node's events are then done on its own sandboxed dockerd: pulls
-// as `docker pull`, pods as containers created, started, stopped and removed, the kubelet's
-// image GC as `docker rmi` of exactly the images the simulation removed. After every event the
-// daemon must agree with the simulation on the layers Already exists and downloaded, the bytes
-// from the registry, the images present, the layers present and `docker system df` SIZE.
+// registry (read as registry://, as a user's scenario names it), two docker nodes and a trace of
+// pods (fixtures/simulate/replay-two-nodes.jsonl) runs through the engine unchanged (`layerlab
+// simulate`'s loader, its stores recorded by src/simulate/replay.ts); each node's events are then
+// done on its own sandboxed dockerd: pulls as `docker pull`, pods as containers created, started,
+// stopped and removed, the kubelet's image GC as `docker rmi` of exactly the images the simulation
+// removed. After every event the daemon must agree with the simulation on the layers Already exists
+// and downloaded, the bytes from the registry, the images present, the layers present and
+// `docker system df` SIZE.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadScenario } from '../src/cli/simulate.js';
+import { loadScenario, loadScenarioImages } from '../src/cli/simulate.js';
 import { chainIds } from '../src/model/identity.js';
 import { humanSize } from '../src/render/units.js';
 import { parseScenario } from '../src/simulate/scenario.js';
 import { recordSimulation, type ReplayEvent, type ReplayState } from '../src/simulate/replay.js';
 import type { SimResult } from '../src/simulate/types.js';
 import type { SimUniverse } from '../src/simulate/store.js';
-import { scanSourceLayers } from '../src/sources/layer-contents.js';
 import { loadSource } from '../src/sources/load.js';
 import type { LoadedSource } from '../src/sources/source.js';
-import { serializeSnapshot } from '../src/sources/snapshot.js';
-import { sizeVisitor } from '../src/sources/tar.js';
 import { finalLayerLines } from './helpers/progress.js';
 import { startRegistry, type RegistrySandbox } from './helpers/registry.js';
 import { buildAndPushReplayImages, RUNNABLE } from './helpers/replay-images.js';
@@ -44,30 +42,27 @@ let events: ReplayEvent[];
 let layerDigests: string[][];
 let chainDigest: string[];
 
-/** The registry's images measured: Docker's layer size (Σ tar entry sizes) read from each blob. */
-async function registryWithSizes(): Promise<LoadedSource> {
-  const src = await loadSource(`registry://${reg.address}`);
-  const sizes = new Map<number, number>();
-  await scanSourceLayers(src, (l) => {
-    const v = sizeVisitor();
-    return [v, { end: () => sizes.set(l.index, v.size) }];
-  });
-  for (const [i, s] of sizes) src.graph.layerSize[i] = s;
-  return src;
-}
-
-/** Writes the scenario next to the snapshot and trace, loads it as `layerlab simulate` does, runs it recorded. */
+/**
+ * Writes the scenario next to the trace, over the registry itself (`images: registry://…`: the
+ * loader measures each layer's uncompressed size from its blob and takes config sizes from the
+ * manifests), loads it as `layerlab simulate` does, runs it recorded.
+ */
 async function simulateScenario(): Promise<void> {
-  writeFileSync(join(work, 'images.json'), serializeSnapshot(source.graph));
   writeFileSync(join(work, 'pods.jsonl'), readFileSync(TRACE, 'utf8').replaceAll('REGISTRY', reg.address));
+  const images = `registry://${reg.address}`;
+  const cache = new Map([[images, loadScenarioImages(images)]]);
+  const { known } = await cache.get(images)!;
   const g = source.graph;
   const tools = g.images.findIndex((m) => m.repoTags?.[0] === `${reg.address}/replay/tools:1`);
-  const busybox = g.layerSize[g.stackOf(tools)[0]];
+  const base = g.stackOf(tools)[0];
+  const busybox = known.layerSize?.get(base) ?? g.layerSize[base];
   const disk = busybox + DISK_ABOVE_BUSYBOX;
-  const doc = { images: 'images.json', nodes: NODES.map((name) => ({ name, disk, runtime: 'docker' })), scheduler: 'round-robin', workload: { trace: 'pods.jsonl' } };
+  const doc = { images, nodes: NODES.map((name) => ({ name, disk, runtime: 'docker' })), scheduler: 'round-robin', workload: { trace: 'pods.jsonl' } };
   const file = join(work, 'scenario.json');
   writeFileSync(file, JSON.stringify(doc));
-  const { config } = await loadScenario(parseScenario(doc, file), file);
+  const loaded = await loadScenario(parseScenario(doc, file), file, { cache });
+  assert.deepEqual(loaded.notes, [], 'nothing stands in for an unknown size: layers measured, configs from the manifests');
+  const { config } = loaded;
   u = config.universe;
   ({ result, events } = recordSimulation(config));
   layerDigests = [];
@@ -161,7 +156,7 @@ describe('layerlab simulate replayed on two docker nodes', () => {
     } finally {
       await builder.stop();
     }
-    source = await registryWithSizes();
+    source = await loadSource(`registry://${reg.address}`);
     await simulateScenario();
     for (const _ of NODES) nodes.push(await startDockerd());
   });

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join, resolve } from 'node:path';
+import { runCommand } from '../src/cli/run.js';
 import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -85,4 +87,66 @@ test('simulate --format json has the fleet over time; report --simulation draws 
   const bad = await cli('report', 'fixtures/official-images/host.snapshot.json', '--simulation', join(dir, 'bad.json'), '-o', join(dir, 'x.html'));
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /bad\.json: \$\.series\.diskUsed: expected as many values as \$\.series\.t/);
+});
+
+test('simulate --timeline to a path that cannot be written: exit 1 naming the file, before the run', async () => {
+  const dir = tempDir('layerlab-sim-');
+  // The scenario's images do not exist: an error about them would mean the run started first.
+  const doc = JSON.parse(readFileSync(SCENARIO, 'utf8')) as Record<string, unknown>;
+  doc.images = join(dir, 'missing.json');
+  writeFileSync(join(dir, 's.json'), JSON.stringify(doc));
+  for (const target of [join(dir, 'nonexistent', 'x.csv'), dir]) {
+    const r = await cli('simulate', join(dir, 's.json'), '--timeline', target);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /cannot write/);
+    assert.ok(r.stderr.includes(target), `names ${target}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /missing\.json/);
+    assert.equal(r.stdout, '');
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ['s.json'], 'no temporary file left behind');
+  const out = join(dir, 'disk.csv');
+  const ok = await cli('simulate', SCENARIO, '--timeline', out);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual(readdirSync(dir).sort(), ['disk.csv', 's.json'], 'written by rename: no temporary file left');
+});
+
+test('simulate --timeline with --compare: one row per run, node and period, the run named', async () => {
+  const dir = tempDir('layerlab-sim-');
+  const out = join(dir, 'disk.csv');
+  const r = await cli('simulate', SCENARIO, '--compare', 'scheduler=["default",{"image-locality":1,"layer-aware":2}]', '--timeline', out);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'run,t,node,disk');
+  const runs = new Set(lines.slice(1).map((l) => l.slice(0, l.lastIndexOf(',', l.lastIndexOf(',', l.lastIndexOf(',') - 1) - 1))));
+  assert.deepEqual([...runs], ['default', '"{""image-locality"":1,""layer-aware"":2}"'], 'CSV-quoted where the value holds commas');
+  const single = await cli('simulate', SCENARIO, '--timeline', join(dir, 'one.csv'));
+  const perRun = lines.slice(1).filter((l) => l.startsWith('default,')).map((l) => l.slice('default,'.length));
+  assert.deepEqual(perRun, readFileSync(join(dir, 'one.csv'), 'utf8').trim().split('\n').slice(1), single.stderr);
+});
+
+test('simulate --timeline -: the CSV on stdout instead of the table, no file named -', async () => {
+  try {
+    const r = await cli('simulate', SCENARIO, '--timeline', '-');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.split('\n')[0], 't,node,disk');
+    assert.match(r.stdout.split('\n')[1], /^300,n1,\d+$/);
+    assert.doesNotMatch(r.stdout, /bytes pulled/);
+    assert.equal(existsSync('-'), false, 'no file named -');
+  } finally {
+    rmSync('-', { force: true });
+  }
+});
+
+test('simulate -: the scenario from standard input, its paths relative to the current directory', async () => {
+  const doc = JSON.parse(readFileSync(SCENARIO, 'utf8')) as Record<string, unknown>;
+  doc.images = 'fixtures/official-images/host.snapshot.json';
+  doc.workload = { trace: 'fixtures/simulate/official.jsonl' };
+  let stdout = '';
+  let stderr = '';
+  const code = await runCommand(['simulate', '-', '--format', 'json'], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), now: () => 0, stdin: Readable.from([Buffer.from(JSON.stringify(doc))]) });
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, (await cli('simulate', SCENARIO, '--format', 'json')).stdout);
+  const none = await cli('simulate', '-');
+  assert.equal(none.code, 2, none.stderr);
+  assert.match(none.stderr, /standard input/);
 });
