@@ -38,7 +38,7 @@ export {
   type LayerRefStyle,
 } from './sources/snapshot.js';
 export { syntheticGraph, syntheticColumns, type SyntheticOptions } from './sources/synthetic.js';
-export { graphFromEngine, layerSizesFromHistory, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
+export { graphFromEngine, layerSizesFromHistory, layerSizesFromEngine, type EngineImageSizes, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
 export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, type EngineEndpoint, type EngineVersion } from './sources/engine-api.js';
 export { loadSource, loadSources, loadRegistrySource, probe, SOURCE_READERS, engineReader, dataRootReader, ociLayoutReader, archiveReader, snapshotReader, type LoadedSources } from './sources/load.js';
 export type { LoadOptions, LoadedSource, SourceReader, SourceProbe, SourceNote, SourceKind, RegistryImage, RemoteLayer, BlobProvider, DistributionMetadata } from './sources/source.js';
