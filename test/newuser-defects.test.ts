@@ -29,27 +29,39 @@ async function fakeEngine(dir: string, answers: Record<string, unknown>): Promis
   };
 }
 
-test('1: docker:// images whose config has no history take their layer sizes from image Size (what docker system df adds up)', async () => {
-  const dir = tempDir('layerlab-nohist-');
-  // base: one layer, history present. app: base + one layer, no history. solo: one layer, no history.
-  // pair: two layers, no history, nothing else pins them apart (left unknown).
-  const [L1, L2, L3, L4, L5] = ['1', '2', '3', '4', '5'].map(sha);
-  const images: Record<string, { layers: string[]; size: number; history: unknown[]; tag: string }> = {
-    [sha('a')]: { layers: [L1], size: 2004044, history: [{ Created: 1, CreatedBy: 'ADD x /', Size: 2004044 }], tag: 'base:1' },
-    [sha('b')]: { layers: [L1, L2], size: 2004045, history: [], tag: 'app:1' },
-    [sha('c')]: { layers: [L3], size: 6, history: [], tag: 'h:1' },
-    [sha('d')]: { layers: [L4, L5], size: 9, history: [], tag: 'pair:1' },
-  };
+interface FakeImage {
+  layers: string[];
+  size: number;
+  history: unknown[];
+  tag: string;
+  created?: string;
+}
+
+function engineAnswers(images: Record<string, FakeImage>): Record<string, unknown> {
   const answers: Record<string, unknown> = {
     '/version': { Version: '20.10.24', ApiVersion: '1.41' },
     '/images/json?all=1': Object.keys(images).map((Id) => ({ Id })),
     '/containers/json?all=1&size=1': [],
   };
   for (const [Id, i] of Object.entries(images)) {
-    answers[`/images/${encodeURIComponent(Id)}/json`] = { Id, RepoTags: [i.tag], Os: 'linux', Architecture: 'amd64', RootFS: { Type: 'layers', Layers: i.layers }, Size: i.size };
+    answers[`/images/${encodeURIComponent(Id)}/json`] = { Id, RepoTags: [i.tag], Os: 'linux', Architecture: 'amd64', RootFS: { Type: 'layers', Layers: i.layers }, Size: i.size, ...(i.created ? { Created: i.created } : {}) };
     answers[`/images/${encodeURIComponent(Id)}/history`] = i.history;
   }
-  const e = await fakeEngine(dir, answers);
+  return answers;
+}
+
+test('1: docker:// images whose config has no history take their layer sizes from image Size (what docker system df adds up)', async () => {
+  const dir = tempDir('layerlab-nohist-');
+  // base: one layer, history present. app: base + one layer, no history. solo: one layer, no history.
+  // pair: two layers, no history, nothing else pins them apart (left unknown).
+  const [L1, L2, L3, L4, L5] = ['1', '2', '3', '4', '5'].map(sha);
+  const images: Record<string, FakeImage> = {
+    [sha('a')]: { layers: [L1], size: 2004044, history: [{ Created: 1, CreatedBy: 'ADD x /', Size: 2004044 }], tag: 'base:1' },
+    [sha('b')]: { layers: [L1, L2], size: 2004045, history: [], tag: 'app:1' },
+    [sha('c')]: { layers: [L3], size: 6, history: [], tag: 'h:1' },
+    [sha('d')]: { layers: [L4, L5], size: 9, history: [], tag: 'pair:1' },
+  };
+  const e = await fakeEngine(dir, engineAnswers(images));
   try {
     const s = await loadSource(`docker://unix://${e.sock}`);
     const size = (d: string) => s.graph.layerSize[s.graph.layerDiffId.indexOf(d as never)];
@@ -62,6 +74,26 @@ test('1: docker:// images whose config has no history take their layer sizes fro
     assert.equal(byTag.get('app:1')?.Size, 2004045);
     // Only pair's two layers stay unknown: the note counts them, not the solved ones.
     assert.match((await cli('df', `docker://unix://${e.sock}`)).stderr, /note: 2 layers have no size/);
+  } finally {
+    await e.close();
+  }
+});
+
+test('15: df -v leaves CREATED empty for the zero time (an image config without created), as docker/cli CreatedSince does', async () => {
+  const dir = tempDir('layerlab-zerotime-');
+  const e = await fakeEngine(
+    dir,
+    engineAnswers({
+      [sha('a')]: { layers: [sha('1')], size: 6, history: [], tag: 'zero:1', created: '0001-01-01T00:00:00Z' },
+      [sha('b')]: { layers: [sha('2')], size: 7, history: [], tag: 'dated:1', created: '2025-01-01T00:00:00Z' },
+    }),
+  );
+  try {
+    const r = await cli('df', '-v', '--docker-cli', '20.10', `docker://unix://${e.sock}`);
+    assert.equal(r.code, 0, r.stderr);
+    const row = r.stdout.split('\n').find((l) => l.startsWith('zero '))!;
+    assert.match(row, /^zero\s+1\s+a{12}\s+6B\s+0B\s+6B\s+0$/);
+    assert.match(r.stdout, /^dated\s+1\s+b{12}\s+\d+ months ago\s+7B/m);
   } finally {
     await e.close();
   }
