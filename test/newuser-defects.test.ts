@@ -98,3 +98,34 @@ test('15: df -v leaves CREATED empty for the zero time (an image config without 
     await e.close();
   }
 });
+
+const ALPINE_DIGEST = 'sha256:5b02b42e375f7426f8d65c3af331ca05d9878f9989230354504e0b9dfd431f60';
+
+test('4: rm NAME:TAG@DIGEST finds the image by its digest (moby favorDigest) and untags it as typed', async () => {
+  const r = await cli('rm', 'fixtures/official-images/host.snapshot.json', `alpine:latest@${ALPINE_DIGEST}`, 'alpine:latest');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, new RegExp(`^Untagged: alpine:latest@${ALPINE_DIGEST}\nUntagged: alpine:latest\nDeleted: sha256:320994c3b997`));
+});
+
+test('5: rm errors are worded as docker words them, per docker version (--docker-cli)', async () => {
+  const root = 'fixtures/docker-20.10-root/root';
+  const err = async (...argv: string[]) => {
+    const r = await cli('rm', ...argv);
+    assert.equal(r.code, 1, argv.join(' '));
+    return r.stderr;
+  };
+  // Not found: CLIs before 23.0 print the argument as typed; later ones the daemon's name:latest.
+  assert.equal(await err('--docker-cli', '20.10', root, 'dang'), 'Error: No such image: dang\n');
+  assert.equal(await err('--docker-cli', '28.2.2', root, 'dang'), 'Error response from daemon: No such image: dang:latest\n');
+  assert.equal(await err(root, 'dang'), 'Error response from daemon: No such image: dang:latest\n');
+  // Invalid references: the daemon answers 400 before looking; daemons from 25.0 (distribution/reference) name the repository.
+  assert.equal(await err('--docker-cli', '20.10', root, 'UPPER:1'), 'Error response from daemon: invalid reference format: repository name must be lowercase\n');
+  assert.equal(await err('--docker-cli', '28.2.2', root, 'UPPER:1'), 'Error response from daemon: invalid reference format: repository name (library/UPPER) must be lowercase\n');
+  assert.equal(await err(root, 'UPPER:1'), 'Error response from daemon: invalid reference format: repository name (library/UPPER) must be lowercase\n');
+  assert.equal(await err(root, 'app-c:1@sha256:abc'), 'Error response from daemon: invalid reference format\n');
+  // -f ignores only not-found: an invalid reference still fails.
+  assert.equal((await cli('rm', '-f', root, 'dang')).code, 0);
+  assert.equal((await cli('rm', '-f', root, 'UPPER:1')).code, 1);
+  assert.equal((await cli('rm', '--docker-cli', 'x', root, 'dang')).code, 2);
+});
