@@ -129,3 +129,18 @@ test('5: rm errors are worded as docker words them, per docker version (--docker
   assert.equal((await cli('rm', '-f', root, 'UPPER:1')).code, 1);
   assert.equal((await cli('rm', '--docker-cli', 'x', root, 'dang')).code, 2);
 });
+
+test('7: a reader that closes early (| head) stops layerlab quietly with 141, as a Go CLI killed by SIGPIPE', async () => {
+  const { spawn } = await import('node:child_process');
+  // generate writes far more than a pipe holds: it must meet the closed pipe. df -v may finish first.
+  for (const [argv, codes] of [[['generate', '--images', '3000', '-o', '-'], [141]], [['df', '-v', 'fixtures/official-images/host.snapshot.json'], [0, 141]]] as const) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    // Read one chunk, then close the read end as head does.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    assert.doesNotMatch(stderr, /EPIPE|internal error|at .*\(node:/, argv.join(' '));
+    assert.ok((codes as readonly number[]).includes(code!), `${argv.join(' ')}: exit ${code}`);
+  }
+});
