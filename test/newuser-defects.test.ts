@@ -144,3 +144,20 @@ test('7: a reader that closes early (| head) stops layerlab quietly with 141, as
     assert.ok((codes as readonly number[]).includes(code!), `${argv.join(' ')}: exit ${code}`);
   }
 });
+
+test('9, 23: a repeatable option with allowed values checks each value (dedup --level); its help line lists them once', async () => {
+  for (const bad of ['bogus', '', 'file,chunk']) {
+    const r = await cli('dedup', '--level', bad, 'fixtures/official-images/host.snapshot.json');
+    assert.equal(r.code, 2, bad);
+    assert.equal(r.stderr, `layerlab dedup: --level must be one of layer, file, chunk (got ${JSON.stringify(bad)})\n`);
+    assert.equal(r.stdout, '');
+  }
+  const help = (await cli('dedup', '--help')).stdout;
+  assert.match(help, /^ {6}--level LEVEL +dedup granularity: layer; file; chunk \(repeatable\)$/m);
+});
+
+test('23: a positional named with a vowel takes "an" in the usage error', async () => {
+  const r = await cli('files', 'fixtures/official-images/host.snapshot.json');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /files needs a SOURCE and an IMAGE;/);
+});

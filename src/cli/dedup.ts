@@ -33,7 +33,7 @@ ${sourceHelp(true)}`,
     positionals: [{ name: 'SOURCE', variadic: true }],
     options: {
       format: formatOption(['table', 'json']),
-      level: { type: 'string', value: 'LEVEL', multiple: true, oneOf: ['layer', 'file', 'chunk'], description: 'dedup granularity (repeat for several): layer, file, chunk' },
+      level: { type: 'string', value: 'LEVEL', multiple: true, oneOf: ['layer', 'file', 'chunk'], description: 'dedup granularity' },
       algo: { type: 'string', value: 'SPEC', multiple: true, description: `chunker spec for --level chunk (repeat; default: ${DEFAULT_CHUNK_ALGOS.join(' ')})` },
       'per-file': { type: 'boolean', description: 'chunk within each regular file only (default: both per file and stream)' },
       stream: { type: 'boolean', description: 'chunk the uncompressed layer tar as one stream only (default: both)' },
