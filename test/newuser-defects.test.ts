@@ -161,3 +161,21 @@ test('23: a positional named with a vowel takes "an" in the usage error', async 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /files needs a SOURCE and an IMAGE;/);
 });
+
+test('13: tree shows the source notes as the other commands do (stderr, JSON notes)', async () => {
+  const table = await cli('tree', '--platform', 'linux/arm64', 'fixtures/registry-manifests');
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stderr, /^note: fixtures\/registry-manifests: 4 manifests of platforms other than linux\/arm64 left out \(see --platform\)$/m);
+  const json = await cli('tree', '--format', 'json', '--platform', 'linux/arm64', 'fixtures/registry-manifests');
+  assert.deepEqual(
+    JSON.parse(json.stdout).notes.map((n: { code: string; params: unknown }) => [n.code, n.params]),
+    [['other-platforms-left-out', { count: 4, platform: 'linux/arm64' }]],
+  );
+});
+
+test('23: tree and files word a missing image alike', async () => {
+  const tree = await cli('tree', '--image', 'nosuch', 'fixtures/archives/scenario.docker-save.tar');
+  const files = await cli('files', 'fixtures/archives/scenario.docker-save.tar', 'nosuch');
+  assert.equal(tree.code, 1);
+  assert.equal(tree.stderr.replace('layerlab tree:', ''), files.stderr.replace('layerlab files:', ''));
+});
