@@ -169,7 +169,10 @@ test('13: tree shows the source notes as the other commands do (stderr, JSON not
   const json = await cli('tree', '--format', 'json', '--platform', 'linux/arm64', 'fixtures/registry-manifests');
   assert.deepEqual(
     JSON.parse(json.stdout).notes.map((n: { code: string; params: unknown }) => [n.code, n.params]),
-    [['other-platforms-left-out', { count: 4, platform: 'linux/arm64' }]],
+    [
+      ['other-platforms-left-out', { count: 4, platform: 'linux/arm64' }],
+      ['named-manifests-missing', { count: 4, platform: 'linux/arm64' }],
+    ],
   );
 });
 
@@ -178,4 +181,17 @@ test('23: tree and files word a missing image alike', async () => {
   const files = await cli('files', 'fixtures/archives/scenario.docker-save.tar', 'nosuch');
   assert.equal(tree.code, 1);
   assert.equal(tree.stderr.replace('layerlab tree:', ''), files.stderr.replace('layerlab files:', ''));
+});
+
+test('14: a registry folder whose indexes name manifests for the platform that are absent says so, with count and platform', async () => {
+  const r = await cli('df', '--format', 'json', '--platform', 'linux/arm64', 'fixtures/registry-manifests');
+  assert.equal(r.code, 0, r.stderr);
+  const notes = JSON.parse(r.stdout).notes.map((n: { code: string; params: unknown }) => [n.code, n.params]);
+  assert.deepEqual(notes, [
+    ['other-platforms-left-out', { count: 4, platform: 'linux/arm64' }],
+    ['named-manifests-missing', { count: 4, platform: 'linux/arm64' }],
+  ]);
+  // The folder holds every amd64 manifest its indexes name: no such note by default.
+  const amd = await cli('df', '--format', 'json', 'fixtures/registry-manifests');
+  assert.ok(!JSON.parse(amd.stdout).notes.some((n: { code: string }) => n.code === 'named-manifests-missing'));
 });
