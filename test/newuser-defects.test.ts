@@ -195,3 +195,22 @@ test('14: a registry folder whose indexes name manifests for the platform that a
   const amd = await cli('df', '--format', 'json', 'fixtures/registry-manifests');
   assert.ok(!JSON.parse(amd.stdout).notes.some((n: { code: string }) => n.code === 'named-manifests-missing'));
 });
+
+test('18: plan --free 0 is an empty plan; an unknown --keep is an input error before any plan; --free beyond 2^53 refused like 1EB', async () => {
+  const S = 'fixtures/official-images/host.snapshot.json';
+  const zero = await cli('plan', S, '--free', '0', '--format', 'json');
+  assert.equal(zero.code, 0, zero.stderr);
+  const z = JSON.parse(zero.stdout);
+  assert.deepEqual([z.steps, z.freedBytes, z.reachedGoal], [[], 0, true]);
+  const keep = await cli('plan', S, '--free', '1MB', '--keep', 'nosuch');
+  assert.equal(keep.code, 1);
+  assert.equal(keep.stdout, '');
+  assert.match(keep.stderr, /--keep "nosuch": no such image/);
+  for (const huge of ['99999999999999999999', '9007199254740992', '10PB', '1EB']) {
+    const r = await cli('plan', S, '--free', huge, '--format', 'json');
+    assert.equal(r.code, 2, huge);
+    assert.equal(r.stdout, '', huge);
+  }
+  const max = await cli('plan', S, '--free', '9007199254740991', '--format', 'json');
+  assert.doesNotMatch(max.stdout, /e\+/);
+});
