@@ -214,3 +214,18 @@ test('18: plan --free 0 is an empty plan; an unknown --keep is an input error be
   const max = await cli('plan', S, '--free', '9007199254740991', '--format', 'json');
   assert.doesNotMatch(max.stdout, /e\+/);
 });
+
+test('20: long arguments are not echoed whole (rm table) nor twice (df of a too-long file name)', async () => {
+  const S = 'fixtures/official-images/host.snapshot.json';
+  const long = 'a'.repeat(100_000);
+  for (const format of ['docker', 'table']) {
+    const r = await cli('rm', '--format', format, S, long);
+    assert.equal(r.code, 1);
+    assert.ok(r.stdout.length + r.stderr.length < 1000, `${format}: ${r.stdout.length + r.stderr.length} bytes`);
+  }
+  const name = 'b'.repeat(300);
+  const df = await cli('df', name);
+  assert.equal(df.code, 1);
+  assert.equal(df.stderr.split(name).length - 1, 1, df.stderr);
+  assert.match(df.stderr, /name too long/);
+});

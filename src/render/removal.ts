@@ -6,6 +6,7 @@ type Deletion = Exclude<RemovalRecord, { untagged: string }>;
 export function deletedName(r: Deletion): string {
   return r.deleted ?? `(chainID unknown) layer ${r.layer}`;
 }
+import { quote } from '../errors.js';
 import { humanSize } from './units.js';
 import { tabwrite } from './tabwriter.js';
 
@@ -54,8 +55,10 @@ export function renderRmiDocker(results: RemovalResult[], style: RmiMessageStyle
 export function renderRmiTable(results: RemovalResult[]): string {
   const rows = [['IMAGE', 'RECORD', 'ID', 'FREES']];
   for (const r of results) {
-    if (r.error) rows.push([r.ref, r.conflict ? `conflict (${r.conflict})` : 'error', r.error, '']);
-    for (const rec of r.records) rows.push([r.ref, 'untagged' in rec ? 'Untagged' : 'Deleted', 'untagged' in rec ? rec.untagged : deletedName(rec), 'untagged' in rec ? '' : humanSize(rec.bytes)]);
+    // an argument is echoed as typed unless it is long (a 100 kB argument is no column)
+    const ref = r.ref.length > 100 ? quote(r.ref) : r.ref;
+    if (r.error) rows.push([ref, r.conflict ? `conflict (${r.conflict})` : 'error', r.error, '']);
+    for (const rec of r.records) rows.push([ref, 'untagged' in rec ? 'Untagged' : 'Deleted', 'untagged' in rec ? rec.untagged : deletedName(rec), 'untagged' in rec ? '' : humanSize(rec.bytes)]);
   }
   const freed = results.reduce((s, r) => s + r.freedBytes, 0);
   const df = results.reduce((s, r) => s + r.dfSizeChange, 0);
