@@ -229,3 +229,16 @@ test('20: long arguments are not echoed whole (rm table) nor twice (df of a too-
   assert.equal(df.stderr.split(name).length - 1, 1, df.stderr);
   assert.match(df.stderr, /name too long/);
 });
+
+test('21: the README states the snapshot limit the reader applies (streamed, a cap per record)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { RECORD_LIMIT } = await import('../src/sources/snapshot-stream.js');
+  const readme = readFileSync('README.md', 'utf8').replace(/\s+/g, ' ');
+  assert.match(readme, new RegExp(`Snapshots are streamed record by record, with no cap on the whole file and at most ${RECORD_LIMIT / 1024 / 1024} MiB per record`));
+  assert.doesNotMatch(readme, /a snapshot at 512 MiB/);
+});
+
+test('7: the README says what a closed stdout does', async () => {
+  const { readFileSync } = await import('node:fs');
+  assert.match(readFileSync('README.md', 'utf8').replace(/\s+/g, ' '), /141 when the reader of stdout went away/);
+});
