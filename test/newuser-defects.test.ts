@@ -242,3 +242,22 @@ test('7: the README says what a closed stdout does', async () => {
   const { readFileSync } = await import('node:fs');
   assert.match(readFileSync('README.md', 'utf8').replace(/\s+/g, ' '), /141 when the reader of stdout went away/);
 });
+
+test('22: an OCI index or manifest descriptor whose size is not its blob\'s length is refused, as layer sizes are', async () => {
+  const { makeLayout } = await import('./helpers/oci.js');
+  const { readFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { dir } = await makeLayout([{ files: [{ a: 'aaaa' }] }]);
+  try {
+    assert.equal((await cli('df', dir)).code, 0);
+    const indexFile = join(dir, 'index.json');
+    const index = JSON.parse(readFileSync(indexFile, 'utf8'));
+    const real = index.manifests[0].size;
+    index.manifests[0].size = 5;
+    writeFileSync(indexFile, JSON.stringify(index));
+    const r = await cli('df', dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`\\$\\.manifests\\[0\\]\\.size: manifest blob sha256:[0-9a-f]{64} has ${real} bytes, but its descriptor says 5`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
