@@ -79,8 +79,8 @@ export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
 export { tabwrite } from './render/tabwriter.js';
 export { renderDfSummary, renderDfVerbose, dockerCliProfile, ellipsis, type DfTableStyle } from './render/df.js';
-export { renderDedup, renderSharedLayers, renderPairs, renderContentDedup } from './render/dedup.js';
-export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/removal.js';
+export { renderDedup, renderSharedLayers, renderPairs, renderContentDedup, withoutBlobRow, type ShownContentDedup, type UnavailableDedupRow } from './render/dedup.js';
+export { renderRmiDocker, renderRmiTable, renderPruneDocker, rmiMessageStyle, rmiErrorLine, type RmiMessageStyle } from './render/removal.js';
 
 export { runCommand, COMMANDS, loadAllCommands, VERSION, type CommandEntry } from './cli/run.js';
 export type { Command, CommandIo } from './cli/io.js';

@@ -261,3 +261,16 @@ test('22: an OCI index or manifest descriptor whose size is not its blob\'s leng
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('16: dedup --level on a data root shows the layer blob row n/a with the reason (no compressed blobs there)', async () => {
+  const root = 'fixtures/docker-20.10-root/root';
+  const t = await cli('dedup', '--level', 'layer', root);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /│ layer │ blob +│ +│ blob +│ +n\/a │/);
+  assert.match(t.stdout, /note: layer blob is n\/a: a Docker data root keeps layers unpacked/);
+  const j = JSON.parse((await cli('dedup', '--level', 'layer', '--format', 'json', root)).stdout);
+  assert.deepEqual(j.rows.find((r: { key: string }) => r.key === 'blob'), { level: 'layer', key: 'blob', basis: 'blob', available: false, reason: 'a Docker data root keeps layers unpacked: no compressed blob to count' });
+  // an archive holds real blobs: its blob row stays
+  const a = JSON.parse((await cli('dedup', '--level', 'layer', '--format', 'json', 'fixtures/archives/scenario.oci')).stdout);
+  assert.equal(typeof a.rows.find((r: { key: string }) => r.key === 'blob').storedBytes, 'number');
+});

@@ -2,7 +2,7 @@ import { compareDedupModels } from '../analyze/dedup.js';
 import { DEFAULT_CHUNK_ALGOS, type ChunkMode, type DedupLevel } from '../analyze/dedup-content.js';
 import { mostSharedLayers, pairwiseShared } from '../analyze/sharing.js';
 import { createChunker } from '../chunk/registry.js';
-import { renderContentDedup, renderDedup, renderPairs, renderSharedLayers } from '../render/dedup.js';
+import { renderContentDedup, renderDedup, withoutBlobRow, renderPairs, renderSharedLayers } from '../render/dedup.js';
 import { contentDedup } from '../sources/dedup-scan.js';
 import { loadSources } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
@@ -62,7 +62,7 @@ ${sourceHelp(true)}`,
     for (const a of algos) createChunker(a); // a bad spec is a usage error before any layer is read
     const modes: ChunkMode[] = values['per-file'] && !values.stream ? ['per-file'] : values.stream && !values['per-file'] ? ['stream'] : ['per-file', 'stream'];
     const result = await contentDedup(loaded, { levels: [...new Set(levels)], algos, modes, compress: !values['no-compress'] });
-    writeFormatted(io, values.format, result, { table: renderContentDedup });
+    writeFormatted(io, values.format, withoutBlobRow(result, loaded.sources.map((s) => s.kind)), { table: renderContentDedup });
     return 0;
   },
 );
