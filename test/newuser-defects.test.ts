@@ -274,3 +274,24 @@ test('16: dedup --level on a data root shows the layer blob row n/a with the rea
   const a = JSON.parse((await cli('dedup', '--level', 'layer', '--format', 'json', 'fixtures/archives/scenario.oci')).stdout);
   assert.equal(typeof a.rows.find((r: { key: string }) => r.key === 'blob').storedBytes, 'number');
 });
+
+test('17: pull --format docker prints the non-TTY status lines docker pull prints per downloaded layer', async () => {
+  const r = await cli('pull', '--format', 'docker', '--from', 'fixtures/official-images/manifests', 'nginx:stable-trixie', 'redis');
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  const redis = lines.slice(lines.indexOf('Using default tag: latest'));
+  const perLayer = new Map<string, string[]>();
+  for (const l of redis) {
+    const m = /^([0-9a-f]{12}): (.+)$/.exec(l);
+    if (m) perLayer.set(m[1], [...(perLayer.get(m[1]) ?? []), m[2]]);
+  }
+  const downloaded = [...perLayer].filter(([, s]) => s[0] !== 'Already exists');
+  assert.equal(downloaded.length, 6);
+  // redis downloads 6 layers; dockerd's default max-concurrent-downloads is 3: the last 3 wait.
+  downloaded.forEach(([id, seq], k) => {
+    assert.deepEqual(seq, ['Pulling fs layer', ...(k >= 3 ? ['Waiting'] : []), 'Verifying Checksum', 'Download complete', 'Pull complete'], id);
+  });
+  assert.deepEqual(perLayer.get('6b37362b3da7'), ['Already exists']);
+  const one = await cli('pull', '--format', 'docker', '--concurrency', '10', '--from', 'fixtures/official-images/manifests', 'redis');
+  assert.ok(!one.stdout.includes('Waiting'));
+});
