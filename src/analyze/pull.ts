@@ -293,8 +293,10 @@ export function narratePull(p: PullPlan, tagGiven: boolean, concurrency = 3): st
   // Extracting) are not printed, status changes are. moby's download manager says `Pulling fs
   // layer` for each layer it must fetch, `Waiting` for those beyond max-concurrent-downloads, then
   // each download says `Verifying Checksum` and `Download complete`, and registration, in stack
-  // order, `Pull complete`. Lines of different layers interleave as downloads finish; each
-  // layer's own sequence is fixed.
+  // order, `Pull complete`. Lines of different layers interleave as downloads finish. The middle
+  // three travel through the transfer's progress broadcast, which hands a slow watcher only the
+  // latest message, so a real run may skip some of them (small layers often lose `Verifying
+  // Checksum`); this prints every status the daemon emits.
   for (const id of downloads) out.push(`${id}: Pulling fs layer`);
   for (const id of downloads.slice(concurrency)) out.push(`${id}: Waiting`);
   for (const id of downloads) out.push(`${id}: Verifying Checksum`, `${id}: Download complete`);
