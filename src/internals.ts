@@ -38,7 +38,7 @@ export {
   type LayerRefStyle,
 } from './sources/snapshot.js';
 export { syntheticGraph, syntheticColumns, type SyntheticOptions } from './sources/synthetic.js';
-export { graphFromEngine, layerSizesFromHistory, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
+export { graphFromEngine, layerSizesFromHistory, layerSizesFromEngine, type EngineImageSizes, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
 export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, type EngineEndpoint, type EngineVersion } from './sources/engine-api.js';
 export { loadSource, loadSources, loadRegistrySource, probe, SOURCE_READERS, engineReader, dataRootReader, ociLayoutReader, archiveReader, snapshotReader, type LoadedSources } from './sources/load.js';
 export type { LoadOptions, LoadedSource, SourceReader, SourceProbe, SourceNote, SourceKind, RegistryImage, RemoteLayer, BlobProvider, DistributionMetadata } from './sources/source.js';
@@ -79,8 +79,8 @@ export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
 export { tabwrite } from './render/tabwriter.js';
 export { renderDfSummary, renderDfVerbose, dockerCliProfile, ellipsis, type DfTableStyle } from './render/df.js';
-export { renderDedup, renderSharedLayers, renderPairs, renderContentDedup } from './render/dedup.js';
-export { renderRmiDocker, renderRmiTable, renderPruneDocker } from './render/removal.js';
+export { renderDedup, renderSharedLayers, renderPairs, renderContentDedup, withoutBlobRow, type ShownContentDedup, type UnavailableDedupRow } from './render/dedup.js';
+export { renderRmiDocker, renderRmiTable, renderPruneDocker, rmiMessageStyle, rmiErrorLine, type RmiMessageStyle } from './render/removal.js';
 
 export { runCommand, COMMANDS, loadAllCommands, VERSION, type CommandEntry } from './cli/run.js';
 export type { Command, CommandIo } from './cli/io.js';

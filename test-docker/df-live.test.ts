@@ -13,9 +13,43 @@ import { readImageArchive } from '../src/sources/image-archive.js';
 import { readOciLayout } from '../src/sources/oci-layout.js';
 import { readDockerRoot } from '../src/sources/docker-root.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
+import { writeFileSync } from 'node:fs';
+import { makeTar, sha } from '../test/helpers/oci.js';
 import { buildScenario } from './helpers/scenario.js';
 
 let sb: Sandbox;
+
+/**
+ * `docker load`s two images whose configs have rootfs but no history (as ko, nix and Bazel
+ * write them): `nohist-a:1` with one 6-byte file, `nohist-b:1` with that layer and a 1-byte one.
+ * The daemon's /images/{id}/history is [] for them.
+ */
+async function loadImagesWithoutHistory(sb: Sandbox): Promise<void> {
+  const l1 = await makeTar([{ name: 'six', data: 'sixsix' }]);
+  const l2 = await makeTar([{ name: 'one', data: '1' }]);
+  const config = (layers: Buffer[]) => Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => sha(l)) } }));
+  const ca = config([l1]);
+  const cb = config([l1, l2]);
+  const hex = (b: Buffer) => sha(b).slice(7);
+  const files: { name: string; data: Buffer }[] = [
+    { name: `${hex(ca)}.json`, data: ca },
+    { name: `${hex(cb)}.json`, data: cb },
+    { name: `${hex(l1)}/layer.tar`, data: l1 },
+    { name: `${hex(l2)}/layer.tar`, data: l2 },
+    {
+      name: 'manifest.json',
+      data: Buffer.from(
+        JSON.stringify([
+          { Config: `${hex(ca)}.json`, RepoTags: ['nohist-a:1'], Layers: [`${hex(l1)}/layer.tar`] },
+          { Config: `${hex(cb)}.json`, RepoTags: ['nohist-b:1'], Layers: [`${hex(l1)}/layer.tar`, `${hex(l2)}/layer.tar`] },
+        ]),
+      ),
+    },
+  ];
+  const archive = join(sb.dir, 'nohist.tar');
+  writeFileSync(archive, await makeTar(files));
+  sb.docker(['load', '-i', archive]);
+}
 
 async function layerlab(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -33,12 +67,15 @@ describe('docker system df on a live dockerd', () => {
   before(async () => {
     sb = await startDockerd();
     buildScenario(sb);
+    await loadImagesWithoutHistory(sb);
   });
   after(async () => {
     await sb?.stop();
   });
 
   test('the scenario has what the comparison needs', async () => {
+    const hist = await sb.api<unknown[]>('/images/nohist-b:1/history');
+    assert.deepEqual(hist, [], 'an image whose config has no history');
     const images = await sb.api<{ RepoTags: string[] | null }[]>('/images/json?all=1');
     assert.ok(images.some((i) => !i.RepoTags || i.RepoTags[0] === '<none>:<none>'), 'an untagged image');
     const containers = await sb.api<{ State: string; SizeRw?: number }[]>('/containers/json?all=1&size=1');

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../src/analyze/plan.js';
 import { removalHost } from '../src/analyze/removal.js';
-import { renderRmiDocker } from '../src/render/removal.js';
+import { renderRmiDocker, rmiMessageStyle } from '../src/render/removal.js';
 import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
 import { humanSize } from '../src/render/units.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
@@ -103,7 +103,7 @@ describe('plans on pulled images (tag + digest), executed on the daemon', () => 
     ]) {
       const predicted = host.rmi(args[args.length - 1], { force: args[0] === '-f' });
       const real = sb.docker(['rmi', ...args], { allowFail: true });
-      const want = renderRmiDocker([predicted]);
+      const want = renderRmiDocker([predicted], rmiMessageStyle(sb.docker(['version', '--format', '{{.Client.Version}}']).stdout.trim()));
       assert.equal(real.stdout, want.stdout, `docker rmi ${args.join(' ')}`);
       assert.equal(real.stderr, want.stderr, `docker rmi ${args.join(' ')}`);
       assert.equal(real.code === 0, !predicted.error, `docker rmi ${args.join(' ')}`);

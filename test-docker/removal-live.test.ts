@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { removalHost, type RemovalRecord } from '../src/analyze/removal.js';
 import { removalPlan, type PlanGoal, type PlanOptions } from '../src/analyze/plan.js';
 import { humanSize } from '../src/render/units.js';
-import { deletedName } from '../src/render/removal.js';
+import { deletedName, rmiErrorLine, rmiMessageStyle } from '../src/render/removal.js';
 import { EngineClient, loadEngine, parseEngineHost } from '../src/sources/engine-api.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
 import { buildScenario } from './helpers/scenario.js';
@@ -33,9 +33,9 @@ async function step(args: string[]): Promise<void> {
     else assert.notEqual(real.code, 0, `${label}: layerlab predicted "${predicted.error}", docker succeeded:\n${real.stdout}`);
     // Which container the daemon names is map order when several use the image: compare it aside.
     const anyContainer = (m: string) => m.replace(/container [0-9a-f]{12}/, 'container <id>');
-    // The CLI prints a not-found error as "Error: …", a conflict as "Error response from daemon: …".
-    const prefix = predicted.conflict ? 'Error response from daemon: ' : 'Error: ';
-    assert.equal(anyContainer(real.stderr.trim()), anyContainer(prefix + predicted.error), label);
+    // Worded as the sandbox's docker version words it (20.10: not-found as "Error: …" with the argument as typed).
+    const style = rmiMessageStyle(sb.docker(['version', '--format', '{{.Client.Version}}']).stdout.trim())!;
+    assert.equal(anyContainer(real.stderr.trim()), anyContainer(rmiErrorLine(predicted, style)), label);
     const named = /container ([0-9a-f]{12})/.exec(real.stderr)?.[1];
     if (named) {
       const c = JSON.parse(sb.docker(['container', 'inspect', named]).stdout)[0] as { Image: string };

@@ -113,7 +113,7 @@ test('tree: folding keeps every image, every branch and every byte; a branch kee
 test('tree: errors — unknown --image exits 1 naming it, a bad --min-size exits 2', async () => {
   const r = await cli('tree', '--image', 'nope:9', SCENARIO);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /No such image: "nope:9"/);
+  assert.match(r.stderr, /no such image: "nope:9"/);
   for (const bad of ['-1', 'lots']) {
     const u = await cli('tree', '--min-size', bad, SCENARIO);
     assert.equal(u.code, 2, bad);
@@ -121,8 +121,8 @@ test('tree: errors — unknown --image exits 1 naming it, a bad --min-size exits
   }
 });
 
-test('tree --format json is the LayerTree itself', async () => {
+test('tree --format json is the LayerTree itself, with the source notes', async () => {
   const r = await cli('tree', '--format', 'json', SCENARIO);
   const { tree } = await treeOf(SCENARIO);
-  assert.deepEqual(JSON.parse(r.stdout), JSON.parse(JSON.stringify(tree)));
+  assert.deepEqual(JSON.parse(r.stdout), JSON.parse(JSON.stringify({ ...tree, notes: [] })));
 });

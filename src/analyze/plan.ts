@@ -179,7 +179,8 @@ export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions
     return { goal, steps: r.steps, freedBytes: r.freed, blocked, method, optimal: null, reachedGoal: blocked.length === 0 };
   }
 
-  // Free at least N bytes removing as few images as possible.
+  // Free at least N bytes removing as few images as possible; 0 bytes needs no removal.
+  if (goal.bytes === 0) return { goal, steps: [], freedBytes: 0, blocked, method: 'nothing to free: the goal is 0 bytes', optimal: true, reachedGoal: blocked.length === 0 };
   const universe = host.imageIds().filter((id) => {
     const b = host.bindings(id)!;
     return !keep.has(id) && (opts.withContainers || b.containers.length === 0);

@@ -275,18 +275,32 @@ export function addV2Metadata(host: HostState, diffId: string, meta: V2Metadata)
   host.setV2(diffId, [...list, meta].slice(-50));
 }
 
-/** The lines `docker pull` prints (final state of each layer, in order), without any network. */
-export function narratePull(p: PullPlan, tagGiven: boolean): string[] {
+/** The lines `docker pull` prints without a terminal, without any network; `concurrency` is the daemon's max-concurrent-downloads. */
+export function narratePull(p: PullPlan, tagGiven: boolean, concurrency = 3): string[] {
   const out: string[] = [];
   if (!tagGiven) out.push('Using default tag: latest');
   out.push(`${p.tagOrDigest}: Pulling from ${p.path}`);
   const shown = new Set<string>();
+  const downloads: string[] = [];
   for (const l of p.imagePresent ? [] : p.layers) {
     if (shown.has(l.id12)) continue;
     shown.add(l.id12);
     const exists = l.status === 'Already exists' || (l.status === 'planned' && l.plannedBy !== p.ref);
-    out.push(`${l.id12}: ${exists ? 'Already exists' : 'Pull complete'}`);
+    if (exists) out.push(`${l.id12}: Already exists`);
+    else downloads.push(l.id12);
   }
+  // docker pull without a terminal (docker/cli jsonmessage): progress-bar messages (Downloading,
+  // Extracting) are not printed, status changes are. moby's download manager says `Pulling fs
+  // layer` for each layer it must fetch, `Waiting` for those beyond max-concurrent-downloads, then
+  // each download says `Verifying Checksum` and `Download complete`, and registration, in stack
+  // order, `Pull complete`. Lines of different layers interleave as downloads finish. The middle
+  // three travel through the transfer's progress broadcast, which hands a slow watcher only the
+  // latest message, so a real run may skip some of them (small layers often lose `Verifying
+  // Checksum`); this prints every status the daemon emits.
+  for (const id of downloads) out.push(`${id}: Pulling fs layer`);
+  for (const id of downloads.slice(concurrency)) out.push(`${id}: Waiting`);
+  for (const id of downloads) out.push(`${id}: Verifying Checksum`, `${id}: Download complete`);
+  for (const id of downloads) out.push(`${id}: Pull complete`);
   out.push(`Digest: ${p.digest}`);
   out.push(`Status: ${p.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${p.ref}`);
   out.push(p.canonical);

@@ -34,6 +34,8 @@ export interface RemovalResult {
   conflict?: 'hard' | 'soft';
   /** The image does not exist: `docker rmi -f` prints the error but exits 0 (docker/cli runRemove). */
   notFound?: true;
+  /** The argument is no reference at all: the daemon answers 400 before looking (GetImage's ParseAnyReference). */
+  invalidReference?: true;
   freedBytes: number;
 }
 
@@ -41,6 +43,16 @@ const isCanonical = (r: ImageReference) => r.digest !== undefined && r.tag === u
 const refName = (r: ImageReference) => `${r.domain}/${r.path}`;
 const sameRef = (a: ImageReference, b: ImageReference) => refName(a) === refName(b) && a.tag === b.tag && a.digest === b.digest;
 const ID_LIKE = /^(sha256:)?[0-9a-f]+$/;
+
+/**
+ * moby reference store `favorDigest`: a reference with both a tag and a digest is looked up and
+ * deleted by its digest alone (`app:1@sha256:…` is the store's `app@sha256:…`).
+ */
+function favorDigest(r: ImageReference): ImageReference {
+  if (r.tag === undefined || r.digest === undefined) return r;
+  const { tag: _tag, ...rest } = r;
+  return rest;
+}
 
 class Conflict extends Error {
   constructor(
@@ -73,7 +85,7 @@ export function resolveImage(host: HostState, refOrId: string): number | undefin
     const i = u.imageOf(ref.digest!);
     return i !== undefined && host.hasImage(i) ? i : undefined;
   }
-  const byRef = host.imageByRef(withDefaultTag(ref));
+  const byRef = host.imageByRef(favorDigest(withDefaultTag(ref)));
   if (byRef !== undefined) return byRef;
   if (ID_LIKE.test(refOrId)) {
     const hex = refOrId.replace(/^sha256:/, '');
@@ -141,19 +153,16 @@ export function rmiImage(host: HostState, refOrId: string, opts: { force?: boole
     dfSizeChange: dfBefore - host.layersSize(),
     ...extra,
   });
-  const img = resolveImage(host, refOrId);
-  if (img === undefined) {
-    // The daemon names an ID-like argument as typed, a name with its default tag.
-    let shown = refOrId;
-    if (!ID_LIKE.test(refOrId)) {
-      try {
-        shown = familiarString(withDefaultTag(parseAnyReference(refOrId)));
-      } catch {
-        // keep as typed
-      }
-    }
-    return done({ error: `No such image: ${shown}`, notFound: true });
+  let wanted: ImageReference;
+  try {
+    wanted = parseAnyReference(refOrId);
+  } catch (e) {
+    return done({ error: (e as Error).message, invalidReference: true });
   }
+  const img = resolveImage(host, refOrId);
+  // The daemon's ErrImageDoesNotExist names the parsed reference with its default tag
+  // (`dang:latest`, `abc123:latest`, `sha256:<hex>`); CLIs before 23.0 print the argument as typed.
+  if (img === undefined) return done({ error: `No such image: ${familiarString(withDefaultTag(wanted))}`, notFound: true });
   const id = host.universe.imageId[img];
   try {
     let removedRepositoryRef = false;
@@ -169,9 +178,11 @@ export function rmiImage(host: HostState, refOrId: string, opts: { force?: boole
         }
       }
       const parsed = withDefaultTag(parseNormalizedNamed(refOrId));
-      host.setRefs(img, host.refsOf(img).filter((r) => !sameRef(r, parsed)));
+      const stored = favorDigest(parsed);
+      host.setRefs(img, host.refsOf(img).filter((r) => !sameRef(r, stored)));
       records.push({ untagged: familiarString(parsed) });
-      if (!isCanonical(parsed) && !host.refsOf(img).some((r) => !isCanonical(r) && refName(r) === refName(parsed))) {
+      // moby checks `parsedRef.(reference.Canonical)`: a tag+digest argument is canonical too.
+      if (parsed.digest === undefined && !host.refsOf(img).some((r) => !isCanonical(r) && refName(r) === refName(parsed))) {
         const keep: ImageReference[] = [];
         for (const r of host.refsOf(img)) {
           if (isCanonical(r) && refName(r) === refName(parsed)) records.push({ untagged: familiarString(r) });

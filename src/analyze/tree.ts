@@ -166,10 +166,11 @@ export function foldSmallLayers(tree: LayerTree, minSize: number): LayerTree {
 }
 
 /** The image IMAGE names (tag, ID, digest or unique ID prefix), as Docker resolves it; EINPUT when none. */
-export function findTreeImage(graph: ImageGraph, refOrId: string): number {
+export function findTreeImage(graph: ImageGraph, refOrId: string, source?: string): number {
   const id = removalHost(graph).idOf(refOrId);
   const i = id === undefined ? undefined : graph.imageIndex(id);
-  if (i === undefined) throw new LayerlabError('EINPUT', `No such image: ${quote(refOrId)}`);
+  // worded as `files` words it
+  if (i === undefined) throw new LayerlabError('EINPUT', `no such image: ${quote(refOrId)} (${graph.images.length} image(s) in this source)`, source === undefined ? {} : { file: source });
   return i;
 }
 

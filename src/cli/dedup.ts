@@ -2,7 +2,7 @@ import { compareDedupModels } from '../analyze/dedup.js';
 import { DEFAULT_CHUNK_ALGOS, type ChunkMode, type DedupLevel } from '../analyze/dedup-content.js';
 import { mostSharedLayers, pairwiseShared } from '../analyze/sharing.js';
 import { createChunker } from '../chunk/registry.js';
-import { renderContentDedup, renderDedup, renderPairs, renderSharedLayers } from '../render/dedup.js';
+import { renderContentDedup, renderDedup, withoutBlobRow, renderPairs, renderSharedLayers } from '../render/dedup.js';
 import { contentDedup } from '../sources/dedup-scan.js';
 import { loadSources } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
@@ -33,7 +33,7 @@ ${sourceHelp(true)}`,
     positionals: [{ name: 'SOURCE', variadic: true }],
     options: {
       format: formatOption(['table', 'json']),
-      level: { type: 'string', value: 'LEVEL', multiple: true, oneOf: ['layer', 'file', 'chunk'], description: 'dedup granularity (repeat for several): layer, file, chunk' },
+      level: { type: 'string', value: 'LEVEL', multiple: true, oneOf: ['layer', 'file', 'chunk'], description: 'dedup granularity' },
       algo: { type: 'string', value: 'SPEC', multiple: true, description: `chunker spec for --level chunk (repeat; default: ${DEFAULT_CHUNK_ALGOS.join(' ')})` },
       'per-file': { type: 'boolean', description: 'chunk within each regular file only (default: both per file and stream)' },
       stream: { type: 'boolean', description: 'chunk the uncompressed layer tar as one stream only (default: both)' },
@@ -62,7 +62,7 @@ ${sourceHelp(true)}`,
     for (const a of algos) createChunker(a); // a bad spec is a usage error before any layer is read
     const modes: ChunkMode[] = values['per-file'] && !values.stream ? ['per-file'] : values.stream && !values['per-file'] ? ['stream'] : ['per-file', 'stream'];
     const result = await contentDedup(loaded, { levels: [...new Set(levels)], algos, modes, compress: !values['no-compress'] });
-    writeFormatted(io, values.format, result, { table: renderContentDedup });
+    writeFormatted(io, values.format, withoutBlobRow(result, loaded.sources.map((s) => s.kind)), { table: renderContentDedup });
     return 0;
   },
 );

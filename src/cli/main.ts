@@ -6,6 +6,21 @@ import { heapPlan } from './heap.js';
 import { runCommand } from './run.js';
 
 // The only place that touches the process: arguments and standard input in, exit code out.
+
+/**
+ * A reader that stops early (`layerlab … | head`) closes the pipe: stop at once, quietly, with
+ * the status a shell reports for a program killed by SIGPIPE (128 + 13 = 141). That is what the
+ * docker CLI does (a Go program writing to a closed stdout dies by SIGPIPE) and what coreutils
+ * do; Node ignores SIGPIPE, so the write fails with EPIPE instead and would otherwise end in an
+ * unhandled 'error' event and a stack trace.
+ */
+export const EXIT_BROKEN_PIPE = 128 + (constants.signals.SIGPIPE ?? 13);
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+    throw e;
+  });
+}
 const io = {
   stdout: (s: string) => void process.stdout.write(s),
   stderr: (s: string) => void process.stderr.write(s),

@@ -149,7 +149,7 @@ function wholeNumberOf(name: string, o: NumberOption, raw: string): number {
 function checkPositionals(spec: CommandSpec<OptionSpecs>, got: string[]): void {
   const required = spec.positionals.filter((p) => !p.optional);
   if (got.length < required.length) {
-    const need = required.map((p, k) => (p.variadic ? `at least one ${p.name}` : `a ${p.name}`)).join(' and ');
+    const need = required.map((p) => `${p.variadic ? 'at least one' : /^[AEIOU]/.test(p.name) ? 'an' : 'a'} ${p.name}`).join(' and ');
     throw usageError(`${spec.name} needs ${need}; see layerlab ${spec.name} --help`);
   }
   const variadic = spec.positionals.some((p) => p.variadic);
@@ -172,10 +172,12 @@ export function parseOptions<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
     const v = raw[name];
     if (o.type === 'boolean') values[name] = v === true;
     else if (o.type === 'number') values[name] = v === undefined ? o.default : wholeNumberOf(name, o, v as string);
-    else if (o.multiple) values[name] = (v as string[] | undefined) ?? [];
     else {
-      if (v !== undefined && o.oneOf && !o.oneOf.includes(v as string)) throw usageError(`--${name} must be one of ${o.oneOf.join(', ')} (got ${quote(v)})`);
-      values[name] = v ?? o.default;
+      // a repeatable option checks each value it is given
+      const given = o.multiple ? ((v as string[] | undefined) ?? []) : v === undefined ? [] : [v as string];
+      const bad = o.oneOf && given.find((x) => !o.oneOf!.includes(x));
+      if (bad !== undefined) throw usageError(`--${name} must be one of ${o.oneOf!.join(', ')} (got ${quote(bad)})`);
+      values[name] = o.multiple ? given : (v ?? o.default);
     }
   }
   checkPositionals(spec as CommandSpec<OptionSpecs>, parsed.positionals);

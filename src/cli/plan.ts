@@ -1,5 +1,6 @@
 import { removalPlan, type PlanGoal } from '../analyze/plan.js';
-import { quote } from '../errors.js';
+import { LayerlabError, quote } from '../errors.js';
+import { removalHost, resolveImage } from '../analyze/removal.js';
 import { renderPlan, renderPlanSh } from '../render/plan.js';
 import { parseHumanSize } from '../render/units.js';
 import { loadSource } from '../sources/load.js';
@@ -10,6 +11,7 @@ import { defineCommand } from './options.js';
 function freeGoal(value: string): PlanGoal {
   if (/^-\d/.test(value)) throw usageError(`--free must be ≥ 0 (got ${quote(value)})`);
   const bytes = parseHumanSize(value);
+  if (bytes === undefined && parseHumanSize(value, Infinity) !== undefined) throw usageError(`--free must be at most ${Number.MAX_SAFE_INTEGER} bytes (2^53 - 1, about 9PB) (got ${quote(value)})`);
   if (bytes === undefined) throw usageError(`--free takes a size like 500MB or 1073741824 (got ${quote(value)})`);
   return { kind: 'free', bytes };
 }
@@ -53,6 +55,10 @@ ${sourceHelp(false)}`,
     else if (values.prune) goal = { kind: 'prune', all: values.all };
     else goal = { kind: 'remove', images: removeList };
     const loaded = await loadSource(source, loadOptionsOf(values.platform, io));
+    // an image to keep that is not there is a typo, not a constraint: refuse before planning
+    const host = removalHost(loaded.graph);
+    const unknownKeep = values.keep.find((k) => resolveImage(host, k) === undefined);
+    if (unknownKeep !== undefined) throw new LayerlabError('EINPUT', `--keep ${quote(unknownKeep)}: no such image`, { file: source });
     const plan = removalPlan(loaded.graph, goal, { keep: values.keep, withContainers: values['with-containers'] });
     const notes = notesFor([loaded], ['image-set']);
     writeFormatted(io, values.format, { ...plan, notes }, { table: renderPlan, sh: renderPlanSh });

@@ -109,7 +109,7 @@ download. Later REFs see the layers earlier ones brought.`,
     if (values.format === 'docker') {
       ordered.order.forEach((k, n) => {
         const given = refs[k];
-        io.stdout(narratePull(plans[n], given.tag !== undefined || given.digest !== undefined).join('\n') + '\n');
+        io.stdout(narratePull(plans[n], given.tag !== undefined || given.digest !== undefined, values.concurrency).join('\n') + '\n');
       });
     } else io.stdout(renderPullTable(plans, host.metadata) + renderPullSchedule(ordered, repeatingRefs(plans)));
     writeNotes(io, notes);

@@ -1,8 +1,9 @@
 import { removalHost } from '../analyze/removal.js';
-import { renderRmiDocker, renderRmiTable } from '../render/removal.js';
+import { renderRmiDocker, renderRmiTable, rmiMessageStyle } from '../render/removal.js';
+import { quote } from '../errors.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeNotes } from './common.js';
-import { json } from './io.js';
+import { json, usageError } from './io.js';
 import { defineCommand } from './options.js';
 
 export const rmCommand = defineCommand(
@@ -23,11 +24,19 @@ ${sourceHelp(false)}`,
       'no-prune': { type: 'boolean', description: 'do not delete untagged parents' },
       'with-containers': { type: 'boolean', description: 'first remove the containers using each IMAGE (as docker rm -f)' },
       format: formatOption(['docker', 'table', 'json'], { docker: "docker's own lines", table: 'bytes per record' }),
+      'docker-cli': {
+        type: 'string',
+        value: 'VERSION',
+        description: 'word errors as that docker version does (e.g. 20.10): before 23.0 `Error: No such image: NAME` as typed, before 25.0 no repository in the lowercase error',
+      },
       platform: PLATFORM_OPTION,
     },
   },
   async ({ values, positionals }, io) => {
     const [source, ...refs] = positionals;
+    const version = values['docker-cli'];
+    const style = version === undefined ? undefined : rmiMessageStyle(version);
+    if (version !== undefined && !style) throw usageError(`--docker-cli takes a version like 20.10 or 28.2.2 (got ${quote(version)})`);
     const loaded = await loadSource(source, loadOptionsOf(values.platform, io));
     const host = removalHost(loaded.graph);
     const notes = notesFor([loaded], ['image-set']);
@@ -40,7 +49,7 @@ ${sourceHelp(false)}`,
     else if (values.format === 'table') io.stdout(renderRmiTable(results));
     else {
       // docker's own output splits records (stdout) from refusals (stderr)
-      const { stdout, stderr } = renderRmiDocker(results);
+      const { stdout, stderr } = renderRmiDocker(results, style);
       for (const c of removedContainers) io.stdout(`${c}\n`);
       io.stdout(stdout);
       io.stderr(stderr);

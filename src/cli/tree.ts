@@ -3,7 +3,7 @@ import { quote } from '../errors.js';
 import { renderLayerTree } from '../render/tree.js';
 import { parseHumanSize } from '../render/units.js';
 import { loadSources } from '../sources/load.js';
-import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp, writeFormatted } from './common.js';
+import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { usageError } from './io.js';
 import { defineCommand } from './options.js';
 
@@ -33,11 +33,14 @@ ${sourceHelp(true)}`,
       if (v === undefined) throw usageError(`--min-size takes a size like 10kB or 1048576 (got ${quote(values['min-size'])})`);
       minSize = v;
     }
-    const { graph } = await loadSources(positionals, { platform: platformOf(values.platform) });
+    const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
+    // which images the tree holds depends on what the readers left out: say it as df does
+    const notes = notesFor(sources, ['image-set']);
     let tree = layerTree(graph);
-    if (values.image !== undefined) tree = treeBranch(tree, findTreeImage(graph, values.image));
+    if (values.image !== undefined) tree = treeBranch(tree, findTreeImage(graph, values.image, positionals.length === 1 ? positionals[0] : undefined));
     if (minSize > 0) tree = foldSmallLayers(tree, minSize);
-    writeFormatted(io, values.format, tree, { table: renderLayerTree });
+    writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTree });
+    if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },
 );

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { DedupComparison } from '../analyze/dedup.js';
-import type { ContentDedup } from '../analyze/dedup-content.js';
+import type { ContentDedup, DedupRow } from '../analyze/dedup-content.js';
 import type { ImagePair, SharedLayer } from '../analyze/sharing.js';
 import { shortId } from '../model/digest.js';
 import { describeCaveat } from './caveats.js';
@@ -58,10 +58,35 @@ const pct = (v: number) => v.toFixed(2) + '%';
 const opt = (v: number | undefined) => (v === undefined ? '-' : humanSize(v));
 
 /** The dedup ladder (`dedup --level`): one row per granularity, algorithm and mode, then each row's size histogram. */
-export function renderContentDedup(d: ContentDedup): string {
+/** A ladder row the source cannot answer (the blob row of a data root): shown n/a with why. */
+export interface UnavailableDedupRow {
+  level: DedupRow['level'];
+  key: string;
+  basis: DedupRow['basis'];
+  available: false;
+  reason: string;
+}
+
+/** A ladder whose rows may be n/a (see {@link UnavailableDedupRow}). */
+export type ShownContentDedup = Omit<ContentDedup, 'rows'> & { rows: (DedupRow | UnavailableDedupRow)[] };
+
+/**
+ * Marks the layer blob row n/a for sources that keep no compressed blobs: a data root stores
+ * layers unpacked and the Engine API reports uncompressed sizes, so a "blob" there would be the
+ * uncompressed tar again (or nothing), not what a registry stores.
+ */
+export function withoutBlobRow(d: ContentDedup, sourceKinds: readonly string[]): ShownContentDedup {
+  const noBlobs = sourceKinds.filter((k) => k === 'data-root' || k === 'engine');
+  if (noBlobs.length === 0) return d;
+  const reason = `a ${noBlobs[0] === 'engine' ? 'live daemon' : 'Docker data root'} keeps layers unpacked: no compressed blob to count`;
+  return { ...d, rows: d.rows.map((r) => (r.level === 'layer' && r.key === 'blob' ? { level: r.level, key: r.key, basis: r.basis, available: false, reason } : r)) };
+}
+
+export function renderContentDedup(d: ShownContentDedup): string {
   let out = `${count(d.images, 'image')}, ${count(d.layerReferences, 'layer reference')}, ${count(d.distinctLayers, 'distinct layer')}`;
   out += d.layersRead > 0 ? `, ${count(d.layersRead, 'layer')} read once in ${d.scanSeconds.toFixed(2)} s\n` : ' (layer rows from recorded sizes; no layer read)\n';
-  const rows = d.rows.map((r) => [
+  const na = d.rows.filter((r): r is UnavailableDedupRow => 'available' in r);
+  const rows = d.rows.map((r) => 'available' in r ? [r.level, r.key, '', r.basis, ...Array<string>(12).fill('n/a')] : [
     r.level,
     r.key,
     r.mode ?? '',
@@ -82,9 +107,11 @@ export function renderContentDedup(d: ContentDedup): string {
   out += table(['LEVEL', 'KEY', 'MODE', 'BASIS', 'LOGICAL', 'STORED', 'RATIO', 'SAVED', 'UNITS', 'DISTINCT', 'MEAN', 'STDDEV', 'INDEX', 'GZIP', 'ZSTD', 'MB/S'], rows, [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
   out += 'Size histograms (log2 buckets, count of units):\n';
   for (const r of d.rows) {
+    if ('available' in r) continue;
     const label = `${r.level} ${r.key}${r.mode ? ' ' + r.mode : ''}`;
     out += `  ${label}: ${r.histogram.map((h) => `${humanSize(h.fromBytes)}-${humanSize(h.toBytes + 1)}:${Math.round(h.count)}`).join(' ')}\n`;
   }
   for (const c of d.caveats) out += `note: ${describeCaveat(c)}\n`;
+  for (const r of na) out += `note: ${r.level} ${r.key} is n/a: ${r.reason}\n`;
   return out;
 }

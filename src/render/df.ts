@@ -21,7 +21,12 @@ export function renderDfSummary(df: SystemDf): string {
   ], [['Local Volumes', ''], ['Build Cache', '']]);
 }
 
+/** Go's zero time.Time in Unix seconds: what the daemon reports for an image config without `created`. */
+export const GO_ZERO_TIME = -62135596800;
+
 function since(created: number, now: number): string {
+  // docker/cli's CreatedSince prints nothing for the zero time (time.Unix(c.Created, 0).IsZero()).
+  if (created === GO_ZERO_TIME) return '';
   return created > 0 ? humanDuration(now - created) + ' ago' : 'N/A';
 }
 

@@ -53,13 +53,14 @@ export function humanSize(size: number): string {
 
 export { humanDuration } from '../model/duration.js';
 
-/** Parses a size argument: plain bytes or go-units decimal (`500MB`, `1.5GB`, `2g`). */
-export function parseHumanSize(s: string): number | undefined {
+/** Parses a size argument: plain bytes or go-units decimal (`500MB`, `1.5GB`, `2g`), at most `max` (2^53 - 1: byte counts stay exact). */
+export function parseHumanSize(s: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(s);
   if (!m) return undefined;
   const mul: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
   const v = Number.parseFloat(m[1]) * (m[2] ? mul[m[2].toLowerCase()] : 1);
-  return Number.isFinite(v) ? Math.trunc(v) : undefined;
+  // beyond 2^53 a byte count is no longer exact (and JSON would print 1e+20): refused like 1EB
+  return Number.isFinite(v) && v <= max ? Math.trunc(v) : undefined;
 }
 
 /** Parses a transfer rate into bytes per second: `100Mbit`, `100Mbit/s`, `12.5MB/s`, `1Gbit`, or plain bytes per second. */

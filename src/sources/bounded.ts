@@ -33,7 +33,8 @@ export function fileKind(st: Stats): string {
 
 function ioError(e: unknown, file: string): LayerlabError {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+  // Node's message repeats the path (`ENAMETOOLONG: name too long, stat '…'`): the error names the file once
+  const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message.replace(/, \w+ '[^]*'$/, '');
   return new LayerlabError('EIO', `cannot read: ${why}`, { file });
 }
 

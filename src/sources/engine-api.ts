@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { LayerlabError, quote } from '../errors.js';
 import type { ImageGraph } from '../model/graph.js';
-import { graphFromEngine, layerSizesFromHistory, type EngineContainer, type EngineHistoryItem, type EngineImageInspect } from './engine.js';
+import { graphFromEngine, layerSizesFromEngine, type EngineContainer, type EngineHistoryItem, type EngineImageInspect } from './engine.js';
 
 /** Where a Docker-compatible Engine API listens. */
 export type EngineEndpoint = { kind: 'unix'; socketPath: string } | { kind: 'tcp'; host: string; port: number };
@@ -189,15 +189,8 @@ export async function loadEngine(client: EngineClient): Promise<{ graph: ImageGr
     checkCount((img as unknown as Record<string, unknown>).VirtualSize, endpoint, inspectPath, '$.VirtualSize');
     return { img, history: checkHistory(hist, endpoint, historyPath) };
   });
-  const inspects: EngineImageInspect[] = [];
-  const sizes = new Map<string, number>();
-  for (const { img, history } of answers) {
-    inspects.push(img);
-    const diffIds = img.RootFS?.Layers ?? [];
-    layerSizesFromHistory(diffIds, history).forEach((size, n) => {
-      if (size !== undefined) sizes.set(diffIds[n], size);
-    });
-  }
+  const inspects = answers.map((a) => a.img);
+  const sizes = layerSizesFromEngine(answers.map(({ img, history }) => ({ diffIds: img.RootFS?.Layers ?? [], size: img.Size, history })));
   const containers = checkContainers(await containersAnswer, endpoint, containersPath);
   return { graph: graphFromEngine(inspects, containers, sizes, endpoint), version };
 }

@@ -15,6 +15,8 @@ export interface EngineImageInspect {
   Architecture?: string;
   Variant?: string;
   RootFS?: { Type?: string; Layers?: string[] | null };
+  /** The size of the whole layer chain (moby: the top layer's `Size()`), what `docker system df` prints. */
+  Size?: number;
 }
 
 /** The parts of `GET /containers/json?all=1&size=1` layerlab reads. */
@@ -143,4 +145,42 @@ export function layerSizesFromHistory(diffIds: readonly string[], history: reado
   const layers = oldestFirst.filter((h) => !metadataOnly(h));
   if (layers.length === diffIds.length) return layers.map((h) => h.Size);
   return diffIds.map(() => undefined);
+}
+
+/** What one image tells about its layers' sizes: its stack, its chain size and its history. */
+export interface EngineImageSizes {
+  diffIds: readonly string[];
+  /** Image inspect's `Size`: the sum of the diff sizes of its whole chain. */
+  size?: number;
+  history: readonly EngineHistoryItem[];
+}
+
+/**
+ * Per-layer diff sizes of a daemon's images, keyed by diffID. History gives them where the image
+ * config has a history; an image built without one (ko, nix, Bazel) has an empty history, and its
+ * layer sizes follow from image Sizes instead: Size is the chain's sum (moby's layer `Size()`,
+ * which `docker system df` adds up), so an image whose layers are all known but one fixes that
+ * one, and solving repeats until nothing more follows. Layers no equation pins stay unknown.
+ */
+export function layerSizesFromEngine(images: readonly EngineImageSizes[]): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const { diffIds, history } of images) {
+    layerSizesFromHistory(diffIds, history).forEach((size, n) => {
+      if (size !== undefined) sizes.set(diffIds[n], size);
+    });
+  }
+  const open = images.filter((i) => i.size !== undefined && i.diffIds.some((d) => !sizes.has(d)));
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const { diffIds, size } of open) {
+      const unknown = diffIds.filter((d) => !sizes.has(d));
+      if (unknown.length === 0 || unknown.some((d) => d !== unknown[0])) continue;
+      const rest = (size as number) - diffIds.reduce((sum, d) => sum + (sizes.get(d) ?? 0), 0);
+      // A remainder that does not split evenly or goes negative means the answers disagree: leave it unknown.
+      if (rest < 0 || rest % unknown.length !== 0) continue;
+      sizes.set(unknown[0], rest / unknown.length);
+      progress = true;
+    }
+  }
+  return sizes;
 }

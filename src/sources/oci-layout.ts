@@ -93,6 +93,19 @@ function descriptorSize(v: unknown, label: string, path: string): number | undef
   return v;
 }
 
+/**
+ * A manifest or config blob as JSON, its length checked against the descriptor that named it (as
+ * layer blobs are): image-spec says a descriptor's size is the blob's exact length, and
+ * containerd's content store refuses a blob whose size differs.
+ */
+function sizedJson<T>(store: Store, path: string, what: string, declared: number | undefined, where: string): T {
+  const bytes = store.bytes(path, what);
+  if (declared !== undefined && bytes.length !== declared) {
+    throw new LayerlabError('EDIGEST', `${what} blob ${path.replace(/^blobs\/([^/]+)\//, '$1:')} has ${bytes.length} bytes, but its descriptor says ${declared}`, { file: store.label, path: where });
+  }
+  return parseJson<T>(bytes, store.label, path);
+}
+
 function platformString(p: Descriptor['platform']): string | undefined {
   return p?.os && p.architecture ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : undefined;
 }
@@ -110,12 +123,12 @@ function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string
     descs.forEach((d, k) => {
       const here = `${path}[${k}]`;
       if (typeof d?.digest !== 'string' || digestProblem(d.digest)) throw new LayerlabError('EDIGEST', `descriptor digest ${quote(d?.digest)} is not a digest`, { file: label, path: `${here}.digest` });
-      descriptorSize(d.size, label, `${here}.size`);
+      const size = descriptorSize(d.size, label, `${here}.size`);
       if (isAttestation(d) || !platformMatches(d.platform, platform)) return;
       const name = d.annotations?.['org.opencontainers.image.ref.name'] ?? refName;
       const bp = blobPath(d.digest);
       if (!store.has(bp)) throw new LayerlabError('EINPUT', `blob ${d.digest} named at ${here} is not in the layout`, { file: label, path: here });
-      const doc = store.json<ManifestDoc>(bp, 'manifest');
+      const doc = sizedJson<ManifestDoc>(store, bp, 'manifest', size, `${here}.size`);
       const type = d.mediaType ?? doc.mediaType;
       if (INDEX_TYPES.has(type ?? '') || (doc.manifests && !doc.layers)) {
         visit(doc.manifests ?? [], name, `${bp}.manifests`, depth + 1, top ?? d);
@@ -129,7 +142,7 @@ function planFromOciIndex(store: Store, platform: Platform, fallbackRepo: string
       if (!Array.isArray(doc.layers ?? [])) throw new LayerlabError('EINPUT', 'expected an array of layer descriptors', { file: label, path: `${bp}.layers` });
       const configSize = descriptorSize(doc.config.size, label, `${bp}.config.size`);
       const configPath = blobPath(doc.config.digest);
-      const config = store.json<PlannedImage['config']>(configPath, 'config');
+      const config = sizedJson<PlannedImage['config']>(store, configPath, 'config', configSize, `${bp}.config.size`);
       const id = doc.config.digest;
       const tag = tagFromRefName(name, fallbackRepo);
       const prev = out.get(id);

@@ -230,9 +230,18 @@ export function readRegistryFolder(dir: string, platform: Platform = DEFAULT_PLA
     const platformSaid = m.platform ?? platformString(via?.desc.platform);
     images.push({ manifestDigest: digest, resolvedDigest: m.resolved ?? via?.index ?? digest, ...manifestParts(m.doc, m.file), repoTags: m.tags, repoDigests: m.repoDigests, ...(platformSaid ? { platform: platformSaid } : {}) });
   }
-  // Index entries for attestations whose manifests are not in the folder still count as seen.
-  for (const [d, via] of indexed) if (!manifests.has(d) && isAttestation(via.desc)) attestations++;
-  return loaded(dir, 'registry-folder', images, leftOut(attestations, otherPlatforms, platform));
+  // Index entries for attestations whose manifests are not in the folder still count as seen;
+  // entries for this platform whose manifests are absent are images the folder cannot show: say so.
+  let missing = 0;
+  for (const [d, via] of indexed) {
+    if (manifests.has(d)) continue;
+    if (isAttestation(via.desc)) attestations++;
+    else if (platformMatches(via.desc.platform, platform)) missing++;
+  }
+  const notes = leftOut(attestations, otherPlatforms, platform);
+  const p = [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+  if (missing) notes.push({ code: 'named-manifests-missing', params: { count: missing, platform: p }, message: `${missing} manifest${missing === 1 ? '' : 's'} for ${p} named by the indexes ${missing === 1 ? 'is' : 'are'} not in the folder: ${missing === 1 ? 'that image is' : 'those images are'} left out` });
+  return loaded(dir, 'registry-folder', images, notes);
 }
 
 /** The manifests a tag resolves to for the platform (an index walked one level), digests checked. */
