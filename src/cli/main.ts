@@ -8,6 +8,12 @@ import { runCommand } from './run.js';
 // The only place that touches the process: arguments and standard input in, exit code out.
 const io = {
   stdout: (s: string) => void process.stdout.write(s),
+  drain: () =>
+    new Promise<void>((r) => {
+      if (!process.stdout.writableNeedDrain) return r();
+      const done = () => (process.stdout.off('drain', done).off('close', done), r());
+      process.stdout.on('drain', done).on('close', done);
+    }),
   stderr: (s: string) => void process.stderr.write(s),
   now: () => Math.floor(Date.now() / 1000),
   stdin: process.stdin,
