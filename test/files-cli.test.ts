@@ -88,3 +88,15 @@ test('files: a chmod-only and a chown-only layer show as modified with what chan
   const chown = (await cli('files', '--layer', '2', dir, id.slice(7, 19))).stdout;
   assert.match(chown, /~ +-rwxr-xr-x +1000:1000 +10B +\/run\.sh +owner 0:0 -> 1000:1000/);
 });
+
+test('files --help and waste --help list only the SOURCE kinds they read layer contents from', async () => {
+  for (const cmd of ['files', 'waste']) {
+    const r = await cli(cmd, '--help');
+    assert.equal(r.code, 0);
+    assert.doesNotMatch(r.stdout, /snapshot file|registry manifests|docker:\/\//, cmd);
+    assert.match(r.stdout, /docker save or OCI archive/, cmd);
+    assert.match(r.stdout, /OCI layout folder/, cmd);
+    assert.match(r.stdout, /Docker data root/, cmd);
+    assert.match(r.stdout, /registry:\/\/127\.0\.0\.1:PORT/, cmd);
+  }
+});

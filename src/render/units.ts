@@ -81,12 +81,15 @@ export function parseDuration(s: string): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
-/** Seconds as a short figure: `850ms`, `4.2s`, `3m05s`. */
+/** Seconds as a short figure: `850ms`, `4.2s`, `3m05s`; from an hour on as Go's Duration prints it, `123276h32m16s`. */
 export function shortSeconds(t: number): string {
   if (t < 1) return `${Math.round(t * 1000)}ms`;
   if (t < 60) return `${t.toFixed(1)}s`;
-  const m = Math.floor(t / 60);
-  return `${m}m${String(Math.round(t - m * 60)).padStart(2, '0')}s`;
+  const whole = Math.round(t);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  return h > 0 ? `${h}h${m}m${s}s` : `${m}m${String(s).padStart(2, '0')}s`;
 }
 
 const HUMANIZE_SI = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
