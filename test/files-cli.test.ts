@@ -100,3 +100,16 @@ test('files --help and waste --help list only the SOURCE kinds they read layer c
     assert.match(r.stdout, /registry:\/\/127\.0\.0\.1:PORT/, cmd);
   }
 });
+
+test('files table: names with control or bidi characters are printed Go-%q-quoted; JSON keeps the real names', async () => {
+  const made = await makeLayout([{ files: [{ 'a\nb': 'x', 'evil\u202etxt.exe': 'y', 'plain name': 'z', 'tab\there': 'w' }], refName: 'v1' }]);
+  const tag = (await loadSource(made.dir)).graph.images[0].repoTags![0];
+  const table = (await cli('files', made.dir, tag)).stdout;
+  assert.match(table, /── "a\\nb"\n/);
+  assert.match(table, /── "evil\\u202etxt\.exe"\n/);
+  assert.match(table, /── "tab\\there"\n/);
+  assert.match(table, /── plain name\n/);
+  assert.doesNotMatch(table, /\u202e|a\nb/);
+  const json = JSON.parse((await cli('files', '--format', 'json', made.dir, tag)).stdout);
+  assert.deepEqual(json.entries.map((e: { path: string }) => e.path).sort(), ['a\nb', 'evil\u202etxt.exe', 'plain name', 'tab\there']);
+});
