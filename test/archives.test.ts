@@ -86,17 +86,19 @@ test('schema 1 manifests are refused with a clear error', async () => {
 
 test('tar entries that escape the root are refused', async () => {
   assert.equal(entryEscapes('a/b/../c'), undefined);
-  assert.match(entryEscapes('/etc/passwd') ?? '', /absolute/);
+  // moby's Unpack cleans each name and joins it under the root (pkg/archive/archive.go:
+  // `hdr.Name = filepath.Clean(hdr.Name)`, then `filepath.Join(dest, hdr.Name)`): `/etc/passwd`
+  // lands at `etc/passwd`, so docker load accepts it and so do we.
+  assert.equal(entryEscapes('/etc/passwd'), undefined);
   assert.match(entryEscapes('a/../../x') ?? '', /escapes/);
   const dir = tempDir('layerlab-tar-');
   const cases: [string, Buffer][] = [
     ['dotdot.tar', await makeTar([{ name: '../evil', data: 'x' }])],
-    ['abs.tar', await makeTar([{ name: '/abs', data: 'x' }])],
     ['link.tar', await makeTar([{ header: { name: 'manifest.json', type: 'symlink', linkname: '../../etc/passwd', size: 0, mode: 0o644, mtime: new Date(0) } }])],
   ];
   for (const [name, bytes] of cases) {
     writeFileSync(join(dir, name), bytes);
-    await assert.rejects(readImageArchive(join(dir, name)), (e: unknown) => e instanceof LayerlabError && /escapes|absolute|outside/.test(e.message), name);
+    await assert.rejects(readImageArchive(join(dir, name)), (e: unknown) => e instanceof LayerlabError && /escapes|outside/.test(e.message), name);
   }
   await assert.rejects(measureLayer(bufferStream(await makeTar([{ header: { name: 'x', type: 'link', linkname: '../../y', size: 0, mode: 0o644, mtime: new Date(0) } }])), {}), /hard link/);
 });

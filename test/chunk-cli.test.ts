@@ -25,13 +25,14 @@ test('chunk --format json: the fastcdc-rs vector, with each chunk\'s sha256', as
   );
 });
 
-test('chunk table: header, one row per chunk, "-" for chunkers without a fingerprint', async () => {
+test('chunk table: header, one row per chunk, the count last, "-" for chunkers without a fingerprint', async () => {
   const r = await cli('chunk', '--algo', 'fixed:size=40000', IMAGE_PATH);
   assert.equal(r.code, 0);
   const lines = r.stdout.trimEnd().split('\n');
-  assert.equal(lines[0], 'fixed:size=40000: 3 chunks');
-  assert.match(lines[1], /^OFFSET +LENGTH +HASH +SHA256$/);
-  assert.match(lines[4], new RegExp(`^80000 +29466 +- +${sha(IMAGE.subarray(80000))}$`));
+  assert.match(lines[0], /^OFFSET +LENGTH +HASH +SHA256$/);
+  assert.match(lines[3], new RegExp(`^80000 +29466 +- +${sha(IMAGE.subarray(80000))}$`));
+  assert.equal(lines[4], 'fixed:size=40000: 3 chunks');
+  assert.equal(lines.length, 5);
 });
 
 test('chunk streams a file in many reads and stdin in small pieces, same chunks and digests as in memory', async () => {
@@ -84,5 +85,45 @@ test('chunk errors: unreadable file exits 1 naming it; bad spec or arguments exi
     const r = await cli(...argv);
     assert.equal(r.code, 2, argv.join(' '));
     assert.match(r.stderr, message);
+  }
+});
+
+test('chunk prints rows as chunks are found (table and JSON), waiting for stdout to drain; the count comes last', async () => {
+  for (const format of ['table', 'json']) {
+    const block = new Uint8Array(1 << 20);
+    let blocksRead = 0;
+    let blocksReadAtFirstWrite = -1;
+    let drains = 0;
+    let stdout = '';
+    const io = {
+      stdout: (s: string) => {
+        if (blocksReadAtFirstWrite < 0) blocksReadAtFirstWrite = blocksRead;
+        stdout += s;
+      },
+      drain: async () => void drains++,
+      stderr: () => {},
+      now: () => 0,
+      stdin: Readable.from(
+        (function* () {
+          for (; blocksRead < 8; ) {
+            blocksRead++;
+            yield block;
+          }
+        })(),
+      ),
+    };
+    assert.equal(await chunkCommand.run(['--algo', 'fixed:size=1k', '--format', format, '-'], io), 0);
+    assert.ok(blocksReadAtFirstWrite >= 0 && blocksReadAtFirstWrite < 8, `${format}: first write after ${blocksReadAtFirstWrite} of 8 blocks`);
+    assert.ok(drains > 0, `${format}: drain awaited`);
+    if (format === 'json') {
+      const out = JSON.parse(stdout);
+      assert.equal(out.chunks.length, 8192);
+      assert.deepEqual(out.chunks[8191], { offset: 8191 * 1024, length: 1024, hash: null, sha256: sha(block.subarray(0, 1024)) });
+    } else {
+      const lines = stdout.trimEnd().split('\n');
+      assert.match(lines[0], /^OFFSET +LENGTH +HASH +SHA256$/);
+      assert.equal(lines.length, 8194);
+      assert.equal(lines.at(-1), 'fixed:size=1024: 8192 chunks');
+    }
   }
 });

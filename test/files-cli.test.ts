@@ -88,3 +88,28 @@ test('files: a chmod-only and a chown-only layer show as modified with what chan
   const chown = (await cli('files', '--layer', '2', dir, id.slice(7, 19))).stdout;
   assert.match(chown, /~ +-rwxr-xr-x +1000:1000 +10B +\/run\.sh +owner 0:0 -> 1000:1000/);
 });
+
+test('files --help and waste --help list only the SOURCE kinds they read layer contents from', async () => {
+  for (const cmd of ['files', 'waste']) {
+    const r = await cli(cmd, '--help');
+    assert.equal(r.code, 0);
+    assert.doesNotMatch(r.stdout, /snapshot file|registry manifests|docker:\/\//, cmd);
+    assert.match(r.stdout, /docker save or OCI archive/, cmd);
+    assert.match(r.stdout, /OCI layout folder/, cmd);
+    assert.match(r.stdout, /Docker data root/, cmd);
+    assert.match(r.stdout, /registry:\/\/127\.0\.0\.1:PORT/, cmd);
+  }
+});
+
+test('files table: names with control or bidi characters are printed Go-%q-quoted; JSON keeps the real names', async () => {
+  const made = await makeLayout([{ files: [{ 'a\nb': 'x', 'evil\u202etxt.exe': 'y', 'plain name': 'z', 'tab\there': 'w' }], refName: 'v1' }]);
+  const tag = (await loadSource(made.dir)).graph.images[0].repoTags![0];
+  const table = (await cli('files', made.dir, tag)).stdout;
+  assert.match(table, /── "a\\nb"\n/);
+  assert.match(table, /── "evil\\u202etxt\.exe"\n/);
+  assert.match(table, /── "tab\\there"\n/);
+  assert.match(table, /── plain name\n/);
+  assert.doesNotMatch(table, /\u202e|a\nb/);
+  const json = JSON.parse((await cli('files', '--format', 'json', made.dir, tag)).stdout);
+  assert.deepEqual(json.entries.map((e: { path: string }) => e.path).sort(), ['a\nb', 'evil\u202etxt.exe', 'plain name', 'tab\there']);
+});

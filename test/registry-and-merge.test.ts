@@ -217,3 +217,13 @@ test('registry: an OCI layout without its oci-layout file is not read as a folde
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('registry://: a digest reference and a repository or tag the distribution grammar refuses are usage errors, before any request', () => {
+  const usage = (re: RegExp) => (e: unknown) => e instanceof LayerlabError && e.code === 'EUSAGE' && re.test(e.message);
+  assert.throws(() => parseRegistrySource(`registry://127.0.0.1:5055/team/base@sha256:${'0'.repeat(64)}`), usage(/digest/));
+  assert.throws(() => parseRegistrySource('registry://127.0.0.1:5055/team/UPPER'), usage(/lowercase|invalid repository/));
+  assert.throws(() => parseRegistrySource('registry://127.0.0.1:5055/team//x'), usage(/invalid repository/));
+  assert.throws(() => parseRegistrySource('registry://127.0.0.1:5055/team/x:-bad'), usage(/invalid tag/));
+  assert.throws(() => parseRegistrySource('registry://127.0.0.1:5055/team/x?q=1'), usage(/invalid repository/));
+  assert.deepEqual(parseRegistrySource('registry://127.0.0.1:5055/a.b/c_d/e-f__g:V1.0_x'), { host: '127.0.0.1', port: 5055, repository: 'a.b/c_d/e-f__g', tag: 'V1.0_x' });
+});

@@ -162,3 +162,20 @@ test('engine history: sizes map to layers in order; metadata-only entries skippe
   // cannot be decided: unknown rather than guessed
   assert.deepEqual(layerSizesFromHistory(d, [{ Size: 0, CreatedBy: 'RUN true' }, { Size: 0, CreatedBy: 'RUN x' }, { Size: 5 }]), [undefined, undefined]);
 });
+
+test('an impossible RFC 3339 time is refused naming the JSON path, as Go\'s time.Parse does; real ones load exactly', () => {
+  expectError((d) => (d.images[0].created = '2024-02-30T00:00:00Z'), '$.images[0].created', /day out of range/);
+  expectError((d) => (d.images[0].created = '2023-02-29T00:00:00Z'), '$.images[0].created', /day out of range/);
+  expectError((d) => (d.images[0].created = '2024-13-01T00:00:00Z'), '$.images[0].created', /month out of range/);
+  expectError((d) => (d.images[0].created = '2024-01-01T24:00:00Z'), '$.images[0].created', /hour out of range/);
+  expectError((d) => (d.images[0].created = '2024-01-01T00:60:00Z'), '$.images[0].created', /minute out of range/);
+  expectError((d) => (d.images[0].created = '2024-01-01T00:00:60Z'), '$.images[0].created', /second out of range/);
+  expectError((d) => (d.containers[0].created = '2024-04-31T00:00:00Z'), '$.containers[0].created', /day out of range/);
+  const at = (created: string) => {
+    const doc = base();
+    doc.images[0].created = created;
+    return snapshotFromJson(doc).graph.images[0].created;
+  };
+  assert.equal(at('2024-02-29T23:59:59Z'), Date.UTC(2024, 1, 29, 23, 59, 59) / 1000);
+  assert.equal(at('2024-03-01T01:30:00.999999999+01:30'), Date.UTC(2024, 2, 1) / 1000);
+});

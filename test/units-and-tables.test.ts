@@ -92,3 +92,13 @@ test('plural: the noun agrees with the count', () => {
   assert.equal(count(2, 'layer reference'), '2 layer references');
   assert.equal(count(1, 'distinct blob'), '1 distinct blob');
 });
+
+test('shortSeconds: an hour or more is spelled as Go\'s time.Duration String does (123276h32m16s, not 7396592m16s)', async () => {
+  const { shortSeconds } = await import('../src/render/units.js');
+  assert.equal(shortSeconds(443_795_536), '123276h32m16s');
+  assert.equal(shortSeconds(3600), '1h0m0s');
+  assert.equal(shortSeconds(3605.4), '1h0m5s');
+  assert.equal(shortSeconds(185), '3m05s');
+  assert.equal(shortSeconds(119.6), '2m00s', 'a rounded-up second carries into the minute');
+  assert.equal(shortSeconds(3599.7), '1h0m0s');
+});

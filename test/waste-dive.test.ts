@@ -154,3 +154,35 @@ test('waste: on any stack (whiteouts of nothing, opaque markers, file<->dir) eff
     { numRuns: 500 },
   );
 });
+
+test('waste --ci prints what dive prints: %2.4f efficiency, go-humanize sizes, the "%5s  %12s  %-s" rows, None, rules sorted by key', async () => {
+  const { renderDiveCi } = await import('../src/render/waste.js');
+  const { goHumanizeBytes } = await import('../src/render/units.js');
+  // go-humanize Bytes: base 1000, `%d B` under 10, one decimal under 10 of the unit, else none
+  // (999,999 rounds to `1000 kB`: the unit is chosen before rounding).
+  assert.deepEqual([0, 9, 10, 999, 1000, 8000, 15000, 15449, 15450, 999_999, 1_000_000, 2 ** 64 - 1].map(goHumanizeBytes), ['0 B', '9 B', '10 B', '999 B', '1.0 kB', '8.0 kB', '15 kB', '15 kB', '16 kB', '1000 kB', '1.0 MB', '18 EB']);
+  const image = { image: 'app:1', id: 'x', efficiency: 0.7547683923705722, sizeBytes: 100, userSizeBytes: 100, wastedBytes: 15000, wastedUserPercent: 0.25, inefficiencies: [{ file: '/usr/bin/tool', count: 2, sizeBytes: 8000 }] };
+  const ci = evaluateDiveCi({ ...image, wastedUserPercent: 0.25, inefficiencies: [] });
+  assert.equal(
+    renderDiveCi(image, ci),
+    [
+      'app:1:',
+      '  efficiency: 75.4768 %',
+      '  wastedBytes: 15000 bytes (15 kB)',
+      '  userWastedPercent: 25.0000 %',
+      'Inefficient Files:',
+      'Count  Wasted Space  File Path',
+      '    2        8.0 kB  /usr/bin/tool',
+      'Results:',
+      '  FAIL: highestUserWastedPercent: too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=0.25 > threshold=0.1)',
+      '  SKIP: highestWastedBytes: rule disabled',
+      '  FAIL: lowestEfficiency: image efficiency is too low (efficiency=0.7547683923705722 < threshold=0.9)',
+      'Result:FAIL [Total:3] [Passed:0] [Failed:2] [Warn:0] [Skipped:1]',
+      '',
+    ].join('\n'),
+  );
+  const clean = { ...image, efficiency: 1, wastedBytes: 0, wastedUserPercent: null, inefficiencies: [] };
+  const out = renderDiveCi(clean, evaluateDiveCi({ ...clean, wastedUserPercent: NaN, inefficiencies: [] }));
+  assert.match(out, /\n {2}userWastedPercent: NaN %\nInefficient Files:\nCount {2}Wasted Space {2}File Path\nNone\nResults:\n/);
+  assert.match(out, /wastedBytes: 0 bytes \(0 B\)/);
+});

@@ -1,4 +1,5 @@
 import type { ChainTrie } from '../model/chain-trie.js';
+import { LayerlabError } from '../errors.js';
 import type { ImageGraph } from '../model/graph.js';
 import {
   compareUtf8,
@@ -143,7 +144,10 @@ class Applier {
       // Resolved after the replacement, as a file system would: a link into the subtree it replaced finds nothing.
       if (l.type[i] === TYPE_HARDLINK) {
         const target = this.find(splitPath(l.link[i]!));
-        const c = target && !target.isDir ? this.contentOf(target) : undefined;
+        // docker load fails the whole layer here (createTarFile's os.Link): so does this
+        // a link to itself finds only itself: Docker removed the old path before os.Link
+        if (!target || target === node) throw new LayerlabError('EINPUT', `layer ${this.depth} (0 = bottom): tar hard link ${JSON.stringify(l.path[i])} -> ${JSON.stringify(l.link[i])}: link /${l.link[i]} /${l.path[i]}: no such file or directory, so docker load refuses this layer`);
+        const c = !target.isDir ? this.contentOf(target) : undefined;
         if (c) {
           if (c.digest !== undefined) node.linkDigest = c.digest;
           node.linkSize = c.size;

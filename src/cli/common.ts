@@ -47,6 +47,14 @@ export function sourceHelp(merged: boolean): string {
     : `SOURCE  one host (what docker would act on), any of:\n${SOURCE_KINDS}\n`;
 }
 
+/** The SOURCE paragraph of commands that read layer contents (files, waste): only the kinds that hold them. */
+export function layerSourceHelp(): string {
+  return `SOURCE  one, holding the layers' contents, any of:
+          a docker save or OCI archive (.tar, .tar.gz)    an OCI layout folder
+          a Docker data root (offline; vfs, overlay2)     registry://127.0.0.1:PORT[/REPO[:TAG]]  (live loopback registry)
+`;
+}
+
 /**
  * What a note is about. A command prints (and puts in its JSON) only the notes about something
  * its answer depends on: a df is not changed by layer bytes it never reads.

@@ -5,7 +5,7 @@ import { normalisePath } from '../model/files.js';
 import { filesChange, filesEntry, filesLayer, renderFilesTree, renderLayerChanges, type FilesLayerChanges, type FilesTree } from '../render/files.js';
 import { indexSourceLayers } from '../sources/layer-contents.js';
 import { loadSource } from '../sources/load.js';
-import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp, writeFormatted } from './common.js';
+import { formatOption, PLATFORM_OPTION, platformOf, layerSourceHelp, writeFormatted } from './common.js';
 import { usageError } from './io.js';
 import { defineCommand } from './options.js';
 
@@ -24,7 +24,7 @@ opaque directory or replacement). A layer is a set of file changes; this shows t
 IMAGE is an image ID (or unique prefix), name[:tag] or name@digest. Each layer is read once;
 images that share a base share the work.
 
-${sourceHelp(false)}Layer contents are read from archives (docker save, OCI), OCI layouts, registry:// and data roots (vfs, overlay2).`,
+${layerSourceHelp()}`,
     positionals: [{ name: 'SOURCE' }, { name: 'IMAGE' }, { name: 'PATH', optional: true }],
     options: {
       layer: { type: 'number', value: 'N', description: 'show what layer N (0 = bottom) adds, modifies and removes', min: 0, max: 1_000_000 },

@@ -5,6 +5,8 @@ import type { OptionSpecs } from './options.js';
 /** Where a command writes, and what time it is (injectable so tests are deterministic). */
 export interface CommandIo {
   stdout: (s: string) => void;
+  /** Resolves once what was written to stdout has drained (streaming output waits on it; absent: no wait). */
+  drain?: () => Promise<void>;
   stderr: (s: string) => void;
   /** Unix seconds. */
   now: () => number;

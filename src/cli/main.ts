@@ -23,6 +23,12 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 const io = {
   stdout: (s: string) => void process.stdout.write(s),
+  drain: () =>
+    new Promise<void>((r) => {
+      if (!process.stdout.writableNeedDrain) return r();
+      const done = () => (process.stdout.off('drain', done).off('close', done), r());
+      process.stdout.on('drain', done).on('close', done);
+    }),
   stderr: (s: string) => void process.stderr.write(s),
   now: () => Math.floor(Date.now() / 1000),
   stdin: process.stdin,

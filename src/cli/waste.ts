@@ -5,7 +5,7 @@ import { imageLabel } from '../analyze/sharing.js';
 import { renderDiveCi, renderWaste, wasteAcross, wasteImage, type WasteResult } from '../render/waste.js';
 import { indexSourceLayers } from '../sources/layer-contents.js';
 import { loadSource } from '../sources/load.js';
-import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp } from './common.js';
+import { formatOption, PLATFORM_OPTION, platformOf, layerSourceHelp } from './common.js';
 import { json, usageError } from './io.js';
 import { defineCommand } from './options.js';
 
@@ -26,7 +26,7 @@ Then, over the images together: regular files and bytes, and how many are unique
 wasted bytes disabled by default; byte values in SI units, 20MB = 20,000,000) and exits 1
 when an image fails one, naming the rule. A rule's value "disabled" turns it off.
 
-${sourceHelp(false)}Layer contents are read from archives (docker save, OCI), OCI layouts, registry:// and data roots (vfs, overlay2).`,
+${layerSourceHelp()}`,
     positionals: [{ name: 'SOURCE' }, { name: 'IMAGE', variadic: true, optional: true }],
     options: {
       format: formatOption(['table', 'json', 'dive-json'], { json: 'images[] {image, efficiency, sizeBytes, userSizeBytes, wastedBytes, wastedUserPercent, inefficiencies}, acrossImages', 'dive-json': "dive's --json export (one image)" }),

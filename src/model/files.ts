@@ -72,14 +72,13 @@ export interface LayerFiles {
 
 /** Why a tar name cannot be a layer path, or undefined. */
 function pathProblem(name: string): string | undefined {
-  if (name.startsWith('/')) return 'is an absolute path';
   if (name.includes('\0')) return 'contains a NUL byte';
   return undefined;
 }
 
 /**
- * `./a//b/./c/` → `a/b/c`, `a/../b` → `b`; the root itself is ''. Refuses absolute paths and
- * paths that climb above the root (a layer may not write outside its root).
+ * `./a//b/./c/` → `a/b/c`, `a/../b` → `b`, `/etc/x` → `etc/x` (moby cleans names and joins them
+ * under the root); the root itself is ''. Refuses paths that climb above the root.
  */
 export function normalisePath(name: string, where: { file?: string; path?: string } = {}): string {
   const problem = pathProblem(name);

@@ -89,10 +89,33 @@ function sizeCell(e: FilesEntry): string {
   return e.type === 'file' || e.type === 'hardlink' ? humanSize(e.size) : '-';
 }
 
+/** Characters Go's strconv.IsPrint rejects (controls, bidi and other format characters, spaces but ' '). */
+const NOT_PRINTABLE = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
+const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+
+/** Go's strconv.Quote (`%q`). */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (GO_ESCAPES[ch]) out += GO_ESCAPES[ch];
+    else if (!NOT_PRINTABLE.test(ch)) out += ch;
+    else if (cp < 0x80) out += '\\x' + cp.toString(16).padStart(2, '0');
+    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
+    else out += '\\U' + cp.toString(16).padStart(8, '0');
+  }
+  return out + '"';
+}
+
+/** A name as a table cell: raw when every character prints, else Go-%q-quoted, so a row stays one line and reads as it sorts. */
+export function displayName(s: string): string {
+  return NOT_PRINTABLE.test(s) ? goQuote(s) : s;
+}
+
 function nameOf(e: FilesEntry): string {
-  const base = e.path.slice(e.path.lastIndexOf('/') + 1);
-  if (e.type === 'symlink') return `${base} -> ${e.linkTarget ?? ''}`;
-  if (e.type === 'hardlink') return `${base} => /${e.linkTarget ?? ''}`;
+  const base = displayName(e.path.slice(e.path.lastIndexOf('/') + 1));
+  if (e.type === 'symlink') return `${base} -> ${displayName(e.linkTarget ?? '')}`;
+  if (e.type === 'hardlink') return `${base} => ${displayName('/' + (e.linkTarget ?? ''))}`;
   return e.type === 'dir' ? base + '/' : base;
 }
 
@@ -131,13 +154,13 @@ function imageName(t: { image: { id: string; repoTags: string[] } }): string {
 /** The final tree as `tree` would draw it, with mode, owner, size and providing layer per entry. */
 export function renderFilesTree(t: FilesTree): string {
   const prefixes = treePrefixes(t.entries, t.path);
-  const rows = [['PERMISSIONS', 'UID:GID', 'SIZE', 'LAYER', t.path === '' ? '/' : `/${t.path}`]];
+  const rows = [['PERMISSIONS', 'UID:GID', 'SIZE', 'LAYER', t.path === '' ? '/' : displayName(`/${t.path}`)]];
   if (t.path === '') rows[0][4] = '/';
   t.entries.forEach((e, i) => rows.push([permissions(e.type, e.mode), `${e.uid}:${e.gid}`, sizeCell(e), e.implicit ? `(${e.layer})` : String(e.layer), e.path === t.path ? '.' : prefixes[i] + nameOf(e)]));
   const layers = t.layers.map((l) => `  ${l.position}  ${l.diffId ?? l.digest ?? '?'}  ${humanSize(l.size)}`).join('\n');
   return (
     columns(rows) +
-    `\n${count(t.totals.paths, 'path')}, ${count(t.totals.files, 'file')}, ${humanSize(t.totals.bytes)} in ${imageName(t)}${t.path ? ` under /${t.path}` : ''}\n` +
+    `\n${count(t.totals.paths, 'path')}, ${count(t.totals.files, 'file')}, ${humanSize(t.totals.bytes)} in ${imageName(t)}${t.path ? ` under ${displayName('/' + t.path)}` : ''}\n` +
     `Layers (bottom first; LAYER in parentheses: a directory only implied by its children):\n${layers}\n`
   );
 }
@@ -152,15 +175,15 @@ export function renderLayerChanges(c: FilesLayerChanges): string {
     const diffs: string[] = [];
     if (h.type !== x.type) diffs.push(`was a ${h.type}`);
     else if (h.digest !== x.digest || h.size !== x.size) diffs.push(`content (was ${humanSize(h.size)} from layer ${h.layer})`);
-    if (h.linkTarget !== x.linkTarget && h.type === x.type) diffs.push(`target (was ${h.linkTarget ?? ''})`);
+    if (h.linkTarget !== x.linkTarget && h.type === x.type) diffs.push(`target (was ${displayName(h.linkTarget ?? '')})`);
     if (h.mode !== x.mode) diffs.push(`mode ${h.mode} -> ${x.mode}`);
     if (h.uid !== x.uid || h.gid !== x.gid) diffs.push(`owner ${h.uid}:${h.gid} -> ${x.uid}:${x.gid}`);
     return diffs.join(', ');
   };
   const rows = [['', 'PERMISSIONS', 'UID:GID', 'SIZE', 'PATH', 'CHANGED']];
-  for (const x of c.changes) rows.push([MARK[x.change], permissions(x.type, x.mode), `${x.uid}:${x.gid}`, sizeCell(x), '/' + x.path + (x.type === 'dir' ? '/' : x.type === 'symlink' ? ` -> ${x.linkTarget ?? ''}` : ''), what(x)]);
+  for (const x of c.changes) rows.push([MARK[x.change], permissions(x.type, x.mode), `${x.uid}:${x.gid}`, sizeCell(x), displayName('/' + x.path) + (x.type === 'dir' ? '/' : x.type === 'symlink' ? ` -> ${displayName(x.linkTarget ?? '')}` : ''), what(x)]);
   const s = c.summary;
-  const head = `Layer ${c.layer.position} of ${imageName(c)} (${c.layer.diffId ?? c.layer.digest ?? '?'}, ${humanSize(c.layer.size)})${c.path ? ` under /${c.path}` : ''}:\n`;
+  const head = `Layer ${c.layer.position} of ${imageName(c)} (${c.layer.diffId ?? c.layer.digest ?? '?'}, ${humanSize(c.layer.size)})${c.path ? ` under ${displayName('/' + c.path)}` : ''}:\n`;
   const tail = `\n${s.added} added (${humanSize(s.addedBytes)}), ${s.modified} modified (${humanSize(s.modifiedBytes)}), ${s.removed} removed (${humanSize(s.removedBytes)})\n`;
   return head + (c.changes.length ? columns(rows) : '(no changes)\n') + tail;
 }

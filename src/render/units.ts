@@ -82,10 +82,34 @@ export function parseDuration(s: string): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
-/** Seconds as a short figure: `850ms`, `4.2s`, `3m05s`. */
+/** Seconds as a short figure: `850ms`, `4.2s`, `3m05s`; from an hour on as Go's Duration prints it, `123276h32m16s`. */
 export function shortSeconds(t: number): string {
   if (t < 1) return `${Math.round(t * 1000)}ms`;
   if (t < 60) return `${t.toFixed(1)}s`;
-  const m = Math.floor(t / 60);
-  return `${m}m${String(Math.round(t - m * 60)).padStart(2, '0')}s`;
+  const whole = Math.round(t);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  return h > 0 ? `${h}h${m}m${s}s` : `${m}m${String(s).padStart(2, '0')}s`;
+}
+
+const HUMANIZE_SI = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+
+/** Go's %.Nf of a float: fixed notation, halves to even (strconv rounds the exact binary value), NaN and ±Inf spelled as Go does. */
+export function goFixed(x: number, digits: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  const s = x.toFixed(digits);
+  // toFixed rounds an exact half away from zero; Go's strconv to even.
+  const scaled = Math.abs(x) * 10 ** digits;
+  if (digits === 0 && scaled % 1 === 0.5 && Math.floor(scaled) % 2 === 0) return (x < 0 ? '-' : '') + String(Math.floor(scaled));
+  return s;
+}
+
+/** go-humanize `Bytes` (dive's sizes): base 1000, `9 B`, `8.0 kB`, `15 kB`. */
+export function goHumanizeBytes(s: number): string {
+  if (s < 10) return `${s} B`;
+  const e = Math.floor(Math.log(s) / Math.log(1000));
+  const val = Math.floor((s / 1000 ** e) * 10 + 0.5) / 10;
+  return `${goFixed(val, val < 10 ? 1 : 0)} ${HUMANIZE_SI[e]}`;
 }

@@ -1,8 +1,7 @@
 // `layerlab waste`: dive's figures per image, dive's CI report, and files duplicated across images.
 import type { DiveCiResult } from '../analyze/dive-ci.js';
-import { goFloat } from '../analyze/dive-ci.js';
 import type { FileDedup, WasteAnalysis } from '../analyze/waste.js';
-import { humanSize } from './units.js';
+import { goFixed, goHumanizeBytes, humanSize } from './units.js';
 import { count } from './words.js';
 
 /** One image's waste (`layerlab waste --format json`, `images[]`): dive's definitions. */
@@ -87,19 +86,38 @@ function renderAcross(a: WasteAcross): string {
   );
 }
 
-/** dive's CI report for one image (runtime/ci/evaluator.go Report): analysis lines, then each rule, then the result. */
+const CI_STATUS = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', misconfigured: 'MISCONFIGURED', configured: 'CONFIGURED   ' } as const;
+
+/** dive's `%5s  %12s  %-s` row. */
+const ciRow = (count: string, size: string, path: string) => `${count.padStart(5)}  ${size.padStart(12)}  ${path}`;
+
+/**
+ * dive's CI output for one image: runCi's three lines (`%2.4f %%`, go-humanize sizes), then
+ * runtime/ci/evaluator.go Report: inefficient files (`None` when there are none; none are
+ * gathered when the config is invalid), the rules sorted by key, then the tally or
+ * `CI Misconfigured`. dive's ANSI colours on FAIL/SKIP and the titles are left out.
+ */
 export function renderDiveCi(w: WasteImage, ci: DiveCiResult): string {
-  const lines = [`${w.image}:`, '  efficiency: ' + `${goFloat(w.efficiency * 100)} %`, `  wastedBytes: ${w.wastedBytes} bytes (${humanSize(w.wastedBytes)})`, `  userWastedPercent: ${w.wastedUserPercent === null ? 'NaN' : goFloat(w.wastedUserPercent * 100)} %`, 'Inefficient Files:', 'Count  Wasted Space  File Path'];
-  for (const f of w.inefficiencies) lines.push(`${String(f.count).padEnd(5)}  ${humanSize(f.sizeBytes).padEnd(12)}  ${f.file}`);
+  const lines = [
+    `${w.image}:`,
+    `  efficiency: ${goFixed(w.efficiency * 100, 4)} %`,
+    `  wastedBytes: ${w.wastedBytes} bytes (${goHumanizeBytes(w.wastedBytes)})`,
+    `  userWastedPercent: ${w.wastedUserPercent === null ? 'NaN' : goFixed(w.wastedUserPercent * 100, 4)} %`,
+    'Inefficient Files:',
+    ciRow('Count', 'Wasted Space', 'File Path'),
+  ];
+  const files = ci.misconfigured ? [] : w.inefficiencies;
+  if (files.length === 0) lines.push('None');
+  for (const f of files) lines.push(ciRow(String(f.count), goHumanizeBytes(f.sizeBytes), f.file));
   lines.push('Results:');
   const count = { pass: 0, fail: 0, skip: 0 };
-  for (const r of ci.results) {
-    const status = r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : r.status === 'skip' ? 'SKIP' : 'MISCONFIGURED';
-    if (r.status === 'pass') count.pass++;
-    else if (r.status === 'fail') count.fail++;
-    else if (r.status === 'skip') count.skip++;
-    lines.push(`  ${status}: ${r.rule}${r.message ? `: ${r.message}` : ''}`);
+  for (const r of [...ci.results].sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0))) {
+    if (r.status === 'pass' || r.status === 'fail' || r.status === 'skip') count[r.status]++;
+    // dive records a valid rule of an invalid config as CONFIGURED with the message "test"
+    const message = ci.misconfigured && r.status === 'configured' ? 'test' : r.message;
+    lines.push(`  ${CI_STATUS[r.status]}: ${r.rule}${message ? `: ${message}` : ''}`);
   }
-  lines.push(`Result:${ci.pass ? 'PASS' : 'FAIL'} [Total:${ci.results.length}] [Passed:${count.pass}] [Failed:${count.fail}] [Warn:0] [Skipped:${count.skip}]`, '');
+  if (ci.misconfigured) lines.push('CI Misconfigured', '');
+  else lines.push(`Result:${ci.pass ? 'PASS' : 'FAIL'} [Total:${ci.results.length}] [Passed:${count.pass}] [Failed:${count.fail}] [Warn:0] [Skipped:${count.skip}]`, '');
   return lines.join('\n');
 }

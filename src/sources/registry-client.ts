@@ -24,6 +24,10 @@ export interface RegistryTarget {
   tag?: string;
 }
 
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REPOSITORY = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const TAG = /^\w[\w.-]{0,127}$/;
+
 /** `registry://127.0.0.1:5000[/repo[:tag]]`; only loopback registries are read. */
 export function parseRegistrySource(source: string): RegistryTarget {
   const m = /^registry:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\]):(\d+)(?:\/(.+))?$/.exec(source);
@@ -32,11 +36,19 @@ export function parseRegistrySource(source: string): RegistryTarget {
   }
   const target: RegistryTarget = { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
   if (m[3]) {
+    const echo = JSON.stringify(m[3].slice(0, 200));
+    if (m[3].includes('@')) throw new LayerlabError('EUSAGE', `registry:// takes REPO[:TAG], not a digest reference (got ${echo})`);
     const colon = m[3].lastIndexOf(':');
     if (colon > m[3].lastIndexOf('/')) {
       target.repository = m[3].slice(0, colon);
       target.tag = m[3].slice(colon + 1);
     } else target.repository = m[3];
+    // distribution/reference's grammar: the path goes into request URLs, so nothing else is sent
+    if (!REPOSITORY.test(target.repository)) {
+      const lower = REPOSITORY.test(target.repository.toLowerCase());
+      throw new LayerlabError('EUSAGE', `invalid repository ${JSON.stringify(target.repository.slice(0, 200))} in ${echo}${lower ? ': repository name must be lowercase' : ''}`);
+    }
+    if (target.tag !== undefined && !TAG.test(target.tag)) throw new LayerlabError('EUSAGE', `invalid tag ${JSON.stringify(target.tag.slice(0, 200))} in ${echo}: expected [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`);
   }
   return target;
 }

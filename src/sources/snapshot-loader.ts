@@ -323,11 +323,38 @@ function refOf(c: Checker, v: Json, path: string, normalize: (s: string) => stri
   }
 }
 
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Unix seconds of an RFC 3339 time, or why Go's time.Parse(time.RFC3339, …) refuses it: each
+ * field in range, the day within its month (Date.parse would roll 2024-02-30 into March).
+ */
+export function parseRfc3339(s: string): number | string {
+  const m = RFC3339.exec(s);
+  if (!m) return 'not an RFC 3339 time';
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  if (month < 1 || month > 12) return 'month out of range';
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) return 'day out of range';
+  if (hour > 23) return 'hour out of range';
+  if (minute > 59) return 'minute out of range';
+  if (second > 59) return 'second out of range';
+  const zh = Number(m[8] ?? 0);
+  const zm = Number(m[9] ?? 0);
+  if (zh > 23 || zm > 59) return 'time zone offset out of range';
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999, Go does not
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime() / 1000 - (m[7] === '-' ? -1 : 1) * (zh * 3600 + zm * 60);
+}
+
 function time(c: Checker, v: Json, path: string): number {
   if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
   if (typeof v === 'string') {
-    const ms = Date.parse(v);
-    if (/^\d{4}-\d{2}-\d{2}T/.test(v) && Number.isFinite(ms)) return Math.floor(ms / 1000);
+    const t = parseRfc3339(v);
+    if (typeof t === 'number') return t;
+    if (t !== 'not an RFC 3339 time') c.fail(path, `parsing time ${JSON.stringify(v)}: ${t}`);
   }
   c.fail(path, `expected Unix seconds (an integer) or an RFC 3339 time, got ${describe(v)}`);
 }

@@ -8,9 +8,12 @@ import { createHash, type Hash } from 'node:crypto';
 import { VerifyingStream } from './hashing.js';
 import { readStreamBounded } from './bounded.js';
 
-/** Why a tar entry name (or link target) is refused, or undefined when it stays inside the root. */
+/**
+ * Why a tar entry name (or hard link target) is refused, or undefined when it stays inside the root.
+ * A leading `/` is not refused: moby's Unpack cleans each name and joins it under the root, so
+ * `/etc/x` lands at `etc/x` (pkg/archive/archive.go, `hdr.Name = filepath.Clean(hdr.Name)`).
+ */
 export function entryEscapes(name: string): string | undefined {
-  if (name.startsWith('/')) return 'is an absolute path';
   let depth = 0;
   for (const part of name.split('/')) {
     if (part === '..') depth--;
@@ -315,14 +318,16 @@ function parts(p: string): string[] {
 /**
  * Where a layer path lands once the symlinks seen so far are followed in its parent directories:
  * the list of path parts, or a reason it leaves the layer root. Absolute targets start again at
- * the layer root (as the container sees them); `..` above the root is an escape.
+ * the layer root (as the container sees them); `..` above the root is an escape: Docker's chroot
+ * would clamp it, but an entry written through such a link is the link-write attack (issue 9).
  */
 function resolveIn(links: ReadonlyMap<string, string>, queue: string[], out: string[] = []): string[] | string {
   let hops = 0;
+  let via = '';
   while (queue.length > 0) {
     const part = queue.shift()!;
     if (part === '..') {
-      if (out.length === 0) return 'climbs above the layer root';
+      if (out.length === 0) return via ? `climbs above the layer root through the symbolic link ${via}` : 'climbs above the layer root';
       out.pop();
       continue;
     }
@@ -330,6 +335,7 @@ function resolveIn(links: ReadonlyMap<string, string>, queue: string[], out: str
     const target = links.size ? links.get(out.join('/')) : undefined;
     if (target === undefined) continue;
     if (++hops > MAX_LINK_HOPS) return `goes through more than ${MAX_LINK_HOPS} symbolic links`;
+    via = `${quote(out.join('/'))} -> ${quote(target)}`;
     out.pop();
     if (target.startsWith('/')) out.length = 0;
     queue.unshift(...parts(target));
@@ -351,24 +357,22 @@ class LinkTracker {
     const name = parts(h.name);
     const last = name.pop();
     const dir = resolveIn(this.links, name);
-    if (typeof dir === 'string') this.fail(`tar entry ${quote(h.name)} ${dir} through the symbolic links before it`);
+    if (typeof dir === 'string') this.fail(`tar entry ${quote(h.name)} ${dir}`);
     if (last === '..') {
       if (dir.length === 0) this.fail(`tar entry ${quote(h.name)} climbs above the layer root`);
       dir.pop();
     }
     const resolved = last === undefined || last === '..' ? dir.join('/') : [...dir, last].join('/');
     if (h.type === 'symlink') {
-      const target = h.linkname ?? '';
-      if (!target.startsWith('/')) {
-        const lands = resolveIn(this.links, parts(target), [...dir]);
-        if (typeof lands === 'string') this.fail(`tar symlink ${quote(h.name)} -> ${quote(target)} ${lands}`);
-      }
-      this.links.set(resolved, target);
+      // A symlink's target is text: docker load creates it inside a chroot at "/", where `..`
+      // stays at "/" (chrootarchive + createTarFile's Join(Dir(path), Linkname) check), so
+      // `lib64/ld -> ../../lib/ld.so` loads. Only entries written through it are checked.
+      this.links.set(resolved, h.linkname ?? '');
     } else {
       if (this.links.size) this.links.delete(resolved);
       if (h.type === 'link' && h.linkname) {
         const to = resolveIn(this.links, parts(h.linkname));
-        if (typeof to === 'string') this.fail(`tar hard link ${quote(h.name)} -> ${quote(h.linkname)} ${to} through the symbolic links before it`);
+        if (typeof to === 'string') this.fail(`tar hard link ${quote(h.name)} -> ${quote(h.linkname)} ${to}`);
       }
     }
     return resolved;
