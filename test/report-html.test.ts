@@ -33,6 +33,32 @@ test('report embeds exactly what tree and df print as JSON, and refers to nothin
   assert.doesNotMatch(r.stdout, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, 'no URL but the SVG namespace');
 });
 
+test('report embeds a bounded cut of tree and df for a large input: only what the page draws, plus the counts of the rest', async () => {
+  const dir = tempDir('layerlab-report-');
+  const big = join(dir, 'big.json');
+  assert.equal((await cli('generate', '--images', '20000', '--seed', '3', '-o', big)).code, 0);
+  const r = await cli('report', big, '-o', '-');
+  assert.equal(r.code, 0, r.stderr);
+  const full = JSON.parse((await cli('df', '--format', 'json', big)).stdout) as { Images: unknown[]; ImagesUsage: unknown; ContainersUsage: unknown; LayersSize: number };
+  assert.ok(r.stdout.length < 3_000_000, `page is ${r.stdout.length} bytes`);
+  const data = embedded(r.stdout, 'layerlab-data') as {
+    tree: { nodes: Record<string, { parent: number }>; images: Record<string, unknown>; cut: { nodes: number; images: number } };
+    df: { Images: unknown[]; ImagesUsage: unknown; ContainersUsage: unknown; LayersSize: number; cut: { Images: number } };
+  };
+  assert.ok(JSON.stringify(data).length < 1_000_000, 'embedded JSON under 1 MB');
+  assert.equal(data.tree.cut.images, 20000);
+  assert.ok(data.tree.cut.nodes > 20000);
+  const kept = Object.keys(data.tree.nodes).length;
+  assert.ok(kept <= 600 + 40 * 64, `${kept} nodes embedded`);
+  for (const n of Object.values(data.tree.nodes)) assert.ok(n.parent < 0 || String(n.parent) in data.tree.nodes, 'every embedded node has its parent');
+  // the page shows every drawn layer's tooltip from the embedded data
+  for (const m of r.stdout.matchAll(/class="layer[^"]*"[^>]*data-n="(\d+)"/g)) assert.ok(m[1] in data.tree.nodes, m[1]);
+  assert.ok(Object.keys(data.tree.images).length <= 40 + 30 + 600);
+  assert.ok(data.df.Images.length <= 40 + 30 + 600);
+  assert.equal(data.df.cut.Images, full.Images.length);
+  assert.deepEqual([data.df.ImagesUsage, data.df.ContainersUsage, data.df.LayersSize], [full.ImagesUsage, full.ContainersUsage, full.LayersSize]);
+});
+
 test('report --plan/--pull: a wrong file fails with exit 1 naming the file and the JSON path', async () => {
   const dir = tempDir('layerlab-report-');
   const bad = join(dir, 'plan.json');

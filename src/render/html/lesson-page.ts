@@ -32,7 +32,7 @@ function figureHtml(f: LessonFigure): string {
     case 'stacks':
       return stacksFigure(f.tree, stackLayout(f.tree, DEFAULT_LIMITS.stacks));
     case 'tree':
-      return treeFigure(f.tree, stackLayout(f.tree, DEFAULT_LIMITS.stacks).colour, DEFAULT_LIMITS.treeNodes);
+      return treeFigure(f.tree, stackLayout(f.tree, DEFAULT_LIMITS.stacks).colour, DEFAULT_LIMITS.treeNodes).html;
     case 'df':
       return dfFigure(f.df);
     case 'pull':

@@ -1,5 +1,5 @@
 // The self-contained report page: every figure rendered here from the analyses' results, the
-// results themselves embedded as JSON, and a small script for tooltips (hover and keyboard focus).
+// results embedded as JSON (cut to what is drawn when the page cannot draw everything), and a small script for tooltips (hover and keyboard focus).
 import type { DedupComparison } from '../../analyze/dedup.js';
 import type { SourceNote } from '../../sources/source.js';
 import type { SystemDf } from '../../analyze/df.js';
@@ -9,6 +9,7 @@ import { dedupFigure, dfFigure, heatmapFigure, planFigure, pullFigure, timeSerie
 import { bytes, esc, htmlPage } from './markup.js';
 import { nodeSharers, stackLayout, stacksFigure } from './stacks.js';
 import { REPORT_CSS } from './style.js';
+import { embeddedAnswers } from './embed.js';
 import { treeFigure } from './tree-html.js';
 
 /** Everything a report shows: analysis results exactly as the CLI prints them in JSON. */
@@ -109,9 +110,10 @@ export function reportHtml(data: ReportData, limits: ReportLimits = DEFAULT_LIMI
   const layout = stackLayout(data.tree, limits.stacks);
   const drawn = new Set<number>();
   for (const i of layout.shown) for (let n = data.tree.images[i].node; n >= 0; n = data.tree.nodes[n].parent) drawn.add(n);
+  const treeFig = treeFigure(data.tree, layout.colour, limits.treeNodes);
   const sections: [string, string, string][] = [
     ['stacks', 'Stacks', stacksFigure(data.tree, layout)],
-    ['tree', 'Sharing tree', treeFigure(data.tree, layout.colour, limits.treeNodes)],
+    ['tree', 'Sharing tree', treeFig.html],
     ['heatmap', 'Shared bytes', heatmapFigure(data.tree, data.sharing)],
     ['df', 'docker system df', dfFigure(data.df)],
   ];
@@ -129,7 +131,7 @@ export function reportHtml(data: ReportData, limits: ReportLimits = DEFAULT_LIMI
     nav: { label: 'Sections', links: sections.map(([id, name]) => [`#${id}`, name] as const) },
     main: sections.map((s) => s[2]).join('\n'),
     tail: `<div id="tip" role="tooltip" hidden></div>
-<script type="application/json" id="layerlab-data">${scriptJson(data)}</script>
+<script type="application/json" id="layerlab-data">${scriptJson({ ...data, ...embeddedAnswers(data.tree, data.df, [...drawn, ...treeFig.nodes], [...layout.shown, ...data.sharing.images]) })}</script>
 <script type="application/json" id="layerlab-view">${scriptJson({ layers: tooltipView(data, drawn) })}</script>
 <script>${SCRIPT}</script>
 `,

@@ -4,10 +4,12 @@ import { describeTreeImage, describeTreeLayer } from '../tree.js';
 import { esc, figure } from './markup.js';
 
 /** Nested `<ul>` of the tree; at most `budget` layer nodes, the rest counted in a closing item. */
-export function treeHtml(tree: LayerTree, colour: ReadonlyMap<number, number>, budget: number): { html: string; drawn: number } {
+export function treeHtml(tree: LayerTree, colour: ReadonlyMap<number, number>, budget: number): { html: string; drawn: number; nodes: number[] } {
   let drawn = 0;
+  const nodes: number[] = [];
   const line = (k: number): string => {
     drawn++;
+    nodes.push(k);
     const n = tree.nodes[k];
     const c = colour.get(k);
     const swatch = `<span class="sw ${c === undefined ? (n.users > 1 ? 'shared' : 'u') : `c${c}`}" aria-hidden="true"></span>`;
@@ -47,18 +49,18 @@ export function treeHtml(tree: LayerTree, colour: ReadonlyMap<number, number>, b
     else roots.push(node(r));
   }
   const more = skippedRoots ? `<li class="more">${skippedRoots} more bottom layers not drawn (layerlab tree shows all)</li>` : '';
-  return { html: `<ul class="tree">${roots.join('')}${more}</ul>`, drawn };
+  return { html: `<ul class="tree">${roots.join('')}${more}</ul>`, drawn, nodes };
 }
 
 /** The tree figure; the list is its own text alternative, the table fallback says where the full text is. */
-export function treeFigure(tree: LayerTree, colour: ReadonlyMap<number, number>, budget: number): string {
-  const { html, drawn } = treeHtml(tree, colour, budget);
+export function treeFigure(tree: LayerTree, colour: ReadonlyMap<number, number>, budget: number): { html: string; nodes: number[] } {
+  const { html, drawn, nodes } = treeHtml(tree, colour, budget);
   const hidden = tree.images.filter((i) => !i.listed).length;
-  return figure({
+  return { nodes, html: figure({
     id: 'tree',
     title: 'Sharing tree',
     body: html,
     summary: `The layer store as a tree: each layer sits on the exact stack below it (its chainID), branches are where images diverge, each image is listed at its top layer with df's SIZE, SHARED and UNIQUE. ${drawn} of ${tree.nodes.length} layers drawn.${hidden ? ` ${hidden} untagged build parents are shown though docker images hides them.` : ''}`,
     table: `<p>The tree above is a nested list and reads as text; <code>layerlab tree</code> prints it in a terminal and <code>layerlab tree --format json</code> gives every node.</p>`,
-  });
+  }) };
 }
