@@ -2,7 +2,7 @@
 import { quote } from '../errors.js';
 import type { Platform } from '../sources/oci-descriptors.js';
 import type { LoadedSource, LoadOptions } from '../sources/source.js';
-import { parsePlatform } from '../sources/oci-layout.js';
+import { parsePlatform } from '../sources/oci-descriptors.js';
 import { json, usageError, type CommandIo } from './io.js';
 import type { StringOption } from './options.js';
 

@@ -7,8 +7,9 @@ import { sha256Of } from './hashing.js';
 
 /** The columnar format's version, written in the marker file and checked on load. */
 export const COLUMNAR_VERSION = 1;
-/** The marker file that makes a folder a layerlab columnar export. */
-export const COLUMNAR_MARKER = 'layerlab-columnar.json';
+// The marker file name lives in sniff.ts so that load.ts can claim an export folder without loading the columnar modules.
+export { COLUMNAR_MARKER } from './sniff.js';
+import { COLUMNAR_MARKER } from './sniff.js';
 /** Digests are sha256 only: 32 bytes, stored as fixed-size binary. */
 export const DIGEST_BYTES = 32;
 

@@ -8,11 +8,11 @@ import { graphFromTables } from './columnar-graph.js';
 import { flattenTables, unflattenTables, type FlatTable } from './columnar-schema.js';
 import { COLUMNAR_MARKER, COLUMNAR_VERSION, TABLE_NAMES, tableRows, tablesFromGraph, type ColumnarMarker, type TableName } from './columnar-tables.js';
 import type { LoadedSource, SourceReader } from './source.js';
+import { isColumnarFile, isColumnarFolder } from './sniff.js';
 
 /** The two columnar formats. */
 export type ColumnarFormat = 'arrow' | 'parquet';
 
-const ARROW1 = Buffer.from('ARROW1');
 const PAR1 = Buffer.from('PAR1');
 
 /** Reads and checks the marker file of an export folder. */
@@ -76,7 +76,7 @@ export async function writeColumnar(graph: ImageGraph, format: ColumnarFormat, o
 /** A folder with `layerlab-columnar.json`: an Arrow or Parquet export. */
 export const columnarReader: SourceReader = {
   kind: 'columnar',
-  claims: (_arg, p) => p.type === 'directory' && p.entries.includes(COLUMNAR_MARKER),
+  claims: (_arg, p) => isColumnarFolder(p),
   async load(arg): Promise<LoadedSource> {
     const { graph, marker } = await readColumnar(arg);
     return { source: arg, kind: 'columnar', graph, notes: [], meta: { source: arg, format: marker.format } };
@@ -86,7 +86,7 @@ export const columnarReader: SourceReader = {
 /** A lone Arrow or Parquet file (by its magic bytes): one table of an export, refused with the reason. */
 export const columnarFileReader: SourceReader = {
   kind: 'columnar',
-  claims: (_arg, p) => p.type === 'file' && (p.head.subarray(0, 6).equals(ARROW1) || p.head.subarray(0, 4).equals(PAR1)),
+  claims: (_arg, p) => isColumnarFile(p),
   load(arg) {
     const fd = openSync(arg, 'r');
     const head = Buffer.alloc(4);

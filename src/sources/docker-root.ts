@@ -25,11 +25,8 @@ export interface DockerRoot {
   blobs: BlobProvider;
 }
 
-/** True when `dir` looks like a Docker data root (has image/<driver>/imagedb). */
-export function isDockerRoot(dir: string): boolean {
-  const image = join(dir, 'image');
-  return existsSync(image) && statSync(image).isDirectory() && readdirSync(image).some((d) => existsSync(join(image, d, 'imagedb')));
-}
+// In sniff.ts so that load.ts can claim a data root without loading this reader.
+export { isDockerRoot } from './sniff.js';
 
 function readText(file: string, what = 'metadata file'): string {
   return readBoundedSync(file, METADATA_LIMIT, what).toString('utf8');

@@ -3,15 +3,11 @@ import { LayerlabError, quote } from '../errors.js';
 import { mergeGraphs } from '../model/merge.js';
 import type { ImageGraph } from '../model/graph.js';
 import { statOrFail } from './bounded.js';
-import { EngineClient, engineEndpointFromSource, loadEngine } from './engine-api.js';
-import { isDockerRoot, readDockerRoot } from './docker-root.js';
-import { readImageArchiveSource } from './image-archive.js';
-import { readOciLayoutSource } from './oci-layout.js';
-import { registryFolderReader, registryReader } from './registry.js';
-import { readSnapshotFile } from './snapshot.js';
-import { columnarFileReader, columnarReader } from './columnar.js';
 import type { LoadedSource, LoadOptions, RegistryImage, SourceKind, SourceNote, SourceProbe, SourceReader } from './source.js';
-import { compressionOf, isTarHeader } from './tar.js';
+import { compressionOf, isColumnarFile, isColumnarFolder, isDockerRoot, isRegistryFolder, isRegistryUrl, isTarHeader } from './sniff.js';
+
+// Every reader's module is imported inside its load(), never here: claims() only needs sniff.ts, and
+// `df docker://` must not pay for tar-stream, fzstd, the registry client or the columnar readers (issue 12).
 
 export type { LoadOptions } from './source.js';
 
@@ -20,6 +16,7 @@ export const engineReader: SourceReader = {
   kind: 'engine',
   claims: (arg) => arg.startsWith('docker://'),
   async load(arg) {
+    const { EngineClient, engineEndpointFromSource, loadEngine } = await import('./engine-api.js');
     const { graph, version } = await loadEngine(new EngineClient(engineEndpointFromSource(arg)));
     return { source: arg, kind: 'engine', graph, notes: [], meta: { source: arg, engine: `${version.Version} (API ${version.ApiVersion})` } };
   },
@@ -30,6 +27,7 @@ export const dataRootReader: SourceReader = {
   kind: 'data-root',
   claims: (arg, p) => p.type === 'directory' && p.entries.includes('image') && isDockerRoot(arg),
   async load(arg) {
+    const { readDockerRoot } = await import('./docker-root.js');
     const root = readDockerRoot(arg);
     const notes: SourceNote[] = [
       {
@@ -63,6 +61,7 @@ export const ociLayoutReader: SourceReader = {
   kind: 'oci-layout',
   claims: (_arg, p) => p.type === 'directory' && p.entries.includes('oci-layout'),
   async load(arg, opts) {
+    const { readOciLayoutSource } = await import('./oci-layout.js');
     const r = await readOciLayoutSource(arg, opts.platform);
     return { source: arg, kind: 'oci-layout', graph: r.graph, registryImages: r.registryImages, blobs: r.blobs, notes: [], meta: { source: arg } };
   },
@@ -89,6 +88,7 @@ export const archiveReader: SourceReader = {
   kind: 'docker-archive',
   claims: (_arg, p) => p.type === 'file' && (compressionOf(p.head) === 'gzip' || isTarHeader(p.head)),
   async load(arg, opts) {
+    const { readImageArchiveSource } = await import('./image-archive.js');
     const r = await readImageArchiveSource(arg, opts.platform);
     return { source: arg, kind: r.kind, graph: r.graph, ...(r.registryImages ? { registryImages: r.registryImages } : {}), blobs: r.blobs, notes: [], meta: { source: arg } };
   },
@@ -110,9 +110,38 @@ export const snapshotReader: SourceReader = {
   kind: 'snapshot',
   claims: (_arg, p) => p.type === 'file' || p.type === 'other',
   async load(arg, opts) {
+    const { readSnapshotFile } = await import('./snapshot.js');
     const s = await readSnapshotFile(arg, opts.stdin);
     return { source: arg, kind: 'snapshot', graph: s.graph, notes: [], meta: s.meta };
   },
+};
+
+/** `registry://127.0.0.1:PORT[/REPO[:TAG]]`: registry.ts's reader, imported when it loads. */
+const registryReader: SourceReader = {
+  kind: 'registry',
+  claims: (arg) => isRegistryUrl(arg),
+  load: async (arg, opts) => (await import('./registry.js')).registryReader.load(arg, opts),
+};
+
+/** A folder of *.json registry documents: registry.ts's folder reader, imported when it loads. */
+const registryFolderReader: SourceReader = {
+  kind: 'registry-folder',
+  claims: (_arg, p) => isRegistryFolder(p),
+  load: async (arg, opts) => (await import('./registry.js')).registryFolderReader.load(arg, opts),
+};
+
+/** A columnar export folder: columnar.ts's reader, imported when it loads. */
+const columnarReader: SourceReader = {
+  kind: 'columnar',
+  claims: (_arg, p) => isColumnarFolder(p),
+  load: async (arg, opts) => (await import('./columnar.js')).columnarReader.load(arg, opts),
+};
+
+/** A lone Arrow or Parquet file: columnar.ts's refusal, imported when it loads. */
+const columnarFileReader: SourceReader = {
+  kind: 'columnar',
+  claims: (_arg, p) => isColumnarFile(p),
+  load: async (arg, opts) => (await import('./columnar.js')).columnarFileReader.load(arg, opts),
 };
 
 /** The readers, asked in this order; the first that claims an argument loads it. */

@@ -1,5 +1,6 @@
 // What the OCI image spec and Docker's distribution formats share: descriptors, index media
 // types, platform selection, attestation manifests. Used by archives, layouts and registries.
+import { LayerlabError, quote } from '../errors.js';
 
 /** `os/arch[/variant]` to select from multi-platform indexes. */
 export interface Platform {
@@ -30,4 +31,11 @@ export function isAttestation(d: Descriptor): boolean {
 export function platformMatches(p: Descriptor['platform'], want: Platform): boolean {
   if (!p || (!p.os && !p.architecture)) return true;
   return p.os === want.os && p.architecture === want.architecture && (want.variant === undefined || p.variant === want.variant);
+}
+
+/** `os/arch[/variant]` as --platform takes it. */
+export function parsePlatform(s: string): Platform {
+  const [os, architecture, variant, extra] = s.split('/');
+  if (!os || !architecture || extra !== undefined) throw new LayerlabError('EUSAGE', `--platform takes os/arch[/variant], got ${quote(s)}`);
+  return variant ? { os, architecture, variant } : { os, architecture };
 }

@@ -16,12 +16,8 @@ import { measureLayer, type LayerMeasure } from './tar.js';
 
 export type { Platform } from './oci-descriptors.js';
 
-export function parsePlatform(s: string): Platform {
-  const [os, architecture, variant, extra] = s.split('/');
-  if (!os || !architecture || extra !== undefined) throw new LayerlabError('EUSAGE', `--platform takes os/arch[/variant], got ${quote(s)}`);
-  return variant ? { os, architecture, variant } : { os, architecture };
-}
-
+// In oci-descriptors.ts so that the CLI can parse --platform without loading this reader.
+export { parsePlatform } from './oci-descriptors.js';
 
 /** One image to build: its config, tags, and where each layer's bytes are. */
 interface PlannedImage {

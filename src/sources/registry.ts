@@ -9,6 +9,7 @@ import { GraphBuilder, type ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed } from '../model/reference.js';
 import { INDEX_TYPES, isAttestation, platformMatches, SCHEMA1_TYPES, type Descriptor, type Platform } from './oci-descriptors.js';
 import { sha256Of } from './hashing.js';
+import { isRegistryFolder, isRegistryUrl } from './sniff.js';
 import { isSize, MANIFEST_ACCEPT, parseRegistrySource, RegistryClient } from './registry-client.js';
 import type { BlobProvider, LoadedSource, LoadOptions, RegistryImage, RemoteLayer, SourceNote, SourceProbe, SourceReader } from './source.js';
 
@@ -336,13 +337,13 @@ export async function readRegistry(client: RegistryClient, platform: Platform = 
 /** `registry://127.0.0.1:PORT[/REPO[:TAG]]`: a live loopback registry, GET and HEAD only. */
 export const registryReader: SourceReader = {
   kind: 'registry',
-  claims: (arg) => arg.startsWith('registry://'),
+  claims: (arg) => isRegistryUrl(arg),
   load: (arg: string, opts: LoadOptions) => readRegistry(new RegistryClient(parseRegistrySource(arg)), opts.platform, arg),
 };
 
 /** A folder of *.json registry documents (and, to refuse it clearly, an OCI layout missing its oci-layout file). */
 export const registryFolderReader: SourceReader = {
   kind: 'registry-folder',
-  claims: (_arg: string, probe: SourceProbe) => probe.type === 'directory' && !probe.entries.includes('oci-layout') && probe.entries.some((e) => e.endsWith('.json')),
+  claims: (_arg: string, probe: SourceProbe) => isRegistryFolder(probe),
   load: async (arg: string, opts: LoadOptions) => readRegistryFolder(arg, opts.platform),
 };

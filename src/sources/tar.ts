@@ -65,23 +65,9 @@ export async function readAll(body: Readable, limit: number, where: Where): Prom
   return readStreamBounded(body, limit, 'metadata file', where);
 }
 
-/** True when 512 bytes are a tar header: its checksum matches (any tar format), or the ustar magic. */
-export function isTarHeader(head: Buffer): boolean {
-  if (head.length < 512) return false;
-  if (head.subarray(257, 262).toString('latin1') === 'ustar') return true;
-  const field = head.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim();
-  if (!/^[0-7]+$/.test(field)) return false;
-  let sum = 8 * 0x20;
-  for (let i = 0; i < 512; i++) if (i < 148 || i >= 156) sum += head[i];
-  return sum === parseInt(field, 8);
-}
-
-/** Compression of a stream, told by its first bytes. */
-export function compressionOf(head: Buffer): 'gzip' | 'zstd' | 'none' {
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
-  return 'none';
-}
+// Moved to sniff.ts so that load.ts can tell sources apart without loading tar-stream and fzstd.
+import { compressionOf, isTarHeader } from './sniff.js';
+export { compressionOf, isTarHeader };
 
 /**
  * zstd as a Transform, through fzstd (pure JS, streaming, block by block: memory is the frame's
