@@ -2,32 +2,14 @@
 // failed before its fix; the item number is the report's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { loadSource } from '../src/sources/load.js';
 import { cli } from './helpers/cli.js';
+import { fakeEngine } from './helpers/fake-engine.js';
 import { tempDir } from './helpers/tmp.js';
 
 const sha = (c: string) => `sha256:${c.repeat(64)}`;
 
-/** A fake Engine API on a unix socket answering the given routes. */
-async function fakeEngine(dir: string, answers: Record<string, unknown>): Promise<{ sock: string; close: () => Promise<void> }> {
-  const sock = join(dir, 'docker.sock');
-  const server = createServer((req, res) => {
-    const body = answers[req.url ?? ''];
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body ?? { message: 'no such route' }));
-  });
-  await new Promise<void>((r) => server.listen(sock, r));
-  return {
-    sock,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 interface FakeImage {
   layers: string[];

@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { loadSource } from '../src/sources/load.js';
 import { parseSnapshot } from '../src/sources/snapshot.js';
 import { bufferStream, measureLayer } from '../src/sources/tar.js';
 import { cli } from './helpers/cli.js';
+import { fakeEngine } from './helpers/fake-engine.js';
 import { makeLayout, makeTar, sha } from './helpers/oci.js';
 
 const SNAPSHOT = 'fixtures/official-images/host.snapshot.json';
@@ -32,8 +32,7 @@ const DIFF = 'sha256:' + 'b'.repeat(64);
 let sockets = 0;
 
 /** A fake Engine API on a unix socket (a fresh one each time); `patch` spoils one answer. */
-async function fakeEngine(dir: string, patch: { history?: unknown; image?: Record<string, unknown>; containers?: unknown }): Promise<{ sock: string; close: () => Promise<void> }> {
-  const sock = join(dir, `docker-${++sockets}.sock`);
+async function spoiledEngine(dir: string, patch: { history?: unknown; image?: Record<string, unknown>; containers?: unknown }): Promise<{ sock: string; close: () => Promise<void> }> {
   const answers: Record<string, unknown> = {
     '/version': { Version: '99.0', ApiVersion: '1.99' },
     '/images/json?all=1': [{ Id: `sha256:${HEX}` }],
@@ -41,25 +40,12 @@ async function fakeEngine(dir: string, patch: { history?: unknown; image?: Recor
     [`/images/sha256%3A${HEX}/history`]: patch.history ?? [{ Id: `sha256:${HEX}`, Created: 1, CreatedBy: 'ADD x /', Size: 35 }],
     '/containers/json?all=1&size=1': patch.containers ?? [],
   };
-  const server = createServer((req, res) => {
-    const body = answers[req.url ?? ''];
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body ?? { message: 'no such route' }));
-  });
-  await new Promise<void>((r) => server.listen(sock, r));
-  return {
-    sock,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return fakeEngine(dir, answers, `docker-${++sockets}.sock`);
 }
 
 test('4: Engine API history sizes that are negative or huge are refused, naming the endpoint and field', async (t) => {
   const dir = tempDir(t, 'layerlab-engine-');
-  const cases: [string, Parameters<typeof fakeEngine>[1], RegExp][] = [
+  const cases: [string, Parameters<typeof spoiledEngine>[1], RegExp][] = [
     ['negative history Size', { history: [{ Created: 1, Size: -35 }] }, /GET \/images\/sha256%3Aa+\/history with \$\[0\]\.Size = -35/],
     ['1e308 history Size', { history: [{ Created: 1, Size: 1e308 }] }, /\$\[0\]\.Size = 1e\+308/],
     ['fractional Created', { history: [{ Created: 1.5, Size: 3 }] }, /\$\[0\]\.Created = 1\.5/],
@@ -68,7 +54,7 @@ test('4: Engine API history sizes that are negative or huge are refused, naming 
     ['container SizeRootFs -2', { containers: [{ Id: 'c'.repeat(64), ImageID: `sha256:${HEX}`, State: 'running', SizeRootFs: -2 }] }, /\$\[0\]\.SizeRootFs = -2/],
   ];
   for (const [name, patch, want] of cases) {
-    const e = await fakeEngine(dir, patch);
+    const e = await spoiledEngine(dir, patch);
     try {
       await assert.rejects(loadSource(`docker://unix://${e.sock}`), (err: unknown) => isErr(want, "EINPUT")(err) || assert.fail(`${name}: ${(err as Error).message}`));
       const r = await cli('df', `docker://unix://${e.sock}`);
@@ -78,7 +64,7 @@ test('4: Engine API history sizes that are negative or huge are refused, naming 
       await e.close();
     }
   }
-  const ok = await fakeEngine(dir, {});
+  const ok = await spoiledEngine(dir, {});
   try {
     const s = await loadSource(`docker://unix://${ok.sock}`);
     assert.equal(s.graph.layerSize[0], 35);

@@ -38,33 +38,11 @@ export async function readSnapshotWhole(file: string): Promise<Snapshot> {
 /** How image stacks refer to layers in a written snapshot. */
 export type LayerRefStyle = 'digest' | 'index';
 
-/** The snapshot document of a graph. `index` refs make huge snapshots about 5x smaller. */
+/** The snapshot document of a graph. `index` refs make huge snapshots about 1.8x smaller. */
 export function snapshotToJson(graph: ImageGraph, meta: Record<string, unknown> = {}, refs: LayerRefStyle = 'digest'): object {
-  const layers = [];
-  for (let l = 0; l < graph.layerCount; l++) {
-    const o: Record<string, unknown> = {};
-    if (graph.layerDiffId[l] !== undefined) o.diffId = graph.layerDiffId[l];
-    if (!Number.isNaN(graph.layerSize[l])) o.size = graph.layerSize[l];
-    if (graph.layerDigest[l] !== undefined) o.digest = graph.layerDigest[l];
-    if (!Number.isNaN(graph.layerCompressed[l])) o.compressedSize = graph.layerCompressed[l];
-    if (graph.layerMediaType[l] !== undefined) o.mediaType = graph.layerMediaType[l];
-    layers.push(o);
-  }
-  const images = graph.images.map((m, i) => {
-    const stack = Array.from(graph.stackOf(i), (l) => (refs === 'index' ? l : graph.layerKey(l)));
-    const o: Record<string, unknown> = { id: m.id, layers: stack };
-    if (m.repoTags?.length) o.repoTags = m.repoTags;
-    if (m.repoDigests?.length) o.repoDigests = m.repoDigests;
-    if (m.created !== undefined) o.created = m.created;
-    if (m.platform !== undefined) o.platform = m.platform;
-    if (m.parent !== undefined) o.parent = m.parent;
-    return o;
-  });
-  const containers = graph.containers.map((c) => {
-    const o: Record<string, unknown> = {};
-    for (const k of CONTAINER_KEYS) if (c[k] !== undefined) o[k] = c[k];
-    return o;
-  });
+  const layers = Array.from({ length: graph.layerCount }, (_, l) => layerRecord(graph, l));
+  const images = graph.images.map((_, i) => imageRecord(graph, i, refs));
+  const containers = graph.containers.map((_, k) => containerRecord(graph, k));
   const doc: Record<string, unknown> = { kind: SNAPSHOT_KIND, version: SNAPSHOT_VERSION };
   if (Object.keys(meta).length) doc.meta = meta;
   doc.layers = layers;
@@ -78,17 +56,23 @@ export function serializeSnapshot(graph: ImageGraph, meta: Record<string, unknow
   return Array.from(snapshotChunks(graph, meta, refs)).join('');
 }
 
-function layerLine(graph: ImageGraph, l: number): string {
+/** One layer's record, as both the document and the line-per-record text write it. */
+function layerRecord(graph: ImageGraph, l: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   if (graph.layerDiffId[l] !== undefined) o.diffId = graph.layerDiffId[l];
   if (!Number.isNaN(graph.layerSize[l])) o.size = graph.layerSize[l];
   if (graph.layerDigest[l] !== undefined) o.digest = graph.layerDigest[l];
   if (!Number.isNaN(graph.layerCompressed[l])) o.compressedSize = graph.layerCompressed[l];
   if (graph.layerMediaType[l] !== undefined) o.mediaType = graph.layerMediaType[l];
-  return JSON.stringify(o);
+  return o;
 }
 
-function imageLine(graph: ImageGraph, i: number, refs: LayerRefStyle): string {
+function layerLine(graph: ImageGraph, l: number): string {
+  return JSON.stringify(layerRecord(graph, l));
+}
+
+/** One image's record, as both the document and the line-per-record text write it. */
+function imageRecord(graph: ImageGraph, i: number, refs: LayerRefStyle): Record<string, unknown> {
   const m = graph.images[i];
   const stack = Array.from(graph.stackOf(i), (l) => (refs === 'index' ? l : graph.layerKey(l)));
   const o: Record<string, unknown> = { id: m.id, layers: stack };
@@ -97,14 +81,22 @@ function imageLine(graph: ImageGraph, i: number, refs: LayerRefStyle): string {
   if (m.created !== undefined) o.created = m.created;
   if (m.platform !== undefined) o.platform = m.platform;
   if (m.parent !== undefined) o.parent = m.parent;
-  return JSON.stringify(o);
+  return o;
 }
 
-function containerLine(graph: ImageGraph, k: number): string {
+function imageLine(graph: ImageGraph, i: number, refs: LayerRefStyle): string {
+  return JSON.stringify(imageRecord(graph, i, refs));
+}
+
+function containerRecord(graph: ImageGraph, k: number): Record<string, unknown> {
   const c = graph.containers[k];
   const o: Record<string, unknown> = {};
   for (const key of CONTAINER_KEYS) if (c[key] !== undefined) o[key] = c[key];
-  return JSON.stringify(o);
+  return o;
+}
+
+function containerLine(graph: ImageGraph, k: number): string {
+  return JSON.stringify(containerRecord(graph, k));
 }
 
 /**
