@@ -56,7 +56,7 @@ async function writeLayer(out: NodeJS.WritableStream, total: number, fresh: (siz
   await done;
 }
 
-async function gzLayerInMemory(total: number): Promise<Buffer> {
+export async function gzLayerInMemory(total: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const sink = new (await import('node:stream')).Writable({ write: (c, _e, cb) => void (chunks.push(c), cb()) });
   const gz = createGzip({ level: 6 });
@@ -69,7 +69,7 @@ async function gzLayerInMemory(total: number): Promise<Buffer> {
 const blocks = (b: Buffer) => Readable.from((function* () { for (let i = 0; i < b.length; i += MIB) yield b.subarray(i, i + MIB); })());
 
 /** Plain streaming gunzip into a byte counter, with zlib's default 16 KiB output buffers or larger ones. */
-async function plainGunzip(gz: Buffer, chunkSize?: number): Promise<number> {
+export async function plainGunzip(gz: Buffer, chunkSize?: number): Promise<number> {
   let n = 0;
   const g = (await import('node:zlib')).createGunzip(chunkSize ? { chunkSize } : {});
   const count = new (await import('node:stream')).Writable({ write: (c: Buffer, _e, cb) => void ((n += c.length), cb()) });
@@ -78,7 +78,7 @@ async function plainGunzip(gz: Buffer, chunkSize?: number): Promise<number> {
 }
 
 /** One e2e pass; returns the bytes the pass gave sha256 (scan and visitors). */
-async function endToEnd(gz: Buffer, modes: ('per-file' | 'stream')[]): Promise<number> {
+export async function endToEnd(gz: Buffer, modes: ('per-file' | 'stream')[]): Promise<number> {
   const rows = new DedupRows({ file: true, algos: ['fastcdc2020:avg=64k'], modes, compress: false });
   const before = scanStats.hashedBytes;
   await scanLayer(blocks(gz), rows.visitors(1), { path: 'bench' });
@@ -89,7 +89,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const spread = (xs: number[], d = 2) => `[${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)}]`;
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-async function endToEndSection(quick: boolean, log: (s: string) => void): Promise<string> {
+export async function endToEndSection(quick: boolean, log: (s: string) => void): Promise<string> {
   const size = quick ? 32 * MIB : 128 * MIB;
   const gz = await gzLayerInMemory(size);
   const plain = await plainGunzip(gz);
