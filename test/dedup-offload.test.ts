@@ -48,14 +48,15 @@ async function run(layers: Buffer[], offload: boolean, compress = false) {
 }
 
 test('chunk digests on the hashing thread give the same rows, file identities and layer digests as hashing them here', async () => {
-  // Over 32 MiB in all, so the worker's ring wraps; a layer shares files with the one before.
-  const a = bodies(24e6);
-  const b = [...a.slice(0, 9), ...bodies(16e6)];
+  // Several times the worker's 4 MiB ring; a layer shares files with the one before.
+  const a = bodies(12e6);
+  const b = [...a.slice(0, 9), ...bodies(8e6)];
   const layers = [gzipSync(await layerTar(a), { level: 1 }), await layerTar(b)];
   const here = await run(layers, false);
   const there = await run(layers, true);
   assert.equal(here.offloaded, 0);
-  assert.ok(there.offloaded > 30e6, `offloaded ${there.offloaded} bytes`);
+  // How much goes to the worker depends on how fast it runs (a full ring sends chunks back here); the ring alone takes 4 MiB.
+  assert.ok(there.offloaded > 1e6, `offloaded ${there.offloaded} bytes`);
   assert.deepEqual(there.rows, here.rows);
   assert.deepEqual(there.facts, here.facts);
   assert.equal(there.hashed, here.hashed);

@@ -394,10 +394,13 @@ export class DedupRows {
   readonly file: FileRow | undefined;
   readonly chunks: ChunkRow[];
 
-  /** `offload: false` hashes every chunk on this thread (tests compare both ways). */
+  /**
+   * `offload: true` hashes chunks of 16 KiB and more on a second thread (hash-worker.ts). Off by
+   * default: measured on the shared 2-core machine it took the main thread no faster and cost
+   * 25-35% more CPU in all (reports/dedup.md, "End-to-end dedup pass"); kept to be measured on idle machines.
+   */
   constructor(opts: { file: boolean; algos: readonly string[]; modes: readonly ChunkMode[]; compress: boolean; offload?: boolean }) {
-    // Only chunk rows hash enough to pay for the hashing thread.
-    this.seq = opts.offload !== false && opts.algos.length > 0 ? new DigestSequencer() : DigestSequencer.synchronous();
+    this.seq = opts.offload === true && opts.algos.length > 0 ? new DigestSequencer() : DigestSequencer.synchronous();
     this.digests = new FileDigests(this.seq);
     const perFile = opts.modes.includes('per-file') && opts.algos.length > 0;
     if (perFile) this.digests.ledByChunks();

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 /** Bytes of the data ring; a record never wraps, so at most a quarter of it goes in one record. */
-const RING = 32 * 1024 * 1024;
+const RING = 4 * 1024 * 1024;
 /** Records in flight (and digest slots). */
 const SLOTS = 8192;
 /** The largest record: bigger payloads are split (streams) or hashed by the caller (chunks). */
