@@ -9,7 +9,7 @@ import tar from 'tar-stream';
 import { DedupRows, loadZstd } from '../src/sources/dedup-visitors.js';
 import { DigestSequencer } from '../src/sources/hashing.js';
 import { hashWorker } from '../src/sources/hash-worker.js';
-import { bufferStream, scanLayer } from '../src/sources/tar.js';
+import { bufferStream, scanLayer, type LayerVisitor } from '../src/sources/tar.js';
 
 /** A layer tar of `files` bodies, in order. */
 async function layerTar(files: Buffer[]): Promise<Buffer> {
@@ -105,4 +105,14 @@ test('a continuation that throws fails settle, and the sequencer is usable after
   seq.hash([randomBytes(50_000)], 50_000, () => (ran = true));
   await seq.settle();
   assert.equal(ran, true);
+});
+
+test('scanLayer awaits each visitor\'s settle, and a failure there is an input error naming the layer', async () => {
+  const body = await layerTar([randomBytes(1000)]);
+  let settled = false;
+  const late: LayerVisitor = { settle: () => new Promise<void>((r) => setTimeout(() => r(void (settled = true)), 20)) };
+  await scanLayer(bufferStream(body), [late], { path: 'late layer' });
+  assert.equal(settled, true);
+  const failing: LayerVisitor = { settle: () => Promise.reject(new Error('digest table broke')) };
+  await assert.rejects(scanLayer(bufferStream(body), [failing], { file: 'x.tar', path: 'layer 3' }), (e: Error & { code?: string }) => e.code === 'EINPUT' && /digest table broke/.test(e.message) && /layer 3/.test(`${e.message} ${JSON.stringify(e)}`));
 });
