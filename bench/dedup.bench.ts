@@ -6,7 +6,7 @@
 // `npm run bench:dedup [-- --quick]`; npm run bench runs it too.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -56,7 +56,7 @@ async function writeLayer(out: NodeJS.WritableStream, total: number, fresh: (siz
   await done;
 }
 
-async function gzLayerInMemory(total: number): Promise<Buffer> {
+export async function gzLayerInMemory(total: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const sink = new (await import('node:stream')).Writable({ write: (c, _e, cb) => void (chunks.push(c), cb()) });
   const gz = createGzip({ level: 6 });
@@ -69,7 +69,7 @@ async function gzLayerInMemory(total: number): Promise<Buffer> {
 const blocks = (b: Buffer) => Readable.from((function* () { for (let i = 0; i < b.length; i += MIB) yield b.subarray(i, i + MIB); })());
 
 /** Plain streaming gunzip into a byte counter, with zlib's default 16 KiB output buffers or larger ones. */
-async function plainGunzip(gz: Buffer, chunkSize?: number): Promise<number> {
+export async function plainGunzip(gz: Buffer, chunkSize?: number): Promise<number> {
   let n = 0;
   const g = (await import('node:zlib')).createGunzip(chunkSize ? { chunkSize } : {});
   const count = new (await import('node:stream')).Writable({ write: (c: Buffer, _e, cb) => void ((n += c.length), cb()) });
@@ -78,25 +78,51 @@ async function plainGunzip(gz: Buffer, chunkSize?: number): Promise<number> {
 }
 
 /** One e2e pass; returns the bytes the pass gave sha256 (scan and visitors). */
-async function endToEnd(gz: Buffer, modes: ('per-file' | 'stream')[]): Promise<number> {
-  const rows = new DedupRows({ file: true, algos: ['fastcdc2020:avg=64k'], modes, compress: false });
+export async function endToEnd(gz: Buffer, modes: ('per-file' | 'stream')[], offload = false): Promise<number> {
+  const rows = new DedupRows({ file: true, algos: ['fastcdc2020:avg=64k'], modes, compress: false, offload });
   const before = scanStats.hashedBytes;
   await scanLayer(blocks(gz), rows.visitors(1), { path: 'bench' });
   return scanStats.hashedBytes - before + rows.hashedBytes;
+}
+
+/** CPU ms (user + system) of the main thread and of the other threads, from /proc (10 ms ticks; Linux only). */
+function threadCpu(): { main: number; other: number } | undefined {
+  try {
+    let main = 0;
+    let other = 0;
+    for (const t of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * 10;
+      if (t === String(process.pid)) main += ms;
+      else other += ms;
+    }
+    return { main, other };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Per-pass CPU of `task` over `n` passes: the main thread's is the pass's critical path on an idle machine. */
+async function cpuSplit(task: () => Promise<unknown>, n: number): Promise<{ main: number; other: number } | undefined> {
+  const a = threadCpu();
+  for (let i = 0; i < n; i++) await task();
+  const b = threadCpu();
+  return a && b ? { main: (b.main - a.main) / n, other: (b.other - a.other) / n } : undefined;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const spread = (xs: number[], d = 2) => `[${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)}]`;
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-async function endToEndSection(quick: boolean, log: (s: string) => void): Promise<string> {
+export async function endToEndSection(quick: boolean, log: (s: string) => void): Promise<string> {
   const size = quick ? 32 * MIB : 128 * MIB;
   const gz = await gzLayerInMemory(size);
   const plain = await plainGunzip(gz);
   const rounds = quick ? 3 : 5;
   const load0 = loadavg();
   const tarBytes = gunzipSync(gz);
-  const tasks = ['gunzip', 'gunzip256', 'verify', 'scan', 'perFile', 'both'] as const;
+  const tasks = ['gunzip', 'gunzip256', 'verify', 'scan', 'perFile', 'perFileOffload', 'both'] as const;
   const mbs: Record<string, number[]> = Object.fromEntries(tasks.map((k) => [k, []]));
   const vs: Record<string, number[]> = {};
   const hashed: Record<string, number> = {};
@@ -114,6 +140,7 @@ async function endToEndSection(quick: boolean, log: (s: string) => void): Promis
         },
         scan: () => scanLayer(blocks(gz), [], { path: 'bench' }),
         perFile: async () => void (hashed.perFile = await endToEnd(gz, ['per-file'])),
+        perFileOffload: async () => void (hashed.perFileOffload = await endToEnd(gz, ['per-file'], true)),
         both: async () => void (hashed.both = await endToEnd(gz, ['per-file', 'stream'])),
       },
       3,
@@ -121,10 +148,13 @@ async function endToEndSection(quick: boolean, log: (s: string) => void): Promis
     const by = Object.fromEntries(m.map((x) => [x.name, x.minMs])); // best of the round: the machine is shared, noise only slows
     for (const k of tasks) mbs[k].push(plain / MB / (by[k] / 1000));
     verifyShare.push(by.verify / by.perFile);
-    for (const k of ['scan', 'perFile', 'both']) for (const base of ['gunzip', 'gunzip256']) (vs[`${k}/${base}`] ??= []).push(by[base] / by[k]);
+    for (const k of ['scan', 'perFile', 'perFileOffload', 'both']) for (const base of ['gunzip', 'gunzip256']) (vs[`${k}/${base}`] ??= []).push(by[base] / by[k]);
     log(`dedup e2e round ${r + 1}: gunzip ${fmt(mbs.gunzip.at(-1)!)} MB/s, 256k ${fmt(mbs.gunzip256.at(-1)!)} MB/s, e2e per-file ${fmt(vs['perFile/gunzip'].at(-1)!, 2)}x / ${fmt(vs['perFile/gunzip256'].at(-1)!, 2)}x`);
   }
+  const split: Record<string, { main: number; other: number } | undefined> = {};
+  for (const [k, task] of [['gunzip256', () => plainGunzip(gz, 256 * 1024)], ['scan', () => scanLayer(blocks(gz), [], { path: 'bench' })], ['perFile', () => endToEnd(gz, ['per-file'])], ['perFileOffload', () => endToEnd(gz, ['per-file'], true)]] as const) split[k] = await cpuSplit(task, quick ? 2 : 6);
   const load1 = loadavg();
+  const cpuLine = (label: string, k: string) => (split[k] ? `| ${label} | ${fmt(split[k]!.main, 0)} | ${fmt(split[k]!.other, 0)} | ${fmt(split[k]!.main + split[k]!.other, 0)} |` : `| ${label} | – | – | – |`);
   const row = (label: string, k: string) => `| ${label} | ${fmt(median(mbs[k]))} ${spread(mbs[k], 1)} | ${k.startsWith('gunzip') ? '–' : `${fmt(median(vs[`${k}/gunzip`]), 2)} ${spread(vs[`${k}/gunzip`])}`} | ${k.startsWith('gunzip') ? '–' : `${fmt(median(vs[`${k}/gunzip256`]), 2)} ${spread(vs[`${k}/gunzip256`])}`} | ${hashed[k] !== undefined ? fmt(hashed[k] / plain, 2) : k === 'scan' ? fmt((gz.length + plain) / plain, 2) : '–'} |`;
   const pf = median(vs['perFile/gunzip']);
   const pf256 = median(vs['perFile/gunzip256']);
@@ -133,7 +163,7 @@ async function endToEndSection(quick: boolean, log: (s: string) => void): Promis
     '',
     `Run ${new Date().toISOString()} with \`npm run bench:dedup${quick ? ' -- --quick' : ''}\` on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, shared with other jobs), ${platform()} ${release()}, Node ${process.version}. Load average (1, 5, 15 min) ${load0} before, ${load1} after: the machine was ${Number(load0.split(' ')[0]) > cpus().length ? `oversubscribed (more runnable jobs than its ${cpus().length} cores), so absolute MB/s are low and noisy; ratios are taken within each round` : 'lightly loaded'}.`,
     `Input: one generated gzip layer (level 6) of ${fmt(gz.length / MB)} MB holding a ${fmt(plain / MB)} MB tar (files of 1 KiB to 2 MiB, half noise, half repeated text), fed in 1 MiB blocks. ` +
-      '**gunzip**: `zlib.createGunzip()` (16 KiB output buffers, zlib\'s default) into a byte counter; **gunzip 256k**: the same with 256 KiB output buffers, the fastest plain streaming gunzip here. **scanLayer**: gunzip (256 KiB buffers, handed on from setImmediate so the next inflate overlaps), sha256 of the blob and of the tar (diffID), tar parse. **e2e**: scanLayer with the file row and FastCDC 2020 avg 64 KiB chunking, a sha256 and a ChunkIndex lookup per chunk; the file identity is the chunk recipe (each file byte hashed once); no compression of chunks. ' +
+      '**gunzip**: `zlib.createGunzip()` (16 KiB output buffers, zlib\'s default) into a byte counter; **gunzip 256k**: the same with 256 KiB output buffers, the fastest plain streaming gunzip here. **scanLayer**: gunzip (256 KiB buffers, handed on from setImmediate so the next inflate overlaps), sha256 of the blob and of the tar (diffID), tar parse. **e2e**: scanLayer with the file row and FastCDC 2020 avg 64 KiB chunking, a sha256 and a ChunkIndex lookup per chunk; the file identity is the chunk recipe (each file byte hashed once); no compression of chunks. **second thread**: the same, with chunks of 16 KiB and more hashed on a worker thread (src/sources/hash-worker.ts: copied into a 4 MiB SharedArrayBuffer ring, digests back through Atomics counters, no message per chunk), smaller ones and any the ring has no room for on the main thread; the library\'s `offload` option, off by default. ' +
       `${rounds} rounds; in each every task runs three times (tinybench, after a warm-up) and its best time counts (contention only ever slows a run); MB/s count uncompressed tar bytes; medians over rounds, [min–max]. "sha256 bytes / tar byte" counts every byte given to sha256 (blob, diffID, files, chunks) per tar byte.`,
     '',
     '| task | MB/s median [min–max] | × gunzip (16 KiB) | × gunzip 256k | sha256 bytes / tar byte |',
@@ -143,7 +173,17 @@ async function endToEndSection(quick: boolean, log: (s: string) => void): Promis
     `| sha256 of the blob and of the tar alone, in memory (the verification's cost) | ${fmt(median(mbs.verify))} ${spread(mbs.verify, 1)} | – | – | ${fmt((gz.length + plain) / plain, 2)} |`,
     row('scanLayer alone (gunzip, blob and diffID sha256, tar parse; no visitor)', 'scan'),
     row('e2e, chunks per file', 'perFile'),
+    row('e2e, chunks per file, chunk digests on a second thread (opt-in `offload`)', 'perFileOffload'),
     row('e2e, chunks per file and over the tar stream', 'both'),
+    '',
+    `CPU per pass (ms, user + system from /proc/self/task, 10 ms ticks, mean of ${quick ? 2 : 6} passes after the rounds): the main thread's share bounds the pass's wall time from below when the other threads have a core of their own.`,
+    '',
+    '| task | main thread | other threads (inflate on the libuv pool, the hashing thread) | total |',
+    '|---|---:|---:|---:|',
+    cpuLine('plain gunzip, 256 KiB buffers', 'gunzip256'),
+    cpuLine('scanLayer alone', 'scan'),
+    cpuLine('e2e, chunks per file', 'perFile'),
+    cpuLine('e2e, chunks per file, chunk digests on a second thread', 'perFileOffload'),
     '',
     `Target (issue 13): the end-to-end pass at ≥ 0.50 × plain gunzip. Measured per file: ${fmt(pf, 2)} × zlib's default gunzip (worst round ${fmt(Math.min(...vs['perFile/gunzip']), 2)} ×) — ${pf >= 0.5 ? 'met' : 'NOT met'}; ${fmt(pf256, 2)} × the 256 KiB gunzip (worst round ${fmt(Math.min(...vs['perFile/gunzip256']), 2)} ×) — ${pf256 >= 0.5 ? 'met' : 'NOT met'}. With both modes ${fmt(median(vs['both/gunzip']), 2)} × and ${fmt(median(vs['both/gunzip256']), 2)} ×. Every verification stays: the blob digest and the diffID are computed on every read, never dropped to meet the target. The in-memory sha256 row hashes a ${fmt(plain / MB)} MB buffer from RAM and can come out slower than scanLayer, which hashes each 256 KiB buffer while inflate has just left it in cache; its share of the pass (median ${fmt(median(verifyShare) * 100, 0)}% [${fmt(Math.min(...verifyShare) * 100, 0)}–${fmt(Math.max(...verifyShare) * 100, 0)}%]) overstates what verification costs inside the pass.`,
     '',

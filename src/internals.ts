@@ -69,6 +69,7 @@ export { compareDedupModels, type DedupComparison, type DedupModelResult, type D
 export { dedupRow, UnitTally, DEFAULT_CHUNK_ALGOS, HISTOGRAM_BUCKETS, type ContentDedup, type DedupRow, type DedupLevel, type ChunkMode, type StoredTally, type HistogramBucket } from './analyze/dedup-content.js';
 export { contentDedup, type ContentDedupOptions } from './sources/dedup-scan.js';
 export { ChunkFeeder, ChunkRow, FileRow, FileDigests, DedupRows, tarSizeVisitor, loadZstd } from './sources/dedup-visitors.js';
+export { DigestSequencer } from './sources/hashing.js';
 export { ChunkIndex } from './chunk/index-table.js';
 export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
 export { HostState, type HostContainer, type MetadataSource, type V2Metadata } from './analyze/host-state.js';

@@ -10,6 +10,7 @@ import { createChunker } from '../chunk/registry.js';
 import type { Chunker } from '../chunk/types.js';
 import { dedupRow, UnitTally, type ChunkMode, type DedupRow, type StoredTally } from '../analyze/dedup-content.js';
 import type { LayerEntry, LayerVisitor } from './tar.js';
+import { DigestSequencer } from './hashing.js';
 
 let zstdReady: Promise<void> | undefined;
 /** Loads the zstd WebAssembly module once; call before compressing with zstd. */
@@ -78,6 +79,8 @@ export class ChunkFeeder {
     private readonly keepBytes: boolean,
     /** The sha256 of the whole stream when someone else already hashed it (a file's digest): a one-chunk stream is not hashed twice. */
     private readonly wholeDigest?: () => Uint8Array | undefined,
+    /** Where chunks are hashed and `onChunk` is called, in cut order (by default at once, on this thread). */
+    private readonly seq: DigestSequencer = DigestSequencer.synchronous(),
   ) {}
 
   private finishing = false;
@@ -110,30 +113,17 @@ export class ChunkFeeder {
 
   private cut(end: number): void {
     const length = end - this.queuedFrom;
-    const whole = this.finishing && this.queuedFrom === 0 && end === this.pushed ? this.wholeDigest?.() : undefined;
-    if (whole) {
-      const parts = this.keepBytes ? this.queue.slice(this.queueHead) : [];
-      this.queue = [];
-      this.queueHead = 0;
-      this.queuedFrom = end;
-      this.onChunk(whole, length, () => (parts.length === 1 ? parts[0] : Buffer.concat(parts)));
-      return;
-    }
-    const hash: Hash = createHash('sha256');
-    this.hashedBytes += length;
+    const whole = this.finishing && this.queuedFrom === 0 && end === this.pushed ? this.wholeDigest : undefined;
     const parts: Uint8Array[] = [];
     let need = length;
     while (need > 0) {
       const b = this.queue[this.queueHead];
       if (b.length <= need) {
-        hash.update(b);
-        if (this.keepBytes) parts.push(b);
+        parts.push(b);
         need -= b.length;
         this.queue[this.queueHead++] = undefined as unknown as Uint8Array;
       } else {
-        const head = b.subarray(0, need);
-        hash.update(head);
-        if (this.keepBytes) parts.push(head);
+        parts.push(b.subarray(0, need));
         this.queue[this.queueHead] = b.subarray(need);
         need = 0;
       }
@@ -143,7 +133,18 @@ export class ChunkFeeder {
       this.queueHead = 0;
     }
     this.queuedFrom = end;
-    this.onChunk(hash.digest(), length, () => (parts.length === 1 ? parts[0] : Buffer.concat(parts)));
+    const bytes = this.keepBytes ? () => (parts.length === 1 ? parts[0] : Buffer.concat(parts)) : () => new Uint8Array(0);
+    if (whole) {
+      // The other digest is only known once the continuations before this one have run.
+      return this.seq.then(() => {
+        const digest = whole();
+        if (digest) return this.onChunk(digest, length, bytes);
+        this.hashedBytes += length;
+        this.seq.hash(parts, length, (d) => this.onChunk(d, length, bytes));
+      });
+    }
+    this.hashedBytes += length;
+    this.seq.hash(parts, length, (d) => this.onChunk(d, length, bytes));
   }
 }
 
@@ -181,6 +182,11 @@ abstract class RowState {
  * must come before the rows': a file's identity is closed when the next entry (or the layer's end) arrives.
  */
 export class FileDigests {
+  constructor(
+    /** Orders the lead's chunk digests and what reads them (shared with the rows). */
+    readonly seq: DigestSequencer = DigestSequencer.synchronous(),
+  ) {}
+
   seconds = 0;
   /** Bytes passed to sha256 for file digests (not for chunks). */
   hashedBytes = 0;
@@ -228,7 +234,7 @@ export class FileDigests {
   }
 
   visitor(): LayerVisitor {
-    if (this.lead) return { entry: () => void (this.last = undefined) };
+    if (this.lead) return { entry: () => this.seq.then(() => void (this.last = undefined)) };
     let hash: Hash | undefined;
     let size = 0;
     const close = () => {
@@ -273,7 +279,7 @@ export class FileRow extends RowState {
   }
 
   visitor(weight: number): LayerVisitor {
-    return { end: () => this.endLayer(weight) };
+    return { end: () => this.digests.seq.then(() => this.endLayer(weight)) };
   }
 
   row(): DedupRow {
@@ -294,6 +300,7 @@ export class ChunkRow extends RowState {
     digests?: FileDigests,
     /** This row supplies the file identities from its chunks (the first per-file row). */
     lead = false,
+    private readonly seq: DigestSequencer = digests?.seq ?? DigestSequencer.synchronous(),
   ) {
     super();
     const chunker = createChunker(algo);
@@ -310,6 +317,7 @@ export class ChunkRow extends RowState {
       },
       compress,
       mode === 'per-file' && digests && !recipe ? () => digests.last?.digest : undefined,
+      seq,
     );
   }
 
@@ -319,7 +327,8 @@ export class ChunkRow extends RowState {
   /** Ends the current file; the lead closes its identity for the others. */
   private endFile(): void {
     this.feeder.finish();
-    this.lead?.fileDone();
+    const lead = this.lead;
+    if (lead) this.seq.then(() => lead.fileDone());
   }
 
   /** True when this row supplies the file identities. */
@@ -340,7 +349,7 @@ export class ChunkRow extends RowState {
     };
     const done = () => {
       timed(() => (this.mode === 'stream' ? this.feeder.finish() : this.endFile()));
-      this.endLayer(weight);
+      this.seq.then(() => this.endLayer(weight));
     };
     if (this.mode === 'stream') return { tar: (c) => timed(() => this.feeder.push(c)), end: done };
     let open = false;
@@ -379,11 +388,20 @@ export function tarSizeVisitor(): LayerVisitor & { bytes: number } {
 
 /** The rows of one run, built together so the per-file rows share one file hash. */
 export class DedupRows {
-  readonly digests = new FileDigests();
+  /** Chunk digests of every row go through one sequencer, so the rows see them in scan order. */
+  readonly seq: DigestSequencer;
+  readonly digests: FileDigests;
   readonly file: FileRow | undefined;
   readonly chunks: ChunkRow[];
 
-  constructor(opts: { file: boolean; algos: readonly string[]; modes: readonly ChunkMode[]; compress: boolean }) {
+  /**
+   * `offload: true` hashes chunks of 16 KiB and more on a second thread (hash-worker.ts). Off by
+   * default: measured on the shared 2-core machine it took the main thread no faster and cost
+   * 25-35% more CPU in all (reports/dedup.md, "End-to-end dedup pass"); kept to be measured on idle machines.
+   */
+  constructor(opts: { file: boolean; algos: readonly string[]; modes: readonly ChunkMode[]; compress: boolean; offload?: boolean }) {
+    this.seq = opts.offload === true && opts.algos.length > 0 ? new DigestSequencer() : DigestSequencer.synchronous();
+    this.digests = new FileDigests(this.seq);
     const perFile = opts.modes.includes('per-file') && opts.algos.length > 0;
     if (perFile) this.digests.ledByChunks();
     this.file = opts.file ? new FileRow(this.digests) : undefined;
@@ -391,7 +409,7 @@ export class DedupRows {
     this.chunks = opts.algos.flatMap((a, i) => opts.modes.map((m) => new ChunkRow(a, m, opts.compress, this.digests, perFile && i === 0 && m === 'per-file')));
   }
 
-  /** Bytes the visitors passed to sha256 (file digests and chunk digests). */
+  /** Bytes the visitors passed to sha256 (file digests and chunk digests), here or on the hashing thread. */
   get hashedBytes(): number {
     return this.digests.hashedBytes + this.chunks.reduce((s, c) => s + c.hashedBytes, 0);
   }
@@ -401,7 +419,8 @@ export class DedupRows {
     const needsDigests = this.file !== undefined || this.chunks.some((c) => c.mode === 'per-file');
     const lead = this.chunks.filter((c) => c.leads);
     const rest = this.chunks.filter((c) => !c.leads);
-    return [...(needsDigests ? [this.digests.visitor()] : []), ...[...lead, ...rest].map((c) => c.visitor(weight)), ...(this.file ? [this.file.visitor(weight)] : [])];
+    const settle: LayerVisitor = { settle: () => this.seq.settle() };
+    return [...(needsDigests ? [this.digests.visitor()] : []), ...[...lead, ...rest].map((c) => c.visitor(weight)), ...(this.file ? [this.file.visitor(weight)] : []), settle];
   }
 
   rows(): DedupRow[] {

@@ -293,6 +293,8 @@ export interface LayerVisitor {
   end?(facts: LayerStreamFacts): void;
   /** Called with the uncompressed tar stream itself, headers included, as it flows (stream chunking). */
   tar?(chunk: Buffer): void;
+  /** Awaited after `end`: work the visitor still has in flight (digests on the threadpool). */
+  settle?(): Promise<void>;
 }
 
 const MAX_LINK_HOPS = 40;
@@ -420,6 +422,11 @@ export async function scanLayer(input: Readable, visitors: readonly LayerVisitor
   const blobDigest = verified ?? raw.digest()!;
   const facts: LayerStreamFacts = { blobDigest, blobSize: raw.bytes, diffId: plain.digest() ?? blobDigest, compression: gunzip.compression };
   for (const v of visitors) v.end?.(facts);
+  try {
+    for (const v of visitors) await v.settle?.();
+  } catch (e) {
+    throw wrap(e, 'layer content pass failed', where);
+  }
   return facts;
 }
 
