@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { COMMANDS } from '../src/cli/run.js';
+import { loadOptionsOf } from '../src/cli/common.js';
 import { cli } from './helpers/cli.js';
 
 const BIN = 'dist/cli/main.js';
@@ -48,4 +49,19 @@ test('the bundle computes what the sources compute, with their exit codes and me
     assert.equal(got.stdout, want.stdout, argv.join(' ') + STALE);
     assert.equal(got.stderr, want.stderr, argv.join(' ') + STALE);
   }
+});
+
+test('standard input is opened only when a command reads `-`, not at start-up', () => {
+  let touched = 0;
+  const io = { stdout: () => undefined, stderr: () => undefined, now: () => 0, get stdin() {
+    touched++;
+    return undefined;
+  } };
+  const opts = loadOptionsOf(undefined, io);
+  assert.equal(touched, 0);
+  assert.equal(opts.stdin, undefined);
+  assert.equal(touched, 1);
+  // the bin: a df of a file with stdin a pipe nobody writes to or closes still ends at once
+  const r = spawnSync(process.execPath, [BIN, 'df', OFFICIAL], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
 });
