@@ -164,8 +164,14 @@ export async function pool<T, R>(items: readonly T[], limit: number, f: (item: T
   return out;
 }
 
+/** What reading a live daemon gives: its images and containers as a graph, and its version. */
+export interface EngineRead {
+  graph: ImageGraph;
+  version: EngineVersion;
+}
+
 /** Reads images (with per-layer sizes from history) and containers from a live daemon; every number it uses is checked. */
-export async function loadEngine(client: EngineClient): Promise<{ graph: ImageGraph; version: EngineVersion }> {
+export async function loadEngine(client: EngineClient): Promise<EngineRead> {
   try {
     return await readEngine(client);
   } finally {
@@ -173,7 +179,7 @@ export async function loadEngine(client: EngineClient): Promise<{ graph: ImageGr
   }
 }
 
-async function readEngine(client: EngineClient): Promise<{ graph: ImageGraph; version: EngineVersion }> {
+async function readEngine(client: EngineClient): Promise<EngineRead> {
   const endpoint = describeEndpoint(client.endpoint);
   const containersPath = '/containers/json?all=1&size=1';
   // The three lists are asked for at once (the container list, with sizes, is the daemon's slowest
