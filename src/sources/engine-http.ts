@@ -52,7 +52,7 @@ export class ResponseParser {
 
   feed(chunk: Buffer): HttpAnswer | undefined {
     if (chunk.length) this.started = true;
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let at = 0;
     for (;;) {
       if (this.state === 'done') {
@@ -98,7 +98,6 @@ export class ResponseParser {
       }
     }
     this.pending = at < buf.length ? Buffer.from(buf.subarray(at)) : Buffer.alloc(0);
-    buf = Buffer.alloc(0);
     return undefined;
   }
 
