@@ -91,5 +91,11 @@ export function writeNotes(io: CommandIo, notes: readonly ShownNote[]): void {
 
 /** What loadSource(s) takes from a command's --platform and its io (standard input for `-`). */
 export function loadOptionsOf(platform: string | undefined, io: CommandIo): LoadOptions {
-  return { platform: platformOf(platform), ...(io.stdin ? { stdin: io.stdin } : {}) };
+  // A getter: reading process.stdin opens it (a stream, a few ms of start-up), and only `-` needs it.
+  return {
+    platform: platformOf(platform),
+    get stdin() {
+      return io.stdin;
+    },
+  };
 }

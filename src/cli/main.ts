@@ -31,7 +31,10 @@ const io = {
     }),
   stderr: (s: string) => void process.stderr.write(s),
   now: () => Math.floor(Date.now() / 1000),
-  stdin: process.stdin,
+  // Opened when a command reads `-`, not at every start (a stream: a few ms).
+  get stdin() {
+    return process.stdin;
+  },
 };
 
 const argv = process.argv.slice(2);

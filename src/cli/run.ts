@@ -1,4 +1,5 @@
 import { isLayerlabError, quote } from '../errors.js';
+import { dropEngineReads, startEngineRead } from '../sources/engine-early.js';
 import type { Command, CommandIo } from './io.js';
 
 /**
@@ -75,8 +76,11 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     io.stderr(`layerlab: unknown command ${quote(name)}\n\n${mainUsage()}`);
     return 2;
   }
-  const command = await entry.load();
+  // A live daemon's answers take as long to come as the command takes to load: ask first.
+  const daemons = rest.includes('--help') || rest.includes('-h') ? [] : rest.filter((a) => a.startsWith('docker://'));
+  for (const d of daemons) startEngineRead(d);
   try {
+    const command = await entry.load();
     return await command.run(rest, io);
   } catch (e) {
     if (isLayerlabError(e)) {
@@ -84,5 +88,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       return e.code === 'EUSAGE' ? 2 : 1;
     }
     throw e;
+  } finally {
+    dropEngineReads(daemons);
   }
 }

@@ -1,6 +1,6 @@
-import { request } from 'node:http';
 import { LayerlabError, quote } from '../errors.js';
 import type { ImageGraph } from '../model/graph.js';
+import { ConnectError, HttpError, HttpPool, TimeoutError, type HttpAnswer } from './engine-http.js';
 import { graphFromEngine, layerSizesFromEngine, type EngineContainer, type EngineHistoryItem, type EngineImageInspect } from './engine.js';
 
 /** Where a Docker-compatible Engine API listens. */
@@ -37,59 +37,62 @@ function describeEndpoint(e: EngineEndpoint): string {
 /** Largest Engine API answer read (the image list of a host with 100k images is far below it). */
 export const ENGINE_ANSWER_LIMIT = 256 * 1024 * 1024;
 
-/** A read-only Engine API client: GET requests only, each with a timeout. */
+/** A read-only Engine API client: GET requests only, each with a timeout, over keep-alive connections. */
 export class EngineClient {
   readonly endpoint: EngineEndpoint;
   readonly timeoutMs: number;
-  constructor(endpoint: EngineEndpoint, timeoutMs = 30_000) {
+  readonly answerLimit: number;
+  private readonly http: HttpPool;
+  constructor(endpoint: EngineEndpoint, timeoutMs = 30_000, answerLimit = ENGINE_ANSWER_LIMIT) {
     this.endpoint = endpoint;
     this.timeoutMs = timeoutMs;
+    this.answerLimit = answerLimit;
+    this.http = new HttpPool(endpoint.kind === 'unix' ? { socketPath: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port }, ENGINE_CONCURRENCY * 2);
   }
 
-  get<T>(path: string): Promise<T> {
+  async get<T>(path: string): Promise<T> {
     const where = describeEndpoint(this.endpoint);
-    return new Promise<T>((resolve, reject) => {
-      const target = this.endpoint.kind === 'unix' ? { socketPath: this.endpoint.socketPath } : { host: this.endpoint.host, port: this.endpoint.port };
-      const req = request({ ...target, path, method: 'GET', headers: { Host: 'docker' }, timeout: this.timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        let bytes = 0;
-        res.on('data', (c: Buffer) => {
-          bytes += c.length;
-          if (bytes > ENGINE_ANSWER_LIMIT) {
-            req.destroy();
-            reject(new LayerlabError('EINPUT', `daemon answered GET ${path} with more than ${ENGINE_ANSWER_LIMIT / 1024 / 1024} MiB; refused`, { file: where }));
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 500) >= 400) {
-            let message = body.trim();
-            try {
-              message = (JSON.parse(body) as { message?: string }).message ?? message;
-            } catch {
-              // not JSON: keep the text
-            }
-            reject(new LayerlabError('EINPUT', `daemon answered ${res.statusCode} to GET ${path}: ${message}`, { file: where }));
-            return;
-          }
-          try {
-            resolve(JSON.parse(body) as T);
-          } catch {
-            reject(new LayerlabError('EINPUT', `daemon answered GET ${path} with something that is not JSON`, { file: where }));
-          }
-        });
-        res.on('error', (e) => reject(new LayerlabError('EIO', `reading the answer to GET ${path}: ${e.message}`, { file: where })));
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`)));
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        const why = e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? 'cannot connect to the Docker daemon: is it running?' : e.message;
-        reject(new LayerlabError('EIO', `GET ${path}: ${why}`, { file: where }));
-      });
-      req.end();
-    });
+    let answer: HttpAnswer;
+    try {
+      answer = await this.http.get(path, this.answerLimit, this.timeoutMs);
+    } catch (e) {
+      throw engineRequestError(e, path, where, this.timeoutMs, this.answerLimit);
+    }
+    const body = answer.body.toString('utf8');
+    if (answer.status >= 400) {
+      let message = body.trim();
+      try {
+        message = (JSON.parse(body) as { message?: string }).message ?? message;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new LayerlabError('EINPUT', `daemon answered ${answer.status} to GET ${path}: ${message}`, { file: where });
+    }
+    try {
+      return JSON.parse(body) as T;
+    } catch {
+      throw new LayerlabError('EINPUT', `daemon answered GET ${path} with something that is not JSON`, { file: where });
+    }
   }
+
+  /** Closes the connections kept open between requests. */
+  close(): void {
+    this.http.close();
+  }
+}
+
+function engineRequestError(e: unknown, path: string, where: string, timeoutMs: number, limit: number): LayerlabError {
+  if (e instanceof HttpError) {
+    if (e.kind === 'too-large') return new LayerlabError('EINPUT', `daemon answered GET ${path} with more than ${limit / 1024 / 1024} MiB; refused`, { file: where });
+    if (e.kind === 'malformed') return new LayerlabError('EINPUT', `daemon answered GET ${path} with a malformed HTTP answer: ${e.message}`, { file: where });
+    return new LayerlabError('EIO', `reading the answer to GET ${path}: ${e.message}`, { file: where });
+  }
+  if (e instanceof TimeoutError) return new LayerlabError('EIO', `GET ${path}: no answer within ${timeoutMs / 1000} s`, { file: where });
+  if (e instanceof ConnectError) {
+    const why = e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? 'cannot connect to the Docker daemon: is it running?' : e.message;
+    return new LayerlabError('EIO', `GET ${path}: ${why}`, { file: where });
+  }
+  return new LayerlabError('EIO', `GET ${path}: ${(e as Error)?.message ?? String(e)}`, { file: where });
 }
 
 /** What a live daemon says about itself. */
@@ -161,8 +164,22 @@ export async function pool<T, R>(items: readonly T[], limit: number, f: (item: T
   return out;
 }
 
+/** What reading a live daemon gives: its images and containers as a graph, and its version. */
+export interface EngineRead {
+  graph: ImageGraph;
+  version: EngineVersion;
+}
+
 /** Reads images (with per-layer sizes from history) and containers from a live daemon; every number it uses is checked. */
-export async function loadEngine(client: EngineClient): Promise<{ graph: ImageGraph; version: EngineVersion }> {
+export async function loadEngine(client: EngineClient): Promise<EngineRead> {
+  try {
+    return await readEngine(client);
+  } finally {
+    client.close();
+  }
+}
+
+async function readEngine(client: EngineClient): Promise<EngineRead> {
   const endpoint = describeEndpoint(client.endpoint);
   const containersPath = '/containers/json?all=1&size=1';
   // The three lists are asked for at once (the container list, with sizes, is the daemon's slowest

@@ -16,8 +16,9 @@ export const engineReader: SourceReader = {
   kind: 'engine',
   claims: (arg) => arg.startsWith('docker://'),
   async load(arg) {
+    const early = (await import('./engine-early.js')).takeEngineRead(arg);
     const { EngineClient, engineEndpointFromSource, loadEngine } = await import('./engine-api.js');
-    const { graph, version } = await loadEngine(new EngineClient(engineEndpointFromSource(arg)));
+    const { graph, version } = await (early ?? loadEngine(new EngineClient(engineEndpointFromSource(arg))));
     return { source: arg, kind: 'engine', graph, notes: [], meta: { source: arg, engine: `${version.Version} (API ${version.ApiVersion})` } };
   },
 };

@@ -1,0 +1,29 @@
+import type { EngineRead } from './engine-api.js';
+
+// Reading a daemon is some fifty GET requests whose answers the daemon computes on its own
+// cores, while Node spends tens of milliseconds loading the command that will use them. The
+// command line starts the read for each `docker://` argument before it loads the command, and
+// the engine reader takes that read instead of starting its own: the same requests, earlier,
+// overlapping the start-up (issue 12). Nothing is kept beyond the command that started it.
+
+const started = new Map<string, Promise<EngineRead>>();
+
+/** Starts reading the daemon `source` (a `docker://` SOURCE) names; errors wait for whoever takes the read. */
+export function startEngineRead(source: string): void {
+  if (started.has(source)) return;
+  const read = import('./engine-api.js').then((m) => m.loadEngine(new m.EngineClient(m.engineEndpointFromSource(source))));
+  read.catch(() => undefined); // a read nobody takes (a usage error came first) is not an unhandled rejection
+  started.set(source, read);
+}
+
+/** The read started for `source`, once (a second SOURCE naming the same daemon reads it again). */
+export function takeEngineRead(source: string): Promise<EngineRead> | undefined {
+  const read = started.get(source);
+  started.delete(source);
+  return read;
+}
+
+/** Forgets reads nobody took (the command ended before loading them). */
+export function dropEngineReads(sources: readonly string[]): void {
+  for (const s of sources) started.delete(s);
+}

@@ -1,0 +1,323 @@
+import { connect, type Socket } from 'node:net';
+
+// A small HTTP/1.1 client for the Engine API: GET only, JSON answers, keep-alive connections.
+// node:http cost `df -v docker://` about 20 ms of CPU on a 24-image daemon (loading _http_client,
+// _http_agent, _http_incoming, _http_outgoing and friends, then per request its agent's TLS
+// server-name guess, which runs Node's IPv6 regex): more than everything layerlab computes there
+// (issue 12). The daemon speaks plain HTTP/1.1 with Content-Length or chunked bodies; this parses
+// exactly that, strictly, and says what was wrong when an answer is not that.
+
+/** What the daemon answered: status and the whole body. */
+export interface HttpAnswer {
+  status: number;
+  body: Buffer;
+}
+
+/** Why an answer could not be read; `kind` picks the wording (and the exit code) the caller gives. */
+export class HttpError extends Error {
+  readonly kind: 'malformed' | 'too-large' | 'truncated';
+  constructor(kind: HttpError['kind'], message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+const HEAD_LIMIT = 64 * 1024;
+const LINE_LIMIT = 4096;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
+const CRLF = Buffer.from('\r\n');
+
+type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close' | 'done';
+
+/**
+ * Reads one response from the bytes of a connection, fed as they arrive (split anywhere).
+ * `feed` returns the answer once complete; `end` is called when the peer closes.
+ */
+export class ResponseParser {
+  private state: State = 'head';
+  private pending: Buffer = Buffer.alloc(0);
+  private parts: Buffer[] = [];
+  private bytes = 0;
+  private remaining = 0;
+  private status = 0;
+  /** Whether the connection may carry another request after this answer. */
+  keepAlive = false;
+  /** Whether any byte of the answer arrived (a reused connection the peer had closed sends none). */
+  started = false;
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  feed(chunk: Buffer): HttpAnswer | undefined {
+    if (chunk.length) this.started = true;
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let at = 0;
+    for (;;) {
+      if (this.state === 'done') {
+        if (at < buf.length) throw new HttpError('malformed', 'bytes after the end of the answer');
+        return this.answer();
+      }
+      if (this.state === 'head') {
+        const end = buf.indexOf('\r\n\r\n', at);
+        if (end < 0) {
+          if (buf.length - at > HEAD_LIMIT) throw new HttpError('malformed', `a header of more than ${HEAD_LIMIT / 1024} KiB`);
+          break;
+        }
+        this.head(buf.subarray(at, end).toString('latin1'));
+        at = end + 4;
+      } else if (this.state === 'length' || this.state === 'chunk-data' || this.state === 'close') {
+        const n = this.state === 'close' ? buf.length - at : Math.min(this.remaining, buf.length - at);
+        if (n > 0) this.take(buf.subarray(at, at + n));
+        at += n;
+        this.remaining -= n;
+        if (this.state === 'close' || this.remaining > 0) break;
+        this.state = this.state === 'length' ? 'done' : 'chunk-end';
+      } else if (this.state === 'chunk-end') {
+        if (buf.length - at < 2) break;
+        if (!buf.subarray(at, at + 2).equals(CRLF)) throw new HttpError('malformed', 'a chunk not followed by CRLF');
+        at += 2;
+        this.state = 'chunk-size';
+      } else {
+        const eol = buf.indexOf('\r\n', at);
+        if (eol < 0) {
+          if (buf.length - at > LINE_LIMIT) throw new HttpError('malformed', 'a chunk line longer than 4 KiB');
+          break;
+        }
+        const line = buf.subarray(at, eol).toString('latin1');
+        at = eol + 2;
+        if (this.state === 'trailers') {
+          if (line === '') this.state = 'done';
+          continue;
+        }
+        const m = /^([0-9a-fA-F]{1,12})[ \t]*(;.*)?$/.exec(line);
+        if (!m) throw new HttpError('malformed', `a chunk size ${JSON.stringify(line.slice(0, 40))}`);
+        this.remaining = parseInt(m[1], 16);
+        this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
+      }
+    }
+    this.pending = at < buf.length ? Buffer.from(buf.subarray(at)) : Buffer.alloc(0);
+    return undefined;
+  }
+
+  /** The peer closed the connection: the answer if its end is the connection's end, else an error. */
+  end(): HttpAnswer {
+    if (this.state === 'close') return this.answer();
+    if (this.state === 'done') return this.answer();
+    throw new HttpError('truncated', this.started ? 'the daemon closed the connection before the answer was complete' : 'the daemon closed the connection without answering');
+  }
+
+  private answer(): HttpAnswer {
+    this.state = 'done';
+    return { status: this.status, body: this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts) };
+  }
+
+  private take(b: Buffer): void {
+    this.bytes += b.length;
+    if (this.bytes > this.limit) throw new HttpError('too-large', `more than ${this.limit / 1024 / 1024} MiB`);
+    this.parts.push(b);
+  }
+
+  private head(text: string): void {
+    const [first, ...lines] = text.split('\r\n');
+    const m = STATUS_LINE.exec(first);
+    if (!m) throw new HttpError('malformed', `a status line ${JSON.stringify(first.slice(0, 60))}`);
+    const status = Number(m[2]);
+    const headers = new Map<string, string>();
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) throw new HttpError('malformed', `a header line ${JSON.stringify(line.slice(0, 60))}`);
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
+    }
+    // 1xx answers precede the real one; a GET gets none from dockerd, but they are legal.
+    if (status >= 100 && status < 200) return;
+    this.status = status;
+    const connection = (headers.get('connection') ?? '').toLowerCase();
+    this.keepAlive = m[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+    const te = headers.get('transfer-encoding');
+    const cl = headers.get('content-length');
+    if (status === 204 || status === 304) this.state = 'done';
+    else if (te !== undefined) {
+      if (!/(^|,)\s*chunked\s*$/i.test(te)) throw new HttpError('malformed', `transfer-encoding ${JSON.stringify(te)}`);
+      this.state = 'chunk-size';
+    } else if (cl !== undefined) {
+      if (!/^\d{1,15}$/.test(cl)) throw new HttpError('malformed', `content-length ${JSON.stringify(cl)}`);
+      this.remaining = Number(cl);
+      if (this.remaining > this.limit) throw new HttpError('too-large', `more than ${this.limit / 1024 / 1024} MiB`);
+      this.state = this.remaining === 0 ? 'done' : 'length';
+    } else {
+      this.state = 'close';
+      this.keepAlive = false;
+    }
+  }
+}
+
+/** Where to connect: a unix socket or a loopback TCP port. */
+export type HttpTarget = { socketPath: string } | { host: string; port: number };
+
+/** A connection error, with the code Node gave it (ENOENT, ECONNREFUSED, ...). */
+export class ConnectError extends Error {
+  readonly code: string | undefined;
+  constructor(e: NodeJS.ErrnoException) {
+    super(e.message);
+    this.code = e.code;
+  }
+}
+
+/** A timeout: no byte for `ms` while an answer was awaited. */
+export class TimeoutError extends Error {}
+
+/** One keep-alive connection carrying one request at a time. */
+class Connection {
+  readonly socket: Socket;
+  dead = false;
+  used = false;
+  private gotBytes = false;
+  private parser: ResponseParser | undefined;
+  private settle: ((e: Error | undefined, a?: HttpAnswer) => void) | undefined;
+
+  constructor(target: HttpTarget) {
+    this.socket = 'socketPath' in target ? connect(target.socketPath) : connect(target.port, target.host);
+    this.socket.on('data', (d: Buffer) => this.onData(d));
+    this.socket.on('end', () => this.onEnd());
+    this.socket.on('error', (e) => this.fail(new ConnectError(e)));
+    this.socket.on('close', () => this.onEnd());
+    this.socket.on('timeout', () => this.fail(new TimeoutError()));
+  }
+
+  get(path: string, limit: number, timeoutMs: number): Promise<HttpAnswer> {
+    this.used = true;
+    return new Promise((resolve, reject) => {
+      this.parser = new ResponseParser(limit);
+      this.settle = (e, a) => (e ? reject(e) : resolve(a as HttpAnswer));
+      this.socket.ref();
+      this.socket.setTimeout(timeoutMs);
+      // The Host the docker CLI sends on a socket; dockerd does not route on it.
+      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\n\r\n`);
+    });
+  }
+
+  /** Whether the last answer left the connection reusable (its parser marked it keep-alive). */
+  get reusable(): boolean {
+    return !this.dead && this.settle === undefined;
+  }
+
+  destroy(): void {
+    this.dead = true;
+    this.socket.destroy();
+  }
+
+  private onData(d: Buffer): void {
+    if (!this.parser) {
+      this.destroy(); // bytes nobody asked for: never reuse this connection
+      return;
+    }
+    let a: HttpAnswer | undefined;
+    try {
+      a = this.parser.feed(d);
+    } catch (e) {
+      return this.fail(e as Error);
+    }
+    if (a) this.done(undefined, a);
+  }
+
+  private onEnd(): void {
+    if (!this.parser) {
+      this.dead = true;
+      return;
+    }
+    try {
+      this.done(undefined, this.parser.end());
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  private fail(e: Error): void {
+    this.destroy();
+    if (this.parser) this.done(e);
+  }
+
+  private done(e: Error | undefined, a?: HttpAnswer): void {
+    const settle = this.settle;
+    this.gotBytes = this.parser?.started ?? false;
+    if (!e && !this.parser?.keepAlive) this.destroy();
+    this.parser = undefined;
+    this.settle = undefined;
+    if (!this.dead) {
+      this.socket.setTimeout(0);
+      this.socket.unref(); // an idle connection must not keep the process alive
+    }
+    settle?.(e, a);
+  }
+
+  /** Whether the last request failed before any byte came back on a connection used before: the peer had closed it while idle. */
+  staleFailure(e: unknown): boolean {
+    return !this.gotBytes && ((e instanceof HttpError && e.kind === 'truncated') || (e instanceof ConnectError && (e.code === 'ECONNRESET' || e.code === 'EPIPE')));
+  }
+}
+
+/** GET requests over at most `maxConnections` keep-alive connections; more wait their turn. */
+export class HttpPool {
+  private readonly idle: Connection[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private open = 0;
+  readonly target: HttpTarget;
+  readonly maxConnections: number;
+
+  constructor(target: HttpTarget, maxConnections: number) {
+    this.target = target;
+    this.maxConnections = maxConnections;
+  }
+
+  async get(path: string, limit: number, timeoutMs: number): Promise<HttpAnswer> {
+    if (/[\s\0]/.test(path)) throw new Error(`GET ${JSON.stringify(path)}: a path with white space`);
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.acquire();
+      const reused = c.used;
+      try {
+        const a = await c.get(path, limit, timeoutMs);
+        this.release(c);
+        return a;
+      } catch (e) {
+        this.release(c);
+        // A GET on a connection the daemon had closed while it sat idle is sent again, once, on a new one.
+        if (reused && attempt === 0 && c.staleFailure(e)) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** Closes the idle connections (the busy ones close when their answer is in). */
+  close(): void {
+    for (const c of this.idle.splice(0)) {
+      c.destroy();
+      this.open--;
+    }
+  }
+
+  private async acquire(): Promise<Connection> {
+    for (;;) {
+      const c = this.idle.pop();
+      if (c && !c.dead) return c;
+      if (c) {
+        this.open--;
+        continue;
+      }
+      if (this.open < this.maxConnections) {
+        this.open++;
+        return new Connection(this.target);
+      }
+      await new Promise<void>((r) => this.waiting.push(r));
+    }
+  }
+
+  private release(c: Connection): void {
+    if (c.reusable) this.idle.push(c);
+    else this.open--;
+    this.waiting.shift()?.();
+  }
+}
