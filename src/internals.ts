@@ -48,6 +48,8 @@ export { readOciLayout, parsePlatform } from './sources/oci-layout.js';
 export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
 export { measureLayer, scanLayer, entryEscapes, forEachTarEntry, type LayerMeasure, type LayerEntry, type LayerVisitor, type LayerStreamFacts } from './sources/tar.js';
 export { scanSourceLayers, indexSourceLayers, sourceLayer, type IndexedLayer, type SourceLayer, type LayerScanProgress, type ScanSourceLayersOptions } from './sources/layer-contents.js';
+export { readConfigHistory, type ConfigHistoryEntry } from './sources/image-config.js';
+export { diveLayerHistory, diveExport, wasteAnalysis, type DiveExport, type WasteAnalysis } from './analyze/waste.js';
 export { readRegistryFolder, readRegistry, registryReader, registryFolderReader, graphFromRegistryImages } from './sources/registry.js';
 export { RegistryClient, parseRegistrySource, type RegistryTarget } from './sources/registry-client.js';
 
