@@ -1,0 +1,27 @@
+// What a demanding new user of files, waste and chunk ran into (session 4 walk-through), each
+// pinned here: PATH is a path in the image as a shell resolves it, counts agree in number.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cli } from './helpers/cli.js';
+
+const APP = 'fixtures/waste/app.oci.tar';
+
+test('files PATH: ".." at the root stays at the root, as the kernel resolves /../etc; a NUL byte is a usage error naming PATH', async () => {
+  const plain = await cli('files', '--format', 'json', APP, 'app:1', '/etc');
+  assert.equal(plain.code, 0, plain.stderr);
+  for (const p of ['/../etc', '../etc', '/usr/../../etc/', 'etc/nginx/../../../etc']) {
+    const r = await cli('files', '--format', 'json', APP, 'app:1', p);
+    assert.equal(r.code, 0, `${p}: ${r.stderr}`);
+    assert.deepEqual(JSON.parse(r.stdout).entries, JSON.parse(plain.stdout).entries, p);
+  }
+  const nul = await cli('files', APP, 'app:1', 'etc\0x');
+  assert.equal(nul.code, 2);
+  assert.match(nul.stderr, /^layerlab files: PATH "etc\\u0000x" contains a NUL byte\n/);
+  assert.doesNotMatch(nul.stderr, /layer entry/);
+});
+
+test('chunk: the count line says "1 chunk", not "1 chunks"', async () => {
+  const r = await cli('chunk', '--algo', 'fixed:size=1m', 'fixtures/fastcdc/SekienAkashita.jpg');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\nfixed:size=1048576: 1 chunk\n$/);
+});
