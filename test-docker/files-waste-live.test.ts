@@ -336,6 +336,18 @@ for (const driver of ['vfs', 'overlay2'] as const) describe(`layerlab files and 
       } else if (argv[0] === 'waste') assert.deepEqual(a.images, b.images);
       else assert.deepEqual(a.entries ?? a.changes, b.entries ?? b.changes, argv.join(' '));
     }
+    // dedup over the contents: the data root's layers give the archive's rows (a data root keeps no compressed blobs, so no blob row).
+    const dedup = ['dedup', '--level', 'layer', '--level', 'file', '--level', 'chunk', '--algo', 'fastcdc2020:avg=8k', '--no-compress', '--format', 'json'];
+    const rows = async (src: string) => {
+      const r = await layerlab(...dedup, src);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout).rows as { key: string; mode?: string; logicalBytes: number; storedBytes: number; units: number; distinctUnits: number }[])
+        .filter((x) => x.key !== 'blob')
+        .map(({ key, mode, logicalBytes, storedBytes, units, distinctUnits }) => ({ key, mode, logicalBytes, storedBytes, units, distinctUnits }));
+    };
+    const [fromRoot, fromArchive] = [await rows(root), await rows(archive)];
+    assert.deepEqual(fromRoot, fromArchive);
+    assert.ok(fromRoot.some((x) => x.key === 'file') && fromRoot.some((x) => x.mode === 'stream'));
   });
 
   test(`data root (${driver}): the layer folders hold the driver's own form of deletes, which the tar-split record turns back into .wh. entries`, () => {

@@ -25,3 +25,11 @@ test('chunk: the count line says "1 chunk", not "1 chunks"', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\nfixed:size=1048576: 1 chunk\n$/);
 });
+
+test('dedup --level file on a data root without layer contents says what a data root needs, not that it holds sizes only', async () => {
+  const r = await cli('dedup', '--level', 'file', 'fixtures/docker-20.10-root/root');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no layer of these images can be read from fixtures\/docker-20.10-root\/root/);
+  assert.match(r.stderr, /tar-split record and files \(vfs, overlay2\)/);
+  assert.doesNotMatch(r.stderr, /data root holds sizes only/);
+});
