@@ -33,3 +33,15 @@ test('dedup --level file on a data root without layer contents says what a data 
   assert.match(r.stderr, /tar-split record and files \(vfs, overlay2\)/);
   assert.doesNotMatch(r.stderr, /data root holds sizes only/);
 });
+
+test('files: a link asked for by PATH, and a hard link a layer adds, show their targets as every other row does', async () => {
+  const sym = await cli('files', APP, 'app:1', '/usr/bin/run');
+  assert.equal(sym.code, 0, sym.stderr);
+  assert.match(sym.stdout, /^lrwxrwxrwx +0:0 +- +2 +run -> tool$/m);
+  const hard = await cli('files', APP, 'app:2', '/srv/tool');
+  assert.match(hard.stdout, /^hrw-r--r-- +0:0 +4kB +1 +tool => \/usr\/bin\/tool$/m);
+  // A directory asked for is still '.', as tree draws its root.
+  assert.match((await cli('files', APP, 'app:1', '/usr')).stdout, /^drwxr-xr-x +0:0 +- +2 +\.$/m);
+  const layer = await cli('files', '--layer', '1', APP, 'app:2');
+  assert.match(layer.stdout, /^\+ +hrw-r--r-- +0:0 +4kB +\/srv\/tool => \/usr\/bin\/tool$/m);
+});
