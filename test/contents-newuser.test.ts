@@ -45,3 +45,8 @@ test('files: a link asked for by PATH, and a hard link a layer adds, show their 
   const layer = await cli('files', '--layer', '1', APP, 'app:2');
   assert.match(layer.stdout, /^\+ +hrw-r--r-- +0:0 +4kB +\/srv\/tool => \/usr\/bin\/tool$/m);
 });
+
+test('dedup --help names every source the file and chunk levels read, data roots included (as files and waste say)', async () => {
+  const help = (await cli('dedup', '--help')).stdout.replace(/\s+/g, ' ');
+  assert.match(help, /File and chunk levels need a SOURCE that holds layer bytes \(docker save archive, OCI layout or archive, registry:\/\/, a Docker data root on vfs or overlay2\)/);
+});

@@ -27,7 +27,7 @@ With --level, the dedup ladder over the layers' contents instead, each distinct 
 with logical and stored bytes, ratio (logical/stored), savings %, unit counts, mean and standard
 deviation of unit sizes, a log2 size histogram, index bytes, the unique chunks compressed one by one
 (gzip, zstd), and MB/s. File and chunk levels need a SOURCE that holds layer bytes (docker save
-archive, OCI layout or archive, registry://).
+archive, OCI layout or archive, registry://, a Docker data root on vfs or overlay2).
 
 ${sourceHelp(true)}`,
     positionals: [{ name: 'SOURCE', variadic: true }],
