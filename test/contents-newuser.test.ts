@@ -50,3 +50,17 @@ test('dedup --help names every source the file and chunk levels read, data roots
   const help = (await cli('dedup', '--help')).stdout.replace(/\s+/g, ' ');
   assert.match(help, /File and chunk levels need a SOURCE that holds layer bytes \(docker save archive, OCI layout or archive, registry:\/\/, a Docker data root on vfs or overlay2\)/);
 });
+
+test('dedup --level layer on a snapshot without uncompressed sizes: the diffID row is n/a with why, not a 1.000x ratio over 0 bytes', async () => {
+  const snap = 'fixtures/official-images/host.snapshot.json';
+  const r = await cli('dedup', '--level', 'layer', '--format', 'json', snap);
+  assert.equal(r.code, 0, r.stderr);
+  const diff = JSON.parse(r.stdout).rows.find((x: { key: string }) => x.key === 'diffID');
+  assert.deepEqual(diff, { level: 'layer', key: 'diffID', basis: 'layer-size', available: false, reason: 'no layer of these images has a recorded uncompressed size in this source' });
+  const table = (await cli('dedup', '--level', 'layer', snap)).stdout;
+  assert.match(table, /│ layer │ diffID │ +│ layer-size │ +n\/a │/);
+  assert.match(table, /note: layer diffID is n\/a: no layer of these images has a recorded uncompressed size/);
+  assert.doesNotMatch(table, /layer diffID:/); // no empty histogram line for it
+  // The blob row, which the snapshot does record, is unchanged.
+  assert.equal(JSON.parse(r.stdout).rows[0].units, 89);
+});
