@@ -64,3 +64,11 @@ test('dedup --level layer on a snapshot without uncompressed sizes: the diffID r
   // The blob row, which the snapshot does record, is unchanged.
   assert.equal(JSON.parse(r.stdout).rows[0].units, 89);
 });
+
+test('dedup: --per-file and --stream without --level chunk are usage errors, as --algo is (they would change nothing)', async () => {
+  for (const flag of ['--per-file', '--stream']) {
+    const r = await cli('dedup', '--level', 'file', flag, APP);
+    assert.equal(r.code, 2, flag);
+    assert.match(r.stderr, /--per-file and --stream go with --level chunk/);
+  }
+});

@@ -58,6 +58,7 @@ ${sourceHelp(true)}`,
       return 0;
     }
     if (values.algo.length && !levels.includes('chunk')) throw usageError('--algo goes with --level chunk');
+    if ((values['per-file'] || values.stream) && !levels.includes('chunk')) throw usageError('--per-file and --stream go with --level chunk');
     const algos = values.algo.length ? values.algo : DEFAULT_CHUNK_ALGOS;
     for (const a of algos) createChunker(a); // a bad spec is a usage error before any layer is read
     const modes: ChunkMode[] = values['per-file'] && !values.stream ? ['per-file'] : values.stream && !values['per-file'] ? ['stream'] : ['per-file', 'stream'];
