@@ -72,3 +72,10 @@ test('dedup: --per-file and --stream without --level chunk are usage errors, as 
     assert.match(r.stderr, /--per-file and --stream go with --level chunk/);
   }
 });
+
+test('waste --help lists every field of images[] that --format json prints', async () => {
+  const help = (await cli('waste', '--help')).stdout.replace(/\s+/g, ' ');
+  const listed = /images\[\] \{([^}]*)\}/.exec(help)![1].split(',').map((f) => f.trim());
+  const out = JSON.parse((await cli('waste', '--format', 'json', APP, 'app:1')).stdout);
+  assert.deepEqual(listed, Object.keys(out.images[0]));
+});

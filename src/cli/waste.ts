@@ -30,7 +30,7 @@ when an image fails one, naming the rule. A rule's value "disabled" turns it off
 ${layerSourceHelp()}`,
     positionals: [{ name: 'SOURCE' }, { name: 'IMAGE', variadic: true, optional: true }],
     options: {
-      format: formatOption(['table', 'json', 'dive-json'], { json: 'images[] {image, efficiency, sizeBytes, userSizeBytes, wastedBytes, wastedUserPercent, inefficiencies}, acrossImages', 'dive-json': "dive's --json export (one image; layer commands from the config history)" }),
+      format: formatOption(['table', 'json', 'dive-json'], { json: 'images[] {image, id, efficiency, sizeBytes, userSizeBytes, wastedBytes, wastedUserPercent, inefficiencies}, acrossImages', 'dive-json': "dive's --json export (one image; layer commands from the config history)" }),
       ci: { type: 'boolean', description: "evaluate dive's CI rules; exit 1 when an image fails one" },
       'lowest-efficiency': { type: 'string', value: 'R', description: 'with --ci: fail below this efficiency (0-1, or disabled)', defaultHelp: '0.9' },
       'highest-wasted-bytes': { type: 'string', value: 'B', description: 'with --ci: fail above this many wasted bytes (20MB, 1.5GiB, or disabled)', defaultHelp: 'disabled' },
