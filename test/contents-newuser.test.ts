@@ -79,3 +79,19 @@ test('waste --help lists every field of images[] that --format json prints', asy
   const out = JSON.parse((await cli('waste', '--format', 'json', APP, 'app:1')).stdout);
   assert.deepEqual(listed, Object.keys(out.images[0]));
 });
+
+test('files --layer N PATH: a PATH in neither the tree below the layer nor the tree after it is an input error, as without --layer', async () => {
+  const typo = await cli('files', '--layer', '2', APP, 'app:1', '/srv');
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /"\/srv" is not in the image at layer 2 nor below it/);
+  // A path the layer removes (there below, gone after) and one it adds (gone below, there after) are fine.
+  const removed = await cli('files', '--format', 'json', '--layer', '2', APP, 'app:1', '/etc/nginx');
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.equal(JSON.parse(removed.stdout).summary.removed, 3);
+  const added = await cli('files', '--format', 'json', '--layer', '2', APP, 'app:1', '/var/cache/new');
+  assert.equal(JSON.parse(added.stdout).summary.added, 1);
+  // Unchanged by the layer but in the image: no changes, exit 0.
+  const same = await cli('files', '--layer', '2', APP, 'app:1', '/usr/bin/tool');
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stdout, /\(no changes\)/);
+});

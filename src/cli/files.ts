@@ -58,6 +58,10 @@ ${layerSourceHelp()}`,
     if (upTo === 0) throw new LayerlabError('EINPUT', 'the image has no layers', { file: sourceArg });
     const view = views.view(nodes[upTo - 1]);
     if (values.layer !== undefined) {
+      const below = upTo > 1 ? views.view(nodes[upTo - 2]) : undefined;
+      if (prefix && !lookup(view, prefix) && !(below && lookup(below, prefix))) {
+        throw new LayerlabError('EINPUT', `${quote('/' + prefix)} is not in the image at layer ${values.layer} nor below it`, { file: sourceArg });
+      }
       const { changes, summary } = layerChangesUnder(view, prefix);
       const layer = filesLayer(s.graph, layers[values.layer], values.layer, indexed.get(layers[values.layer])!.size);
       const result: FilesLayerChanges = { source: sourceArg, image, path: prefix, layer, changes: changes.map(filesChange), summary };
