@@ -95,3 +95,10 @@ test('files --layer N PATH: a PATH in neither the tree below the layer nor the t
   assert.equal(same.code, 0, same.stderr);
   assert.match(same.stdout, /\(no changes\)/);
 });
+
+test('waste: an untagged image is headed by its short ID once, not "fbeb32b95c8a  (fbeb32b95c8a)"', async () => {
+  const r = await cli('waste', 'fixtures/archives/scenario.docker25-shape.tar.gz', 'fbeb32b95c8a');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^fbeb32b95c8a\n  efficiency: /);
+  assert.match((await cli('waste', APP, 'app:1')).stdout, /^app:1  \(75b0ab1d872d\)\n/);
+});
