@@ -102,3 +102,9 @@ test('waste: an untagged image is headed by its short ID once, not "fbeb32b95c8a
   assert.match(r.stdout, /^fbeb32b95c8a\n  efficiency: /);
   assert.match((await cli('waste', APP, 'app:1')).stdout, /^app:1  \(75b0ab1d872d\)\n/);
 });
+
+test('chunk: a byte size too large for the parameter says the allowed range, not that it is not a byte size', async () => {
+  const r = await cli('chunk', '--algo', 'fixed:size=99999999999999', 'README.md');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /size must be from 1 to 1073741824 bytes \(got 99999999999999\)/);
+});
