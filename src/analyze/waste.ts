@@ -178,8 +178,8 @@ export function wasteAnalysis(layers: readonly LayerFiles[], layerSizes: readonl
   return { efficiency, sizeBytes, userSizeBytes, wastedBytes, wastedUserPercent: wastedBytes / userSizeBytes, inefficiencies };
 }
 
-/** One entry of an image config's `history` (the fields dive reads). */
-export interface ConfigHistoryEntry {
+/** One entry of an image config's `history`, the fields dive reads. */
+export interface DiveHistoryEntry {
   created_by?: string;
   empty_layer?: boolean;
 }
@@ -191,7 +191,7 @@ export interface ConfigHistoryEntry {
  * diffID at that entry's position among the non-empty ones; with no such entry left, "(missing)"
  * and an empty digest. Where dive panics (more non-empty entries than diffIDs) the digest is empty.
  */
-export function diveLayerHistory(history: readonly ConfigHistoryEntry[] | undefined, diffIds: readonly string[], layerCount: number): { command: string; digestId: string }[] {
+export function diveLayerHistory(history: readonly DiveHistoryEntry[] | undefined, diffIds: readonly string[], layerCount: number): { command: string; digestId: string }[] {
   const h = history ?? [];
   const ids: string[] = [];
   let nonEmpty = 0;
