@@ -48,6 +48,15 @@ export { readOciLayout, parsePlatform } from './sources/oci-layout.js';
 export { isAttestation, platformMatches, type Platform, type Descriptor } from './sources/oci-descriptors.js';
 export { measureLayer, scanLayer, entryEscapes, forEachTarEntry, type LayerMeasure, type LayerEntry, type LayerVisitor, type LayerStreamFacts } from './sources/tar.js';
 export { scanSourceLayers, indexSourceLayers, sourceLayer, type IndexedLayer, type SourceLayer, type LayerScanProgress, type ScanSourceLayersOptions } from './sources/layer-contents.js';
+export { readConfigHistory, type ConfigHistoryEntry } from './sources/image-config.js';
+export { diveLayerHistory, diveExport, diveEfficiency, wasteAnalysis, fileDedup, type DiveExport, type WasteAnalysis, type Inefficiency, type FileDedup } from './analyze/waste.js';
+export { evaluateDiveCi, DIVE_CI_DEFAULTS, type DiveCiConfig, type DiveCiResult, type DiveRuleResult } from './analyze/dive-ci.js';
+export { findImage, stackOf } from './analyze/image-lookup.js';
+export { applyLayer, unionOf, ChainViews, indexedChainViews, lookup, listUnion, unionTotals, pathHistory, layerChanges, layerChangesUnder, type UnionView, type UnionNode, type UnionRow, type LayerChange, type LayerChangeSummary } from './analyze/union.js';
+export { layerFilesOf, normalisePath, type LayerFiles, type FileEntry, type FileType, type RawEntry } from './model/files.js';
+export { registerChunker, listChunkers, createChunker, chunkBytes, type ChunkerFactory } from './chunk/registry.js';
+export { ChunkerParams } from './chunk/params.js';
+export { CutList, type Chunker, type ChunkRecord } from './chunk/types.js';
 export { readRegistryFolder, readRegistry, registryReader, registryFolderReader, graphFromRegistryImages } from './sources/registry.js';
 export { RegistryClient, parseRegistrySource, type RegistryTarget } from './sources/registry-client.js';
 

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import tar from 'tar-stream';
 import { cli as layerlab } from '../test/helpers/cli.js';
 import { startDockerd, type Sandbox } from './helpers/sandbox.js';
@@ -196,11 +197,14 @@ function diveNumbers(layers: Raw[][]): { efficiency: number; wasted: number; siz
   return { efficiency: all === 0 ? 1 : min / all, wasted, sizes: layers.map((l) => l.reduce((s, e) => s + e.size, 0)), files };
 }
 
-describe('layerlab files and waste against docker save and the container itself', () => {
+// Every check runs on a vfs and on an overlay2 daemon: overlay2 keeps a layer's own files in
+// overlay2/<cache-id>/diff, whiteouts as 0/0 character devices and opaque directories as an xattr.
+for (const driver of ['vfs', 'overlay2'] as const) describe(`layerlab files and waste against docker save and the container itself (${driver})`, () => {
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'layerlab-fw-'));
     archive = join(work, 'waste.tar');
-    sb = await startDockerd();
+    sb = await startDockerd({ storageDriver: driver });
+    assert.equal((await sb.api<{ Driver: string }>('/info')).Driver, driver);
     buildImage();
   });
   after(async () => {
@@ -308,16 +312,63 @@ describe('layerlab files and waste against docker save and the container itself'
     assert.ok(a.uniqueFiles < a.logicalFiles);
   });
 
-  test('data root (vfs): each layer put back together from tar-split and its folder hashes to its diffID; files and waste equal the archive\'s', async () => {
+  test(`data root (${driver}): each layer put back together from tar-split and its folder hashes to its diffID; files, waste and dive-json equal the archive's`, async () => {
     const root = join(sb.dir, 'root');
-    for (const argv of [['files', '--format', 'json'], ['files', '--format', 'json', '--layer', '4'], ['waste', '--format', 'json']]) {
+    const layers = (await layersOf(archive)).length;
+    const perLayer = Array.from({ length: layers }, (_, n) => ['files', '--format', 'json', '--layer', String(n)]);
+    for (const argv of [['files', '--format', 'json'], ...perLayer, ['waste', '--format', 'json'], ['waste', '--format', 'dive-json']]) {
       const fromRoot = await layerlab(...argv, root, 'waste:1');
       assert.equal(fromRoot.code, 0, fromRoot.stderr);
       const fromArchive = await layerlab(...argv, archive, 'waste:1');
       const a = JSON.parse(fromRoot.stdout);
       const b = JSON.parse(fromArchive.stdout);
-      if (argv[0] === 'waste') assert.deepEqual(a.images, b.images);
-      else assert.deepEqual(a.entries ?? a.changes, b.entries ?? b.changes);
+      if (argv.includes('dive-json')) {
+        // dive's layer id is where a layer sits in an archive; the rest is the same image.
+        const strip = (d: { layer: { id: string }[] }) => ({ ...d, layer: d.layer.map(({ id: _id, ...l }) => l) });
+        assert.deepEqual(strip(a), strip(b));
+        // The commands are the config's history, in order (every step of this build makes a layer).
+        const untar = (name: string) => spawnSync('tar', ['-xOf', archive, name], { encoding: 'utf8' }).stdout;
+        const config = JSON.parse(untar(JSON.parse(untar('manifest.json'))[0].Config)) as { history: { created_by: string; empty_layer?: boolean }[] };
+        assert.equal(config.history.filter((h) => !h.empty_layer).length, layers);
+        assert.deepEqual(a.layer.map((l: { command: string }) => l.command), config.history.map((h) => h.created_by.replace(/^\/bin\/sh -c /, '')));
+        assert.equal(a.layer[2].command, '/bin/busybox sh -c /bin/busybox chmod 600 /data/keep.txt && /bin/busybox chown 1000:100 /data/own.txt');
+        assert.match(a.layer[1].command, /^#\(nop\) COPY dir:[0-9a-f]{64} in \/data\/ $/);
+      } else if (argv[0] === 'waste') assert.deepEqual(a.images, b.images);
+      else assert.deepEqual(a.entries ?? a.changes, b.entries ?? b.changes, argv.join(' '));
     }
+    // dedup over the contents: the data root's layers give the archive's rows (a data root keeps no compressed blobs, so no blob row).
+    const dedup = ['dedup', '--level', 'layer', '--level', 'file', '--level', 'chunk', '--algo', 'fastcdc2020:avg=8k', '--no-compress', '--format', 'json'];
+    const rows = async (src: string) => {
+      const r = await layerlab(...dedup, src);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout).rows as { key: string; mode?: string; logicalBytes: number; storedBytes: number; units: number; distinctUnits: number }[])
+        .filter((x) => x.key !== 'blob')
+        .map(({ key, mode, logicalBytes, storedBytes, units, distinctUnits }) => ({ key, mode, logicalBytes, storedBytes, units, distinctUnits }));
+    };
+    const [fromRoot, fromArchive] = [await rows(root), await rows(archive)];
+    assert.deepEqual(fromRoot, fromArchive);
+    assert.ok(fromRoot.some((x) => x.key === 'file') && fromRoot.some((x) => x.mode === 'stream'));
+  });
+
+  test(`data root (${driver}): the layer folders hold the driver's own form of deletes, which the tar-split record turns back into .wh. entries`, () => {
+    const root = join(sb.dir, 'root');
+    if (driver === 'vfs') {
+      // vfs keeps each layer's whole tree: nothing marks a delete on disk.
+      assert.equal(spawnSync('find', [join(root, 'vfs', 'dir'), '-type', 'c'], { encoding: 'utf8' }).stdout.trim(), '');
+      return;
+    }
+    const devices = spawnSync('find', [join(root, 'overlay2'), '-path', '*/diff/*', '-type', 'c', '-printf', '%P %s\\n'], { encoding: 'utf8' }).stdout.trim().split('\n');
+    for (const name of ['data/mv-me', 'data/big.bin', 'data/dir/y']) assert.ok(devices.some((d) => d.endsWith(`/diff/${name} 0`)), `${name} as a character device in ${devices.join(', ')}`);
+    const script = [
+      'import glob, os, sys',
+      'out = []',
+      "for p in glob.glob(sys.argv[1] + '/*/diff/**/', recursive=True):",
+      "  rel = p.split('/diff/', 1)[1]",
+      "  if rel and 'trusted.overlay.opaque' in os.listxattr(p) and os.getxattr(p, 'trusted.overlay.opaque') == b'y': out.append(rel)",
+      'print(sorted(out))',
+    ].join('\n');
+    const opaque = spawnSync('python3', ['-c', script, join(root, 'overlay2')], { encoding: 'utf8' });
+    assert.equal(opaque.status, 0, opaque.stderr);
+    assert.match(opaque.stdout, /'data\/opq\/'/);
   });
 });

@@ -50,8 +50,8 @@ interface FakeLayer {
   tree: Record<string, string>;
 }
 
-/** A vfs data root holding one image of the given layers. */
-function dataRoot(layers: FakeLayer[], driver = 'vfs'): string {
+/** A data root holding one image of the given layers (`tree`: vfs/dir/<cache-id>, or overlay2/<cache-id>/diff). */
+function dataRoot(layers: FakeLayer[], driver = 'vfs', history?: unknown): string {
   const root = tempDir('layerlab-root-');
   const img = join(root, 'image', driver);
   const diffIds = layers.map((l) => sha(l.tar));
@@ -65,13 +65,14 @@ function dataRoot(layers: FakeLayer[], driver = 'vfs'): string {
     writeFileSync(join(at, 'cache-id'), cache);
     if (k > 0) writeFileSync(join(at, 'parent'), chains[k - 1]);
     writeFileSync(join(at, 'tar-split.json.gz'), tarSplit(l.tar));
+    mkdirSync(driver === 'overlay2' ? join(root, 'overlay2', cache, 'diff') : join(root, 'vfs', 'dir', cache), { recursive: true });
     for (const [p, data] of Object.entries(l.tree)) {
-      const file = join(root, 'vfs', 'dir', cache, p);
+      const file = driver === 'overlay2' ? join(root, 'overlay2', cache, 'diff', p) : join(root, 'vfs', 'dir', cache, p);
       mkdirSync(join(file, '..'), { recursive: true });
       writeFileSync(file, data);
     }
   });
-  const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: diffIds } }));
+  const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: diffIds }, ...(history !== undefined ? { history } : {}) }));
   mkdirSync(join(img, 'imagedb', 'content', 'sha256'), { recursive: true });
   writeFileSync(join(img, 'imagedb', 'content', 'sha256', sha(config).slice(7)), config);
   writeFileSync(join(img, 'repositories.json'), JSON.stringify({ Repositories: { app: { 'app:1': sha(config) } } }));
@@ -106,6 +107,29 @@ test('data root: layers reassembled from tar-split + vfs folders; files and wast
   const a = JSON.parse((await cli('files', '--format', 'json', root, id)).stdout);
   const b = JSON.parse((await cli('files', '--format', 'json', layout, id)).stdout);
   assert.deepEqual(a.entries, b.entries);
+});
+
+test('data root (overlay2): each layer\'s diff folder holds only its own files; files, waste and dive-json (commands from the history) equal the OCI layout\'s', async () => {
+  const ls = await layers();
+  // overlay2 keeps what each layer changed; a whiteout is a 0/0 character device the tar-split record already describes.
+  const own = [ls[0].tree, { 'etc/nginx/nginx.conf': 'C'.repeat(5000), 'etc/athing': 'a'.repeat(10000) }, {}];
+  const history = [{ created_by: '/bin/sh -c #(nop) ADD file:base in / ' }, { created_by: 'ENV A=1', empty_layer: true }, { created_by: '/bin/sh -c echo > /etc/nginx/nginx.conf' }, { created_by: 'RUN /bin/sh -c rm -rf /etc/nginx # buildkit' }];
+  const root = dataRoot(ls.map((l, k) => ({ tar: l.tar, tree: own[k] })), 'overlay2', history);
+  const layout = await makeLayoutFromTars(ls.map((l) => l.tar));
+  const other = (await loadSource(layout)).graph.images[0].id;
+  for (const argv of [['files', '--format', 'json'], ['files', '--format', 'json', '--layer', '2'], ['waste', '--format', 'json']]) {
+    const a = JSON.parse((await cli(...argv, root, 'app:1')).stdout);
+    const b = JSON.parse((await cli(...argv, layout, other)).stdout);
+    if (argv[0] === 'waste') assert.deepEqual({ ...a.images[0], image: '', id: '' }, { ...b.images[0], image: '', id: '' });
+    else assert.deepEqual(a.entries ?? a.changes, b.entries ?? b.changes, argv.join(' '));
+  }
+  const dive = await cli('waste', '--format', 'dive-json', root, 'app:1');
+  assert.equal(dive.code, 0, dive.stderr);
+  assert.deepEqual(JSON.parse(dive.stdout).layer.map((l: { command: string; digestId: string }) => [l.command, l.digestId]), [
+    ['#(nop) ADD file:base in / ', sha(ls[0].tar)],
+    ['echo > /etc/nginx/nginx.conf', sha(ls[1].tar)],
+    ['RUN /bin/sh -c rm -rf /etc/nginx # buildkit', sha(ls[2].tar)],
+  ]);
 });
 
 test('data root: a file changed on disk (same size, shorter), an unknown driver: LayerlabErrors naming the root', async () => {

@@ -178,6 +178,43 @@ export function wasteAnalysis(layers: readonly LayerFiles[], layerSizes: readonl
   return { efficiency, sizeBytes, userSizeBytes, wastedBytes, wastedUserPercent: wastedBytes / userSizeBytes, inefficiencies };
 }
 
+/** One entry of an image config's `history`, the fields dive reads. */
+export interface DiveHistoryEntry {
+  created_by?: string;
+  empty_layer?: boolean;
+}
+
+/**
+ * Each layer's command and digest as dive takes them from the config history (dive/image/docker
+ * config.go newConfig, image_archive.go ToImage, layer.go ToLayer): the n-th layer takes the next
+ * history entry that is not `empty_layer`, its created_by without a leading "/bin/sh -c ", and the
+ * diffID at that entry's position among the non-empty ones; with no such entry left, "(missing)"
+ * and an empty digest. Where dive panics (more non-empty entries than diffIDs) the digest is empty.
+ */
+export function diveLayerHistory(history: readonly DiveHistoryEntry[] | undefined, diffIds: readonly string[], layerCount: number): { command: string; digestId: string }[] {
+  const h = history ?? [];
+  const ids: string[] = [];
+  let nonEmpty = 0;
+  for (const e of h) ids.push(e.empty_layer ? '<missing>' : (diffIds[nonEmpty++] ?? ''));
+  const out: { command: string; digestId: string }[] = [];
+  let at = 0;
+  for (let n = 0; n < layerCount; n++) {
+    // dive's loop: advance to the next non-empty entry, but stay put when none is left.
+    for (let next = at; next < h.length; next++) {
+      if (!h[next].empty_layer) {
+        at = next;
+        break;
+      }
+    }
+    if (at < h.length && !h[at].empty_layer) {
+      const by = h[at].created_by ?? '';
+      out.push({ command: by.startsWith('/bin/sh -c ') ? by.slice('/bin/sh -c '.length) : by, digestId: ids[at] });
+      at++;
+    } else out.push({ command: '(missing)', digestId: '' });
+  }
+  return out;
+}
+
 /** dive's `--json` export (runtime/export): the layer fields and the image summary, in dive's field order. */
 export interface DiveExport {
   layer: { index: number; id: string; digestId: string; sizeBytes: number; command: string }[];

@@ -46,7 +46,7 @@ export class ChunkerParams {
   size(key: string, fallback: number, min: number, max: number): number {
     const raw = this.take(key);
     if (raw === undefined) return this.keep(key, fallback);
-    const m = /^(\d{1,10})([a-z]*)$/i.exec(raw);
+    const m = /^(\d{1,15})([a-z]*)$/i.exec(raw);
     const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
     if (!m || unit === undefined) throw specError(this.spec, `${key} expects a byte size such as 4096, 64k or 1m (got ${JSON.stringify(raw)})`);
     return this.keep(key, this.inRange(key, Number(m[1]) * unit, min, max));

@@ -27,7 +27,7 @@ With --level, the dedup ladder over the layers' contents instead, each distinct 
 with logical and stored bytes, ratio (logical/stored), savings %, unit counts, mean and standard
 deviation of unit sizes, a log2 size histogram, index bytes, the unique chunks compressed one by one
 (gzip, zstd), and MB/s. File and chunk levels need a SOURCE that holds layer bytes (docker save
-archive, OCI layout or archive, registry://).
+archive, OCI layout or archive, registry://, a Docker data root on vfs or overlay2).
 
 ${sourceHelp(true)}`,
     positionals: [{ name: 'SOURCE', variadic: true }],
@@ -58,6 +58,7 @@ ${sourceHelp(true)}`,
       return 0;
     }
     if (values.algo.length && !levels.includes('chunk')) throw usageError('--algo goes with --level chunk');
+    if ((values['per-file'] || values.stream) && !levels.includes('chunk')) throw usageError('--per-file and --stream go with --level chunk');
     const algos = values.algo.length ? values.algo : DEFAULT_CHUNK_ALGOS;
     for (const a of algos) createChunker(a); // a bad spec is a usage error before any layer is read
     const modes: ChunkMode[] = values['per-file'] && !values.stream ? ['per-file'] : values.stream && !values['per-file'] ? ['stream'] : ['per-file', 'stream'];

@@ -1,8 +1,9 @@
 import { evaluateDiveCi, type DiveCiConfig } from '../analyze/dive-ci.js';
-import { diveExport, fileDedup, wasteAnalysis } from '../analyze/waste.js';
+import { diveExport, diveLayerHistory, fileDedup, wasteAnalysis } from '../analyze/waste.js';
 import { findImage, stackOf } from '../analyze/image-lookup.js';
 import { imageLabel } from '../analyze/sharing.js';
 import { renderDiveCi, renderWaste, wasteAcross, wasteImage, type WasteResult } from '../render/waste.js';
+import { readConfigHistory } from '../sources/image-config.js';
 import { indexSourceLayers } from '../sources/layer-contents.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, PLATFORM_OPTION, platformOf, layerSourceHelp } from './common.js';
@@ -29,7 +30,7 @@ when an image fails one, naming the rule. A rule's value "disabled" turns it off
 ${layerSourceHelp()}`,
     positionals: [{ name: 'SOURCE' }, { name: 'IMAGE', variadic: true, optional: true }],
     options: {
-      format: formatOption(['table', 'json', 'dive-json'], { json: 'images[] {image, efficiency, sizeBytes, userSizeBytes, wastedBytes, wastedUserPercent, inefficiencies}, acrossImages', 'dive-json': "dive's --json export (one image)" }),
+      format: formatOption(['table', 'json', 'dive-json'], { json: 'images[] {image, id, efficiency, sizeBytes, userSizeBytes, wastedBytes, wastedUserPercent, inefficiencies}, acrossImages', 'dive-json': "dive's --json export (one image; layer commands from the config history)" }),
       ci: { type: 'boolean', description: "evaluate dive's CI rules; exit 1 when an image fails one" },
       'lowest-efficiency': { type: 'string', value: 'R', description: 'with --ci: fail below this efficiency (0-1, or disabled)', defaultHelp: '0.9' },
       'highest-wasted-bytes': { type: 'string', value: 'B', description: 'with --ci: fail above this many wasted bytes (20MB, 1.5GiB, or disabled)', defaultHelp: 'disabled' },
@@ -67,7 +68,8 @@ ${layerSourceHelp()}`,
     });
     if (values.format === 'dive-json') {
       const { a } = per[0];
-      const layers = stacks[0].map((l) => ({ id: g.layerDigest[l] ?? g.layerDiffId[l] ?? '', digestId: g.layerDiffId[l] ?? '', sizeBytes: indexed.get(l)!.size, command: '' }));
+      const history = diveLayerHistory(await readConfigHistory(s, g.images[chosen[0]].id), stacks[0].map((l) => g.layerDiffId[l] ?? ''), stacks[0].length);
+      const layers = stacks[0].map((l, k) => ({ id: g.layerDigest[l] ?? g.layerDiffId[l] ?? '', ...history[k], sizeBytes: indexed.get(l)!.size }));
       io.stdout(json(diveExport(a, layers)));
       return values.ci && !evaluateDiveCi(a, config).pass ? 1 : 0;
     }

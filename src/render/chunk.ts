@@ -21,7 +21,7 @@ export function chunkTableRows(rows: readonly ChunkRow[]): string {
 
 /** The line after the last row. */
 export function chunkTableFooter(spec: string, count: number): string {
-  return `${spec}: ${count} chunks\n`;
+  return `${spec}: ${count === 1 ? '1 chunk' : `${count} chunks`}\n`;
 }
 
 /** The chunks as a whole table (header, rows, count). */

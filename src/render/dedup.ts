@@ -73,13 +73,23 @@ export type ShownContentDedup = Omit<ContentDedup, 'rows'> & { rows: (DedupRow |
 /**
  * Marks the layer blob row n/a for sources that keep no compressed blobs: a data root stores
  * layers unpacked and the Engine API reports uncompressed sizes, so a "blob" there would be the
- * uncompressed tar again (or nothing), not what a registry stores.
+ * uncompressed tar again (or nothing), not what a registry stores. A layer row computed from
+ * recorded sizes where no layer has one is n/a too.
  */
 export function withoutBlobRow(d: ContentDedup, sourceKinds: readonly string[]): ShownContentDedup {
   const noBlobs = sourceKinds.filter((k) => k === 'data-root' || k === 'engine');
-  if (noBlobs.length === 0) return d;
-  const reason = `a ${noBlobs[0] === 'engine' ? 'live daemon' : 'Docker data root'} keeps layers unpacked: no compressed blob to count`;
-  return { ...d, rows: d.rows.map((r) => (r.level === 'layer' && r.key === 'blob' ? { level: r.level, key: r.key, basis: r.basis, available: false, reason } : r)) };
+  const blobReason = noBlobs.length ? `a ${noBlobs[0] === 'engine' ? 'live daemon' : 'Docker data root'} keeps layers unpacked: no compressed blob to count` : undefined;
+  const na = (r: DedupRow, reason: string): UnavailableDedupRow => ({ level: r.level, key: r.key, basis: r.basis, available: false, reason });
+  return {
+    ...d,
+    rows: d.rows.map((r) => {
+      if (r.level !== 'layer') return r;
+      if (r.key === 'blob' && blobReason) return na(r, blobReason);
+      // Sizes from the graph alone, none recorded (a snapshot of registry manifests has compressed sizes only): unknown, not 0 bytes at 1.000x.
+      if (d.layersRead === 0 && d.distinctLayers > 0 && r.units === 0) return na(r, `no layer of these images has a recorded ${r.key === 'blob' ? 'compressed' : 'uncompressed'} size in this source`);
+      return r;
+    }),
+  };
 }
 
 export function renderContentDedup(d: ShownContentDedup): string {

@@ -156,13 +156,20 @@ export function renderFilesTree(t: FilesTree): string {
   const prefixes = treePrefixes(t.entries, t.path);
   const rows = [['PERMISSIONS', 'UID:GID', 'SIZE', 'LAYER', t.path === '' ? '/' : displayName(`/${t.path}`)]];
   if (t.path === '') rows[0][4] = '/';
-  t.entries.forEach((e, i) => rows.push([permissions(e.type, e.mode), `${e.uid}:${e.gid}`, sizeCell(e), e.implicit ? `(${e.layer})` : String(e.layer), e.path === t.path ? '.' : prefixes[i] + nameOf(e)]));
+  t.entries.forEach((e, i) => rows.push([permissions(e.type, e.mode), `${e.uid}:${e.gid}`, sizeCell(e), e.implicit ? `(${e.layer})` : String(e.layer), e.path === t.path ? (e.type === 'dir' ? '.' : nameOf(e)) : prefixes[i] + nameOf(e)]));
   const layers = t.layers.map((l) => `  ${l.position}  ${l.diffId ?? l.digest ?? '?'}  ${humanSize(l.size)}`).join('\n');
   return (
     columns(rows) +
     `\n${count(t.totals.paths, 'path')}, ${count(t.totals.files, 'file')}, ${humanSize(t.totals.bytes)} in ${imageName(t)}${t.path ? ` under ${displayName('/' + t.path)}` : ''}\n` +
     `Layers (bottom first; LAYER in parentheses: a directory only implied by its children):\n${layers}\n`
   );
+}
+
+/** What follows a path in the changes table: `/` for a directory, a link's target. */
+function linkSuffix(x: FilesEntry): string {
+  if (x.type === 'dir') return '/';
+  if (x.type === 'symlink') return ` -> ${displayName(x.linkTarget ?? '')}`;
+  return x.type === 'hardlink' ? ` => ${displayName('/' + (x.linkTarget ?? ''))}` : '';
 }
 
 const MARK: Record<LayerChange['change'], string> = { added: '+', modified: '~', removed: '-' };
@@ -181,7 +188,7 @@ export function renderLayerChanges(c: FilesLayerChanges): string {
     return diffs.join(', ');
   };
   const rows = [['', 'PERMISSIONS', 'UID:GID', 'SIZE', 'PATH', 'CHANGED']];
-  for (const x of c.changes) rows.push([MARK[x.change], permissions(x.type, x.mode), `${x.uid}:${x.gid}`, sizeCell(x), displayName('/' + x.path) + (x.type === 'dir' ? '/' : x.type === 'symlink' ? ` -> ${displayName(x.linkTarget ?? '')}` : ''), what(x)]);
+  for (const x of c.changes) rows.push([MARK[x.change], permissions(x.type, x.mode), `${x.uid}:${x.gid}`, sizeCell(x), displayName('/' + x.path) + linkSuffix(x), what(x)]);
   const s = c.summary;
   const head = `Layer ${c.layer.position} of ${imageName(c)} (${c.layer.diffId ?? c.layer.digest ?? '?'}, ${humanSize(c.layer.size)})${c.path ? ` under ${displayName('/' + c.path)}` : ''}:\n`;
   const tail = `\n${s.added} added (${humanSize(s.addedBytes)}), ${s.modified} modified (${humanSize(s.modifiedBytes)}), ${s.removed} removed (${humanSize(s.removedBytes)})\n`;

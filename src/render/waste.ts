@@ -62,7 +62,8 @@ const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(4)} %
 export function renderWaste(r: WasteResult, top: number): string {
   const out: string[] = [];
   for (const w of r.images) {
-    out.push(`${w.image}  (${w.id.slice(7, 19)})`);
+    const short = w.id.slice(7, 19);
+    out.push(w.image === short ? short : `${w.image}  (${short})`);
     out.push(`  efficiency: ${pct(w.efficiency)}`);
     out.push(`  wastedBytes: ${w.wastedBytes} bytes (${humanSize(w.wastedBytes)})`);
     out.push(`  userWastedPercent: ${pct(w.wastedUserPercent)}`);

@@ -140,7 +140,7 @@ export async function contentDedup(loaded: LoadedSources, opts: ContentDedupOpti
 
   const readable = list.filter((d) => d.at);
   if (readable.length === 0 && list.length > 0) {
-    throw new LayerlabError('EINPUT', `file and chunk dedup read layer bytes, and no layer of these images can be read from ${loaded.sources.map((s) => s.source).join(', ')} (a snapshot, engine or data root holds sizes only: use a docker save archive, an OCI layout or archive, or registry://)`);
+    throw new LayerlabError('EINPUT', `file and chunk dedup read layer bytes, and no layer of these images can be read from ${loaded.sources.map((s) => s.source).join(', ')}: snapshots, folders of registry documents and docker:// hold sizes only, and a Docker data root's layers are read only where it keeps each layer's tar-split record and files (vfs, overlay2); use a docker save archive, an OCI layout or archive, or registry://`);
   }
   if (readable.length < list.length) caveats.push({ code: 'layers-not-read', params: { layers: list.length - readable.length, of: list.length } });
   if (opts.compress) await loadZstd();

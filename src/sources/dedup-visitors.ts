@@ -100,6 +100,8 @@ export class ChunkFeeder {
     } finally {
       this.finishing = false;
     }
+    // The Chunker contract: reset() starts the next stream at offset 0 (a registered chunker's finish() may not).
+    this.chunker.reset();
     this.queue = [];
     this.queueHead = 0;
     this.queuedFrom = 0;

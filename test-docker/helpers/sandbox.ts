@@ -51,7 +51,8 @@ function get<T>(socketPath: string, path: string): Promise<T> {
   });
 }
 
-export async function startDockerd(): Promise<Sandbox> {
+/** `storageDriver`: vfs unless a test needs another (overlay2 where the kernel mounts overlay). */
+export async function startDockerd(opts: { storageDriver?: 'vfs' | 'overlay2' } = {}): Promise<Sandbox> {
   const which = spawnSync('sh', ['-c', 'command -v dockerd'], { encoding: 'utf8' });
   if (which.status !== 0) throw new Error('dockerd is not installed: run scripts/setup-test-deps.sh (Debian docker.io) as root');
   if (process.getuid?.() !== 0) throw new Error('the Docker conformance suite must run as root (it starts its own dockerd)');
@@ -62,7 +63,7 @@ export async function startDockerd(): Promise<Sandbox> {
   const daemon: ChildProcess = spawn(
     'dockerd',
     [
-      '--storage-driver', 'vfs', '--iptables=false', '--ip6tables=false', '--bridge=none',
+      '--storage-driver', opts.storageDriver ?? 'vfs', '--iptables=false', '--ip6tables=false', '--bridge=none',
       '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'),
       '--host', `unix://${socket}`, '--log-level', 'warn',
     ],

@@ -31,6 +31,8 @@ export interface TinyImage {
   files: Record<string, string>[];
   platform?: { os: string; architecture: string; variant?: string };
   refName?: string;
+  /** The config's `history`, written as given (left out when undefined). */
+  history?: unknown;
 }
 
 /** Writes an OCI layout with gzip layers; returns its folder and the image IDs. */
@@ -55,7 +57,7 @@ export async function makeLayout(images: TinyImage[], extra: { attestation?: boo
       const gz = gzipSync(t);
       layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(gz), size: gz.length });
     }
-    const config = Buffer.from(JSON.stringify({ created: '2026-01-02T03:04:05Z', os: img.platform?.os ?? 'linux', architecture: img.platform?.architecture ?? 'amd64', rootfs: { type: 'layers', diff_ids: diffIds } }));
+    const config = Buffer.from(JSON.stringify({ created: '2026-01-02T03:04:05Z', os: img.platform?.os ?? 'linux', architecture: img.platform?.architecture ?? 'amd64', rootfs: { type: 'layers', diff_ids: diffIds }, ...(img.history !== undefined ? { history: img.history } : {}) }));
     const configDigest = put(config);
     ids.push(configDigest);
     const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length }, layers }));
