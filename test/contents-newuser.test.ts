@@ -73,6 +73,19 @@ test('dedup: --per-file and --stream without --level chunk are usage errors, as 
   }
 });
 
+test('dedup: --top and --pairs with --level are usage errors (they only shape the layer-sharing comparison), told before any source is read', async () => {
+  for (const flag of ['--top', '--pairs']) {
+    const r = await cli('dedup', '--level', 'file', flag, '3', 'no/such/source');
+    assert.equal(r.code, 2, flag);
+    assert.match(r.stderr, /--top and --pairs go with the layer-sharing comparison/);
+  }
+  const plain = await cli('dedup', '--format', 'json', '--top', '2', '--pairs', '1', 'fixtures/official-images/host.snapshot.json');
+  assert.equal(plain.code, 0, plain.stderr);
+  const out = JSON.parse(plain.stdout);
+  assert.equal(out.mostSharedLayers.length, 2);
+  assert.equal(out.pairs.considered, 1);
+});
+
 test('waste --help lists every field of images[] that --format json prints', async () => {
   const help = (await cli('waste', '--help')).stdout.replace(/\s+/g, ' ');
   const listed = /images\[\] \{([^}]*)\}/.exec(help)![1].split(',').map((f) => f.trim());

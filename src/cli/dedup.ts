@@ -38,19 +38,21 @@ ${sourceHelp(true)}`,
       'per-file': { type: 'boolean', description: 'chunk within each regular file only (default: both per file and stream)' },
       stream: { type: 'boolean', description: 'chunk the uncompressed layer tar as one stream only (default: both)' },
       'no-compress': { type: 'boolean', description: 'skip compressing the unique chunks (gzip, zstd)' },
-      top: { type: 'number', value: 'N', description: 'most-shared layers to list', min: 0, max: 100000, default: 10 },
-      pairs: { type: 'number', value: 'N', description: 'compare the N largest images pairwise', min: 0, max: 200, default: 50 },
+      top: { type: 'number', value: 'N', description: 'most-shared layers to list', min: 0, max: 100000, defaultHelp: '10; without --level' },
+      pairs: { type: 'number', value: 'N', description: 'compare the N largest images pairwise', min: 0, max: 200, defaultHelp: '50; without --level' },
       platform: PLATFORM_OPTION,
     },
   },
   async ({ values, positionals }, io) => {
+    const levels = values.level as DedupLevel[];
+    // Usage errors before any source is read.
+    if (levels.length === 0 && (values.algo.length || values['per-file'] || values.stream || values['no-compress'])) throw usageError('--algo, --per-file, --stream and --no-compress go with --level');
+    if (levels.length > 0 && (values.top !== undefined || values.pairs !== undefined)) throw usageError('--top and --pairs go with the layer-sharing comparison (without --level)');
     const loaded = await loadSources(positionals, loadOptionsOf(values.platform, io));
     const notes = notesFor(loaded.sources, ['image-set']);
-    const levels = values.level as DedupLevel[];
     if (levels.length === 0) {
-      if (values.algo.length || values['per-file'] || values.stream || values['no-compress']) throw usageError('--algo, --per-file, --stream and --no-compress go with --level');
       const { graph } = loaded;
-      const result = { ...compareDedupModels(graph), mostSharedLayers: mostSharedLayers(graph, values.top), pairs: pairwiseShared(graph, values.pairs), notes };
+      const result = { ...compareDedupModels(graph), mostSharedLayers: mostSharedLayers(graph, values.top ?? 10), pairs: pairwiseShared(graph, values.pairs ?? 50), notes };
       writeFormatted(io, values.format, result, {
         table: (r) => renderDedup(r) + '\nMost-shared layers:\n' + renderSharedLayers(r.mostSharedLayers) + '\n' + renderPairs(r.pairs, 20),
       });
