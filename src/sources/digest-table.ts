@@ -137,6 +137,60 @@ export class DigestTable {
     return -1;
   }
 
+  /**
+   * The value stored for the `sha256:<64 lower-case hex>` key whose text starts at buf[start]
+   * (71 bytes, read in full), or -1. Text of another form is not found here: keys that are not
+   * such digests are looked up with {@link getBytes}.
+   */
+  getSha256(buf: Uint8Array, start: number): number {
+    for (let k = 0; k < 7; k++) if (buf[start + k] !== PREFIX[k]) return -1;
+    const h = hashBytes(buf, start, start + SHA256_LENGTH, true);
+    const slots = this.slots;
+    const raw = this.raw;
+    const others = this.other.size !== 0;
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const e = slots[2 * s];
+      if (e === EMPTY) return -1;
+      if (slots[2 * s + 1] !== h || (others && this.other.has(e))) continue;
+      // A character that is not lower-case hex decodes to a negative number: never equal to a byte.
+      let k = 0;
+      for (let o = e * 32, p = start + 7; k < 32; k++, o++, p += 2) if (((HEX[buf[p]] << 4) | HEX[buf[p + 1]]) !== raw[o]) break;
+      if (k === 32) return this.values[e];
+    }
+  }
+
+  /**
+   * Stores `value` for the sha256 digest whose 32 raw bytes are bytes[at, at + 32) unless it is
+   * there; the value already stored, or -1 when added.
+   */
+  addRawIfAbsent(bytes: Uint8Array, at: number, value: number): number {
+    const a = (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
+    const b = (bytes[at + 28] << 24) | (bytes[at + 29] << 16) | (bytes[at + 30] << 8) | bytes[at + 31];
+    const h = shaHash(a, b);
+    const slots = this.slots;
+    const raw = this.raw;
+    const others = this.other.size !== 0;
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const e = slots[2 * s];
+      if (e === EMPTY) break;
+      if (slots[2 * s + 1] !== h || (others && this.other.has(e))) continue;
+      let k = 0;
+      for (let o = e * 32; k < 32; k++) if (raw[o + k] !== bytes[at + k]) break;
+      if (k === 32) return this.values[e];
+    }
+    const e = (this.lastEntry = this.count++);
+    this.ensure(this.count);
+    for (let k = 0, o = e * 32; k < 32; k++) this.raw[o + k] = bytes[at + k];
+    this.values[e] = value;
+    this.place(e, h);
+    return -1;
+  }
+
+  /** Entry e's raw sha256 bytes (32 bytes; zeros for a key of another form), a view that later adds may move. */
+  rawOf(e: number): Uint8Array {
+    return this.raw.subarray(e * 32, e * 32 + 32);
+  }
+
   /** Stores `value` for `key` (which must not be in the table yet); returns the key's entry number. */
   add(key: string, value: number): number {
     const e = (this.lastEntry = this.count++);

@@ -9,6 +9,7 @@ import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
 import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
 import { DigestTable, lazyDigests } from './digest-table.js';
 import { GrowableUint32 } from '../model/growable.js';
+import type { FastRecords, RawBuffer } from './snapshot-fast.js';
 
 /** The `kind` every snapshot carries. */
 export const SNAPSHOT_KIND = 'layerlab-snapshot';
@@ -150,28 +151,31 @@ export class SnapshotLoader {
     this.addLayer(o, p);
   }
 
-  /**
-   * A layer record read by snapshot-fast.ts whose `diffId` and `digest` are the offsets in `buf`
-   * of checked `sha256:<64 hex>` digests (-1 when absent): their keys are stored from the bytes.
-   */
-  layerAt(o: Obj, buf: Uint8Array, i: number): void {
-    const p = `$.layers[${i}]`;
-    const diffAt = o.diffId as number;
-    const digestAt = o.digest as number;
-    if (diffAt < 0 && digestAt < 0) this.c.fail(p, 'a layer needs a diffId, a digest, or both');
-    this.diffIdEntry.push(diffAt < 0 ? 0 : this.claimLayerBytes(buf, diffAt, i, `${p}.diffId`));
-    this.digestEntry.push(digestAt < 0 ? 0 : this.claimLayerBytes(buf, digestAt, i, `${p}.digest`));
-    this.addLayer(o, p);
+  /** A layer record scanned by snapshot-fast.ts (digests checked and decoded, sizes >= 0). */
+  layerFast(f: FastRecords, i: number): void {
+    this.diffIdEntry.push(f.hasDiffId ? this.claimLayerRaw(f.raw, 0, i, 'diffId') : 0);
+    this.digestEntry.push(f.hasDigest ? this.claimLayerRaw(f.raw, 32, i, 'digest') : 0);
+    this.builder.addLayer({
+      diffId: undefined,
+      size: f.size < 0 ? undefined : f.size,
+      digest: undefined,
+      compressedSize: f.compressedSize < 0 ? undefined : f.compressedSize,
+      mediaType: f.mediaType === undefined ? undefined : this.mediaTypeOf(f.mediaType),
+    });
+  }
+
+  private mediaTypeOf(m: string): string {
+    // A million layers share a handful of media types: keep one copy of each.
+    let mediaType = this.mediaTypes.get(m);
+    if (mediaType === undefined) this.mediaTypes.set(m, (mediaType = m));
+    return mediaType;
   }
 
   private addLayer(o: Obj, p: string): void {
     const c = this.c;
     let mediaType: string | undefined;
     if (o.mediaType !== undefined) {
-      const m = c.string(o.mediaType, `${p}.mediaType`);
-      // A million layers share a handful of media types: keep one copy of each.
-      mediaType = this.mediaTypes.get(m);
-      if (mediaType === undefined) this.mediaTypes.set(m, (mediaType = m));
+      mediaType = this.mediaTypeOf(c.string(o.mediaType, `${p}.mediaType`));
     }
     this.builder.addLayer({
       diffId: undefined,
@@ -189,9 +193,9 @@ export class SnapshotLoader {
     return this.layerKeys.lastEntry + 1;
   }
 
-  private claimLayerBytes(buf: Uint8Array, at: number, i: number, path: string): number {
-    const prev = this.layerKeys.addShaBytesIfAbsent(buf, at, i);
-    if (prev >= 0) this.c.fail(path, `duplicate layer: ${Buffer.from(buf.buffer, buf.byteOffset + at, 71).toString('latin1')} is already $.layers[${prev}]`);
+  private claimLayerRaw(raw: Uint8Array, at: number, i: number, field: string): number {
+    const prev = this.layerKeys.addRawIfAbsent(raw, at, i);
+    if (prev >= 0) this.c.fail(`$.layers[${i}].${field}`, `duplicate layer: sha256:${Buffer.from(raw.subarray(at, at + 32)).toString('hex')} is already $.layers[${prev}]`);
     return this.layerKeys.lastEntry + 1;
   }
 
@@ -238,6 +242,30 @@ export class SnapshotLoader {
       this.parents.push({ image: i, parent, line: c.line });
     }
     this.builder.addImage(meta, stack);
+    this.imageCount++;
+  }
+
+  /**
+   * An image record scanned by snapshot-fast.ts from `buf` (ID and parent checked, refs already
+   * layer indices, numbers whole and >= 0): the checks left are those of {@link image}.
+   */
+  imageFast(f: FastRecords, buf: Buffer, i: number): void {
+    const c = this.c;
+    const prev = this.imageIds.addRawIfAbsent(f.raw, 0, i);
+    if (prev >= 0) c.fail(`$.images[${i}].id`, `duplicate image ID: already $.images[${prev}]`);
+    const meta: ImageMeta = { id: (buf as RawBuffer).latin1Slice(f.idAt, f.idAt + 71) };
+    if (f.repoTags.length) meta.repoTags = refsOf(c, f.repoTags, i, 'repoTags', normalizeRepoTag);
+    if (f.repoDigests.length) meta.repoDigests = refsOf(c, f.repoDigests, i, 'repoDigests', normalizeRepoDigest);
+    if (f.created >= 0) meta.created = f.created;
+    if (f.platform !== undefined) {
+      if (!PLATFORM.test(f.platform)) c.fail(`$.images[${i}].platform`, `expected os/arch[/variant], got ${describe(f.platform)}`);
+      meta.platform = f.platform;
+    }
+    if (f.parentAt >= 0) {
+      meta.parent = (buf as RawBuffer).latin1Slice(f.parentAt, f.parentAt + 71);
+      this.parents.push({ image: i, parent: meta.parent, line: c.line });
+    }
+    this.builder.addImage(meta, f.refs);
     this.imageCount++;
   }
 
@@ -311,6 +339,19 @@ export function snapshotFromJson(doc: unknown, file?: string): Snapshot {
   const containers = c.array(top.containers ?? [], '$.containers');
   for (let i = 0; i < containers.length; i++) s.container(containers[i], i);
   return s.finish();
+}
+
+/** Normalised references; the JSON path is made only for an error. */
+function refsOf(c: Checker, refs: readonly string[], i: number, key: string, normalize: (s: string) => string): string[] {
+  const out = new Array<string>(refs.length);
+  for (let k = 0; k < refs.length; k++) {
+    try {
+      out[k] = normalize(refs[k]);
+    } catch {
+      refOf(c, refs[k], `$.images[${i}].${key}[${k}]`, normalize);
+    }
+  }
+  return out;
 }
 
 function refOf(c: Checker, v: Json, path: string, normalize: (s: string) => string): string {
