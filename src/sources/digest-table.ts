@@ -66,6 +66,8 @@ export class DigestTable {
   private other = new Map<number, string>();
   private values: Int32Array;
   private count = 0;
+  /** Entries before this one are in the lookup slots; the rest were appended and wait for {@link indexPending}. */
+  private indexed = 0;
   /**
    * Two numbers per slot: the entry index (or EMPTY) and the entry's hash, side by side so a probe
    * touches one cache line and most never touch the key.
@@ -95,6 +97,7 @@ export class DigestTable {
 
   /** The value stored for the latin-1 bytes `buf[start, end)`, or -1; no string is made. */
   getBytes(buf: Uint8Array, start: number, end: number): number {
+    if (this.indexed !== this.count) this.unindexed();
     const sha = isShaBytes(buf, start, end);
     const h = hashBytes(buf, start, end, sha);
     const slots = this.slots;
@@ -143,6 +146,7 @@ export class DigestTable {
    * such digests are looked up with {@link getBytes}.
    */
   getSha256(buf: Uint8Array, start: number): number {
+    if (this.indexed !== this.count) this.unindexed();
     for (let k = 0; k < 7; k++) if (buf[start + k] !== PREFIX[k]) return -1;
     const h = hashBytes(buf, start, start + SHA256_LENGTH, true);
     const slots = this.slots;
@@ -160,36 +164,61 @@ export class DigestTable {
   }
 
   /**
-   * Stores `value` for the sha256 digest whose 32 raw bytes are bytes[at, at + 32) unless it is
-   * there; the value already stored, or -1 when added.
+   * Appends the sha256 digest whose 32 raw bytes are bytes[at, at + 32), with `value`; its entry
+   * number. It is not found, and nothing else may be added or looked up, until
+   * {@link indexPending}: indexing many keys in one tight loop lets the processor wait for several
+   * slot cache misses at once, where one key at a time between record scans waits for each.
    */
-  addRawIfAbsent(bytes: Uint8Array, at: number, value: number): number {
-    const a = (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
-    const b = (bytes[at + 28] << 24) | (bytes[at + 29] << 16) | (bytes[at + 30] << 8) | bytes[at + 31];
-    const h = shaHash(a, b);
-    const slots = this.slots;
-    const raw = this.raw;
-    const others = this.other.size !== 0;
-    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
-      const e = slots[2 * s];
-      if (e === EMPTY) break;
-      if (slots[2 * s + 1] !== h || (others && this.other.has(e))) continue;
-      let k = 0;
-      for (let o = e * 32; k < 32; k++) if (raw[o + k] !== bytes[at + k]) break;
-      if (k === 32) return this.values[e];
-    }
+  append(bytes: Uint8Array, at: number, value: number): number {
     const e = (this.lastEntry = this.count++);
-    this.ensure(this.count);
-    for (let k = 0, o = e * 32; k < 32; k++) this.raw[o + k] = bytes[at + k];
+    if (this.count > this.values.length) this.growStorage();
+    const raw = this.raw;
+    for (let k = 0, o = e * 32; k < 32; k++) raw[o + k] = bytes[at + k];
     this.values[e] = value;
-    this.place(e, h);
+    return e;
+  }
+
+  /** The value stored with entry e. */
+  valueAt(e: number): number {
+    return this.values[e];
+  }
+
+  /**
+   * Makes the appended entries findable, in the order they were appended. Stops at the first
+   * whose key is in the table already and returns its entry (the value stored for the key before
+   * is then {@link duplicateValue}); -1 when there was none.
+   */
+  indexPending(): number {
+    if (this.indexed === this.count) return -1;
+    while (this.count * 2 > this.mask + 1) this.grow();
+    const raw = this.raw;
+    const slots = this.slots;
+    const mask = this.mask;
+    const others = this.other.size !== 0;
+    for (let e = this.indexed; e < this.count; e++) {
+      const o = e * 32;
+      const h = shaHash((raw[o] << 24) | (raw[o + 1] << 16) | (raw[o + 2] << 8) | raw[o + 3], (raw[o + 28] << 24) | (raw[o + 29] << 16) | (raw[o + 30] << 8) | raw[o + 31]);
+      let s = h & mask;
+      for (; slots[2 * s] !== EMPTY; s = (s + 1) & mask) {
+        const x = slots[2 * s];
+        if (slots[2 * s + 1] !== h || (others && this.other.has(x))) continue;
+        let k = 0;
+        while (k < 32 && raw[x * 32 + k] === raw[o + k]) k++;
+        if (k === 32) {
+          this.indexed = e;
+          this.duplicateValue = this.values[x];
+          return e;
+        }
+      }
+      slots[2 * s] = e;
+      slots[2 * s + 1] = h;
+    }
+    this.indexed = this.count;
     return -1;
   }
 
-  /** Entry e's raw sha256 bytes (32 bytes; zeros for a key of another form), a view that later adds may move. */
-  rawOf(e: number): Uint8Array {
-    return this.raw.subarray(e * 32, e * 32 + 32);
-  }
+  /** See {@link indexPending}. */
+  duplicateValue = -1;
 
   /** Stores `value` for `key` (which must not be in the table yet); returns the key's entry number. */
   add(key: string, value: number): number {
@@ -239,6 +268,7 @@ export class DigestTable {
 
   /** The entry of `key`, or -1. */
   private find(key: string): number {
+    if (this.indexed !== this.count) this.unindexed();
     const sha = isShaString(key);
     const h = hashString(key, sha);
     const slots = this.slots;
@@ -257,15 +287,23 @@ export class DigestTable {
   }
 
   private ensure(n: number): void {
-    if (n > this.values.length) {
-      const values = new Int32Array(this.values.length * 2);
-      values.set(this.values);
-      this.values = values;
-      const raw = new Uint8Array(values.length * 32);
-      raw.set(this.raw);
-      this.raw = raw;
-    }
+    if (this.indexed !== n - 1) throw new Error('DigestTable: an add before indexPending');
+    this.indexed = n;
+    if (n > this.values.length) this.growStorage();
     if (n * 2 > this.mask + 1) this.grow();
+  }
+
+  private growStorage(): void {
+    const values = new Int32Array(this.values.length * 2);
+    values.set(this.values);
+    this.values = values;
+    const raw = new Uint8Array(values.length * 32);
+    raw.set(this.raw);
+    this.raw = raw;
+  }
+
+  private unindexed(): never {
+    throw new Error('DigestTable: a lookup before indexPending');
   }
 
   private place(e: number, h: number): void {

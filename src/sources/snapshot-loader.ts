@@ -11,6 +11,9 @@ import { DigestTable, lazyDigests } from './digest-table.js';
 import { GrowableUint32 } from '../model/growable.js';
 import type { FastRecords, RawBuffer } from './snapshot-fast.js';
 
+/** Most records whose keys wait to be checked for duplicates (see SnapshotLoader.flushKeys). */
+const PENDING_MAX = 4096;
+
 /** The `kind` every snapshot carries. */
 export const SNAPSHOT_KIND = 'layerlab-snapshot';
 /** The snapshot format version this build reads and writes. */
@@ -52,7 +55,13 @@ export class Checker {
     this.file = file;
   }
 
+  /** Called before an error is thrown: an earlier record's error, found late, goes first. */
+  beforeFail: (() => void) | undefined;
+
   fail(path: string, message: string, code: 'EINPUT' | 'EDIGEST' | 'EREF' | 'EVERSION' = 'EINPUT'): never {
+    const before = this.beforeFail;
+    this.beforeFail = undefined;
+    before?.();
     throw new LayerlabError(code, message, { file: this.file, path, ...(this.line === undefined ? {} : { line: this.line }) });
   }
 
@@ -113,6 +122,10 @@ export class SnapshotLoader {
   private parents: { image: number; parent: string; line: number | undefined }[] = [];
   private containerIds = new Map<string, number>();
   private stack: number[] = [];
+  /** Which table has keys appended and not yet checked, from which record, and the records' lines. */
+  private pendingKind: 'layers' | 'images' | undefined;
+  private pendingFrom = 0;
+  private readonly pendingLine = new Int32Array(PENDING_MAX);
   private imageCount = 0;
   private containerCount = 0;
   meta: Obj = {};
@@ -140,6 +153,7 @@ export class SnapshotLoader {
   }
 
   layer(raw: Json, i: number): void {
+    this.flushKeys();
     const c = this.c;
     const p = `$.layers[${i}]`;
     const o = c.object(raw, p, LAYER_KEYS);
@@ -151,10 +165,14 @@ export class SnapshotLoader {
     this.addLayer(o, p);
   }
 
-  /** A layer record scanned by snapshot-fast.ts (digests checked and decoded, sizes >= 0). */
+  /**
+   * A layer record scanned by snapshot-fast.ts (digests checked and decoded, sizes >= 0). Its
+   * keys are appended to layerKeys and checked for duplicates a batch at a time (flushKeys).
+   */
   layerFast(f: FastRecords, i: number): void {
-    this.diffIdEntry.push(f.hasDiffId ? this.claimLayerRaw(f.raw, 0, i, 'diffId') : 0);
-    this.digestEntry.push(f.hasDigest ? this.claimLayerRaw(f.raw, 32, i, 'digest') : 0);
+    this.pendingFor('layers', i);
+    this.diffIdEntry.push(f.hasDiffId ? this.layerKeys.append(f.raw, 0, i) + 1 : 0);
+    this.digestEntry.push(f.hasDigest ? this.layerKeys.append(f.raw, 32, i) + 1 : 0);
     this.builder.addLayer({
       diffId: undefined,
       size: f.size < 0 ? undefined : f.size,
@@ -163,6 +181,36 @@ export class SnapshotLoader {
       mediaType: f.mediaType === undefined ? undefined : this.mediaTypeOf(f.mediaType),
     });
   }
+
+  /** Notes record i's line for a key about to be appended to the layer or image table. */
+  private pendingFor(kind: 'layers' | 'images', i: number): void {
+    if (this.pendingKind !== kind || i - this.pendingFrom >= PENDING_MAX) {
+      this.flushKeys();
+      this.pendingKind = kind;
+      this.pendingFrom = i;
+      this.c.beforeFail = this.flush;
+    }
+    this.pendingLine[i - this.pendingFrom] = this.c.line ?? 0;
+  }
+
+  /** Indexes the keys appended since the last flush; the first duplicate among them is an error. */
+  flushKeys(): void {
+    const kind = this.pendingKind;
+    if (kind === undefined) return;
+    this.pendingKind = undefined;
+    if (this.c.beforeFail === this.flush) this.c.beforeFail = undefined;
+    const table = kind === 'layers' ? this.layerKeys : this.imageIds;
+    const e = table.indexPending();
+    if (e < 0) return;
+    const i = table.valueAt(e);
+    const line = this.pendingLine[i - this.pendingFrom];
+    this.c.line = line === 0 ? undefined : line;
+    if (kind === 'images') this.c.fail(`$.images[${i}].id`, `duplicate image ID: already $.images[${table.duplicateValue}]`);
+    const field = this.digestEntry.view()[i] === e + 1 ? 'digest' : 'diffId';
+    this.c.fail(`$.layers[${i}].${field}`, `duplicate layer: ${table.keyOf(e)} is already $.layers[${table.duplicateValue}]`);
+  }
+
+  private readonly flush = () => this.flushKeys();
 
   private mediaTypeOf(m: string): string {
     // A million layers share a handful of media types: keep one copy of each.
@@ -193,14 +241,9 @@ export class SnapshotLoader {
     return this.layerKeys.lastEntry + 1;
   }
 
-  private claimLayerRaw(raw: Uint8Array, at: number, i: number, field: string): number {
-    const prev = this.layerKeys.addRawIfAbsent(raw, at, i);
-    if (prev >= 0) this.c.fail(`$.layers[${i}].${field}`, `duplicate layer: sha256:${Buffer.from(raw.subarray(at, at + 32)).toString('hex')} is already $.layers[${prev}]`);
-    return this.layerKeys.lastEntry + 1;
-  }
-
   /** An image record; `layers` entries may be layer indices or layer digests. */
   image(raw: Json, i: number): void {
+    this.flushKeys();
     const c = this.c;
     const p = `$.images[${i}]`;
     const o = c.object(raw, p, IMAGE_KEYS);
@@ -251,8 +294,8 @@ export class SnapshotLoader {
    */
   imageFast(f: FastRecords, buf: Buffer, i: number): void {
     const c = this.c;
-    const prev = this.imageIds.addRawIfAbsent(f.raw, 0, i);
-    if (prev >= 0) c.fail(`$.images[${i}].id`, `duplicate image ID: already $.images[${prev}]`);
+    this.pendingFor('images', i);
+    this.imageIds.append(f.raw, 0, i);
     const meta: ImageMeta = { id: (buf as RawBuffer).latin1Slice(f.idAt, f.idAt + 71) };
     if (f.repoTags.length) meta.repoTags = refsOf(c, f.repoTags, i, 'repoTags', normalizeRepoTag);
     if (f.repoDigests.length) meta.repoDigests = refsOf(c, f.repoDigests, i, 'repoDigests', normalizeRepoDigest);
@@ -271,6 +314,7 @@ export class SnapshotLoader {
 
   /** Checks parent links once every image is in (a parent may come after its child). */
   imagesDone(): void {
+    this.flushKeys();
     const c = this.c;
     const parentIndex = new Int32Array(this.imageCount).fill(-1);
     for (const { image, parent, line } of this.parents) {
@@ -289,6 +333,7 @@ export class SnapshotLoader {
   }
 
   container(raw: Json, i: number): void {
+    this.flushKeys();
     const c = this.c;
     const p = `$.containers[${i}]`;
     const o = c.object(raw, p, CONTAINER_KEYS);
@@ -317,6 +362,7 @@ export class SnapshotLoader {
   }
 
   finish(): Snapshot {
+    this.flushKeys();
     this.layerKeys.release();
     const digests = { diffId: lazyDigests(this.layerKeys, this.diffIdEntry.view()), digest: lazyDigests(this.layerKeys, this.digestEntry.view()) };
     return { graph: this.builder.build(digests), meta: this.meta as Record<string, unknown> };

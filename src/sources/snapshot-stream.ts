@@ -111,6 +111,8 @@ class StreamReader {
   }
 
   private fail(message: string, path?: string, at = this.pos): never {
+    // A duplicate key in an earlier record, not yet checked, is the first error.
+    this.loader.flushKeys();
     throw new LayerlabError('EINPUT', message, { file: this.file, line: this.lineAt(at), ...(path ? { path } : {}) });
   }
 
@@ -222,6 +224,7 @@ class StreamReader {
     try {
       v = JSON.parse(text) as Json;
     } catch (err) {
+      this.loader.flushKeys();
       const message = (err as Error).message;
       const at = /position (\d+)/.exec(message);
       const line = this.lineAt(this.pos) + (at ? text.slice(0, Number(at[1])).split('\n').length - 1 : 0);
@@ -335,6 +338,7 @@ class StreamReader {
       } else if (c !== 0x5d) this.fail(c < 0 ? `not valid JSON: the input ends inside $.${key}` : `not valid JSON: expected "," or "]" after $.${key}[${i}]`);
     }
     this.pos++;
+    this.loader.flushKeys();
     this.closed[key] = true;
     this.drain();
   }
