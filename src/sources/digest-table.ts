@@ -62,6 +62,8 @@ function hashBytes(buf: Uint8Array, start: number, end: number, sha: boolean): n
 export class DigestTable {
   /** Raw bytes of entry e's sha256 digest at e*32 (unused for other keys). */
   private raw: Uint8Array;
+  /** `raw` as words. */
+  private rawWords: Int32Array;
   /** Keys that are not lower-case sha256 digests, by entry. */
   private other = new Map<number, string>();
   private values: Int32Array;
@@ -82,6 +84,7 @@ export class DigestTable {
     this.slots = new Int32Array(cap * 2).fill(EMPTY);
     this.mask = cap - 1;
     this.raw = new Uint8Array(Math.max(expected, 64) * 32);
+    this.rawWords = new Int32Array(this.raw.buffer);
     this.values = new Int32Array(Math.max(expected, 64));
   }
 
@@ -164,16 +167,16 @@ export class DigestTable {
   }
 
   /**
-   * Appends the sha256 digest whose 32 raw bytes are bytes[at, at + 32), with `value`; its entry
-   * number. It is not found, and nothing else may be added or looked up, until
+   * Appends the sha256 digest whose 32 raw bytes words[at, at + 8) hold (in memory order), with
+   * `value`; its entry number. It is not found, and nothing else may be added or looked up, until
    * {@link indexPending}: indexing many keys in one tight loop lets the processor wait for several
    * slot cache misses at once, where one key at a time between record scans waits for each.
    */
-  append(bytes: Uint8Array, at: number, value: number): number {
+  appendWords(words: Int32Array, at: number, value: number): number {
     const e = (this.lastEntry = this.count++);
     if (this.count > this.values.length) this.growStorage();
-    const raw = this.raw;
-    for (let k = 0, o = e * 32; k < 32; k++) raw[o + k] = bytes[at + k];
+    const raw = this.rawWords;
+    for (let k = 0, o = e * 8; k < 8; k++) raw[o + k] = words[at + k];
     this.values[e] = value;
     return e;
   }
@@ -264,6 +267,7 @@ export class DigestTable {
     this.slots = new Int32Array(0);
     this.mask = 0;
     this.raw = this.raw.slice(0, this.count * 32);
+    this.rawWords = new Int32Array(this.raw.buffer);
   }
 
   /** The entry of `key`, or -1. */
@@ -300,6 +304,7 @@ export class DigestTable {
     const raw = new Uint8Array(values.length * 32);
     raw.set(this.raw);
     this.raw = raw;
+    this.rawWords = new Int32Array(raw.buffer);
   }
 
   private unindexed(): never {

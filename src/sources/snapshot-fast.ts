@@ -22,9 +22,14 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const RBRACE = 0x7d;
 
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
-for (let c = 0; c < 6; c++) HEX[0x61 + c] = 10 + c;
+/** Two hex characters (as a little-endian 16-bit read gives them) → their byte, or -1. */
+const HEX2 = new Int16Array(65536).fill(-1);
+{
+  const digits = '0123456789abcdef';
+  for (let a = 0; a < 16; a++) for (let b = 0; b < 16; b++) HEX2[digits.charCodeAt(a) | (digits.charCodeAt(b) << 8)] = (a << 4) | b;
+}
+/** Words are assembled so that their bytes lie in memory in digest order, as Int32Array stores them. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const keyBytes = (names: string[]) => names.map((n) => Buffer.from(`${JSON.stringify(n)}:`, 'latin1'));
 const LAYER_KEYS = keyBytes(['diffId', 'size', 'digest', 'compressedSize', 'mediaType']);
@@ -37,6 +42,8 @@ export class FastRecords {
   hasDiffId = false;
   hasDigest = false;
   readonly raw = new Uint8Array(64);
+  /** `raw` as words (DigestTable.appendWords copies them). */
+  readonly rawWords = new Int32Array(this.raw.buffer);
   size = -1;
   compressedSize = -1;
   mediaType: string | undefined = undefined;
@@ -178,15 +185,27 @@ export class FastRecords {
   private digest(buf: Buffer, p: number, end: number, to: number): number {
     if (p + 72 >= end || buf[p] !== QUOTE || buf[p + 72] !== QUOTE) return -1;
     if (buf[p + 1] !== 0x73 || buf[p + 2] !== 0x68 || buf[p + 3] !== 0x61 || buf[p + 4] !== 0x32 || buf[p + 5] !== 0x35 || buf[p + 6] !== 0x36 || buf[p + 7] !== COLON) return -1;
-    const raw = this.raw;
+    const dv = this.view(buf);
+    const words = this.rawWords;
     let bad = 0;
-    for (let k = 0, q = p + 8; k < 32; k++, q += 2) {
-      const v = (HEX[buf[q]] << 4) | HEX[buf[q + 1]];
-      bad |= v;
-      if (to >= 0) raw[to + k] = v;
+    for (let k = 0, q = p + 8; k < 8; k++, q += 8) {
+      const b0 = HEX2[dv.getUint16(q, true)];
+      const b1 = HEX2[dv.getUint16(q + 2, true)];
+      const b2 = HEX2[dv.getUint16(q + 4, true)];
+      const b3 = HEX2[dv.getUint16(q + 6, true)];
+      // A pair that is not lower-case hex is -1: the sign bit says so.
+      bad |= b0 | b1 | b2 | b3;
+      if (to >= 0) words[(to >> 2) + k] = LITTLE_ENDIAN ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
     }
-    // A non-hex character decodes to -1, which sets the sign bit of any pair it is in.
     return bad < 0 ? -1 : p + 73;
+  }
+
+  private view(buf: Buffer): DataView {
+    if (buf !== this.dvOf) {
+      this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.dvOf = buf;
+    }
+    return this.dv;
   }
 
   private refList(buf: Buffer, p: number, end: number, layerCount: number): number {
@@ -229,11 +248,7 @@ export class FastRecords {
       this.layer = this.layerKeys.getSha256(buf, p + 1);
       return this.layer < 0 ? -1 : close + 1;
     }
-    if (buf !== this.dvOf) {
-      this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      this.dvOf = buf;
-    }
-    const dv = this.dv;
+    const dv = this.view(buf);
     const prev = this.prevWords;
     const o = k * REF_WORDS;
     if (k < this.prevCount) {

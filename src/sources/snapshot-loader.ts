@@ -171,8 +171,8 @@ export class SnapshotLoader {
    */
   layerFast(f: FastRecords, i: number): void {
     this.pendingFor('layers', i);
-    this.diffIdEntry.push(f.hasDiffId ? this.layerKeys.append(f.raw, 0, i) + 1 : 0);
-    this.digestEntry.push(f.hasDigest ? this.layerKeys.append(f.raw, 32, i) + 1 : 0);
+    this.diffIdEntry.push(f.hasDiffId ? this.layerKeys.appendWords(f.rawWords, 0, i) + 1 : 0);
+    this.digestEntry.push(f.hasDigest ? this.layerKeys.appendWords(f.rawWords, 8, i) + 1 : 0);
     this.builder.addLayer({
       diffId: undefined,
       size: f.size < 0 ? undefined : f.size,
@@ -295,7 +295,7 @@ export class SnapshotLoader {
   imageFast(f: FastRecords, buf: Buffer, i: number): void {
     const c = this.c;
     this.pendingFor('images', i);
-    this.imageIds.append(f.raw, 0, i);
+    this.imageIds.appendWords(f.rawWords, 0, i);
     const meta: ImageMeta = { id: (buf as RawBuffer).latin1Slice(f.idAt, f.idAt + 71) };
     if (f.repoTags.length) meta.repoTags = refsOf(c, f.repoTags, i, 'repoTags', normalizeRepoTag);
     if (f.repoDigests.length) meta.repoDigests = refsOf(c, f.repoDigests, i, 'repoDigests', normalizeRepoDigest);
