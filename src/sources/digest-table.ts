@@ -181,6 +181,15 @@ export class DigestTable {
     return e;
   }
 
+  /** Whether the 71 bytes at buf[start] are the text of entry e's key (a sha256 digest). */
+  isSha256At(buf: Uint8Array, start: number, e: number): boolean {
+    if (e < 0 || e >= this.count || (this.other.size !== 0 && this.other.has(e))) return false;
+    for (let k = 0; k < 7; k++) if (buf[start + k] !== PREFIX[k]) return false;
+    const raw = this.raw;
+    for (let k = 0, o = e * 32, p = start + 7; k < 32; k++, o++, p += 2) if (((HEX[buf[p]] << 4) | HEX[buf[p + 1]]) !== raw[o]) return false;
+    return true;
+  }
+
   /** The value stored with entry e. */
   valueAt(e: number): number {
     return this.values[e];

@@ -71,6 +71,10 @@ export class FastRecords {
   private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private dvOf: Uint8Array | undefined;
   private readonly layerKeys: DigestTable;
+  /** Per layer, its identity key's entry in layerKeys plus one (set once the layers are read). */
+  keyEntry: Uint32Array = new Uint32Array(0);
+  /** The highest layer an image named so far. */
+  private maxLayer = -1;
   constructor(layerKeys: DigestTable) {
     this.layerKeys = layerKeys;
   }
@@ -245,7 +249,7 @@ export class FastRecords {
     // that are not `sha256:<64 hex>` (rare) are left to the checked path.
     if (close >= end || buf[close] !== QUOTE) return -1;
     if (k >= PREV_MAX) {
-      this.layer = this.layerKeys.getSha256(buf, p + 1);
+      this.layer = this.lookup(buf, p + 1);
       return this.layer < 0 ? -1 : close + 1;
     }
     const dv = this.view(buf);
@@ -259,12 +263,26 @@ export class FastRecords {
         return close + 1;
       }
     }
-    const l = this.layerKeys.getSha256(buf, p + 1);
+    const l = this.lookup(buf, p + 1);
     if (l < 0) return -1;
     for (let j = 0; j < REF_WORDS; j++) prev[o + j] = dv.getInt32(p + 1 + 4 * j, true);
     this.prevLayer[k] = l;
     this.layer = l;
     return close + 1;
+  }
+
+  /**
+   * The layer whose key is the text at buf[at]: the layer after the highest one named so far
+   * when it is that one (a snapshot lists layers in the order images first use them, so a ref
+   * that is not the previous image's is most often the next new layer), else by the table.
+   */
+  private lookup(buf: Buffer, at: number): number {
+    const next = this.maxLayer + 1;
+    let l: number;
+    if (next < this.keyEntry.length && this.layerKeys.isSha256At(buf, at, this.keyEntry[next] - 1)) l = next;
+    else l = this.layerKeys.getSha256(buf, at);
+    if (l > this.maxLayer) this.maxLayer = l;
+    return l;
   }
 
   /** A whole number >= 0 without sign, fraction or exponent, at most 15 digits, into this.num. */

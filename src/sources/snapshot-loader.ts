@@ -138,6 +138,13 @@ export class SnapshotLoader {
     return this.builder.layerCount;
   }
 
+  /** Per layer, the entry in layerKeys of its identity (diffID, else blob digest) plus one. */
+  layerKeyEntries(): Uint32Array {
+    const diff = this.diffIdEntry.view();
+    const blob = this.digestEntry.view();
+    return diff.map((e, l) => (e === 0 ? blob[l] : e));
+  }
+
   kind(v: Json | undefined): void {
     if (v !== SNAPSHOT_KIND) this.c.fail('$.kind', `expected "${SNAPSHOT_KIND}", got ${describe(v)}`);
   }

@@ -306,6 +306,7 @@ class StreamReader {
 
   private async section(key: Section): Promise<void> {
     this.pos++;
+    if (key === 'images') this.fast.keyEntry = this.loader.layerKeyEntries();
     let c = await this.peek();
     for (let i = 0; c !== 0x5d; i++) {
       if (c < 0) this.fail(`not valid JSON: the input ends inside $.${key}`);
