@@ -55,6 +55,8 @@ export { RegistryClient, parseRegistrySource, type RegistryTarget } from './sour
 export { effectiveSizes, memoPerGraph, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
 export {
   systemDf,
+  systemDfSummary,
+  type DfSummary,
   imageUsage,
   listedImages,
   imagesReclaimable,

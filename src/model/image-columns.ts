@@ -79,10 +79,17 @@ export function imageIdStrings(c: ImageColumns): Digest[] {
   for (let s = 0; s < c.count; s += STEP) {
     const e = Math.min(c.count, s + STEP);
     const hex = Buffer.from(c.idBytes.buffer, c.idBytes.byteOffset + s * ID_BYTES, (e - s) * ID_BYTES).toString('hex');
-    for (let i = s; i < e; i++) out[i] = 'sha256:' + hex.slice((i - s) * 64, (i - s + 1) * 64);
+    for (let i = s; i < e; i++) out[i] = flat('sha256:' + hex.slice((i - s) * 64, (i - s + 1) * 64));
   }
   for (const [i, id] of c.idOther) out[i] = id;
   return out;
+}
+
+// Concatenation leaves a rope that pins the slice's whole hex string; a number conversion makes
+// V8 flatten it into one sequential string of its own.
+function flat(s: string): string {
+  void Number(s);
+  return s;
 }
 
 function mix(h: number): number {

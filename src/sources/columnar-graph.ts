@@ -2,9 +2,10 @@
 // resolvable, no duplicate identities, no parent cycles, the stored chain keys equal to the trie
 // the graph builds (so SQL over the files and the engine agree). Errors name table, row, column.
 import { LayerlabError, quote } from '../errors.js';
-import { findParentCycle, ImageGraph } from '../model/graph.js';
+import { findParentCycle, ImageGraph, type LazyDigests } from '../model/graph.js';
+import type { ImageColumns } from '../model/image-columns.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
-import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
+import { CONTAINER_STATES, type ContainerRecord, type ContainerState } from '../model/types.js';
 import { DIGEST_BYTES, digestStrings, hasDigest, type ColumnarTables, type DigestColumn, type StringColumn } from './columnar-tables.js';
 
 const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/;
@@ -67,12 +68,21 @@ export function findDuplicateDigest(columns: readonly { c: DigestColumn; rows: n
   return undefined;
 }
 
-function uniqueDigests(file: string, table: string, named: readonly { column: string; c: DigestColumn; rows: number }[], strings: readonly (string | undefined)[][]): void {
+function uniqueDigests(file: string, table: string, named: readonly { column: string; c: DigestColumn; rows: number }[]): void {
   const dup = findDuplicateDigest(named);
   if (!dup) return;
   const [k, r] = dup.at;
   const [k0, r0] = dup.first;
-  tableError(file, table, r, named[k].column, `duplicate ${strings[k][r]}: already ${table} row ${r0} column ${named[k0].column}`);
+  tableError(file, table, r, named[k].column, `duplicate ${digestAt(named[k].c, r)}: already ${table} row ${r0} column ${named[k0].column}`);
+}
+
+function digestAt(c: DigestColumn, r: number): string {
+  return 'sha256:' + Buffer.from(c.bytes.subarray(r * DIGEST_BYTES, (r + 1) * DIGEST_BYTES)).toString('hex');
+}
+
+/** A digest column whose strings are made the first time an analysis asks (df never does). */
+function lazyColumn(c: DigestColumn, rows: number): LazyDigests {
+  return { length: rows, strings: () => digestStrings(c, rows) };
 }
 
 const opt = (v: string | null): string | undefined => (v === null ? undefined : v);
@@ -81,8 +91,6 @@ const opt = (v: string | null): string | undefined => (v === null ? undefined : 
 export function graphFromTables(t: ColumnarTables, file: string): ImageGraph {
   const nL = t.layers.size.length;
   const nI = t.images.parent.length;
-  const diffIds = digestStrings(t.layers.diffId, nL);
-  const digests = digestStrings(t.layers.digest, nL);
   for (let l = 0; l < nL; l++) {
     if (!hasDigest(t.layers.diffId, l) && !hasDigest(t.layers.digest, l)) tableError(file, 'layers', l, 'diff_id', 'a layer needs a diff_id, a digest, or both');
   }
@@ -93,29 +101,27 @@ export function graphFromTables(t: ColumnarTables, file: string): ImageGraph {
       { column: 'diff_id', c: t.layers.diffId, rows: nL },
       { column: 'digest', c: t.layers.digest, rows: nL },
     ],
-    [diffIds, digests],
   );
   checkSize(file, 'layers', 'size', t.layers.size);
   checkSize(file, 'layers', 'compressed_size', t.layers.compressedSize);
 
-  const ids = digestStrings(t.images.id, nI);
-  for (let i = 0; i < nI; i++) if (ids[i] === undefined) tableError(file, 'images', i, 'id', 'an image needs an id');
-  uniqueDigests(file, 'images', [{ column: 'id', c: t.images.id, rows: nI }], [ids]);
+  for (let i = 0; i < nI; i++) if (!hasDigest(t.images.id, i)) tableError(file, 'images', i, 'id', 'an image needs an id');
+  uniqueDigests(file, 'images', [{ column: 'id', c: t.images.id, rows: nI }]);
   checkKey(file, 'images', 'parent_key', t.images.parent, 'images', nI, true);
   for (let i = 0; i < nI; i++) if (t.images.parent[i] === i) tableError(file, 'images', i, 'parent_key', 'an image cannot be its own parent');
   const cycle = findParentCycle(t.images.parent);
   if (cycle >= 0) tableError(file, 'images', cycle, 'parent_key', 'parent links form a cycle');
   const stackStart = stackStarts(t, file, nI, nL);
 
-  const metas = imageMetas(t, file, ids);
-  const containers = containerRecords(t, file, ids);
+  const images = imageColumns(t, file);
+  const containers = containerRecords(t, file);
   const graph = new ImageGraph({
-    layerDiffId: diffIds,
-    layerDigest: digests,
+    layerDiffId: lazyColumn(t.layers.diffId, nL),
+    layerDigest: lazyColumn(t.layers.digest, nL),
     layerMediaType: t.layers.mediaType.map(opt),
     layerSize: t.layers.size,
     layerCompressed: t.layers.compressedSize,
-    images: metas,
+    images,
     stackStart,
     stackLayer: Uint32Array.from(t.imageLayers.layer),
     containers,
@@ -143,49 +149,84 @@ function stackStarts(t: ColumnarTables, file: string, nI: number, nL: number): U
   return start;
 }
 
-function imageMetas(t: ColumnarTables, file: string, ids: (string | undefined)[]): ImageMeta[] {
-  const nI = ids.length;
-  const metas: ImageMeta[] = new Array(nI);
+/** The images table and its references as image columns: the IDs stay the file's bytes. */
+function imageColumns(t: ColumnarTables, file: string): ImageColumns {
+  const nI = t.images.parent.length;
+  const created = t.images.created;
   for (let i = 0; i < nI; i++) {
-    const m: ImageMeta = { id: ids[i] as string };
-    const created = t.images.created[i];
-    if (!Number.isNaN(created)) {
-      if (!Number.isSafeInteger(created)) tableError(file, 'images', i, 'created', `expected Unix seconds, got ${created}`);
-      m.created = created;
-    }
+    const c = created[i];
+    if (!Number.isNaN(c) && !Number.isSafeInteger(c)) tableError(file, 'images', i, 'created', `expected Unix seconds, got ${c}`);
+  }
+  // Platforms are few and repeat: each distinct value is checked and numbered once.
+  const platformCode = new Uint32Array(nI);
+  const platforms: string[] = [];
+  const codes = new Map<string, number>();
+  for (let i = 0; i < nI; i++) {
     const platform = t.images.platform[i];
-    if (platform !== null) {
+    if (platform === null) continue;
+    let code = codes.get(platform);
+    if (code === undefined) {
       if (!PLATFORM.test(platform)) tableError(file, 'images', i, 'platform', `expected os/arch[/variant], got ${quote(platform, 40)}`);
-      m.platform = platform;
+      platforms.push(platform);
+      codes.set(platform, (code = platforms.length));
     }
-    if (t.images.parent[i] >= 0) m.parent = ids[t.images.parent[i]];
-    metas[i] = m;
+    platformCode[i] = code;
   }
   const { image, kind, ref } = t.imageRefs;
   checkKey(file, 'image_refs', 'image_key', image, 'images', nI);
-  for (let r = 0; r < image.length; r++) {
+  const nR = image.length;
+  // Tags and digests grouped by image (CSR), each kept in row order within its image.
+  const isTag = new Uint8Array(nR);
+  const tagStart = new Uint32Array(nI + 1);
+  const digestStart = new Uint32Array(nI + 1);
+  const normal = new Array<string>(nR);
+  for (let r = 0; r < nR; r++) {
     const k = kind[r];
     const text = ref[r];
     if (k !== 'tag' && k !== 'digest') tableError(file, 'image_refs', r, 'kind', `expected "tag" or "digest", got ${quote(k, 20)}`);
     if (text === null) tableError(file, 'image_refs', r, 'ref', 'expected a reference, got null');
-    let normal: string;
     try {
-      normal = k === 'tag' ? normalizeRepoTag(text) : normalizeRepoDigest(text);
+      normal[r] = k === 'tag' ? normalizeRepoTag(text) : normalizeRepoDigest(text);
     } catch (e) {
       if (e instanceof LayerlabError) tableError(file, 'image_refs', r, 'ref', `invalid reference ${quote(text)}: ${e.message}`);
       throw e;
     }
-    const m = metas[image[r]];
-    if (k === 'tag') (m.repoTags ??= []).push(normal);
-    else (m.repoDigests ??= []).push(normal);
+    if (k === 'tag') {
+      isTag[r] = 1;
+      tagStart[image[r] + 1]++;
+    } else digestStart[image[r] + 1]++;
   }
-  return metas;
+  for (let i = 0; i < nI; i++) {
+    tagStart[i + 1] += tagStart[i];
+    digestStart[i + 1] += digestStart[i];
+  }
+  const tags = new Array<string>(tagStart[nI]);
+  const repoDigests = new Array<string>(digestStart[nI]);
+  const tagFill = tagStart.slice(0, nI);
+  const digestFill = digestStart.slice(0, nI);
+  for (let r = 0; r < nR; r++) {
+    if (isTag[r]) tags[tagFill[image[r]]++] = normal[r];
+    else repoDigests[digestFill[image[r]]++] = normal[r];
+  }
+  return {
+    count: nI,
+    idBytes: t.images.id.bytes.subarray(0, nI * DIGEST_BYTES),
+    idOther: new Map(),
+    created,
+    parent: t.images.parent,
+    platformCode,
+    platforms,
+    tagStart,
+    tags,
+    digestStart,
+    repoDigests,
+  };
 }
 
-function containerRecords(t: ColumnarTables, file: string, ids: (string | undefined)[]): ContainerRecord[] {
+function containerRecords(t: ColumnarTables, file: string): ContainerRecord[] {
   const c = t.containers;
   const n = c.image.length;
-  checkKey(file, 'containers', 'image_key', c.image, 'images', ids.length);
+  checkKey(file, 'containers', 'image_key', c.image, 'images', t.images.parent.length);
   checkSize(file, 'containers', 'size_rw', c.sizeRw);
   const cids = digestStrings(c.id, n);
   const seen = new Set<string>();
@@ -197,7 +238,7 @@ function containerRecords(t: ColumnarTables, file: string, ids: (string | undefi
     seen.add(id);
     const state = c.state[k];
     if (state === null || !(CONTAINER_STATES as readonly string[]).includes(state)) tableError(file, 'containers', k, 'state', `expected one of ${CONTAINER_STATES.join(', ')}, got ${quote(state, 20)}`);
-    const rec: ContainerRecord = { id, image: ids[c.image[k]] as string, state: state as ContainerState };
+    const rec: ContainerRecord = { id, image: digestAt(t.images.id, c.image[k]), state: state as ContainerState };
     setIf(rec, 'name', c.name[k]);
     setIf(rec, 'imageRef', c.imageRef[k]);
     setIf(rec, 'status', c.status[k]);
