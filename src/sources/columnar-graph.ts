@@ -34,33 +34,49 @@ function checkSize(file: string, table: string, column: string, v: Float64Array)
 /**
  * The first repeated digest across columns (rows where valid), found on the bytes with an
  * open-addressing table keyed by the digest's first four bytes (digests are uniform hashes).
+ * Each slot holds the row and the digest's next four bytes side by side, so a probe costs one
+ * cache miss and only a matching fingerprint reads the digest itself.
  */
 export function findDuplicateDigest(columns: readonly { c: DigestColumn; rows: number }[]): { at: [number, number]; first: [number, number] } | undefined {
-  const total = columns.reduce((n, x) => n + x.rows, 0);
+  const base: number[] = [];
+  let total = 0;
+  for (const x of columns) {
+    base.push(total);
+    total += x.rows;
+  }
   let size = 16;
   while (size < total * 2) size *= 2;
-  const slotCol = new Int8Array(size).fill(-1);
-  const slotRow = new Int32Array(size);
+  // slots[2s] = 1 + the entry's row across all columns (0: empty), slots[2s+1] = its fingerprint.
+  const slots = new Int32Array(size * 2);
   const mask = size - 1;
+  const where = (g: number): [number, number] => {
+    let k = columns.length - 1;
+    while (base[k] > g) k--;
+    return [k, g - base[k]];
+  };
   for (let k = 0; k < columns.length; k++) {
     const { c, rows } = columns[k];
     const b = c.bytes;
     for (let r = 0; r < rows; r++) {
-      if (!hasDigest(c, r)) continue;
+      if (c.valid !== undefined && c.valid[r] !== 1) continue;
       const o = r * DIGEST_BYTES;
+      const fp = (b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7];
       let h = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) & mask;
       for (;;) {
-        const sc = slotCol[h];
-        if (sc < 0) {
-          slotCol[h] = k;
-          slotRow[h] = r;
+        const e = slots[2 * h];
+        if (e === 0) {
+          slots[2 * h] = base[k] + r + 1;
+          slots[2 * h + 1] = fp;
           break;
         }
-        const other = columns[sc].c.bytes;
-        const p = slotRow[h] * DIGEST_BYTES;
-        let same = true;
-        for (let x = 0; x < DIGEST_BYTES && same; x++) same = other[p + x] === b[o + x];
-        if (same) return { at: [k, r], first: [sc, slotRow[h]] };
+        if (slots[2 * h + 1] === fp) {
+          const [k0, r0] = where(e - 1);
+          const other = columns[k0].c.bytes;
+          const p = r0 * DIGEST_BYTES;
+          let same = true;
+          for (let x = 8; x < DIGEST_BYTES && same; x++) same = other[p + x] === b[o + x];
+          if (same && other[p] === b[o] && other[p + 1] === b[o + 1] && other[p + 2] === b[o + 2] && other[p + 3] === b[o + 3]) return { at: [k, r], first: [k0, r0] };
+        }
         h = (h + 1) & mask;
       }
     }
