@@ -4,6 +4,7 @@
 import { LayerlabError, quote } from '../errors.js';
 import { digestProblem, type Digest } from '../model/digest.js';
 import { findParentCycle, GraphBuilder } from '../model/graph.js';
+import type { ImageFields } from '../model/image-columns.js';
 import type { Snapshot } from './snapshot.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
 import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
@@ -122,6 +123,9 @@ export class SnapshotLoader {
   private parents: { image: number; parent: string; line: number | undefined }[] = [];
   private containerIds = new Map<string, number>();
   private stack: number[] = [];
+  private readonly fields: ImageFields = {};
+  private readonly tags: string[] = [];
+  private readonly digests: string[] = [];
   /** Which table has keys appended and not yet checked, from which record, and the records' lines. */
   private pendingKind: 'layers' | 'images' | undefined;
   private pendingFrom = 0;
@@ -303,21 +307,22 @@ export class SnapshotLoader {
     const c = this.c;
     this.pendingFor('images', i);
     this.imageIds.appendWords(f.rawWords, 0, i);
-    const meta: ImageMeta = { id: (buf as RawBuffer).latin1Slice(f.idAt, f.idAt + 71) };
-    if (f.repoTags.length) meta.repoTags = refsOf(c, f.repoTags, i, 'repoTags', normalizeRepoTag);
-    if (f.repoDigests.length) meta.repoDigests = refsOf(c, f.repoDigests, i, 'repoDigests', normalizeRepoDigest);
-    if (f.created >= 0) meta.created = f.created;
-    if (f.platform !== undefined) {
-      if (!PLATFORM.test(f.platform)) c.fail(`$.images[${i}].platform`, `expected os/arch[/variant], got ${describe(f.platform)}`);
-      meta.platform = f.platform;
-    }
+    // One fields object and two tag arrays for every image: the builder copies what it keeps.
+    const fields = this.fields;
+    fields.repoTags = f.repoTags.length ? refsOf(c, f.repoTags, this.tags, i, 'repoTags', normalizeRepoTag) : undefined;
+    fields.repoDigests = f.repoDigests.length ? refsOf(c, f.repoDigests, this.digests, i, 'repoDigests', normalizeRepoDigest) : undefined;
+    fields.created = f.created >= 0 ? f.created : undefined;
+    if (f.platform !== undefined && !PLATFORM.test(f.platform)) c.fail(`$.images[${i}].platform`, `expected os/arch[/variant], got ${describe(f.platform)}`);
+    fields.platform = f.platform;
+    fields.parent = undefined;
     if (f.parentAt >= 0) {
-      meta.parent = (buf as RawBuffer).latin1Slice(f.parentAt, f.parentAt + 71);
-      this.parents.push({ image: i, parent: meta.parent, line: c.line });
+      fields.parent = (buf as RawBuffer).latin1Slice(f.parentAt, f.parentAt + 71);
+      this.parents.push({ image: i, parent: fields.parent, line: c.line });
     }
-    this.builder.addImage(meta, f.refs);
+    this.builder.addImageSha256(f.raw, 0, fields, f.refs);
     this.imageCount++;
   }
+
 
   /** Checks parent links once every image is in (a parent may come after its child). */
   imagesDone(): void {
@@ -394,9 +399,9 @@ export function snapshotFromJson(doc: unknown, file?: string): Snapshot {
   return s.finish();
 }
 
-/** Normalised references; the JSON path is made only for an error. */
-function refsOf(c: Checker, refs: readonly string[], i: number, key: string, normalize: (s: string) => string): string[] {
-  const out = new Array<string>(refs.length);
+/** Normalised references, into `out`; the JSON path is made only for an error. */
+function refsOf(c: Checker, refs: readonly string[], out: string[], i: number, key: string, normalize: (s: string) => string): string[] {
+  out.length = refs.length;
   for (let k = 0; k < refs.length; k++) {
     try {
       out[k] = normalize(refs[k]);
