@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { LayerlabError } from '../src/errors.js';
 import { parseSnapshot, readSnapshotStream } from '../src/sources/snapshot.js';
 import { sha256Digest } from '../src/model/digest.js';
+import { normalizeRepoTag } from '../src/model/reference.js';
+import { tagNormalizer } from '../src/sources/snapshot-loader.js';
 
 const D = (s: string) => sha256Digest(s);
 
@@ -117,4 +119,31 @@ test('records written by layerlab read the same through either reader, duplicate
     }),
     { numRuns: 200 },
   );
+});
+
+test('repo tags normalised with the per-name memo equal normalizeRepoTag, errors included', () => {
+  const outcome = (f: (s: string) => string, s: string) => {
+    try {
+      return f(s);
+    } catch (e) {
+      assert.ok(e instanceof LayerlabError, String(e));
+      return `${e.code} ${e.place.path} ${e.message}`;
+    }
+  };
+  const piece = fc.constantFrom('a', 'Z', '0', ':', '/', '@', '.', '_', '-', 'docker.io/', 'index.docker.io/', 'localhost:5000/', 'library/', 'sha256:', 'f'.repeat(64), 'x'.repeat(130));
+  const ref = fc.array(piece, { maxLength: 8 }).map((xs) => xs.join(''));
+  fc.assert(
+    fc.property(fc.array(ref, { minLength: 1, maxLength: 30 }), fc.array(fc.constantFrom('v1', 'latest', 'X.y-z_', '-bad', '', 'a/b', 'a@b'), { minLength: 1, maxLength: 4 }), (names, tags) => {
+      const memo = tagNormalizer();
+      // The same names with other tags, so that remembered names are used.
+      for (const name of names) for (const tag of tags) {
+        const s = `${name}:${tag}`;
+        assert.equal(outcome(memo, s), outcome(normalizeRepoTag, s), s);
+        assert.equal(outcome(memo, name), outcome(normalizeRepoTag, name), name);
+      }
+    }),
+    { numRuns: 400 },
+  );
+  const memo = tagNormalizer();
+  for (const s of ['redis:7', 'redis:8', 'docker.io/library/redis:7', 'localhost:5000/x:1', 'localhost:5000/x:2', 'Redis:7', 'a/b:c:d']) assert.equal(outcome(memo, s), outcome(normalizeRepoTag, s), s);
 });

@@ -124,6 +124,7 @@ export class SnapshotLoader {
   private containerIds = new Map<string, number>();
   private stack: number[] = [];
   private readonly fields: ImageFields = {};
+  private readonly normalizeTag = tagNormalizer();
   private readonly tags: string[] = [];
   private readonly digests: string[] = [];
   /** Which table has keys appended and not yet checked, from which record, and the records' lines. */
@@ -309,7 +310,7 @@ export class SnapshotLoader {
     this.imageIds.appendWords(f.rawWords, 0, i);
     // One fields object and two tag arrays for every image: the builder copies what it keeps.
     const fields = this.fields;
-    fields.repoTags = f.repoTags.length ? refsOf(c, f.repoTags, this.tags, i, 'repoTags', normalizeRepoTag) : undefined;
+    fields.repoTags = f.repoTags.length ? refsOf(c, f.repoTags, this.tags, i, 'repoTags', this.normalizeTag) : undefined;
     fields.repoDigests = f.repoDigests.length ? refsOf(c, f.repoDigests, this.digests, i, 'repoDigests', normalizeRepoDigest) : undefined;
     fields.created = f.created >= 0 ? f.created : undefined;
     if (f.platform !== undefined && !PLATFORM.test(f.platform)) c.fail(`$.images[${i}].platform`, `expected os/arch[/variant], got ${describe(f.platform)}`);
@@ -397,6 +398,38 @@ export function snapshotFromJson(doc: unknown, file?: string): Snapshot {
   const containers = c.array(top.containers ?? [], '$.containers');
   for (let i = 0; i < containers.length; i++) s.container(containers[i], i);
   return s.finish();
+}
+
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** Most repository names a {@link tagNormalizer} remembers. */
+const TAG_CACHE_MAX = 1 << 16;
+
+/**
+ * normalizeRepoTag, remembering each repository name's normal form. For `name:tag` with a valid
+ * tag (no `:`, `/` or `@` in it), the grammar splits at that last colon whatever the tag, and no
+ * check or rewrite of the name looks at the tag: so the result is the normal form of `name:x`
+ * with x replaced by the tag. Only successes are remembered; anything else, errors included,
+ * comes from normalizeRepoTag itself.
+ */
+export function tagNormalizer(): (s: string) => string {
+  const names = new Map<string, string>();
+  return (s) => {
+    const colon = s.lastIndexOf(':');
+    if (colon < 0) return normalizeRepoTag(s);
+    const tag = s.slice(colon + 1);
+    if (!TAG.test(tag)) return normalizeRepoTag(s);
+    const name = s.slice(0, colon);
+    let normal = names.get(name);
+    if (normal === undefined) {
+      const r = normalizeRepoTag(s);
+      if (!r.endsWith(':' + tag)) return r;
+      normal = r.slice(0, r.length - tag.length - 1);
+      if (names.size >= TAG_CACHE_MAX) names.clear();
+      names.set(name, normal);
+    }
+    // Most names are in normal form already: then the input is the result, and no string is made.
+    return normal === name ? s : `${normal}:${tag}`;
+  };
 }
 
 /** Normalised references, into `out`; the JSON path is made only for an error. */
