@@ -48,7 +48,8 @@ export class FastRecords {
   compressedSize = -1;
   mediaType: string | undefined = undefined;
   // An image: its ID's raw bytes in `raw` at 0, layer indices, reference strings as written.
-  readonly refs: number[] = [];
+  private refBuf = new Int32Array(256);
+  refCount = 0;
   readonly repoTags: string[] = [];
   readonly repoDigests: string[] = [];
   created = -1;
@@ -119,7 +120,10 @@ export class FastRecords {
   /** Scans an image record at `p`; false when it is not in layerlab's own shape, or a ref is not a known layer. */
   imageRecord(buf: Buffer, p: number, end: number, layerCount: number): boolean {
     this.idAt = this.parentAt = this.created = -1;
-    this.refs.length = this.repoTags.length = this.repoDigests.length = 0;
+    // Emptied by pop: setting an array's length is a slow builtin call.
+    this.refCount = 0;
+    while (this.repoTags.length !== 0) this.repoTags.pop();
+    while (this.repoDigests.length !== 0) this.repoDigests.pop();
     this.platform = undefined;
     let hasLayers = false;
     p++;
@@ -168,6 +172,17 @@ export class FastRecords {
     return this.idAt >= 0 && hasLayers;
   }
 
+  /** The scanned image's layers (a view that the next scan overwrites). */
+  refs(): Int32Array {
+    return this.refBuf.subarray(0, this.refCount);
+  }
+
+  private growRefs(): void {
+    const next = new Int32Array(this.refBuf.length * 2);
+    next.set(this.refBuf);
+    this.refBuf = next;
+  }
+
   /**
    * The scanned record as the object JSON.parse would give (digest refs as layer indices), for a
    * record that must wait until the sections before it are read.
@@ -179,7 +194,7 @@ export class FastRecords {
       return { diffId: this.hasDiffId ? hex(0) : undefined, size: opt(this.size), digest: this.hasDigest ? hex(32) : undefined, compressedSize: opt(this.compressedSize), mediaType: this.mediaType } as Obj;
     }
     const at = (p: number) => (buf as RawBuffer).latin1Slice(p, p + 71);
-    return { id: at(this.idAt), layers: [...this.refs], repoTags: [...this.repoTags], repoDigests: [...this.repoDigests], created: opt(this.created), platform: this.platform, parent: this.parentAt < 0 ? undefined : at(this.parentAt) } as Obj;
+    return { id: at(this.idAt), layers: Array.from(this.refs()), repoTags: [...this.repoTags], repoDigests: [...this.repoDigests], created: opt(this.created), platform: this.platform, parent: this.parentAt < 0 ? undefined : at(this.parentAt) } as Obj;
   }
 
   /**
@@ -215,7 +230,6 @@ export class FastRecords {
   private refList(buf: Buffer, p: number, end: number, layerCount: number): number {
     if (buf[p] !== LBRACKET) return -1;
     p++;
-    const refs = this.refs;
     if (buf[p] === RBRACKET) {
       this.prevCount = 0;
       return p + 1;
@@ -229,12 +243,13 @@ export class FastRecords {
         this.layer = this.num;
       }
       if (p < 0) return -1;
-      refs.push(this.layer);
+      if (this.refCount === this.refBuf.length) this.growRefs();
+      this.refBuf[this.refCount++] = this.layer;
       if (buf[p] === RBRACKET) break;
       if (buf[p] !== COMMA) return -1;
       p++;
     }
-    this.prevCount = Math.min(refs.length, PREV_MAX);
+    this.prevCount = Math.min(this.refCount, PREV_MAX);
     return p + 1;
   }
 

@@ -320,7 +320,7 @@ export class SnapshotLoader {
       fields.parent = (buf as RawBuffer).latin1Slice(f.parentAt, f.parentAt + 71);
       this.parents.push({ image: i, parent: fields.parent, line: c.line });
     }
-    this.builder.addImageSha256(f.raw, 0, fields, f.refs);
+    this.builder.addImageSha256(f.raw, 0, fields, f.refs());
     this.imageCount++;
   }
 
@@ -434,10 +434,10 @@ export function tagNormalizer(): (s: string) => string {
 
 /** Normalised references, into `out`; the JSON path is made only for an error. */
 function refsOf(c: Checker, refs: readonly string[], out: string[], i: number, key: string, normalize: (s: string) => string): string[] {
-  out.length = refs.length;
+  while (out.length !== 0) out.pop();
   for (let k = 0; k < refs.length; k++) {
     try {
-      out[k] = normalize(refs[k]);
+      out.push(normalize(refs[k]));
     } catch {
       refOf(c, refs[k], `$.images[${i}].${key}[${k}]`, normalize);
     }
