@@ -400,7 +400,6 @@ export function snapshotFromJson(doc: unknown, file?: string): Snapshot {
   return s.finish();
 }
 
-const TAG = /^[\w][\w.-]{0,127}$/;
 /** Most repository names a {@link tagNormalizer} remembers. */
 const TAG_CACHE_MAX = 1 << 16;
 
@@ -413,23 +412,42 @@ const TAG_CACHE_MAX = 1 << 16;
  */
 export function tagNormalizer(): (s: string) => string {
   const names = new Map<string, string>();
+  // The last name seen: neighbouring images are mostly tags of one repository.
+  let lastName: string | undefined;
+  let lastNormal = '';
   return (s) => {
     const colon = s.lastIndexOf(':');
-    if (colon < 0) return normalizeRepoTag(s);
-    const tag = s.slice(colon + 1);
-    if (!TAG.test(tag)) return normalizeRepoTag(s);
-    const name = s.slice(0, colon);
-    let normal = names.get(name);
-    if (normal === undefined) {
-      const r = normalizeRepoTag(s);
-      if (!r.endsWith(':' + tag)) return r;
-      normal = r.slice(0, r.length - tag.length - 1);
-      if (names.size >= TAG_CACHE_MAX) names.clear();
-      names.set(name, normal);
+    if (colon < 0 || !isTag(s, colon + 1)) return normalizeRepoTag(s);
+    let normal: string | undefined;
+    if (lastName !== undefined && colon === lastName.length && s.startsWith(lastName)) normal = lastNormal;
+    else {
+      const name = s.slice(0, colon);
+      normal = names.get(name);
+      if (normal === undefined) {
+        const r = normalizeRepoTag(s);
+        if (!r.endsWith(s.slice(colon))) return r;
+        normal = r.slice(0, r.length - (s.length - colon));
+        if (names.size >= TAG_CACHE_MAX) names.clear();
+        names.set(name, normal);
+      }
+      lastName = name;
+      lastNormal = normal;
     }
     // Most names are in normal form already: then the input is the result, and no string is made.
-    return normal === name ? s : `${normal}:${tag}`;
+    return normal.length === colon && s.startsWith(normal) ? s : normal + s.slice(colon);
   };
+}
+
+/** Whether s from `start` is a tag: `[\w][\w.-]{0,127}` (ASCII word characters, as in Go). */
+function isTag(s: string, start: number): boolean {
+  const n = s.length - start;
+  if (n < 1 || n > 128) return false;
+  for (let k = start; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    const word = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+    if (!word && (k === start || (c !== 0x2e && c !== 0x2d))) return false;
+  }
+  return true;
 }
 
 /** Normalised references, into `out`; the JSON path is made only for an error. */
