@@ -9,7 +9,7 @@ import { LayerlabError } from '../src/errors.js';
 import { parseSnapshot, readSnapshotStream } from '../src/sources/snapshot.js';
 import { sha256Digest } from '../src/model/digest.js';
 import { normalizeRepoTag } from '../src/model/reference.js';
-import { tagNormalizer } from '../src/sources/snapshot-loader.js';
+import { tagNormalizer } from '../src/sources/snapshot-fields.js';
 
 const D = (s: string) => sha256Digest(s);
 
