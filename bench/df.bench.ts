@@ -3,7 +3,8 @@
 import { ImageGraph, type GraphColumns } from '../src/model/graph.js';
 import { imageUsage } from '../src/analyze/df.js';
 import { syntheticColumns } from '../src/sources/synthetic.js';
-import { naiveDf, naiveDfRetained } from './naive-df.js';
+import { imageMetaList } from '../src/model/image-columns.js';
+import { naiveDf, naiveDfRetained, type NaiveInput } from './naive-df.js';
 import { fmt, fmtInt, retainedBytes } from './common.js';
 import { spread, type Spread } from './scale.bench.js';
 
@@ -30,9 +31,9 @@ function layerlabDf(cols: GraphColumns): number {
  * One warm-up of each, then `runs` rounds of layerlab then naive, so load from other processes
  * falls on both alike; each task's own runs give its median and spread.
  */
-function interleaved(cols: GraphColumns, runs: number): { ours: Spread; naive: Spread } {
+function interleaved(cols: GraphColumns, naiveCols: NaiveInput, runs: number): { ours: Spread; naive: Spread } {
   layerlabDf(cols);
-  naiveDf(cols);
+  naiveDf(naiveCols);
   const a: number[] = [];
   const b: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -40,7 +41,7 @@ function interleaved(cols: GraphColumns, runs: number): { ours: Spread; naive: S
     layerlabDf(cols);
     a.push(performance.now() - t);
     t = performance.now();
-    naiveDf(cols);
+    naiveDf(naiveCols);
     b.push(performance.now() - t);
   }
   return { ours: spread(a), naive: spread(b) };
@@ -55,12 +56,14 @@ export async function runDfBench(sizes: number[], log: (s: string) => void): Pro
     const generateMs = performance.now() - t0;
     const inputBytes = retainedBytes() - before;
     const refs = cols.stackLayer.length;
+    // The naive program holds one object per image; made outside the timing.
+    const naiveCols: NaiveInput = { ...cols, images: imageMetaList(cols.images) };
     log(`df bench: ${fmtInt(images)} images, ${fmtInt(refs)} refs generated in ${fmt(generateMs / 1000)} s`);
 
     // Same answer from both, checked once outside the timing.
     const g = new ImageGraph(cols);
     const u = imageUsage(g);
-    const n = naiveDf(cols);
+    const n = naiveDf(naiveCols);
     if (n.layersSize !== u.layersSize) throw new Error(`baseline disagrees: ${n.layersSize} vs ${u.layersSize}`);
     const chainNodes = g.chain.count;
 
@@ -72,12 +75,12 @@ export async function runDfBench(sizes: number[], log: (s: string) => void): Pro
     const graphBytes = retainedBytes() - m0;
     kept.length = 0;
     const m1 = retainedBytes();
-    kept.push(naiveDfRetained(cols));
+    kept.push(naiveDfRetained(naiveCols));
     const naiveBytes = retainedBytes() - m1;
     kept.length = 0;
 
     const runs = images >= 1_000_000 ? 5 : images >= 100_000 ? 7 : 21;
-    const { ours, naive } = interleaved(cols, runs);
+    const { ours, naive } = interleaved(cols, naiveCols, runs);
     log(`  layerlab ${fmt(ours.median)} ms (${fmt(ours.min)}–${fmt(ours.max)}), naive ${fmt(naive.median)} ms (${fmt(naive.min)}–${fmt(naive.max)}), ${runs} runs`);
     rows.push({
       images,

@@ -1,6 +1,10 @@
 // The baseline the issue names: a straightforward df with a Map from digest strings to objects,
 // one key string and one object per chain layer, per-image arrays of objects. Same answers.
 import type { GraphColumns } from '../src/model/graph.js';
+import type { ImageMeta } from '../src/model/types.js';
+
+/** The graph's columns with the images as objects, as a naive program would hold them. */
+export type NaiveInput = Omit<GraphColumns, 'images'> & { images: readonly ImageMeta[] };
 
 interface NaiveNode {
   id: number;
@@ -8,13 +12,13 @@ interface NaiveNode {
   refs: number;
 }
 
-export function naiveDf(c: GraphColumns): { layersSize: number; images: { id: string; size: number; shared: number }[] } {
+export function naiveDf(c: NaiveInput): { layersSize: number; images: { id: string; size: number; shared: number }[] } {
   const { layersSize, images } = naiveDfRetained(c);
   return { layersSize, images };
 }
 
 /** naiveDf keeping its working structures, so their memory can be measured. */
-export function naiveDfRetained(c: GraphColumns) {
+export function naiveDfRetained(c: NaiveInput) {
   const nodes = new Map<string, NaiveNode>();
   const children = new Map<string, number>();
   for (const m of c.images) if (m.parent) children.set(m.parent, (children.get(m.parent) ?? 0) + 1);

@@ -6,6 +6,7 @@ import { extendChainId } from '../src/model/identity.js';
 import { planPull, pullHostFromGraph, type RemoteImage } from '../src/analyze/pull.js';
 import type { HostState } from '../src/analyze/host-state.js';
 import { GraphBuilder, type GraphColumns } from '../src/model/graph.js';
+import { imageIdOf } from '../src/model/image-columns.js';
 import { syntheticColumns } from '../src/sources/synthetic.js';
 import { measure } from './common.js';
 
@@ -33,7 +34,8 @@ const remoteOf = (cols: GraphColumns, i: number, ref: RemoteImage['ref']): Remot
     const l = cols.stackLayer[k];
     layers.push({ digest: cols.layerDigest[l] ?? cols.layerDiffId[l]!, size: cols.layerCompressed[l] || cols.layerSize[l], diffId: cols.layerDiffId[l] });
   }
-  return { ref, digest: cols.images[i].id, configDigest: cols.images[i].id, layers };
+  const id = imageIdOf(cols.images, i);
+  return { ref, digest: id, configDigest: id, layers };
 };
 
 export async function runPullBench(sizes: number[], hostImages = 1000, log: (s: string) => void = () => {}): Promise<PullBenchResult> {

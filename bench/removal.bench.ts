@@ -6,6 +6,7 @@ import { imageUsage } from '../src/analyze/df.js';
 import { removalHost, reclaimablePerImage } from '../src/analyze/removal.js';
 import { greedyFree, removalPlan } from '../src/analyze/plan.js';
 import { syntheticColumns } from '../src/sources/synthetic.js';
+import { imageMetaList } from '../src/model/image-columns.js';
 import { measure } from './common.js';
 
 export interface RemovalBenchResult {
@@ -30,9 +31,10 @@ export interface RemovalBenchResult {
 export async function runRemovalBench(images: number, containers: number, sample = 20): Promise<RemovalBenchResult> {
   const cols = syntheticColumns({ images, containers, seed: 3 });
   const graph = new ImageGraph(cols);
+  const metas = imageMetaList(cols.images);
   // Naive: for image i, rebuild the host without it and diff the layer totals.
   const without = (skip: number) => {
-    const keep = cols.images.map((_, i) => i).filter((i) => i !== skip);
+    const keep = metas.map((_, i) => i).filter((i) => i !== skip);
     const stackStart = new Uint32Array(keep.length + 1);
     const parts: Uint32Array[] = [];
     keep.forEach((i, k) => {
@@ -46,8 +48,8 @@ export async function runRemovalBench(images: number, containers: number, sample
       stackLayer.set(p, o);
       o += p.length;
     }
-    const skipped = cols.images[skip].id;
-    return new ImageGraph({ ...cols, images: keep.map((i) => cols.images[i]), stackStart, stackLayer, containers: cols.containers.filter((c) => c.image !== skipped) });
+    const skipped = metas[skip].id;
+    return new ImageGraph({ ...cols, images: keep.map((i) => metas[i]), stackStart, stackLayer, containers: cols.containers.filter((c) => c.image !== skipped) });
   };
   const full = imageUsage(graph).layersSize;
   let pick = 0;

@@ -27,21 +27,22 @@ export function spread(xs: number[]): Spread {
 export const showSpread = (s: Spread, digits = 0) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)}, ${s.runs} runs)`;
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
-/** Runs a command, returns wall ms and peak RSS in MB (GNU time). */
-function timed(cmd: string, args: string[]): { ms: number; rssMb: number; stderr: string } {
+/** Runs a command, returns wall ms, CPU ms (user + sys) and peak RSS in MB (GNU time). */
+function timed(cmd: string, args: string[]): { ms: number; cpuMs: number; rssMb: number; stderr: string } {
   const t = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'RSS_KB=%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'RSS_KB=%M CPU_S=%U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   const kb = Number(/RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
-  return { ms, rssMb: kb / 1024, stderr: r.stderr };
+  const cpu = /CPU_S=([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN, rssMb: kb / 1024, stderr: r.stderr };
 }
 
 export interface ScaleReport {
   loadBefore: string;
   loadAfter: string;
   load: { images: number; refs: number; fileMb: number; parse: Spread; stream: Spread; parseCpu: Spread; streamCpu: Spread; refsPerS: number; ratio: number }[];
-  e2e: { images: number; refs: number; fileMb: number; generate: Spread; df: Spread; dfRssMb: number; refsPerS: number }[];
+  e2e: { images: number; refs: number; fileMb: number; generate: Spread; df: Spread; dfCpu: Spread; dfRssMb: number; refsPerS: number }[];
   startup: { node: Spread; help: Spread; ratio: number };
 }
 
@@ -86,6 +87,7 @@ export async function runScaleBench(quick: boolean, log: (s: string) => void): P
       const f = join(dir, `e2e-${images}.json`);
       const gen: number[] = [];
       const df: number[] = [];
+      const dfCpu: number[] = [];
       let rss = 0;
       let refs = 0;
       for (let r = 0; r < (quick ? 2 : 3); r++) {
@@ -94,9 +96,10 @@ export async function runScaleBench(quick: boolean, log: (s: string) => void): P
         refs = Number(/([\d,]+) layer references/.exec(g.stderr)?.[1].replace(/,/g, '') ?? 0);
         const d = timed(process.execPath, [CLI, 'df', f]);
         df.push(d.ms);
+        dfCpu.push(d.cpuMs);
         rss = Math.max(rss, d.rssMb);
       }
-      const row = { images, refs, fileMb: statSync(f).size / 1e6, generate: spread(gen), df: spread(df), dfRssMb: rss, refsPerS: 0 };
+      const row = { images, refs, fileMb: statSync(f).size / 1e6, generate: spread(gen), df: spread(df), dfCpu: spread(dfCpu), dfRssMb: rss, refsPerS: 0 };
       row.refsPerS = refs / row.df.median / 1000;
       e2e.push(row);
       log(`scale: end to end ${fmtInt(images)} images: generate ${fmt(row.generate.median)} ms, df ${fmt(row.df.median)} ms, peak RSS ${fmtInt(rss)} MB`);
@@ -130,9 +133,9 @@ export function scaleMarkdown(r: ScaleReport, quick: boolean): string[] {
   }
   lines.push('', 'layerlab load = read + strict validation + interning + graph build (chainID trie, indexes); `JSON.parse` only parses (no validation, no graph). Targets: ≥ 2 M refs/s and ≤ 2x `JSON.parse`.', '');
   lines.push('### End to end through the CLI (spawned `node dist/cli/main.js`, as a user runs it)', '');
-  lines.push('| images | layer refs | file MB | `generate` ms | `df` ms | `df` peak RSS MB | `df` M refs/s |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|');
-  for (const x of r.e2e) lines.push(`| ${fmtInt(x.images)} | ${fmtInt(x.refs)} | ${fmt(x.fileMb)} | ${showSpread(x.generate)} | ${showSpread(x.df)} | ${fmtInt(x.dfRssMb)} | ${fmt(x.refsPerS, 2)} |`);
+  lines.push('| images | layer refs | file MB | `generate` ms | `df` wall ms | `df` CPU ms (user + sys) | `df` peak RSS MB | `df` M refs/s (wall) | `df` M refs/s (CPU) |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of r.e2e) lines.push(`| ${fmtInt(x.images)} | ${fmtInt(x.refs)} | ${fmt(x.fileMb)} | ${showSpread(x.generate)} | ${showSpread(x.df)} | ${showSpread(x.dfCpu)} | ${fmtInt(x.dfRssMb)} | ${fmt(x.refsPerS, 2)} | ${fmt(x.refs / x.dfCpu.median / 1000, 2)} |`);
   lines.push('', '### Start-up', '');
   lines.push('| command | ms |', '|---|---:|');
   lines.push(`| \`node -e 0\` | ${showSpread(r.startup.node, 1)} |`, `| \`layerlab --help\` | ${showSpread(r.startup.help, 1)} |`, `| ratio | ${fmt(r.startup.ratio, 2)}x (target ≤ 2x) |`, '');

@@ -24,6 +24,7 @@ export {
 } from './model/reference.js';
 export { CONTAINER_STATES, type ContainerState, type LayerRecord, type ImageMeta, type ContainerRecord } from './model/types.js';
 export { GraphBuilder, ImageGraph, findParentCycle, type GraphColumns } from './model/graph.js';
+export { ImageColumnsBuilder, ImageIdIndex, imageColumnsOf, imageIdOf, imageMetaList, imageMetaOf, type ImageColumns, type ImageFields } from './model/image-columns.js';
 export { mergeGraphs } from './model/merge.js';
 export { ChainTrie } from './model/chain-trie.js';
 
@@ -63,6 +64,8 @@ export { RegistryClient, parseRegistrySource, type RegistryTarget } from './sour
 export { effectiveSizes, memoPerGraph, type EffectiveSizes, type SizeBasis } from './analyze/sizes.js';
 export {
   systemDf,
+  systemDfSummary,
+  type DfSummary,
   imageUsage,
   listedImages,
   imagesReclaimable,

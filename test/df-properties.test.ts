@@ -2,7 +2,7 @@ import { describeCaveat } from '../src/render/caveats.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { systemDf } from '../src/analyze/df.js';
+import { systemDf, systemDfSummary } from '../src/analyze/df.js';
 import { compareDedupModels } from '../src/analyze/dedup.js';
 import { snapshotFromJson } from '../src/sources/snapshot.js';
 import { snapshotDoc, shuffled, type SnapshotDoc } from './helpers/arbitraries.js';
@@ -27,6 +27,18 @@ test('df: agrees with a literal port of the daemon loop on real chainID strings'
       }
     }),
     { numRuns: 300 },
+  );
+});
+
+test('df: the summary alone (no per-image rows) equals the totals of the full answer, both rules', () => {
+  fc.assert(
+    fc.property(snapshotDoc(), fc.constantFrom('current' as const, 'legacy' as const), (doc, rule) => {
+      const { Images, Containers, ...totals } = systemDf(load(doc), rule);
+      assert.ok(Images && Containers);
+      // A fresh graph, so nothing the full answer computed is reused.
+      assert.deepEqual(systemDfSummary(load(doc), rule), totals);
+    }),
+    { numRuns: 200 },
   );
 });
 

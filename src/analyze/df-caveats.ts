@@ -1,8 +1,8 @@
 import type { Caveat } from '../model/caveat.js';
-import type { SystemDf } from './df.js';
+import type { DfSummary } from './df.js';
 
 /** What the numbers of a `systemDf` answer are: size basis, sizes that count as 0, the RECLAIMABLE rule. */
-export function dfCaveats(df: SystemDf): Caveat[] {
+export function dfCaveats(df: DfSummary): Caveat[] {
   const caveats: Caveat[] = [];
   if (df.SizeBasis === 'compressed') caveats.push({ code: 'sizes-compressed', params: {} });
   else if (df.SizeBasis === 'mixed') caveats.push({ code: 'sizes-mixed', params: {} });

@@ -136,6 +136,12 @@ export interface SystemDf {
   ContainersWithoutSize: number;
 }
 
+/**
+ * The `docker system df` answer without its per-image and per-container rows: what the summary
+ * table and the caveats need, computed from the graph's columns (no image ID strings are made).
+ */
+export type DfSummary = Omit<SystemDf, 'Images' | 'Containers'>;
+
 // The public API exports the rule from here.
 export { isActiveContainer };
 
@@ -150,25 +156,66 @@ export function imagesReclaimable(images: readonly Pick<DfImage, 'Size' | 'Share
   return rule === 'legacy' ? layersSize - used : unused;
 }
 
+/** The totals of {@link systemDf} alone, in one pass over the per-image columns. */
+export function systemDfSummary(graph: ImageGraph, rule: ReclaimableRule = 'current'): DfSummary {
+  const u = imageUsage(graph);
+  let count = 0;
+  let active = 0;
+  let used = 0;
+  let unused = 0;
+  for (let i = 0; i < graph.imageCount; i++) {
+    if (!u.listed[i]) continue;
+    count++;
+    const unique = u.size[i] - u.shared[i];
+    if (graph.imageContainerCount[i] > 0) {
+      active++;
+      used += unique;
+    } else unused += unique;
+  }
+  let cActive = 0;
+  let cSize = 0;
+  let cReclaim = 0;
+  let cUnsized = 0;
+  for (const c of graph.containers) {
+    const rw = c.sizeRw ?? 0;
+    cSize += rw;
+    if (c.sizeRw === undefined) cUnsized++;
+    if (isActiveContainer(c.state)) cActive++;
+    else cReclaim += rw;
+  }
+  return {
+    LayersSize: u.layersSize,
+    ImagesUsage: { TotalCount: count, ActiveCount: active, TotalSize: u.layersSize, Reclaimable: rule === 'legacy' ? u.layersSize - used : unused },
+    ContainersUsage: { TotalCount: graph.containers.length, ActiveCount: cActive, TotalSize: cSize, Reclaimable: cReclaim },
+    ReclaimableRule: rule,
+    SizeBasis: u.basis,
+    LayersWithoutSize: u.layersWithoutSize,
+    ContainersWithoutSize: cUnsized,
+  };
+}
+
 /** `docker system df` of a graph, images newest first as the daemon sorts them. */
 export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): SystemDf {
   const u = imageUsage(graph);
   const reclaimable = reclaimablePerImage(graph);
+  const ids = graph.imageIdList();
   const images: DfImage[] = [];
   let active = 0;
   for (let i = 0; i < graph.imageCount; i++) {
     if (!u.listed[i]) continue;
-    const m = graph.images[i];
     const containers = graph.imageContainerCount[i];
     const dangling = graph.isUntagged(i);
     const unique = u.size[i] - u.shared[i];
+    const parent = graph.imageParent[i];
+    const tags = graph.tagsOf(i);
+    const digests = graph.digestsOf(i);
     if (containers > 0) active++;
     images.push({
-      Id: m.id,
-      ParentId: m.parent ?? '',
-      RepoTags: dangling ? ['<none>:<none>'] : m.repoTags?.length ? [...m.repoTags] : null,
-      RepoDigests: dangling ? ['<none>@<none>'] : m.repoDigests?.length ? [...m.repoDigests] : null,
-      Created: m.created ?? 0,
+      Id: ids[i],
+      ParentId: parent >= 0 ? ids[parent] : '',
+      RepoTags: dangling ? ['<none>:<none>'] : tags.length ? [...tags] : null,
+      RepoDigests: dangling ? ['<none>@<none>'] : digests.length ? [...digests] : null,
+      Created: graph.createdOf(i) ?? 0,
       Size: u.size[i],
       SharedSize: u.shared[i],
       UniqueSize: unique,

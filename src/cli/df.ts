@@ -1,4 +1,4 @@
-import { systemDf } from '../analyze/df.js';
+import { systemDf, systemDfSummary } from '../analyze/df.js';
 import { dfCaveats } from '../analyze/df-caveats.js';
 import { quote } from '../errors.js';
 import { describeCaveat } from '../render/caveats.js';
@@ -44,14 +44,15 @@ ${sourceHelp(true)}`,
     if (cliVersion !== undefined && !cli) throw usageError(`--docker-cli takes a version like 20.10 or 29.4.0 (got ${quote(cliVersion)})`);
     const rule = values.reclaimable ?? cli?.rule ?? 'current';
     const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
-    const df = systemDf(graph, rule);
+    // The summary table needs totals only: no per-image rows (a million ID strings) are made for it.
+    const df = values.verbose || values.format === 'json' ? systemDf(graph, rule) : undefined;
+    const summary = df ?? systemDfSummary(graph, rule);
     // containers without a size: df says it in its own caveat (from the graph), so not twice
     const notes = notesFor(sources, ['image-set']);
-    writeFormatted(io, values.format, { ...df, notes }, {
-      table: (d) => (values.verbose ? renderDfVerbose(d, io.now(), cli?.style) : renderDfSummary(d)),
-    });
+    if (df) writeFormatted(io, values.format, { ...df, notes }, { table: (d) => renderDfVerbose(d, io.now(), cli?.style) });
+    else io.stdout(renderDfSummary(summary));
     if (values.format === 'json') return 0;
-    for (const c of dfCaveats(df)) io.stderr(`note: ${describeCaveat(c)}\n`);
+    for (const c of dfCaveats(summary)) io.stderr(`note: ${describeCaveat(c)}\n`);
     writeNotes(io, notes);
     return 0;
   },

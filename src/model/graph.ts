@@ -3,6 +3,7 @@ import { extendChainId } from './identity.js';
 import type { Digest } from './digest.js';
 import { ChainTrie } from './chain-trie.js';
 import { GrowableFloat64, GrowableUint32 } from './growable.js';
+import { ImageColumnsBuilder, imageColumnsOf, ImageIdIndex, imageIdOf, imageIdStrings, imageMetaOf, type ImageColumns, type ImageFields } from './image-columns.js';
 import type { ContainerRecord, ImageMeta, LayerRecord } from './types.js';
 
 const NONE: readonly string[] = Object.freeze([]) as readonly string[];
@@ -18,12 +19,13 @@ export class GraphBuilder {
   private layerMediaType: (string | undefined)[] = [];
   private layerSize = new GrowableFloat64();
   private layerCompressed = new GrowableFloat64();
-  private imageMeta: ImageMeta[] = [];
+  private imageCols: ImageColumnsBuilder;
   private stackStart = new GrowableUint32();
   private stackLayer: GrowableUint32;
   private containers: ContainerRecord[] = [];
 
-  constructor(expectedReferences = 1024) {
+  constructor(expectedReferences = 1024, expectedImages = 1024) {
+    this.imageCols = new ImageColumnsBuilder(expectedImages);
     this.stackLayer = new GrowableUint32(expectedReferences);
     this.stackStart.push(0);
   }
@@ -44,17 +46,40 @@ export class GraphBuilder {
 
   /** Adds an image whose stack is `layers` (indices from {@link addLayer}, bottom first). */
   addImage(meta: ImageMeta, layers: ArrayLike<number>): number {
+    this.pushStack(meta.id, layers);
+    return this.imageCols.add(meta.id, meta);
+  }
+
+  /**
+   * Adds an image without an {@link ImageMeta} object: its ID and fields go straight into the
+   * image columns (no object is kept per image). `parent` is an ID, resolved in {@link build}.
+   */
+  addImageFields(id: Digest, fields: ImageFields, layers: ArrayLike<number>): number {
+    this.pushStack(id, layers);
+    return this.imageCols.add(id, fields);
+  }
+
+  /** As {@link addImageFields}, the ID given as `sha256:` + the 32 raw bytes at raw[at..at+32). */
+  addImageSha256(raw: Uint8Array, at: number, fields: ImageFields, layers: ArrayLike<number>): number {
+    this.pushStack(undefined, layers, raw, at);
+    return this.imageCols.addSha256(raw, at, fields);
+  }
+
+  get imageCount(): number {
+    return this.imageCols.count;
+  }
+
+  private pushStack(id: Digest | undefined, layers: ArrayLike<number>, raw?: Uint8Array, at = 0): void {
     const n = this.layerDiffId.length;
     for (let i = 0; i < layers.length; i++) {
       const l = layers[i];
       if (!(l >= 0 && l < n) || !Number.isInteger(l)) {
-        throw new LayerlabError('EINPUT', `image ${meta.id}: layer index ${l} is not a known layer`);
+        const name = id ?? 'sha256:' + Buffer.from(raw!.subarray(at, at + 32)).toString('hex');
+        throw new LayerlabError('EINPUT', `image ${name}: layer index ${l} is not a known layer`);
       }
       this.stackLayer.push(l);
     }
     this.stackStart.push(this.stackLayer.length);
-    this.imageMeta.push(meta);
-    return this.imageMeta.length - 1;
   }
 
   addContainer(c: ContainerRecord): void {
@@ -75,7 +100,7 @@ export class GraphBuilder {
       layerMediaType: this.layerMediaType,
       layerSize: this.layerSize.view().slice(),
       layerCompressed: this.layerCompressed.view().slice(),
-      images: this.imageMeta,
+      images: this.imageCols.finish(),
       stackStart: this.stackStart.view().slice(),
       stackLayer: this.stackLayer.view().slice(),
       containers: this.containers,
@@ -92,7 +117,7 @@ export interface GraphColumns {
   layerSize: Float64Array;
   /** Compressed size per layer, NaN when unknown. */
   layerCompressed: Float64Array;
-  images: ImageMeta[];
+  images: ImageColumns;
   /** Image i's layers are stackLayer[stackStart[i] .. stackStart[i+1]). */
   stackStart: Uint32Array;
   stackLayer: Uint32Array;
@@ -110,10 +135,14 @@ export interface LazyDigests {
   strings(): (Digest | undefined)[];
 }
 
-/** What {@link ImageGraph} is built from: {@link GraphColumns}, the layer digests possibly lazy. */
-export type GraphInput = Omit<GraphColumns, 'layerDiffId' | 'layerDigest'> & {
+/**
+ * What {@link ImageGraph} is built from: {@link GraphColumns}, the layer digests possibly lazy,
+ * the images as columns or (for callers holding objects) as {@link ImageMeta} objects.
+ */
+export type GraphInput = Omit<GraphColumns, 'layerDiffId' | 'layerDigest' | 'images'> & {
   layerDiffId: (Digest | undefined)[] | LazyDigests;
   layerDigest: (Digest | undefined)[] | LazyDigests;
+  images: ImageColumns | readonly ImageMeta[];
 };
 
 function digestStrings(c: (Digest | undefined)[] | LazyDigests): (Digest | undefined)[] {
@@ -131,7 +160,10 @@ export class ImageGraph {
   readonly layerMediaType: readonly (string | undefined)[];
   readonly layerSize: Float64Array;
   readonly layerCompressed: Float64Array;
-  readonly images: readonly ImageMeta[];
+  /** Image metadata as columns; prefer the accessors ({@link imageId}, {@link tagsOf}, ...). */
+  readonly imageColumns: ImageColumns;
+  private imageMetas: readonly ImageMeta[] | undefined;
+  private imageIds: readonly Digest[] | undefined;
   readonly stackStart: Uint32Array;
   readonly stackLayer: Uint32Array;
   readonly containers: readonly ContainerRecord[];
@@ -146,7 +178,7 @@ export class ImageGraph {
   readonly imageContainerCount: Uint32Array;
   /** Number of child images per image. */
   readonly imageChildCount: Uint32Array;
-  private imageIndexById: Map<string, number> | undefined;
+  private imageIndexById: ImageIdIndex | undefined;
   private chainIdMemo: (Digest | null | undefined)[] | undefined;
   private layerImagesCsr: { start: Uint32Array; images: Uint32Array } | undefined;
   private imageContainersCsr: { start: Uint32Array; items: Uint32Array } | undefined;
@@ -158,12 +190,17 @@ export class ImageGraph {
     this.layerMediaType = c.layerMediaType;
     this.layerSize = c.layerSize;
     this.layerCompressed = c.layerCompressed;
-    this.images = c.images;
+    if (isImageColumns(c.images)) this.imageColumns = c.images;
+    else {
+      // Callers holding objects keep them as the materialised list; the columns are made from them.
+      this.imageMetas = c.images;
+      this.imageColumns = imageColumnsOf(c.images);
+    }
     this.stackStart = c.stackStart;
     this.stackLayer = c.stackLayer;
     this.containers = c.containers;
 
-    const nImages = c.images.length;
+    const nImages = this.imageColumns.count;
 
     // The chain trie: one pass over every layer reference.
     const refs = c.stackLayer.length;
@@ -181,15 +218,11 @@ export class ImageGraph {
     }
     this.chain.seal();
 
-    this.imageParent = new Int32Array(nImages).fill(-1);
+    this.imageParent = this.imageColumns.parent;
     this.imageChildCount = new Uint32Array(nImages);
     for (let i = 0; i < nImages; i++) {
-      const parentId = c.images[i].parent;
-      if (parentId === undefined) continue;
-      const p = this.imageIndex(parentId);
-      if (p === undefined) throw new LayerlabError('EINPUT', `image ${c.images[i].id}: parent ${parentId} is not in the image set`);
-      this.imageParent[i] = p;
-      this.imageChildCount[p]++;
+      const p = this.imageParent[i];
+      if (p >= 0) this.imageChildCount[p]++;
     }
 
     this.containerImage = new Int32Array(c.containers.length);
@@ -213,8 +246,52 @@ export class ImageGraph {
     return Array.isArray(c) ? c : (this.digestColumn = digestStrings(c));
   }
 
+  /**
+   * Every image as an {@link ImageMeta}, made on first use: analyses that print per-image rows
+   * may read it; those that only count (df's summary) use the accessors and never make it.
+   */
+  get images(): readonly ImageMeta[] {
+    if (!this.imageMetas) {
+      const ids = this.imageIdList();
+      const c = this.imageColumns;
+      const metas = new Array<ImageMeta>(c.count);
+      for (let i = 0; i < c.count; i++) metas[i] = imageMetaOf(c, i, ids);
+      this.imageMetas = metas;
+    }
+    return this.imageMetas;
+  }
+
+  /** Image i as an {@link ImageMeta} (without making the whole list). */
+  image(i: number): ImageMeta {
+    return this.imageMetas ? this.imageMetas[i] : imageMetaOf(this.imageColumns, i, this.imageIds);
+  }
+
+  /** Image i's ID. */
+  imageId(i: number): Digest {
+    if (this.imageIds) return this.imageIds[i];
+    return this.imageMetas ? this.imageMetas[i].id : imageIdOf(this.imageColumns, i);
+  }
+
+  /** Every image's ID, in order (made once, natively hex-encoded, when first asked). */
+  imageIdList(): readonly Digest[] {
+    this.imageIds ??= this.imageMetas ? this.imageMetas.map((m) => m.id) : imageIdStrings(this.imageColumns);
+    return this.imageIds;
+  }
+
+  /** Image i's creation time in Unix seconds, undefined when unknown. */
+  createdOf(i: number): number | undefined {
+    const t = this.imageColumns.created[i];
+    return Number.isNaN(t) ? undefined : t;
+  }
+
+  /** Image i's platform (`os/arch[/variant]`), undefined when unknown. */
+  platformOf(i: number): string | undefined {
+    const code = this.imageColumns.platformCode[i];
+    return code === 0 ? undefined : this.imageColumns.platforms[code - 1];
+  }
+
   get imageCount(): number {
-    return this.images.length;
+    return this.imageColumns.count;
   }
   get layerCount(): number {
     return this.diffIdColumn.length;
@@ -226,15 +303,7 @@ export class ImageGraph {
 
   /** Index of the image with this ID. The ID index is built on first use (sources check uniqueness first). */
   imageIndex(id: string): number | undefined {
-    if (!this.imageIndexById) {
-      const index = new Map<string, number>();
-      for (let i = 0; i < this.images.length; i++) {
-        const imageId = this.images[i].id;
-        if (index.has(imageId)) throw new LayerlabError('EINPUT', `duplicate image ID ${imageId}`);
-        index.set(imageId, i);
-      }
-      this.imageIndexById = index;
-    }
+    this.imageIndexById ??= new ImageIdIndex(this.imageColumns);
     return this.imageIndexById.get(id);
   }
 
@@ -245,13 +314,20 @@ export class ImageGraph {
 
   /** Repo tags of image i (familiar form); empty when untagged. */
   tagsOf(i: number): readonly string[] {
-    return this.images[i].repoTags ?? NONE;
+    const c = this.imageColumns;
+    return c.tagStart[i + 1] > c.tagStart[i] ? c.tags.slice(c.tagStart[i], c.tagStart[i + 1]) : NONE;
+  }
+
+  /** Repo digests of image i (familiar `name@digest`); empty when none. */
+  digestsOf(i: number): readonly string[] {
+    const c = this.imageColumns;
+    return c.digestStart[i + 1] > c.digestStart[i] ? c.repoDigests.slice(c.digestStart[i], c.digestStart[i + 1]) : NONE;
   }
 
   /** Docker's dangling: no tag and no digest reference. */
   isUntagged(i: number): boolean {
-    const m = this.images[i];
-    return (m.repoTags?.length ?? 0) === 0 && (m.repoDigests?.length ?? 0) === 0;
+    const c = this.imageColumns;
+    return c.tagStart[i + 1] === c.tagStart[i] && c.digestStart[i + 1] === c.digestStart[i];
   }
 
   /** Identity of a layer: diffID when known, else its blob digest. */
@@ -343,6 +419,10 @@ export class ImageGraph {
       this.imageContainerCount.byteLength
     );
   }
+}
+
+function isImageColumns(x: ImageColumns | readonly ImageMeta[]): x is ImageColumns {
+  return !Array.isArray(x);
 }
 
 /** Groups indices k by key[k] (keys < 0 are skipped) into CSR lists, in index order. */

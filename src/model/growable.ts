@@ -1,4 +1,4 @@
-type Column = Uint32Array | Float64Array;
+type Column = Uint32Array | Int32Array | Float64Array;
 
 /** An append-only typed-array column that doubles its storage; `view()` returns the filled part. */
 export class Growable<A extends Column> {
@@ -34,5 +34,12 @@ export class GrowableUint32 extends Growable<Uint32Array> {
 export class GrowableFloat64 extends Growable<Float64Array> {
   constructor(initial = 1024) {
     super((n) => new Float64Array(n), initial);
+  }
+}
+
+/** An append-only Int32 column. */
+export class GrowableInt32 extends Growable<Int32Array> {
+  constructor(initial = 1024) {
+    super((n) => new Int32Array(n), initial);
   }
 }

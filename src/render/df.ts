@@ -13,7 +13,7 @@ function reclaimableCell(t: DfTotals): string {
  * `docker system df` summary table. Volumes and build cache are not modelled, so their rows are
  * left out; the TYPE column is still sized for them, which keeps the printed rows Docker's bytes.
  */
-export function renderDfSummary(df: SystemDf): string {
+export function renderDfSummary(df: Pick<SystemDf, 'ImagesUsage' | 'ContainersUsage'>): string {
   return tabwrite([
     ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
     ['Images', String(df.ImagesUsage.TotalCount), String(df.ImagesUsage.ActiveCount), humanSize(df.ImagesUsage.TotalSize), reclaimableCell(df.ImagesUsage)],

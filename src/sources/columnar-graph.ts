@@ -2,9 +2,10 @@
 // resolvable, no duplicate identities, no parent cycles, the stored chain keys equal to the trie
 // the graph builds (so SQL over the files and the engine agree). Errors name table, row, column.
 import { LayerlabError, quote } from '../errors.js';
-import { findParentCycle, ImageGraph } from '../model/graph.js';
+import { findParentCycle, ImageGraph, type LazyDigests } from '../model/graph.js';
+import type { ImageColumns } from '../model/image-columns.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
-import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
+import { CONTAINER_STATES, type ContainerRecord, type ContainerState } from '../model/types.js';
 import { DIGEST_BYTES, digestStrings, hasDigest, type ColumnarTables, type DigestColumn, type StringColumn } from './columnar-tables.js';
 
 const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/;
@@ -33,33 +34,49 @@ function checkSize(file: string, table: string, column: string, v: Float64Array)
 /**
  * The first repeated digest across columns (rows where valid), found on the bytes with an
  * open-addressing table keyed by the digest's first four bytes (digests are uniform hashes).
+ * Each slot holds the row and the digest's next four bytes side by side, so a probe costs one
+ * cache miss and only a matching fingerprint reads the digest itself.
  */
 export function findDuplicateDigest(columns: readonly { c: DigestColumn; rows: number }[]): { at: [number, number]; first: [number, number] } | undefined {
-  const total = columns.reduce((n, x) => n + x.rows, 0);
+  const base: number[] = [];
+  let total = 0;
+  for (const x of columns) {
+    base.push(total);
+    total += x.rows;
+  }
   let size = 16;
   while (size < total * 2) size *= 2;
-  const slotCol = new Int8Array(size).fill(-1);
-  const slotRow = new Int32Array(size);
+  // slots[2s] = 1 + the entry's row across all columns (0: empty), slots[2s+1] = its fingerprint.
+  const slots = new Int32Array(size * 2);
   const mask = size - 1;
+  const where = (g: number): [number, number] => {
+    let k = columns.length - 1;
+    while (base[k] > g) k--;
+    return [k, g - base[k]];
+  };
   for (let k = 0; k < columns.length; k++) {
     const { c, rows } = columns[k];
     const b = c.bytes;
     for (let r = 0; r < rows; r++) {
-      if (!hasDigest(c, r)) continue;
+      if (c.valid !== undefined && c.valid[r] !== 1) continue;
       const o = r * DIGEST_BYTES;
+      const fp = (b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7];
       let h = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) & mask;
       for (;;) {
-        const sc = slotCol[h];
-        if (sc < 0) {
-          slotCol[h] = k;
-          slotRow[h] = r;
+        const e = slots[2 * h];
+        if (e === 0) {
+          slots[2 * h] = base[k] + r + 1;
+          slots[2 * h + 1] = fp;
           break;
         }
-        const other = columns[sc].c.bytes;
-        const p = slotRow[h] * DIGEST_BYTES;
-        let same = true;
-        for (let x = 0; x < DIGEST_BYTES && same; x++) same = other[p + x] === b[o + x];
-        if (same) return { at: [k, r], first: [sc, slotRow[h]] };
+        if (slots[2 * h + 1] === fp) {
+          const [k0, r0] = where(e - 1);
+          const other = columns[k0].c.bytes;
+          const p = r0 * DIGEST_BYTES;
+          let same = true;
+          for (let x = 8; x < DIGEST_BYTES && same; x++) same = other[p + x] === b[o + x];
+          if (same && other[p] === b[o] && other[p + 1] === b[o + 1] && other[p + 2] === b[o + 2] && other[p + 3] === b[o + 3]) return { at: [k, r], first: [k0, r0] };
+        }
         h = (h + 1) & mask;
       }
     }
@@ -67,12 +84,21 @@ export function findDuplicateDigest(columns: readonly { c: DigestColumn; rows: n
   return undefined;
 }
 
-function uniqueDigests(file: string, table: string, named: readonly { column: string; c: DigestColumn; rows: number }[], strings: readonly (string | undefined)[][]): void {
+function uniqueDigests(file: string, table: string, named: readonly { column: string; c: DigestColumn; rows: number }[]): void {
   const dup = findDuplicateDigest(named);
   if (!dup) return;
   const [k, r] = dup.at;
   const [k0, r0] = dup.first;
-  tableError(file, table, r, named[k].column, `duplicate ${strings[k][r]}: already ${table} row ${r0} column ${named[k0].column}`);
+  tableError(file, table, r, named[k].column, `duplicate ${digestAt(named[k].c, r)}: already ${table} row ${r0} column ${named[k0].column}`);
+}
+
+function digestAt(c: DigestColumn, r: number): string {
+  return 'sha256:' + Buffer.from(c.bytes.subarray(r * DIGEST_BYTES, (r + 1) * DIGEST_BYTES)).toString('hex');
+}
+
+/** A digest column whose strings are made the first time an analysis asks (df never does). */
+function lazyColumn(c: DigestColumn, rows: number): LazyDigests {
+  return { length: rows, strings: () => digestStrings(c, rows) };
 }
 
 const opt = (v: string | null): string | undefined => (v === null ? undefined : v);
@@ -81,8 +107,6 @@ const opt = (v: string | null): string | undefined => (v === null ? undefined : 
 export function graphFromTables(t: ColumnarTables, file: string): ImageGraph {
   const nL = t.layers.size.length;
   const nI = t.images.parent.length;
-  const diffIds = digestStrings(t.layers.diffId, nL);
-  const digests = digestStrings(t.layers.digest, nL);
   for (let l = 0; l < nL; l++) {
     if (!hasDigest(t.layers.diffId, l) && !hasDigest(t.layers.digest, l)) tableError(file, 'layers', l, 'diff_id', 'a layer needs a diff_id, a digest, or both');
   }
@@ -93,29 +117,27 @@ export function graphFromTables(t: ColumnarTables, file: string): ImageGraph {
       { column: 'diff_id', c: t.layers.diffId, rows: nL },
       { column: 'digest', c: t.layers.digest, rows: nL },
     ],
-    [diffIds, digests],
   );
   checkSize(file, 'layers', 'size', t.layers.size);
   checkSize(file, 'layers', 'compressed_size', t.layers.compressedSize);
 
-  const ids = digestStrings(t.images.id, nI);
-  for (let i = 0; i < nI; i++) if (ids[i] === undefined) tableError(file, 'images', i, 'id', 'an image needs an id');
-  uniqueDigests(file, 'images', [{ column: 'id', c: t.images.id, rows: nI }], [ids]);
+  for (let i = 0; i < nI; i++) if (!hasDigest(t.images.id, i)) tableError(file, 'images', i, 'id', 'an image needs an id');
+  uniqueDigests(file, 'images', [{ column: 'id', c: t.images.id, rows: nI }]);
   checkKey(file, 'images', 'parent_key', t.images.parent, 'images', nI, true);
   for (let i = 0; i < nI; i++) if (t.images.parent[i] === i) tableError(file, 'images', i, 'parent_key', 'an image cannot be its own parent');
   const cycle = findParentCycle(t.images.parent);
   if (cycle >= 0) tableError(file, 'images', cycle, 'parent_key', 'parent links form a cycle');
   const stackStart = stackStarts(t, file, nI, nL);
 
-  const metas = imageMetas(t, file, ids);
-  const containers = containerRecords(t, file, ids);
+  const images = imageColumns(t, file);
+  const containers = containerRecords(t, file);
   const graph = new ImageGraph({
-    layerDiffId: diffIds,
-    layerDigest: digests,
+    layerDiffId: lazyColumn(t.layers.diffId, nL),
+    layerDigest: lazyColumn(t.layers.digest, nL),
     layerMediaType: t.layers.mediaType.map(opt),
     layerSize: t.layers.size,
     layerCompressed: t.layers.compressedSize,
-    images: metas,
+    images,
     stackStart,
     stackLayer: Uint32Array.from(t.imageLayers.layer),
     containers,
@@ -143,49 +165,84 @@ function stackStarts(t: ColumnarTables, file: string, nI: number, nL: number): U
   return start;
 }
 
-function imageMetas(t: ColumnarTables, file: string, ids: (string | undefined)[]): ImageMeta[] {
-  const nI = ids.length;
-  const metas: ImageMeta[] = new Array(nI);
+/** The images table and its references as image columns: the IDs stay the file's bytes. */
+function imageColumns(t: ColumnarTables, file: string): ImageColumns {
+  const nI = t.images.parent.length;
+  const created = t.images.created;
   for (let i = 0; i < nI; i++) {
-    const m: ImageMeta = { id: ids[i] as string };
-    const created = t.images.created[i];
-    if (!Number.isNaN(created)) {
-      if (!Number.isSafeInteger(created)) tableError(file, 'images', i, 'created', `expected Unix seconds, got ${created}`);
-      m.created = created;
-    }
+    const c = created[i];
+    if (!Number.isNaN(c) && !Number.isSafeInteger(c)) tableError(file, 'images', i, 'created', `expected Unix seconds, got ${c}`);
+  }
+  // Platforms are few and repeat: each distinct value is checked and numbered once.
+  const platformCode = new Uint32Array(nI);
+  const platforms: string[] = [];
+  const codes = new Map<string, number>();
+  for (let i = 0; i < nI; i++) {
     const platform = t.images.platform[i];
-    if (platform !== null) {
+    if (platform === null) continue;
+    let code = codes.get(platform);
+    if (code === undefined) {
       if (!PLATFORM.test(platform)) tableError(file, 'images', i, 'platform', `expected os/arch[/variant], got ${quote(platform, 40)}`);
-      m.platform = platform;
+      platforms.push(platform);
+      codes.set(platform, (code = platforms.length));
     }
-    if (t.images.parent[i] >= 0) m.parent = ids[t.images.parent[i]];
-    metas[i] = m;
+    platformCode[i] = code;
   }
   const { image, kind, ref } = t.imageRefs;
   checkKey(file, 'image_refs', 'image_key', image, 'images', nI);
-  for (let r = 0; r < image.length; r++) {
+  const nR = image.length;
+  // Tags and digests grouped by image (CSR), each kept in row order within its image.
+  const isTag = new Uint8Array(nR);
+  const tagStart = new Uint32Array(nI + 1);
+  const digestStart = new Uint32Array(nI + 1);
+  const normal = new Array<string>(nR);
+  for (let r = 0; r < nR; r++) {
     const k = kind[r];
     const text = ref[r];
     if (k !== 'tag' && k !== 'digest') tableError(file, 'image_refs', r, 'kind', `expected "tag" or "digest", got ${quote(k, 20)}`);
     if (text === null) tableError(file, 'image_refs', r, 'ref', 'expected a reference, got null');
-    let normal: string;
     try {
-      normal = k === 'tag' ? normalizeRepoTag(text) : normalizeRepoDigest(text);
+      normal[r] = k === 'tag' ? normalizeRepoTag(text) : normalizeRepoDigest(text);
     } catch (e) {
       if (e instanceof LayerlabError) tableError(file, 'image_refs', r, 'ref', `invalid reference ${quote(text)}: ${e.message}`);
       throw e;
     }
-    const m = metas[image[r]];
-    if (k === 'tag') (m.repoTags ??= []).push(normal);
-    else (m.repoDigests ??= []).push(normal);
+    if (k === 'tag') {
+      isTag[r] = 1;
+      tagStart[image[r] + 1]++;
+    } else digestStart[image[r] + 1]++;
   }
-  return metas;
+  for (let i = 0; i < nI; i++) {
+    tagStart[i + 1] += tagStart[i];
+    digestStart[i + 1] += digestStart[i];
+  }
+  const tags = new Array<string>(tagStart[nI]);
+  const repoDigests = new Array<string>(digestStart[nI]);
+  const tagFill = tagStart.slice(0, nI);
+  const digestFill = digestStart.slice(0, nI);
+  for (let r = 0; r < nR; r++) {
+    if (isTag[r]) tags[tagFill[image[r]]++] = normal[r];
+    else repoDigests[digestFill[image[r]]++] = normal[r];
+  }
+  return {
+    count: nI,
+    idBytes: t.images.id.bytes.subarray(0, nI * DIGEST_BYTES),
+    idOther: new Map(),
+    created,
+    parent: t.images.parent,
+    platformCode,
+    platforms,
+    tagStart,
+    tags,
+    digestStart,
+    repoDigests,
+  };
 }
 
-function containerRecords(t: ColumnarTables, file: string, ids: (string | undefined)[]): ContainerRecord[] {
+function containerRecords(t: ColumnarTables, file: string): ContainerRecord[] {
   const c = t.containers;
   const n = c.image.length;
-  checkKey(file, 'containers', 'image_key', c.image, 'images', ids.length);
+  checkKey(file, 'containers', 'image_key', c.image, 'images', t.images.parent.length);
   checkSize(file, 'containers', 'size_rw', c.sizeRw);
   const cids = digestStrings(c.id, n);
   const seen = new Set<string>();
@@ -197,7 +254,7 @@ function containerRecords(t: ColumnarTables, file: string, ids: (string | undefi
     seen.add(id);
     const state = c.state[k];
     if (state === null || !(CONTAINER_STATES as readonly string[]).includes(state)) tableError(file, 'containers', k, 'state', `expected one of ${CONTAINER_STATES.join(', ')}, got ${quote(state, 20)}`);
-    const rec: ContainerRecord = { id, image: ids[c.image[k]] as string, state: state as ContainerState };
+    const rec: ContainerRecord = { id, image: digestAt(t.images.id, c.image[k]), state: state as ContainerState };
     setIf(rec, 'name', c.name[k]);
     setIf(rec, 'imageRef', c.imageRef[k]);
     setIf(rec, 'status', c.status[k]);

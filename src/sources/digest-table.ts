@@ -62,10 +62,14 @@ function hashBytes(buf: Uint8Array, start: number, end: number, sha: boolean): n
 export class DigestTable {
   /** Raw bytes of entry e's sha256 digest at e*32 (unused for other keys). */
   private raw: Uint8Array;
+  /** `raw` as words. */
+  private rawWords: Int32Array;
   /** Keys that are not lower-case sha256 digests, by entry. */
   private other = new Map<number, string>();
   private values: Int32Array;
   private count = 0;
+  /** Entries before this one are in the lookup slots; the rest were appended and wait for {@link indexPending}. */
+  private indexed = 0;
   /**
    * Two numbers per slot: the entry index (or EMPTY) and the entry's hash, side by side so a probe
    * touches one cache line and most never touch the key.
@@ -80,6 +84,7 @@ export class DigestTable {
     this.slots = new Int32Array(cap * 2).fill(EMPTY);
     this.mask = cap - 1;
     this.raw = new Uint8Array(Math.max(expected, 64) * 32);
+    this.rawWords = new Int32Array(this.raw.buffer);
     this.values = new Int32Array(Math.max(expected, 64));
   }
 
@@ -95,6 +100,7 @@ export class DigestTable {
 
   /** The value stored for the latin-1 bytes `buf[start, end)`, or -1; no string is made. */
   getBytes(buf: Uint8Array, start: number, end: number): number {
+    if (this.indexed !== this.count) this.unindexed();
     const sha = isShaBytes(buf, start, end);
     const h = hashBytes(buf, start, end, sha);
     const slots = this.slots;
@@ -136,6 +142,95 @@ export class DigestTable {
     this.place(e, hashBytes(buf, start, start + SHA256_LENGTH, true));
     return -1;
   }
+
+  /**
+   * The value stored for the `sha256:<64 lower-case hex>` key whose text starts at buf[start]
+   * (71 bytes, read in full), or -1. Text of another form is not found here: keys that are not
+   * such digests are looked up with {@link getBytes}.
+   */
+  getSha256(buf: Uint8Array, start: number): number {
+    if (this.indexed !== this.count) this.unindexed();
+    for (let k = 0; k < 7; k++) if (buf[start + k] !== PREFIX[k]) return -1;
+    const h = hashBytes(buf, start, start + SHA256_LENGTH, true);
+    const slots = this.slots;
+    const raw = this.raw;
+    const others = this.other.size !== 0;
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const e = slots[2 * s];
+      if (e === EMPTY) return -1;
+      if (slots[2 * s + 1] !== h || (others && this.other.has(e))) continue;
+      // A character that is not lower-case hex decodes to a negative number: never equal to a byte.
+      let k = 0;
+      for (let o = e * 32, p = start + 7; k < 32; k++, o++, p += 2) if (((HEX[buf[p]] << 4) | HEX[buf[p + 1]]) !== raw[o]) break;
+      if (k === 32) return this.values[e];
+    }
+  }
+
+  /**
+   * Appends the sha256 digest whose 32 raw bytes words[at, at + 8) hold (in memory order), with
+   * `value`; its entry number. It is not found, and nothing else may be added or looked up, until
+   * {@link indexPending}: indexing many keys in one tight loop lets the processor wait for several
+   * slot cache misses at once, where one key at a time between record scans waits for each.
+   */
+  appendWords(words: Int32Array, at: number, value: number): number {
+    const e = (this.lastEntry = this.count++);
+    if (this.count > this.values.length) this.growStorage();
+    const raw = this.rawWords;
+    for (let k = 0, o = e * 8; k < 8; k++) raw[o + k] = words[at + k];
+    this.values[e] = value;
+    return e;
+  }
+
+  /** Whether the 71 bytes at buf[start] are the text of entry e's key (a sha256 digest). */
+  isSha256At(buf: Uint8Array, start: number, e: number): boolean {
+    if (e < 0 || e >= this.count || (this.other.size !== 0 && this.other.has(e))) return false;
+    for (let k = 0; k < 7; k++) if (buf[start + k] !== PREFIX[k]) return false;
+    const raw = this.raw;
+    for (let k = 0, o = e * 32, p = start + 7; k < 32; k++, o++, p += 2) if (((HEX[buf[p]] << 4) | HEX[buf[p + 1]]) !== raw[o]) return false;
+    return true;
+  }
+
+  /** The value stored with entry e. */
+  valueAt(e: number): number {
+    return this.values[e];
+  }
+
+  /**
+   * Makes the appended entries findable, in the order they were appended. Stops at the first
+   * whose key is in the table already and returns its entry (the value stored for the key before
+   * is then {@link duplicateValue}); -1 when there was none.
+   */
+  indexPending(): number {
+    if (this.indexed === this.count) return -1;
+    while (this.count * 2 > this.mask + 1) this.grow();
+    const raw = this.raw;
+    const slots = this.slots;
+    const mask = this.mask;
+    const others = this.other.size !== 0;
+    for (let e = this.indexed; e < this.count; e++) {
+      const o = e * 32;
+      const h = shaHash((raw[o] << 24) | (raw[o + 1] << 16) | (raw[o + 2] << 8) | raw[o + 3], (raw[o + 28] << 24) | (raw[o + 29] << 16) | (raw[o + 30] << 8) | raw[o + 31]);
+      let s = h & mask;
+      for (; slots[2 * s] !== EMPTY; s = (s + 1) & mask) {
+        const x = slots[2 * s];
+        if (slots[2 * s + 1] !== h || (others && this.other.has(x))) continue;
+        let k = 0;
+        while (k < 32 && raw[x * 32 + k] === raw[o + k]) k++;
+        if (k === 32) {
+          this.indexed = e;
+          this.duplicateValue = this.values[x];
+          return e;
+        }
+      }
+      slots[2 * s] = e;
+      slots[2 * s + 1] = h;
+    }
+    this.indexed = this.count;
+    return -1;
+  }
+
+  /** See {@link indexPending}. */
+  duplicateValue = -1;
 
   /** Stores `value` for `key` (which must not be in the table yet); returns the key's entry number. */
   add(key: string, value: number): number {
@@ -181,10 +276,12 @@ export class DigestTable {
     this.slots = new Int32Array(0);
     this.mask = 0;
     this.raw = this.raw.slice(0, this.count * 32);
+    this.rawWords = new Int32Array(this.raw.buffer);
   }
 
   /** The entry of `key`, or -1. */
   private find(key: string): number {
+    if (this.indexed !== this.count) this.unindexed();
     const sha = isShaString(key);
     const h = hashString(key, sha);
     const slots = this.slots;
@@ -203,15 +300,24 @@ export class DigestTable {
   }
 
   private ensure(n: number): void {
-    if (n > this.values.length) {
-      const values = new Int32Array(this.values.length * 2);
-      values.set(this.values);
-      this.values = values;
-      const raw = new Uint8Array(values.length * 32);
-      raw.set(this.raw);
-      this.raw = raw;
-    }
+    if (this.indexed !== n - 1) throw new Error('DigestTable: an add before indexPending');
+    this.indexed = n;
+    if (n > this.values.length) this.growStorage();
     if (n * 2 > this.mask + 1) this.grow();
+  }
+
+  private growStorage(): void {
+    const values = new Int32Array(this.values.length * 2);
+    values.set(this.values);
+    this.values = values;
+    const raw = new Uint8Array(values.length * 32);
+    raw.set(this.raw);
+    this.raw = raw;
+    this.rawWords = new Int32Array(raw.buffer);
+  }
+
+  private unindexed(): never {
+    throw new Error('DigestTable: a lookup before indexPending');
   }
 
   private place(e: number, h: number): void {

@@ -1,11 +1,12 @@
 // Byte-level readers for the records layerlab itself writes (JSON.stringify of a layer or an
-// image: no spaces, keys in a fixed order, plain strings). They build the same object JSON.parse
-// would, except that an image's digest layer refs are looked up in the layer table straight from
-// the bytes, so no string is made for them. Anything else (spaces, escapes, other key orders,
-// unknown keys, fractions) makes them give up, and the record goes through JSON.parse and the
-// strict checks instead: they only ever accept what that path accepts, with the same result.
+// image: no spaces, keys in a fixed order, plain strings). A record is scanned into the fields
+// of a FastRecords (no object per record, digests decoded to raw bytes, an image's digest layer
+// refs looked up in the layer table straight from the bytes) with no side effect, so that
+// anything else (spaces, escapes, other key orders, unknown keys, fractions, refs not found) can
+// make it give up: the record then goes through JSON.parse and the strict checks instead. It only
+// ever accepts what that path accepts, and SnapshotLoader gives the same result from its fields.
 import type { DigestTable } from './digest-table.js';
-import type { Json, Obj } from './snapshot-loader.js';
+import type { Obj } from './snapshot-loader.js';
 
 /** Node's Buffer has these (toString calls them after argument checks); typed here to skip the checks per string. */
 export type RawBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
@@ -13,193 +14,294 @@ export type RawBuffer = Buffer & { latin1Slice(start: number, end: number): stri
 const QUOTE = 0x22;
 /** How many refs of the previous image are remembered. */
 const PREV_MAX = 128;
+/** A remembered ref: its 71 characters and closing quote, as 18 little-endian words. */
+const REF_WORDS = 18;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const RBRACE = 0x7d;
 
-type Kind = 'digest' | 'digestAt' | 'num' | 'str' | 'refs' | 'strs';
-interface KeySpec {
-  name: string;
-  /** `"name":` as bytes. */
-  bytes: Uint8Array;
-  kind: Kind;
+/** Two hex characters (as a little-endian 16-bit read gives them) → their byte, or -1. */
+const HEX2 = new Int16Array(65536).fill(-1);
+{
+  const digits = '0123456789abcdef';
+  for (let a = 0; a < 16; a++) for (let b = 0; b < 16; b++) HEX2[digits.charCodeAt(a) | (digits.charCodeAt(b) << 8)] = (a << 4) | b;
 }
+/** Words are assembled so that their bytes lie in memory in digest order, as Int32Array stores them. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-function spec(keys: [string, Kind][]): KeySpec[] {
-  return keys.map(([name, kind]) => ({ name, kind, bytes: Buffer.from(`${JSON.stringify(name)}:`, 'latin1') }));
-}
+const keyBytes = (names: string[]) => names.map((n) => Buffer.from(`${JSON.stringify(n)}:`, 'latin1'));
+const LAYER_KEYS = keyBytes(['diffId', 'size', 'digest', 'compressedSize', 'mediaType']);
+const IMAGE_KEYS = keyBytes(['id', 'layers', 'repoTags', 'repoDigests', 'created', 'platform', 'parent']);
 
-const LAYER_SPEC = spec([
-  ['diffId', 'digestAt'],
-  ['size', 'num'],
-  ['digest', 'digestAt'],
-  ['compressedSize', 'num'],
-  ['mediaType', 'str'],
-]);
-const IMAGE_SPEC = spec([
-  ['id', 'digest'],
-  ['layers', 'refs'],
-  ['repoTags', 'strs'],
-  ['repoDigests', 'strs'],
-  ['created', 'num'],
-  ['platform', 'str'],
-  ['parent', 'digest'],
-]);
-
-/** Reads one record of layerlab's own shape; `end` is where it stopped. */
+/** Scans one record of layerlab's own shape into its fields; `end` is where it stopped. */
 export class FastRecords {
   end = 0;
-  private value: Json = null;
-  private readonly vals: (Json | undefined)[] = new Array(7).fill(undefined);
-  /** The previous image's first PREV_MAX refs (71 bytes each) and their layers. */
-  private readonly prevRefs = new Uint8Array(PREV_MAX * 71);
+  // A layer: raw sha256 bytes of diffId at 0 and digest at 32 (when present), sizes (-1: absent).
+  hasDiffId = false;
+  hasDigest = false;
+  readonly raw = new Uint8Array(64);
+  /** `raw` as words (DigestTable.appendWords copies them). */
+  readonly rawWords = new Int32Array(this.raw.buffer);
+  size = -1;
+  compressedSize = -1;
+  mediaType: string | undefined = undefined;
+  // An image: its ID's raw bytes in `raw` at 0, layer indices, reference strings as written.
+  private refBuf = new Int32Array(256);
+  refCount = 0;
+  readonly repoTags: string[] = [];
+  readonly repoDigests: string[] = [];
+  created = -1;
+  platform: string | undefined = undefined;
+  /** Offset in the scanned buffer of the parent digest's first character, -1 when absent. */
+  parentAt = -1;
+  /** Offset of the image ID's first character. */
+  idAt = -1;
+
+  private str: string | undefined = undefined;
+  private num = 0;
+  private layer = 0;
+  /** The previous image's first PREV_MAX refs and their layers. */
+  private readonly prevWords = new Int32Array(PREV_MAX * REF_WORDS);
   private readonly prevLayer = new Int32Array(PREV_MAX);
   private prevCount = 0;
+  /** The last media type's bytes and string: a million layers share a handful. */
+  private mediaBytes = new Uint8Array(0);
+  private mediaString = '';
+  private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private dvOf: Uint8Array | undefined;
   private readonly layerKeys: DigestTable;
+  /** Per layer, its identity key's entry in layerKeys plus one (set once the layers are read). */
+  keyEntry: Uint32Array = new Uint32Array(0);
+  /** The highest layer an image named so far. */
+  private maxLayer = -1;
   constructor(layerKeys: DigestTable) {
     this.layerKeys = layerKeys;
   }
 
-  /**
-   * A layer record at `p` (buf[p] is `{`), or undefined when it is not in layerlab's own shape.
-   * Its `diffId` and `digest` are the offsets in `buf` of the checked digests' first character
-   * (-1 when absent): no string is made for them (SnapshotLoader.layerAt stores the bytes).
-   */
-  layer(buf: Buffer, p: number, end: number): Obj | undefined {
-    return this.record(buf, p, end, LAYER_SPEC);
-  }
-
-  /** An image record at `p`, digest layer refs already turned into layer indices. */
-  image(buf: Buffer, p: number, end: number): Obj | undefined {
-    return this.record(buf, p, end, IMAGE_SPEC);
-  }
-
-  private record(buf: Buffer, p: number, end: number, keys: KeySpec[]): Obj | undefined {
-    const vals = this.vals;
-    vals.fill(undefined);
+  /** Scans a layer record at `p` (buf[p] is `{`); false when it is not in layerlab's own shape. */
+  layerRecord(buf: Buffer, p: number, end: number): boolean {
+    this.hasDiffId = this.hasDigest = false;
+    this.size = this.compressedSize = -1;
+    this.mediaType = undefined;
     p++;
-    let next = 0;
-    for (let first = true; ; first = false) {
-      if (p >= end) return undefined;
-      if (buf[p] === RBRACE) {
-        this.end = p + 1;
-        break;
-      }
+    for (let next = 0, first = true; ; first = false) {
+      if (p >= end) return false;
+      if (buf[p] === RBRACE) break;
       if (!first) {
-        if (buf[p] !== COMMA) return undefined;
+        if (buf[p] !== COMMA) return false;
         p++;
       }
       let k = next;
-      for (; k < keys.length; k++) if (matches(buf, p, end, keys[k].bytes)) break;
-      if (k === keys.length) return undefined;
+      while (k < LAYER_KEYS.length && !matches(buf, p, end, LAYER_KEYS[k])) k++;
+      if (k === LAYER_KEYS.length) return false;
       next = k + 1;
-      p = this.read(buf, p + keys[k].bytes.length, end, keys[k].kind);
-      if (p < 0) return undefined;
-      vals[k] = this.value;
+      p += LAYER_KEYS[k].length;
+      if (k === 0) {
+        p = this.digest(buf, p, end, 0);
+        this.hasDiffId = true;
+      } else if (k === 2) {
+        p = this.digest(buf, p, end, 32);
+        this.hasDigest = true;
+      } else if (k === 4) {
+        p = this.mediaTypeAt(buf, p, end);
+      } else {
+        p = this.number(buf, p, end);
+        if (k === 1) this.size = this.num;
+        else this.compressedSize = this.num;
+      }
+      if (p < 0) return false;
     }
-    // One object literal per record kind: a fixed shape, where adding keys one by one made every
-    // record a dictionary-mode object. Absent keys read as undefined, as in JSON.parse's object.
-    return keys === LAYER_SPEC
-      ? { diffId: vals[0] ?? -1, size: vals[1], digest: vals[2] ?? -1, compressedSize: vals[3], mediaType: vals[4] } as Obj
-      : { id: vals[0], layers: vals[1], repoTags: vals[2], repoDigests: vals[3], created: vals[4], platform: vals[5], parent: vals[6] } as Obj;
+    this.end = p + 1;
+    return this.hasDiffId || this.hasDigest;
   }
 
-  /** Reads a value of `kind` at `p` into this.value; the index after it, or -1. */
-  private read(buf: Buffer, p: number, end: number, kind: Kind): number {
-    switch (kind) {
-      case 'digest':
-        return this.digest(buf, p, end);
-      case 'digestAt': {
-        const q = this.digest(buf, p, end, false);
-        if (q >= 0) this.value = p + 1;
-        return q;
-      }
-      case 'num':
-        return this.num(buf, p, end);
-      case 'str':
-        return this.str(buf, p, end);
-      case 'strs':
-      case 'refs': {
-        if (buf[p] !== LBRACKET) return -1;
-        const items: Json[] = [];
+  /** Scans an image record at `p`; false when it is not in layerlab's own shape, or a ref is not a known layer. */
+  imageRecord(buf: Buffer, p: number, end: number, layerCount: number): boolean {
+    this.idAt = this.parentAt = this.created = -1;
+    // Emptied by pop: setting an array's length is a slow builtin call.
+    this.refCount = 0;
+    while (this.repoTags.length !== 0) this.repoTags.pop();
+    while (this.repoDigests.length !== 0) this.repoDigests.pop();
+    this.platform = undefined;
+    let hasLayers = false;
+    p++;
+    for (let next = 0, first = true; ; first = false) {
+      if (p >= end) return false;
+      if (buf[p] === RBRACE) break;
+      if (!first) {
+        if (buf[p] !== COMMA) return false;
         p++;
-        if (buf[p] === RBRACKET) {
-          this.value = items;
-          return p + 1;
-        }
-        for (let k = 0; ; k++) {
-          if (p >= end) return -1;
-          if (kind === 'strs') p = this.str(buf, p, end);
-          else if (buf[p] === QUOTE) p = this.ref(buf, p, end, k);
-          else p = this.num(buf, p, end);
-          if (p < 0) return -1;
-          items.push(this.value);
-          if (buf[p] === RBRACKET) break;
-          if (buf[p] !== COMMA) return -1;
-          p++;
-        }
-        this.value = items;
-        if (kind === 'refs') this.prevCount = Math.min(items.length, PREV_MAX);
-        return p + 1;
       }
+      let k = next;
+      while (k < IMAGE_KEYS.length && !matches(buf, p, end, IMAGE_KEYS[k])) k++;
+      if (k === IMAGE_KEYS.length) return false;
+      next = k + 1;
+      p += IMAGE_KEYS[k].length;
+      switch (k) {
+        case 0:
+          this.idAt = p + 1;
+          p = this.digest(buf, p, end, 0);
+          break;
+        case 1:
+          hasLayers = true;
+          p = this.refList(buf, p, end, layerCount);
+          break;
+        case 2:
+          p = this.strings(buf, p, end, this.repoTags);
+          break;
+        case 3:
+          p = this.strings(buf, p, end, this.repoDigests);
+          break;
+        case 4:
+          p = this.number(buf, p, end);
+          this.created = this.num;
+          break;
+        case 5:
+          p = this.string(buf, p, end);
+          this.platform = this.str;
+          break;
+        default:
+          this.parentAt = p + 1;
+          p = this.digest(buf, p, end, -1);
+      }
+      if (p < 0) return false;
     }
+    this.end = p + 1;
+    return this.idAt >= 0 && hasLayers;
   }
 
-  /** `"sha256:<64 lowercase hex>"` exactly; other digests take the checked path. */
-  private digest(buf: Buffer, p: number, end: number, asString = true): number {
-    if (p + 72 >= end || buf[p] !== QUOTE || buf[p + 72] !== QUOTE) return -1;
-    if (buf[p + 1] !== 0x73 || buf[p + 2] !== 0x68 || buf[p + 3] !== 0x61 || buf[p + 4] !== 0x32 || buf[p + 5] !== 0x35 || buf[p + 6] !== 0x36 || buf[p + 7] !== COLON) return -1;
-    for (let k = p + 8; k < p + 72; k++) {
-      const c = buf[k];
-      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return -1;
-    }
-    if (asString) this.value = (buf as RawBuffer).latin1Slice(p + 1, p + 72);
-    return p + 73;
+  /** The scanned image's layers (a view that the next scan overwrites). */
+  refs(): Int32Array {
+    return this.refBuf.subarray(0, this.refCount);
+  }
+
+  private growRefs(): void {
+    const next = new Int32Array(this.refBuf.length * 2);
+    next.set(this.refBuf);
+    this.refBuf = next;
   }
 
   /**
-   * A layer named by its digest, as its index; -1 when it is not a known layer key. Neighbouring
+   * The scanned record as the object JSON.parse would give (digest refs as layer indices), for a
+   * record that must wait until the sections before it are read.
+   */
+  toObject(kind: 'layers' | 'images', buf: Buffer): Obj {
+    const hex = (at: number) => 'sha256:' + Buffer.from(this.raw.subarray(at, at + 32)).toString('hex');
+    const opt = (n: number) => (n < 0 ? undefined : n);
+    if (kind === 'layers') {
+      return { diffId: this.hasDiffId ? hex(0) : undefined, size: opt(this.size), digest: this.hasDigest ? hex(32) : undefined, compressedSize: opt(this.compressedSize), mediaType: this.mediaType } as Obj;
+    }
+    const at = (p: number) => (buf as RawBuffer).latin1Slice(p, p + 71);
+    return { id: at(this.idAt), layers: Array.from(this.refs()), repoTags: [...this.repoTags], repoDigests: [...this.repoDigests], created: opt(this.created), platform: this.platform, parent: this.parentAt < 0 ? undefined : at(this.parentAt) } as Obj;
+  }
+
+  /**
+   * `"sha256:<64 lowercase hex>"` exactly (other digests take the checked path), decoded into
+   * raw[to..to+32) unless `to` < 0; the index after it, or -1.
+   */
+  private digest(buf: Buffer, p: number, end: number, to: number): number {
+    if (p + 72 >= end || buf[p] !== QUOTE || buf[p + 72] !== QUOTE) return -1;
+    if (buf[p + 1] !== 0x73 || buf[p + 2] !== 0x68 || buf[p + 3] !== 0x61 || buf[p + 4] !== 0x32 || buf[p + 5] !== 0x35 || buf[p + 6] !== 0x36 || buf[p + 7] !== COLON) return -1;
+    const dv = this.view(buf);
+    const words = this.rawWords;
+    let bad = 0;
+    for (let k = 0, q = p + 8; k < 8; k++, q += 8) {
+      const b0 = HEX2[dv.getUint16(q, true)];
+      const b1 = HEX2[dv.getUint16(q + 2, true)];
+      const b2 = HEX2[dv.getUint16(q + 4, true)];
+      const b3 = HEX2[dv.getUint16(q + 6, true)];
+      // A pair that is not lower-case hex is -1: the sign bit says so.
+      bad |= b0 | b1 | b2 | b3;
+      if (to >= 0) words[(to >> 2) + k] = LITTLE_ENDIAN ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+    }
+    return bad < 0 ? -1 : p + 73;
+  }
+
+  private view(buf: Buffer): DataView {
+    if (buf !== this.dvOf) {
+      this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.dvOf = buf;
+    }
+    return this.dv;
+  }
+
+  private refList(buf: Buffer, p: number, end: number, layerCount: number): number {
+    if (buf[p] !== LBRACKET) return -1;
+    p++;
+    if (buf[p] === RBRACKET) {
+      this.prevCount = 0;
+      return p + 1;
+    }
+    for (let k = 0; ; k++) {
+      if (p >= end) return -1;
+      if (buf[p] === QUOTE) p = this.ref(buf, p, end, k);
+      else {
+        p = this.number(buf, p, end);
+        if (p >= 0 && this.num >= layerCount) return -1;
+        this.layer = this.num;
+      }
+      if (p < 0) return -1;
+      if (this.refCount === this.refBuf.length) this.growRefs();
+      this.refBuf[this.refCount++] = this.layer;
+      if (buf[p] === RBRACKET) break;
+      if (buf[p] !== COMMA) return -1;
+      p++;
+    }
+    this.prevCount = Math.min(this.refCount, PREV_MAX);
+    return p + 1;
+  }
+
+  /**
+   * A layer named by its digest, into this.layer; -1 when it is not a known layer key. Neighbouring
    * images mostly share their lower layers, so the k-th ref is first compared with the previous
-   * image's k-th (cache-hot bytes) before the table is searched.
+   * image's k-th (cache-hot words) before the table is searched.
    */
   private ref(buf: Buffer, p: number, end: number, k: number): number {
-    // A known key is a checked digest: no escapes, no quotes, so a hit is the whole string.
-    // Nearly every ref is `"sha256:<64 hex>"`: try that length before searching for the quote.
-    let close = p + 72;
-    if (close < end && buf[close] === QUOTE) {
-      if (k < PREV_MAX) {
-        const prev = this.prevRefs;
-        const o = k * 71;
-        if (k < this.prevCount) {
-          let j = 70;
-          while (j >= 0 && prev[o + j] === buf[p + 1 + j]) j--;
-          if (j < 0) {
-            this.value = this.prevLayer[k];
-            return close + 1;
-          }
-        }
-        const l = this.layerKeys.getBytes(buf, p + 1, close);
-        if (l < 0) return -1;
-        prev.set(buf.subarray(p + 1, close), o);
-        this.prevLayer[k] = l;
-        this.value = l;
+    const close = p + 72;
+    // A known key is a checked digest: no escapes, no quotes, so a hit is the whole string. Keys
+    // that are not `sha256:<64 hex>` (rare) are left to the checked path.
+    if (close >= end || buf[close] !== QUOTE) return -1;
+    if (k >= PREV_MAX) {
+      this.layer = this.lookup(buf, p + 1);
+      return this.layer < 0 ? -1 : close + 1;
+    }
+    const dv = this.view(buf);
+    const prev = this.prevWords;
+    const o = k * REF_WORDS;
+    if (k < this.prevCount) {
+      let j = 0;
+      while (j < REF_WORDS && prev[o + j] === dv.getInt32(p + 1 + 4 * j, true)) j++;
+      if (j === REF_WORDS) {
+        this.layer = this.prevLayer[k];
         return close + 1;
       }
-    } else {
-      close = p + 1;
-      while (close < end && buf[close] !== QUOTE) close++;
-      if (close >= end) return -1;
     }
-    const l = this.layerKeys.getBytes(buf, p + 1, close);
+    const l = this.lookup(buf, p + 1);
     if (l < 0) return -1;
-    this.value = l;
+    for (let j = 0; j < REF_WORDS; j++) prev[o + j] = dv.getInt32(p + 1 + 4 * j, true);
+    this.prevLayer[k] = l;
+    this.layer = l;
     return close + 1;
   }
 
-  /** A whole number >= 0 without sign, fraction or exponent, at most 15 digits. */
-  private num(buf: Buffer, p: number, end: number): number {
+  /**
+   * The layer whose key is the text at buf[at]: the layer after the highest one named so far
+   * when it is that one (a snapshot lists layers in the order images first use them, so a ref
+   * that is not the previous image's is most often the next new layer), else by the table.
+   */
+  private lookup(buf: Buffer, at: number): number {
+    const next = this.maxLayer + 1;
+    let l: number;
+    if (next < this.keyEntry.length && this.layerKeys.isSha256At(buf, at, this.keyEntry[next] - 1)) l = next;
+    else l = this.layerKeys.getSha256(buf, at);
+    if (l > this.maxLayer) this.maxLayer = l;
+    return l;
+  }
+
+  /** A whole number >= 0 without sign, fraction or exponent, at most 15 digits, into this.num. */
+  private number(buf: Buffer, p: number, end: number): number {
     let v = 0;
     const start = p;
     while (p < end) {
@@ -212,24 +314,59 @@ export class FastRecords {
     if (digits === 0 || digits > 15 || (digits > 1 && buf[start] === 0x30) || p >= end) return -1;
     const c = buf[p];
     if (c === 0x2e || c === 0x65 || c === 0x45) return -1;
-    this.value = v;
+    this.num = v;
     return p;
   }
 
-  /** A string without escapes or control characters. */
-  private str(buf: Buffer, p: number, end: number): number {
+  /** The closing quote of a string without escapes or control characters at p, or -1; this.num is non-zero when it is not ASCII. */
+  private stringEnd(buf: Buffer, p: number, end: number): number {
     if (buf[p] !== QUOTE) return -1;
-    let ascii = true;
+    let high = 0;
     let k = p + 1;
     for (; k < end; k++) {
       const c = buf[k];
       if (c === QUOTE) break;
       if (c < 0x20 || c === 0x5c) return -1;
-      if (c >= 0x80) ascii = false;
+      high |= c;
     }
-    if (k >= end) return -1;
-    this.value = ascii ? (buf as RawBuffer).latin1Slice(p + 1, k) : (buf as RawBuffer).utf8Slice(p + 1, k);
+    this.num = high & 0x80;
+    return k < end ? k : -1;
+  }
+
+  /** A string into this.str; the index after it, or -1. */
+  private string(buf: Buffer, p: number, end: number): number {
+    const k = this.stringEnd(buf, p, end);
+    if (k < 0) return -1;
+    this.str = this.num === 0 ? (buf as RawBuffer).latin1Slice(p + 1, k) : (buf as RawBuffer).utf8Slice(p + 1, k);
     return k + 1;
+  }
+
+  private mediaTypeAt(buf: Buffer, p: number, end: number): number {
+    const k = this.stringEnd(buf, p, end);
+    if (k < 0) return -1;
+    const m = this.mediaBytes;
+    let same = m.length === k - p - 1;
+    for (let j = 0; same && j < m.length; j++) same = m[j] === buf[p + 1 + j];
+    if (!same) {
+      this.mediaString = this.num === 0 ? (buf as RawBuffer).latin1Slice(p + 1, k) : (buf as RawBuffer).utf8Slice(p + 1, k);
+      this.mediaBytes = Uint8Array.from(buf.subarray(p + 1, k));
+    }
+    this.mediaType = this.mediaString;
+    return k + 1;
+  }
+
+  private strings(buf: Buffer, p: number, end: number, into: string[]): number {
+    if (buf[p] !== LBRACKET) return -1;
+    p++;
+    if (buf[p] === RBRACKET) return p + 1;
+    for (;;) {
+      p = this.string(buf, p, end);
+      if (p < 0 || p >= end) return -1;
+      into.push(this.str as string);
+      if (buf[p] === RBRACKET) return p + 1;
+      if (buf[p] !== COMMA) return -1;
+      p++;
+    }
   }
 }
 

@@ -4,11 +4,17 @@
 import { LayerlabError, quote } from '../errors.js';
 import { digestProblem, type Digest } from '../model/digest.js';
 import { findParentCycle, GraphBuilder } from '../model/graph.js';
+import type { ImageFields } from '../model/image-columns.js';
 import type { Snapshot } from './snapshot.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
 import { CONTAINER_STATES, type ContainerRecord, type ContainerState, type ImageMeta } from '../model/types.js';
 import { DigestTable, lazyDigests } from './digest-table.js';
+import { parseRfc3339, refOf, refsOf, tagNormalizer } from './snapshot-fields.js';
 import { GrowableUint32 } from '../model/growable.js';
+import type { FastRecords, RawBuffer } from './snapshot-fast.js';
+
+/** Most records whose keys wait to be checked for duplicates (see SnapshotLoader.flushKeys). */
+const PENDING_MAX = 4096;
 
 /** The `kind` every snapshot carries. */
 export const SNAPSHOT_KIND = 'layerlab-snapshot';
@@ -51,7 +57,13 @@ export class Checker {
     this.file = file;
   }
 
+  /** Called before an error is thrown: an earlier record's error, found late, goes first. */
+  beforeFail: (() => void) | undefined;
+
   fail(path: string, message: string, code: 'EINPUT' | 'EDIGEST' | 'EREF' | 'EVERSION' = 'EINPUT'): never {
+    const before = this.beforeFail;
+    this.beforeFail = undefined;
+    before?.();
     throw new LayerlabError(code, message, { file: this.file, path, ...(this.line === undefined ? {} : { line: this.line }) });
   }
 
@@ -112,6 +124,14 @@ export class SnapshotLoader {
   private parents: { image: number; parent: string; line: number | undefined }[] = [];
   private containerIds = new Map<string, number>();
   private stack: number[] = [];
+  private readonly fields: ImageFields = {};
+  private readonly normalizeTag = tagNormalizer();
+  private readonly tags: string[] = [];
+  private readonly digests: string[] = [];
+  /** Which table has keys appended and not yet checked, from which record, and the records' lines. */
+  private pendingKind: 'layers' | 'images' | undefined;
+  private pendingFrom = 0;
+  private readonly pendingLine = new Int32Array(PENDING_MAX);
   private imageCount = 0;
   private containerCount = 0;
   meta: Obj = {};
@@ -122,6 +142,13 @@ export class SnapshotLoader {
 
   get layerCount(): number {
     return this.builder.layerCount;
+  }
+
+  /** Per layer, the entry in layerKeys of its identity (diffID, else blob digest) plus one. */
+  layerKeyEntries(): Uint32Array {
+    const diff = this.diffIdEntry.view();
+    const blob = this.digestEntry.view();
+    return diff.map((e, l) => (e === 0 ? blob[l] : e));
   }
 
   kind(v: Json | undefined): void {
@@ -139,6 +166,7 @@ export class SnapshotLoader {
   }
 
   layer(raw: Json, i: number): void {
+    this.flushKeys();
     const c = this.c;
     const p = `$.layers[${i}]`;
     const o = c.object(raw, p, LAYER_KEYS);
@@ -151,27 +179,64 @@ export class SnapshotLoader {
   }
 
   /**
-   * A layer record read by snapshot-fast.ts whose `diffId` and `digest` are the offsets in `buf`
-   * of checked `sha256:<64 hex>` digests (-1 when absent): their keys are stored from the bytes.
+   * A layer record scanned by snapshot-fast.ts (digests checked and decoded, sizes >= 0). Its
+   * keys are appended to layerKeys and checked for duplicates a batch at a time (flushKeys).
    */
-  layerAt(o: Obj, buf: Uint8Array, i: number): void {
-    const p = `$.layers[${i}]`;
-    const diffAt = o.diffId as number;
-    const digestAt = o.digest as number;
-    if (diffAt < 0 && digestAt < 0) this.c.fail(p, 'a layer needs a diffId, a digest, or both');
-    this.diffIdEntry.push(diffAt < 0 ? 0 : this.claimLayerBytes(buf, diffAt, i, `${p}.diffId`));
-    this.digestEntry.push(digestAt < 0 ? 0 : this.claimLayerBytes(buf, digestAt, i, `${p}.digest`));
-    this.addLayer(o, p);
+  layerFast(f: FastRecords, i: number): void {
+    this.pendingFor('layers', i);
+    this.diffIdEntry.push(f.hasDiffId ? this.layerKeys.appendWords(f.rawWords, 0, i) + 1 : 0);
+    this.digestEntry.push(f.hasDigest ? this.layerKeys.appendWords(f.rawWords, 8, i) + 1 : 0);
+    this.builder.addLayer({
+      diffId: undefined,
+      size: f.size < 0 ? undefined : f.size,
+      digest: undefined,
+      compressedSize: f.compressedSize < 0 ? undefined : f.compressedSize,
+      mediaType: f.mediaType === undefined ? undefined : this.mediaTypeOf(f.mediaType),
+    });
+  }
+
+  /** Notes record i's line for a key about to be appended to the layer or image table. */
+  private pendingFor(kind: 'layers' | 'images', i: number): void {
+    if (this.pendingKind !== kind || i - this.pendingFrom >= PENDING_MAX) {
+      this.flushKeys();
+      this.pendingKind = kind;
+      this.pendingFrom = i;
+      this.c.beforeFail = this.flush;
+    }
+    this.pendingLine[i - this.pendingFrom] = this.c.line ?? 0;
+  }
+
+  /** Indexes the keys appended since the last flush; the first duplicate among them is an error. */
+  flushKeys(): void {
+    const kind = this.pendingKind;
+    if (kind === undefined) return;
+    this.pendingKind = undefined;
+    if (this.c.beforeFail === this.flush) this.c.beforeFail = undefined;
+    const table = kind === 'layers' ? this.layerKeys : this.imageIds;
+    const e = table.indexPending();
+    if (e < 0) return;
+    const i = table.valueAt(e);
+    const line = this.pendingLine[i - this.pendingFrom];
+    this.c.line = line === 0 ? undefined : line;
+    if (kind === 'images') this.c.fail(`$.images[${i}].id`, `duplicate image ID: already $.images[${table.duplicateValue}]`);
+    const field = this.digestEntry.view()[i] === e + 1 ? 'digest' : 'diffId';
+    this.c.fail(`$.layers[${i}].${field}`, `duplicate layer: ${table.keyOf(e)} is already $.layers[${table.duplicateValue}]`);
+  }
+
+  private readonly flush = () => this.flushKeys();
+
+  private mediaTypeOf(m: string): string {
+    // A million layers share a handful of media types: keep one copy of each.
+    let mediaType = this.mediaTypes.get(m);
+    if (mediaType === undefined) this.mediaTypes.set(m, (mediaType = m));
+    return mediaType;
   }
 
   private addLayer(o: Obj, p: string): void {
     const c = this.c;
     let mediaType: string | undefined;
     if (o.mediaType !== undefined) {
-      const m = c.string(o.mediaType, `${p}.mediaType`);
-      // A million layers share a handful of media types: keep one copy of each.
-      mediaType = this.mediaTypes.get(m);
-      if (mediaType === undefined) this.mediaTypes.set(m, (mediaType = m));
+      mediaType = this.mediaTypeOf(c.string(o.mediaType, `${p}.mediaType`));
     }
     this.builder.addLayer({
       diffId: undefined,
@@ -189,14 +254,9 @@ export class SnapshotLoader {
     return this.layerKeys.lastEntry + 1;
   }
 
-  private claimLayerBytes(buf: Uint8Array, at: number, i: number, path: string): number {
-    const prev = this.layerKeys.addShaBytesIfAbsent(buf, at, i);
-    if (prev >= 0) this.c.fail(path, `duplicate layer: ${Buffer.from(buf.buffer, buf.byteOffset + at, 71).toString('latin1')} is already $.layers[${prev}]`);
-    return this.layerKeys.lastEntry + 1;
-  }
-
   /** An image record; `layers` entries may be layer indices or layer digests. */
   image(raw: Json, i: number): void {
+    this.flushKeys();
     const c = this.c;
     const p = `$.images[${i}]`;
     const o = c.object(raw, p, IMAGE_KEYS);
@@ -241,8 +301,34 @@ export class SnapshotLoader {
     this.imageCount++;
   }
 
+  /**
+   * An image record scanned by snapshot-fast.ts from `buf` (ID and parent checked, refs already
+   * layer indices, numbers whole and >= 0): the checks left are those of {@link image}.
+   */
+  imageFast(f: FastRecords, buf: Buffer, i: number): void {
+    const c = this.c;
+    this.pendingFor('images', i);
+    this.imageIds.appendWords(f.rawWords, 0, i);
+    // One fields object and two tag arrays for every image: the builder copies what it keeps.
+    const fields = this.fields;
+    fields.repoTags = f.repoTags.length ? refsOf(c, f.repoTags, this.tags, i, 'repoTags', this.normalizeTag) : undefined;
+    fields.repoDigests = f.repoDigests.length ? refsOf(c, f.repoDigests, this.digests, i, 'repoDigests', normalizeRepoDigest) : undefined;
+    fields.created = f.created >= 0 ? f.created : undefined;
+    if (f.platform !== undefined && !PLATFORM.test(f.platform)) c.fail(`$.images[${i}].platform`, `expected os/arch[/variant], got ${describe(f.platform)}`);
+    fields.platform = f.platform;
+    fields.parent = undefined;
+    if (f.parentAt >= 0) {
+      fields.parent = (buf as RawBuffer).latin1Slice(f.parentAt, f.parentAt + 71);
+      this.parents.push({ image: i, parent: fields.parent, line: c.line });
+    }
+    this.builder.addImageSha256(f.raw, 0, fields, f.refs());
+    this.imageCount++;
+  }
+
+
   /** Checks parent links once every image is in (a parent may come after its child). */
   imagesDone(): void {
+    this.flushKeys();
     const c = this.c;
     const parentIndex = new Int32Array(this.imageCount).fill(-1);
     for (const { image, parent, line } of this.parents) {
@@ -261,6 +347,7 @@ export class SnapshotLoader {
   }
 
   container(raw: Json, i: number): void {
+    this.flushKeys();
     const c = this.c;
     const p = `$.containers[${i}]`;
     const o = c.object(raw, p, CONTAINER_KEYS);
@@ -289,6 +376,7 @@ export class SnapshotLoader {
   }
 
   finish(): Snapshot {
+    this.flushKeys();
     this.layerKeys.release();
     const digests = { diffId: lazyDigests(this.layerKeys, this.diffIdEntry.view()), digest: lazyDigests(this.layerKeys, this.digestEntry.view()) };
     return { graph: this.builder.build(digests), meta: this.meta as Record<string, unknown> };
@@ -311,42 +399,6 @@ export function snapshotFromJson(doc: unknown, file?: string): Snapshot {
   const containers = c.array(top.containers ?? [], '$.containers');
   for (let i = 0; i < containers.length; i++) s.container(containers[i], i);
   return s.finish();
-}
-
-function refOf(c: Checker, v: Json, path: string, normalize: (s: string) => string): string {
-  const s = c.string(v, path);
-  try {
-    return normalize(s);
-  } catch (e) {
-    if (e instanceof LayerlabError) c.fail(path, `invalid reference ${quote(s)}: ${e.message}`, 'EREF');
-    throw e;
-  }
-}
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
-
-/**
- * Unix seconds of an RFC 3339 time, or why Go's time.Parse(time.RFC3339, …) refuses it: each
- * field in range, the day within its month (Date.parse would roll 2024-02-30 into March).
- */
-export function parseRfc3339(s: string): number | string {
-  const m = RFC3339.exec(s);
-  if (!m) return 'not an RFC 3339 time';
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  if (month < 1 || month > 12) return 'month out of range';
-  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > days) return 'day out of range';
-  if (hour > 23) return 'hour out of range';
-  if (minute > 59) return 'minute out of range';
-  if (second > 59) return 'second out of range';
-  const zh = Number(m[8] ?? 0);
-  const zm = Number(m[9] ?? 0);
-  if (zh > 23 || zm > 59) return 'time zone offset out of range';
-  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999, Go does not
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(hour, minute, second, 0);
-  return d.getTime() / 1000 - (m[7] === '-' ? -1 : 1) * (zh * 3600 + zm * 60);
 }
 
 function time(c: Checker, v: Json, path: string): number {

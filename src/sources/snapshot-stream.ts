@@ -9,7 +9,7 @@ import { LayerlabError, quote } from '../errors.js';
 import { fileKind, statOrFail } from './bounded.js';
 import { countJsonKeys, countParsedKeys, findDuplicateKey } from './json-strict.js';
 import { FastRecords, type RawBuffer } from './snapshot-fast.js';
-import { SnapshotLoader, TOP_KEYS, type Json, type Obj } from './snapshot-loader.js';
+import { SnapshotLoader, TOP_KEYS, type Json } from './snapshot-loader.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Largest single record (one layer, image or container, or the `meta` object) a streamed read accepts: 64 MiB. */
@@ -111,19 +111,20 @@ class StreamReader {
   }
 
   private fail(message: string, path?: string, at = this.pos): never {
+    // A duplicate key in an earlier record, not yet checked, is the first error.
+    this.loader.flushKeys();
     throw new LayerlabError('EINPUT', message, { file: this.file, line: this.lineAt(at), ...(path ? { path } : {}) });
   }
 
   /** The line of byte p (p >= every position asked before, since the last refill). */
   private lineAt(p: number): number {
     if (p < this.linePos) return this.line;
-    const view = this.buf.subarray(0, p);
-    for (let nl = view.indexOf(10, this.linePos); nl >= 0; nl = view.indexOf(10, this.linePos)) {
-      this.line++;
-      this.linePos = nl + 1;
-    }
+    const buf = this.buf;
+    let line = this.line;
+    for (let k = this.linePos; k < p; k++) if (buf[k] === 0x0a) line++;
+    this.line = line;
     this.linePos = p;
-    return this.line;
+    return line;
   }
 
   private tooLarge(): never {
@@ -154,14 +155,26 @@ class StreamReader {
     return got > 0;
   }
 
+  /** The byte at pos after whitespace (counting the lines it passes), or -2 when the read window ends first. */
+  private peekHere(): number {
+    const buf = this.buf;
+    while (this.pos < this.end) {
+      const c = buf[this.pos];
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
+      if (c === 0x0a && this.pos >= this.linePos) {
+        this.line++;
+        this.linePos = this.pos + 1;
+      }
+      this.pos++;
+    }
+    return -2;
+  }
+
   /** The byte at pos after whitespace, or -1 at the end of input. */
   private async peek(): Promise<number> {
     for (;;) {
-      while (this.pos < this.end) {
-        const c = this.buf[this.pos];
-        if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
-        this.pos++;
-      }
+      const c = this.peekHere();
+      if (c !== -2) return c;
       if (!(await this.fill())) return -1;
     }
   }
@@ -211,6 +224,7 @@ class StreamReader {
     try {
       v = JSON.parse(text) as Json;
     } catch (err) {
+      this.loader.flushKeys();
       const message = (err as Error).message;
       const at = /position (\d+)/.exec(message);
       const line = this.lineAt(this.pos) + (at ? text.slice(0, Number(at[1])).split('\n').length - 1 : 0);
@@ -292,30 +306,40 @@ class StreamReader {
 
   private async section(key: Section): Promise<void> {
     this.pos++;
+    if (key === 'images') this.fast.keyEntry = this.loader.layerKeyEntries();
     let c = await this.peek();
     for (let i = 0; c !== 0x5d; i++) {
       if (c < 0) this.fail(`not valid JSON: the input ends inside $.${key}`);
       if (this.end - this.pos < LOOKAHEAD && !this.eof) await this.fill();
       const line = this.lineAt(this.pos);
-      let raw: Json | undefined;
+      const fast = this.fast;
+      let scanned = false;
       if (this.buf[this.pos] === 0x7b && key !== 'containers') {
-        raw = key === 'layers' ? this.fast.layer(this.buf, this.pos, this.end) : this.fast.image(this.buf, this.pos, this.end);
-        if (raw !== undefined) {
-          if (this.fast.end - this.pos > this.recordLimit) this.tooLarge();
-          this.pos = this.fast.end;
-        }
+        scanned = key === 'layers' ? fast.layerRecord(this.buf, this.pos, this.end) : fast.imageRecord(this.buf, this.pos, this.end, this.loader.layerCount);
+        if (scanned && fast.end - this.pos > this.recordLimit) this.tooLarge();
       }
-      const trusted = raw !== undefined;
-      if (raw === undefined) raw = await this.value(`$.${key}[${i}]`);
-      this.record(key, raw, i, line, trusted, trusted && key === 'layers');
-      c = await this.peek();
+      if (scanned && this.ready(key) && this.pending[key].length === 0) {
+        const c = this.loader.c;
+        c.line = line;
+        if (key === 'layers') this.loader.layerFast(fast, i);
+        else this.loader.imageFast(fast, this.buf, i);
+        this.pos = this.linePos = fast.end;
+      } else if (scanned) {
+        this.record(key, fast.toObject(key as 'layers' | 'images', this.buf), i, line, true);
+        this.pos = this.linePos = fast.end;
+      } else this.record(key, await this.value(`$.${key}[${i}]`), i, line, false);
+      // Awaited only at the end of the read window: an await per record costs more than the record.
+      c = this.peekHere();
+      if (c === -2) c = await this.peek();
       if (c === 0x2c) {
         this.pos++;
-        c = await this.peek();
+        c = this.peekHere();
+        if (c === -2) c = await this.peek();
         if (c === 0x5d) this.fail(`not valid JSON: a "," before the "]" that ends $.${key}`);
       } else if (c !== 0x5d) this.fail(c < 0 ? `not valid JSON: the input ends inside $.${key}` : `not valid JSON: expected "," or "]" after $.${key}[${i}]`);
     }
     this.pos++;
+    this.loader.flushKeys();
     this.closed[key] = true;
     this.drain();
   }
@@ -327,27 +351,18 @@ class StreamReader {
     return this.imagesChecked;
   }
 
-  /** `atBuf`: a layer read by snapshot-fast.ts whose digests are still offsets in the read buffer. */
-  private record(s: Section, raw: Json, i: number, line: number, trusted: boolean, atBuf = false): void {
+  private record(s: Section, raw: Json, i: number, line: number, trusted: boolean): void {
     if (!this.ready(s) || this.pending[s].length) {
-      // Held back past this read window: the digests become strings while their bytes are here.
-      if (atBuf) raw = this.layerStrings(raw as Obj);
       this.pending[s].push({ raw, i, line, trusted });
       return;
     }
     const c = this.loader.c;
     c.line = line;
     c.trustedDigests = trusted;
-    if (atBuf) this.loader.layerAt(raw as Obj, this.buf, i);
-    else if (s === 'layers') this.loader.layer(raw, i);
+    if (s === 'layers') this.loader.layer(raw, i);
     else if (s === 'images') this.loader.image(raw, i);
     else this.loader.container(raw, i);
     c.trustedDigests = false;
-  }
-
-  private layerStrings(o: Obj): Obj {
-    const str = (at: number) => (at < 0 ? undefined : (this.buf as RawBuffer).latin1Slice(at, at + 71));
-    return { ...o, diffId: str(o.diffId as number), digest: str(o.digest as number) } as Obj;
   }
 
   /** Takes the records held back until the sections before theirs were complete. */

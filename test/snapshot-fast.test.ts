@@ -1,0 +1,149 @@
+// The byte-level snapshot reader checks duplicate layer keys and image IDs a batch of records at a
+// time: these tests pin that the error is still the first one in record order, with the line and
+// JSON path of the duplicate, and the same as the whole-document read's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { LayerlabError } from '../src/errors.js';
+import { parseSnapshot, readSnapshotStream } from '../src/sources/snapshot.js';
+import { sha256Digest } from '../src/model/digest.js';
+import { normalizeRepoTag } from '../src/model/reference.js';
+import { tagNormalizer } from '../src/sources/snapshot-fields.js';
+
+const D = (s: string) => sha256Digest(s);
+
+interface Doc {
+  layers: Record<string, unknown>[];
+  images: Record<string, unknown>[];
+}
+
+/** The text layerlab writes: one record per line, so record k of a section is on a known line. */
+function text(doc: Doc): string {
+  const lines = ['{', '  "kind": "layerlab-snapshot",', '  "version": 1,', '  "layers": ['];
+  doc.layers.forEach((l, k) => lines.push(`    ${JSON.stringify(l)}${k === doc.layers.length - 1 ? '' : ','}`));
+  lines.push('  ],', '  "images": [');
+  doc.images.forEach((im, k) => lines.push(`    ${JSON.stringify(im)}${k === doc.images.length - 1 ? '' : ','}`));
+  lines.push('  ]', '}');
+  return lines.join('\n') + '\n';
+}
+const layerLine = (k: number) => 5 + k;
+const imageLine = (doc: Doc, k: number) => 5 + doc.layers.length + 2 + k;
+
+async function streamed(t: string): Promise<LayerlabError | undefined> {
+  try {
+    await readSnapshotStream('-', Readable.from([Buffer.from(t)]));
+  } catch (e) {
+    assert.ok(e instanceof LayerlabError, String(e));
+    return e;
+  }
+  return undefined;
+}
+
+function whole(t: string): LayerlabError | undefined {
+  try {
+    parseSnapshot(t, 'x');
+  } catch (e) {
+    assert.ok(e instanceof LayerlabError, String(e));
+    return e;
+  }
+  return undefined;
+}
+
+function host(layers: number, images: number): Doc {
+  return {
+    layers: Array.from({ length: layers }, (_, k) => ({ diffId: D(`d${k}`), size: k, digest: D(`b${k}`), compressedSize: k, mediaType: 'application/x' })),
+    images: Array.from({ length: images }, (_, k) => ({ id: D(`i${k}`), layers: [D(`d${k % layers}`), D(`d${(k * 7) % layers}`)], repoTags: [`r${k}:t`], created: 1_600_000_000 + k })),
+  };
+}
+
+async function expectError(doc: Doc, path: string, line: number, message: RegExp): Promise<void> {
+  const t = text(doc);
+  const e = await streamed(t);
+  assert.ok(e, `expected ${path}`);
+  assert.deepEqual([e.place.path, e.place.line], [path, line], e.message);
+  assert.match(e.message, message);
+  const w = whole(t);
+  assert.deepEqual([w?.place.path, w?.message], [path, e.message], 'the whole-document read agrees');
+}
+
+test('a duplicate layer key is reported at its own record, before any later record error', async () => {
+  // In the same batch as its first use, across a batch boundary, diffId equal to the same record's digest.
+  for (const [first, dup] of [[3, 40], [10, 9000]]) {
+    const doc = host(9500, 3);
+    doc.layers[dup].diffId = doc.layers[first].diffId;
+    doc.layers[dup + 5].size = -1;
+    await expectError(doc, `$.layers[${dup}].diffId`, layerLine(dup), new RegExp(`duplicate layer: ${doc.layers[first].diffId} is already \\$\\.layers\\[${first}\\]`));
+    doc.layers[dup].diffId = D(`d${dup}`);
+    doc.layers[dup].digest = doc.layers[first].diffId;
+    await expectError(doc, `$.layers[${dup}].digest`, layerLine(dup), /duplicate layer/);
+  }
+  const doc = host(20, 3);
+  doc.layers[7].digest = doc.layers[7].diffId;
+  doc.layers[12].mediaType = 'application/\u0001';
+  await expectError(doc, '$.layers[7].digest', layerLine(7), /is already \$\.layers\[7\]/);
+});
+
+test('a duplicate image ID is reported at its own record, before a later bad tag, size or syntax error', async () => {
+  for (const [first, dup] of [[0, 1], [2, 6000]]) {
+    const doc = host(50, 6100);
+    doc.images[dup].id = doc.images[first].id;
+    doc.images[dup + 1].repoTags = ['Bad:Name'];
+    await expectError(doc, `$.images[${dup}].id`, imageLine(doc, dup), new RegExp(`duplicate image ID: already \\$\\.images\\[${first}\\]`));
+    // A bad tag in the duplicate itself: the ID is checked first, in both readers.
+    doc.images[dup].repoTags = ['Bad:Name'];
+    await expectError(doc, `$.images[${dup}].id`, imageLine(doc, dup), /duplicate image ID/);
+  }
+  const doc = host(5, 40);
+  doc.images[30].id = doc.images[4].id;
+  // Not valid JSON inside a later record, and between later records.
+  for (const t of [text(doc).replace(`"r35:t"]`, `"r35:t"`), text(doc).replace(`"created":1600000035},`, `"created":1600000035}`)]) {
+    assert.notEqual(t, text(doc));
+    const e = await streamed(t);
+    assert.deepEqual([e?.place.path, e?.place.line], ['$.images[30].id', imageLine(doc, 30)], e?.message);
+  }
+});
+
+test('records written by layerlab read the same through either reader, duplicates or not (random hosts)', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 60 }), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('diffId', 'digest', 'id')), { maxLength: 3 }), async (nl, ni, dups) => {
+      const doc = host(nl, ni);
+      for (const [a, b, field] of dups) {
+        if (field === 'id') doc.images[b % ni].id = doc.images[a % ni].id;
+        else doc.layers[b % nl][field] = doc.layers[a % nl].diffId;
+      }
+      const t = text(doc);
+      const e = await streamed(t);
+      const w = whole(t);
+      assert.deepEqual([e?.place.path, e?.message], [w?.place.path, w?.message]);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('repo tags normalised with the per-name memo equal normalizeRepoTag, errors included', () => {
+  const outcome = (f: (s: string) => string, s: string) => {
+    try {
+      return f(s);
+    } catch (e) {
+      assert.ok(e instanceof LayerlabError, String(e));
+      return `${e.code} ${e.place.path} ${e.message}`;
+    }
+  };
+  const piece = fc.constantFrom('a', 'Z', '0', ':', '/', '@', '.', '_', '-', 'docker.io/', 'index.docker.io/', 'localhost:5000/', 'library/', 'sha256:', 'f'.repeat(64), 'x'.repeat(130));
+  const ref = fc.array(piece, { maxLength: 8 }).map((xs) => xs.join(''));
+  fc.assert(
+    fc.property(fc.array(ref, { minLength: 1, maxLength: 30 }), fc.array(fc.constantFrom('v1', 'latest', 'X.y-z_', '-bad', '', 'a/b', 'a@b'), { minLength: 1, maxLength: 4 }), (names, tags) => {
+      const memo = tagNormalizer();
+      // The same names with other tags, so that remembered names are used.
+      for (const name of names) for (const tag of tags) {
+        const s = `${name}:${tag}`;
+        assert.equal(outcome(memo, s), outcome(normalizeRepoTag, s), s);
+        assert.equal(outcome(memo, name), outcome(normalizeRepoTag, name), name);
+      }
+    }),
+    { numRuns: 400 },
+  );
+  const memo = tagNormalizer();
+  for (const s of ['redis:7', 'redis:8', 'docker.io/library/redis:7', 'localhost:5000/x:1', 'localhost:5000/x:2', 'Redis:7', 'a/b:c:d']) assert.equal(outcome(memo, s), outcome(normalizeRepoTag, s), s);
+});
