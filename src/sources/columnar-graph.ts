@@ -139,7 +139,8 @@ export function graphFromTables(t: ColumnarTables, file: string): ImageGraph {
     layerCompressed: t.layers.compressedSize,
     images,
     stackStart,
-    stackLayer: Uint32Array.from(t.imageLayers.layer),
+    // Keys were checked >= 0, so each int32 is the same uint32 (a native copy, not an iterator).
+    stackLayer: new Uint32Array(t.imageLayers.layer.buffer.slice(t.imageLayers.layer.byteOffset, t.imageLayers.layer.byteOffset + t.imageLayers.layer.byteLength)),
     containers,
   });
   checkChains(t, file, graph);
@@ -229,7 +230,7 @@ function imageColumns(t: ColumnarTables, file: string): ImageColumns {
     idBytes: t.images.id.bytes.subarray(0, nI * DIGEST_BYTES),
     idOther: new Map(),
     created,
-    parent: t.images.parent,
+    parent: t.images.parent.slice(),
     platformCode,
     platforms,
     tagStart,
