@@ -107,3 +107,14 @@ test('image columns: a bad layer index names the image, also when its ID came as
   const b = new GraphBuilder();
   assert.throws(() => b.addImageSha256(Buffer.alloc(32, 0xab), 0, {}, [0]), { message: `image sha256:${'ab'.repeat(32)}: layer index 0 is not a known layer` });
 });
+
+test('image columns: a container image index given by the loader is used only when it names the same image', () => {
+  const ms: ImageMeta[] = [{ id: `sha256:${'1'.repeat(64)}` }, { id: `sha256:${'2'.repeat(64)}` }];
+  const base = { layerDiffId: [], layerDigest: [], layerMediaType: [], layerSize: new Float64Array(0), layerCompressed: new Float64Array(0), stackStart: Uint32Array.of(0, 0, 0), stackLayer: new Uint32Array(0), images: imageColumnsOf(ms) };
+  const c = (image: string) => ({ id: 'c'.repeat(64), image, state: 'exited' as const });
+  for (const hint of [[1], [0], [7], [-1], undefined]) {
+    const g = new ImageGraph({ ...base, containers: [c(ms[1].id)], containerImage: hint });
+    assert.deepEqual([...g.containerImage], [1]);
+  }
+  assert.throws(() => new ImageGraph({ ...base, containers: [c(`sha256:${'3'.repeat(64)}`)], containerImage: [0] }), /container c{64}: image sha256:3{64} is not in the image set/);
+});

@@ -174,6 +174,7 @@ export function graphFromTables(t: ColumnarTables, file: string): ImageGraph {
     layerSize: t.layers.size,
     layerCompressed: t.layers.compressedSize,
     images,
+    containerImage: t.containers.image,
     stackStart,
     // Keys were checked >= 0, so each int32 is the same uint32 (a native copy, not an iterator).
     stackLayer: new Uint32Array(t.imageLayers.layer.buffer.slice(t.imageLayers.layer.byteOffset, t.imageLayers.layer.byteOffset + t.imageLayers.layer.byteLength)),
