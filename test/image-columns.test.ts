@@ -118,3 +118,24 @@ test('image columns: a container image index given by the loader is used only wh
   }
   assert.throws(() => new ImageGraph({ ...base, containers: [c(`sha256:${'3'.repeat(64)}`)], containerImage: [0] }), /container c{64}: image sha256:3{64} is not in the image set/);
 });
+
+test('image columns: df without rows reads no image ID and makes no layer digest string', async () => {
+  const { syntheticColumns } = await import('../src/sources/synthetic.js');
+  const { systemDf, systemDfSummary } = await import('../src/analyze/df.js');
+  const cols = syntheticColumns({ images: 300, seed: 5, containers: 20 });
+  let idReads = 0;
+  let digestStrings = 0;
+  const images = Object.create(cols.images, { idBytes: { get: () => (idReads++, cols.images.idBytes) }, idOther: { get: () => (idReads++, cols.images.idOther) } });
+  const lazy = (c: (string | undefined)[]) => ({ length: c.length, strings: () => (digestStrings++, c) });
+  // The loader knows each container's image, as the columnar reader does.
+  const containerImage = cols.containers.map((c) => cols.images.idOther.size === 0 && new ImageGraph(cols).imageIndex(c.image)!);
+  const g = new ImageGraph({ ...cols, images, containerImage: containerImage as number[], layerDiffId: lazy(cols.layerDiffId), layerDigest: lazy(cols.layerDigest) });
+  const reads = idReads; // the container check reads a few IDs
+  const summary = systemDfSummary(g);
+  assert.equal(idReads, reads);
+  assert.equal(digestStrings, 0);
+  const { Images, Containers, ...totals } = systemDf(g);
+  assert.equal(Images.length + Containers.length > 0, true);
+  assert.deepEqual(summary, totals);
+  assert.ok(idReads > reads, 'the full answer does read IDs (the spy works)');
+});
