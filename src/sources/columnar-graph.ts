@@ -240,7 +240,9 @@ function imageColumns(t: ColumnarTables, file: string): ImageColumns {
     if (k !== 'tag' && k !== 'digest') tableError(file, 'image_refs', r, 'kind', `expected "tag" or "digest", got ${quote(k, 20)}`);
     if (text === null) tableError(file, 'image_refs', r, 'ref', 'expected a reference, got null');
     try {
-      normal[r] = k === 'tag' ? normalizeRepoTag(text) : normalizeRepoDigest(text);
+      const n = k === 'tag' ? normalizeRepoTag(text) : normalizeRepoDigest(text);
+      // Exports write the normal form: keep the column's string, so the copy dies young.
+      normal[r] = n === text ? text : n;
     } catch (e) {
       if (e instanceof LayerlabError) tableError(file, 'image_refs', r, 'ref', `invalid reference ${quote(text)}: ${e.message}`);
       throw e;
