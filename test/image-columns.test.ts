@@ -107,3 +107,35 @@ test('image columns: a bad layer index names the image, also when its ID came as
   const b = new GraphBuilder();
   assert.throws(() => b.addImageSha256(Buffer.alloc(32, 0xab), 0, {}, [0]), { message: `image sha256:${'ab'.repeat(32)}: layer index 0 is not a known layer` });
 });
+
+test('image columns: a container image index given by the loader is used only when it names the same image', () => {
+  const ms: ImageMeta[] = [{ id: `sha256:${'1'.repeat(64)}` }, { id: `sha256:${'2'.repeat(64)}` }];
+  const base = { layerDiffId: [], layerDigest: [], layerMediaType: [], layerSize: new Float64Array(0), layerCompressed: new Float64Array(0), stackStart: Uint32Array.of(0, 0, 0), stackLayer: new Uint32Array(0), images: imageColumnsOf(ms) };
+  const c = (image: string) => ({ id: 'c'.repeat(64), image, state: 'exited' as const });
+  for (const hint of [[1], [0], [7], [-1], undefined]) {
+    const g = new ImageGraph({ ...base, containers: [c(ms[1].id)], containerImage: hint });
+    assert.deepEqual([...g.containerImage], [1]);
+  }
+  assert.throws(() => new ImageGraph({ ...base, containers: [c(`sha256:${'3'.repeat(64)}`)], containerImage: [0] }), /container c{64}: image sha256:3{64} is not in the image set/);
+});
+
+test('image columns: df without rows reads no image ID and makes no layer digest string', async () => {
+  const { syntheticColumns } = await import('../src/sources/synthetic.js');
+  const { systemDf, systemDfSummary } = await import('../src/analyze/df.js');
+  const cols = syntheticColumns({ images: 300, seed: 5, containers: 20 });
+  let idReads = 0;
+  let digestStrings = 0;
+  const images = Object.create(cols.images, { idBytes: { get: () => (idReads++, cols.images.idBytes) }, idOther: { get: () => (idReads++, cols.images.idOther) } });
+  const lazy = (c: (string | undefined)[]) => ({ length: c.length, strings: () => (digestStrings++, c) });
+  // The loader knows each container's image, as the columnar reader does.
+  const containerImage = cols.containers.map((c) => cols.images.idOther.size === 0 && new ImageGraph(cols).imageIndex(c.image)!);
+  const g = new ImageGraph({ ...cols, images, containerImage: containerImage as number[], layerDiffId: lazy(cols.layerDiffId), layerDigest: lazy(cols.layerDigest) });
+  const reads = idReads; // the container check reads a few IDs
+  const summary = systemDfSummary(g);
+  assert.equal(idReads, reads);
+  assert.equal(digestStrings, 0);
+  const { Images, Containers, ...totals } = systemDf(g);
+  assert.equal(Images.length + Containers.length > 0, true);
+  assert.deepEqual(summary, totals);
+  assert.ok(idReads > reads, 'the full answer does read IDs (the spy works)');
+});

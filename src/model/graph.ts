@@ -143,6 +143,8 @@ export type GraphInput = Omit<GraphColumns, 'layerDiffId' | 'layerDigest' | 'ima
   layerDiffId: (Digest | undefined)[] | LazyDigests;
   layerDigest: (Digest | undefined)[] | LazyDigests;
   images: ImageColumns | readonly ImageMeta[];
+  /** Index of each container's image, when the loader knows it (saves building the image ID index). */
+  containerImage?: ArrayLike<number>;
 };
 
 function digestStrings(c: (Digest | undefined)[] | LazyDigests): (Digest | undefined)[] {
@@ -228,7 +230,9 @@ export class ImageGraph {
     this.containerImage = new Int32Array(c.containers.length);
     this.imageContainerCount = new Uint32Array(nImages);
     for (let k = 0; k < c.containers.length; k++) {
-      const img = this.imageIndex(c.containers[k].image);
+      // A loader that knows the image's index says so; the ID is then only checked against it.
+      const known = c.containerImage?.[k];
+      const img = known !== undefined && known >= 0 && known < nImages && this.imageId(known) === c.containers[k].image ? known : this.imageIndex(c.containers[k].image);
       if (img === undefined) throw new LayerlabError('EINPUT', `container ${c.containers[k].id}: image ${c.containers[k].image} is not in the image set`);
       this.containerImage[k] = img;
       this.imageContainerCount[img]++;

@@ -80,7 +80,11 @@ function columnValues(file: string, table: TableName, spec: ColumnSpec, v: Vecto
     // Decoded from the offsets natively; a value equal to the previous one (media types,
     // states, kinds) is reused rather than decoded again.
     const out: StringColumn = new Array(n);
-    let prev: { buf: Buffer; a: number; b: number; s: string } | undefined;
+    // The previous value as its bytes' place and its string (plain locals: no object per value).
+    let pBuf: Uint8Array | undefined;
+    let pA = 0;
+    let pB = 0;
+    let pS = '';
     for (const d of v.data) {
       const offsets = d.valueOffsets as Int32Array;
       const values = d.values as Uint8Array;
@@ -94,11 +98,12 @@ function columnValues(file: string, table: TableName, spec: ColumnSpec, v: Vecto
         const a = offsets[d.offset + i];
         const b = offsets[d.offset + i + 1];
         if (!(a >= 0 && b >= a && b <= buf.length)) tableError(file, table, row, spec.name, 'string offsets point outside the column (corrupt file)');
-        if (prev && prev.b - prev.a === b - a && prev.buf.compare(buf, a, b, prev.a, prev.b) === 0) out[row] = prev.s;
+        if (pBuf !== undefined && pB - pA === b - a && sameBytes(pBuf, pA, buf, a, b - a)) out[row] = pS;
         else {
-          const str = buf.toString('utf8', a, b);
-          prev = { buf, a, b, s: str };
-          out[row] = str;
+          pS = out[row] = buf.toString('utf8', a, b);
+          pBuf = buf;
+          pA = a;
+          pB = b;
         }
       }
     }
@@ -143,6 +148,11 @@ function columnValues(file: string, table: TableName, spec: ColumnSpec, v: Vecto
     }
   }
   return out;
+}
+
+function sameBytes(x: Uint8Array, xa: number, y: Uint8Array, ya: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (x[xa + k] !== y[ya + k]) return false;
+  return true;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;

@@ -32,10 +32,11 @@ function checkSize(file: string, table: string, column: string, v: Float64Array)
 }
 
 /**
- * The first repeated digest across columns (rows where valid), found on the bytes with an
- * open-addressing table keyed by the digest's first four bytes (digests are uniform hashes).
- * Each slot holds the row and the digest's next four bytes side by side, so a probe costs one
- * cache miss and only a matching fingerprint reads the digest itself.
+ * The first repeated digest across columns (rows where valid), in scan order, with the row it
+ * repeats. Millions of digests do not fit a cache, so they are first partitioned by their first
+ * byte (two sequential passes, copying each digest's first eight bytes next to its row), then
+ * each partition is checked with a small open-addressing table that stays in cache; the full
+ * 32 bytes are compared only when the first eight match. Digests are uniform hashes.
  */
 export function findDuplicateDigest(columns: readonly { c: DigestColumn; rows: number }[]): { at: [number, number]; first: [number, number] } | undefined {
   const base: number[] = [];
@@ -44,44 +45,79 @@ export function findDuplicateDigest(columns: readonly { c: DigestColumn; rows: n
     base.push(total);
     total += x.rows;
   }
-  let size = 16;
-  while (size < total * 2) size *= 2;
-  // slots[2s] = 1 + the entry's row across all columns (0: empty), slots[2s+1] = its fingerprint.
-  const slots = new Int32Array(size * 2);
-  const mask = size - 1;
   const where = (g: number): [number, number] => {
     let k = columns.length - 1;
     while (base[k] > g) k--;
     return [k, g - base[k]];
   };
+  // Pass 1: partition sizes.
+  const start = new Uint32Array(257);
+  for (const { c, rows } of columns) {
+    for (let r = 0; r < rows; r++) if (c.valid === undefined || c.valid[r] === 1) start[c.bytes[r * DIGEST_BYTES] + 1]++;
+  }
+  for (let p = 0; p < 256; p++) start[p + 1] += start[p];
+  // Pass 2: [global row, bytes 0..3, bytes 4..7] per digest, partitions in scan order.
+  const n = start[256];
+  const entries = new Int32Array(n * 3);
+  const fill = start.slice(0, 256);
+  let maxPart = 0;
+  for (let p = 0; p < 256; p++) maxPart = Math.max(maxPart, start[p + 1] - start[p]);
   for (let k = 0; k < columns.length; k++) {
     const { c, rows } = columns[k];
     const b = c.bytes;
     for (let r = 0; r < rows; r++) {
       if (c.valid !== undefined && c.valid[r] !== 1) continue;
       const o = r * DIGEST_BYTES;
-      const fp = (b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7];
-      let h = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) & mask;
+      const e = 3 * fill[b[o]]++;
+      entries[e] = base[k] + r;
+      entries[e + 1] = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+      entries[e + 2] = (b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7];
+    }
+  }
+  // Pass 3: per partition, a table of entry numbers (+1; 0 empty) hashed on bytes 1..3.
+  let size = 16;
+  while (size < maxPart * 2) size *= 2;
+  const table = new Int32Array(size);
+  const mask = size - 1;
+  let best = -1;
+  let bestFirst = -1;
+  for (let p = 0; p < 256; p++) {
+    const from = start[p];
+    const to = start[p + 1];
+    if (to - from === 0) continue;
+    table.fill(0);
+    for (let e = from; e < to; e++) {
+      const g = entries[3 * e];
+      if (best >= 0 && g > best) break; // later duplicates in this partition cannot be first
+      const w0 = entries[3 * e + 1];
+      const w1 = entries[3 * e + 2];
+      let h = (w0 ^ Math.imul(w1, 0x9e3779b1)) & mask;
       for (;;) {
-        const e = slots[2 * h];
-        if (e === 0) {
-          slots[2 * h] = base[k] + r + 1;
-          slots[2 * h + 1] = fp;
+        const slot = table[h];
+        if (slot === 0) {
+          table[h] = e + 1;
           break;
         }
-        if (slots[2 * h + 1] === fp) {
-          const [k0, r0] = where(e - 1);
-          const other = columns[k0].c.bytes;
-          const p = r0 * DIGEST_BYTES;
-          let same = true;
-          for (let x = 8; x < DIGEST_BYTES && same; x++) same = other[p + x] === b[o + x];
-          if (same && other[p] === b[o] && other[p + 1] === b[o + 1] && other[p + 2] === b[o + 2] && other[p + 3] === b[o + 3]) return { at: [k, r], first: [k0, r0] };
+        const f = slot - 1;
+        if (entries[3 * f + 1] === w0 && entries[3 * f + 2] === w1 && sameDigest(columns, where(entries[3 * f]), where(g))) {
+          if (best < 0 || g < best) {
+            best = g;
+            bestFirst = entries[3 * f];
+          }
+          break;
         }
         h = (h + 1) & mask;
       }
     }
   }
-  return undefined;
+  return best < 0 ? undefined : { at: where(best), first: where(bestFirst) };
+}
+
+function sameDigest(columns: readonly { c: DigestColumn }[], [ka, ra]: [number, number], [kb, rb]: [number, number]): boolean {
+  const a = columns[ka].c.bytes;
+  const b = columns[kb].c.bytes;
+  for (let x = 0; x < DIGEST_BYTES; x++) if (a[ra * DIGEST_BYTES + x] !== b[rb * DIGEST_BYTES + x]) return false;
+  return true;
 }
 
 function uniqueDigests(file: string, table: string, named: readonly { column: string; c: DigestColumn; rows: number }[]): void {
@@ -138,8 +174,10 @@ export function graphFromTables(t: ColumnarTables, file: string): ImageGraph {
     layerSize: t.layers.size,
     layerCompressed: t.layers.compressedSize,
     images,
+    containerImage: t.containers.image,
     stackStart,
-    stackLayer: Uint32Array.from(t.imageLayers.layer),
+    // Keys were checked >= 0, so each int32 is the same uint32 (a native copy, not an iterator).
+    stackLayer: new Uint32Array(t.imageLayers.layer.buffer.slice(t.imageLayers.layer.byteOffset, t.imageLayers.layer.byteOffset + t.imageLayers.layer.byteLength)),
     containers,
   });
   checkChains(t, file, graph);
@@ -202,7 +240,9 @@ function imageColumns(t: ColumnarTables, file: string): ImageColumns {
     if (k !== 'tag' && k !== 'digest') tableError(file, 'image_refs', r, 'kind', `expected "tag" or "digest", got ${quote(k, 20)}`);
     if (text === null) tableError(file, 'image_refs', r, 'ref', 'expected a reference, got null');
     try {
-      normal[r] = k === 'tag' ? normalizeRepoTag(text) : normalizeRepoDigest(text);
+      const n = k === 'tag' ? normalizeRepoTag(text) : normalizeRepoDigest(text);
+      // Exports write the normal form: keep the column's string, so the copy dies young.
+      normal[r] = n === text ? text : n;
     } catch (e) {
       if (e instanceof LayerlabError) tableError(file, 'image_refs', r, 'ref', `invalid reference ${quote(text)}: ${e.message}`);
       throw e;
@@ -229,7 +269,7 @@ function imageColumns(t: ColumnarTables, file: string): ImageColumns {
     idBytes: t.images.id.bytes.subarray(0, nI * DIGEST_BYTES),
     idOther: new Map(),
     created,
-    parent: t.images.parent,
+    parent: t.images.parent.slice(),
     platformCode,
     platforms,
     tagStart,
