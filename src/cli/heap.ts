@@ -5,17 +5,12 @@ import { statSync } from 'node:fs';
 
 /** Heap bytes per snapshot byte a loaded graph needs, plus headroom (measured: about 0.9 at 1M images). */
 const HEAP_PER_FILE_BYTE = 1.5;
-/** Heap bytes per generated image (synthetic columns plus the graph). */
-const HEAP_PER_GENERATED_IMAGE = 1600;
 const BASE = 512 * 1024 * 1024;
 
-/** Heap bytes a command line is expected to need, from its file arguments' sizes (or --images for generate). */
+/** Heap bytes a command line is expected to need, from its file arguments' sizes. */
 export function heapNeeded(argv: readonly string[]): number {
-  if (argv[0] === 'generate') {
-    const k = argv.findIndex((a) => a === '--images' || a.startsWith('--images='));
-    const n = k < 0 ? NaN : Number(argv[k].includes('=') ? argv[k].split('=')[1] : argv[k + 1]);
-    return Number.isFinite(n) && n > 0 ? BASE + n * HEAP_PER_GENERATED_IMAGE : 0;
-  }
+  // generate writes as it makes (one repository in memory), whatever the count; its -o FILE is an output.
+  if (argv[0] === 'generate') return 0;
   let bytes = 0;
   for (const a of argv.slice(1)) {
     if (a.startsWith('-') || a.includes('://')) continue;
