@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { heapNeeded } from '../src/cli/heap.js';
 import { serializeSnapshot } from '../src/sources/snapshot.js';
@@ -11,6 +11,7 @@ import { syntheticSnapshotChunks } from '../src/sources/synthetic-snapshot.js';
 import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
+const GiB = 1024 ** 3;
 const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
 // sha256 of `layerlab generate ARGS -o -` as written by the implementation that built the whole
@@ -69,4 +70,32 @@ test('heap: generate never re-runs itself with a larger heap, whatever the count
   truncateSync(big, 6 * 1024 ** 3); // sparse: no disk used
   assert.equal(heapNeeded(['generate', '--images', '20000000', '-o', big]), 0);
   assert.equal(heapNeeded(['generate', '--images=10000000', '-o', '-']), 0);
+});
+
+test('heap: a large columnar export folder (Arrow or partitioned Parquet) asks for a larger heap, like a large snapshot file', () => {
+  const dir = tempDir('layerlab-colheap-');
+  const arrow = join(dir, '10m.arrow');
+  mkdirSync(arrow);
+  writeFileSync(join(arrow, 'layerlab-columnar.json'), '{}');
+  const sparse = (file: string, bytes: number): void => {
+    writeFileSync(file, '');
+    truncateSync(file, bytes); // no disk used
+  };
+  sparse(join(arrow, 'layers.arrow'), 3 * GiB);
+  sparse(join(arrow, 'image_layers.arrow'), 2 * GiB);
+  const parquet = join(dir, '10m.parquet');
+  mkdirSync(join(parquet, 'image_layers', 'bucket=0'), { recursive: true });
+  writeFileSync(join(parquet, 'layerlab-columnar.json'), '{}');
+  sparse(join(parquet, 'image_layers', 'bucket=0', 'part-0.parquet'), 5 * GiB);
+  const file = join(dir, 'same.json');
+  sparse(file, 5 * GiB + 2); // the folders' files plus their 2-byte marker
+  const want = heapNeeded(['df', file]);
+  assert.ok(want > 5 * GiB);
+  assert.equal(heapNeeded(['df', arrow]), want, 'the folder counts its files');
+  assert.equal(heapNeeded(['df', parquet]), want, 'partition folders included');
+  // Any other folder (a Docker data root, an OCI layout) is not walked: it may hold millions of files.
+  const other = join(dir, 'other');
+  mkdirSync(other);
+  sparse(join(other, 'blob'), 5 * GiB);
+  assert.equal(heapNeeded(['df', other]), 0);
 });

@@ -1,7 +1,9 @@
 // Node's default heap limit (about 4 GB here) is too small for snapshots of several million
 // images. Rather than make users find --max-old-space-size, main.ts asks this module whether the
 // input needs more and, if so, runs layerlab again in a node with a larger heap, saying so.
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { COLUMNAR_MARKER } from '../sources/sniff.js';
 
 /** Heap bytes per snapshot byte a loaded graph needs, plus headroom (measured: about 0.9 at 1M images). */
 const HEAP_PER_FILE_BYTE = 1.5;
@@ -17,6 +19,9 @@ export function heapNeeded(argv: readonly string[]): number {
     try {
       const st = statSync(a);
       if (st.isFile()) bytes += st.size;
+      // A columnar export (10M images: about 6 GB of Arrow) loads into as much heap as a snapshot of
+      // its size; other folders (data roots, layouts) are not walked: they can hold millions of files.
+      else if (st.isDirectory() && statSync(join(a, COLUMNAR_MARKER), { throwIfNoEntry: false })?.isFile()) bytes += folderBytes(a);
     } catch {
       // not a file: the command says what is wrong with it
     }
@@ -32,4 +37,15 @@ export function heapPlan(argv: readonly string[], limit: number, available: numb
   const cap = Math.floor(available * 0.75);
   const target = Math.min(need, cap);
   return target > limit ? Math.ceil(target / 1024 / 1024) : undefined;
+}
+
+/** Bytes of the files under a columnar export folder (its partition folders included). */
+function folderBytes(dir: string): number {
+  let bytes = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) bytes += folderBytes(p);
+    else if (e.isFile()) bytes += statSync(p).size;
+  }
+  return bytes;
 }
