@@ -21,7 +21,7 @@ test('heap: a large snapshot asks for a larger heap, sized from the file and cap
   assert.equal(heapPlan(['df', big], 4 * GiB, 20 * GiB), mb);
   assert.equal(heapPlan(['df', big], 4 * GiB, 8 * GiB), 6 * 1024, 'capped at 3/4 of the free memory');
   assert.equal(heapPlan(['df', big], 4 * GiB, 4 * GiB), undefined, 'no point asking for less than now');
-  assert.ok(heapNeeded(['generate', '--images', '10000000', '-o', 'x']) > 10 * GiB);
+  assert.equal(heapNeeded(['generate', '--images', '10000000', '-o', 'x']), 0, 'generate streams: no larger heap');
   assert.equal(heapNeeded(['df', 'docker://', join(dir, 'missing')]), 0);
 });
 

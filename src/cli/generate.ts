@@ -1,10 +1,8 @@
 import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { LayerlabError } from '../errors.js';
-import { ImageGraph } from '../model/graph.js';
-import { snapshotChunks } from '../sources/snapshot.js';
-import { syntheticColumns } from '../sources/synthetic.js';
+import { syntheticSnapshotChunks, type SyntheticProgress } from '../sources/synthetic-snapshot.js';
 import { count } from '../render/words.js';
-import { usageError } from './io.js';
+import { usageError, type CommandIo } from './io.js';
 import { defineCommand } from './options.js';
 
 /** Most images `generate` makes: 20 million (about 160 million layer references, about 26 GB of snapshot). */
@@ -36,21 +34,40 @@ references and 2 distinct layers per image. Digests are random, not real.`,
       output: { type: 'string', short: 'o', value: 'FILE', description: 'where to write the snapshot ("-" for stdout)' },
     },
   },
-  ({ values }, io) => {
+  async ({ values }, io) => {
     if (values.images === undefined) throw usageError('generate needs --images N; see layerlab generate --help');
     if (values.output === undefined) throw usageError('generate needs -o FILE (or -o - for stdout)');
     const { images, seed, families, refs } = values;
-    const graph = new ImageGraph(syntheticColumns({ images, seed, families }));
     const meta = { generator: 'layerlab generate', images, seed, families: families ?? null, note: 'synthetic: digests are random, sizes follow published Docker Hub figures' };
-    // Written in pieces of whole lines: a million images are over a gigabyte of text, more than
-    // one JavaScript string can hold.
-    const chunks = snapshotChunks(graph, meta, refs);
-    if (values.output === '-') for (const piece of chunks) io.stdout(piece);
-    else writeAtomically(values.output, chunks);
-    io.stderr(`wrote ${count(images, 'image')}, ${count(graph.layerCount, 'layer')}, ${count(graph.referenceCount, 'layer reference')}\n`);
+    const progress: SyntheticProgress = { section: 'layers', images: 0, layers: 0, references: 0 };
+    // Made as written, in pieces of whole lines: ten million images are about 13 GB of text.
+    const chunks = withProgress(syntheticSnapshotChunks({ images, seed, families }, meta, refs, progress), progress, images, io);
+    if (values.output === '-') {
+      for (const piece of chunks) {
+        io.stdout(piece);
+        if (io.drain) await io.drain();
+      }
+    } else writeAtomically(values.output, chunks);
+    io.stderr(`wrote ${count(images, 'image')}, ${count(progress.layers, 'layer')}, ${count(progress.references, 'layer reference')}\n`);
     return 0;
   },
 );
+
+/** A line on a terminal's stderr, redrawn at most twice a second, while a long run writes (nothing when stderr is not a terminal). */
+function* withProgress(chunks: Iterable<string>, progress: SyntheticProgress, images: number, io: CommandIo): Generator<string> {
+  const tty = (process.stderr as { isTTY?: boolean }).isTTY === true;
+  let shown = false;
+  let next = Date.now() + 1000;
+  for (const piece of chunks) {
+    yield piece;
+    if (!tty || Date.now() < next) continue;
+    next = Date.now() + 500;
+    const pass = progress.section === 'layers' ? '1/2 layers' : '2/2 images';
+    io.stderr(`\rgenerating ${pass}: ${Math.floor((100 * progress.images) / images)}% of ${count(images, 'image')}\x1b[K`);
+    shown = true;
+  }
+  if (shown) io.stderr('\r\x1b[K');
+}
 
 /** Writes beside the target and renames, so a failure never leaves a half-written file. */
 export function writeAtomically(file: string, text: string | Iterable<string>): void {

@@ -3,6 +3,7 @@ import { LayerlabError } from '../errors.js';
 import { readBounded, SNAPSHOT_LIMIT } from './bounded.js';
 import { parseJsonStrict } from './json-strict.js';
 import type { ImageGraph } from '../model/graph.js';
+import type { ImageMeta, LayerRecord } from '../model/types.js';
 import { CONTAINER_KEYS, SNAPSHOT_KIND, SNAPSHOT_VERSION, snapshotFromJson } from './snapshot-loader.js';
 import { readSnapshotStream } from './snapshot-stream.js';
 
@@ -58,12 +59,25 @@ export function serializeSnapshot(graph: ImageGraph, meta: Record<string, unknow
 
 /** One layer's record, as both the document and the line-per-record text write it. */
 function layerRecord(graph: ImageGraph, l: number): Record<string, unknown> {
+  const size = graph.layerSize[l];
+  const compressedSize = graph.layerCompressed[l];
+  return layerRecordOf({
+    diffId: graph.layerDiffId[l],
+    size: Number.isNaN(size) ? undefined : size,
+    digest: graph.layerDigest[l],
+    compressedSize: Number.isNaN(compressedSize) ? undefined : compressedSize,
+    mediaType: graph.layerMediaType[l],
+  });
+}
+
+/** A layer's snapshot record from its fields (absent ones left out), for writers without a graph. */
+export function layerRecordOf(l: LayerRecord): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  if (graph.layerDiffId[l] !== undefined) o.diffId = graph.layerDiffId[l];
-  if (!Number.isNaN(graph.layerSize[l])) o.size = graph.layerSize[l];
-  if (graph.layerDigest[l] !== undefined) o.digest = graph.layerDigest[l];
-  if (!Number.isNaN(graph.layerCompressed[l])) o.compressedSize = graph.layerCompressed[l];
-  if (graph.layerMediaType[l] !== undefined) o.mediaType = graph.layerMediaType[l];
+  if (l.diffId !== undefined) o.diffId = l.diffId;
+  if (l.size !== undefined) o.size = l.size;
+  if (l.digest !== undefined) o.digest = l.digest;
+  if (l.compressedSize !== undefined) o.compressedSize = l.compressedSize;
+  if (l.mediaType !== undefined) o.mediaType = l.mediaType;
   return o;
 }
 
@@ -73,8 +87,11 @@ function layerLine(graph: ImageGraph, l: number): string {
 
 /** One image's record, as both the document and the line-per-record text write it. */
 function imageRecord(graph: ImageGraph, i: number, refs: LayerRefStyle): Record<string, unknown> {
-  const m = graph.images[i];
-  const stack = Array.from(graph.stackOf(i), (l) => (refs === 'index' ? l : graph.layerKey(l)));
+  return imageRecordOf(graph.images[i], Array.from(graph.stackOf(i), (l) => (refs === 'index' ? l : graph.layerKey(l))));
+}
+
+/** An image's snapshot record from its metadata and its stack (layer keys or indices), for writers without a graph. */
+export function imageRecordOf(m: ImageMeta, stack: readonly (string | number)[]): Record<string, unknown> {
   const o: Record<string, unknown> = { id: m.id, layers: stack };
   if (m.repoTags?.length) o.repoTags = m.repoTags;
   if (m.repoDigests?.length) o.repoDigests = m.repoDigests;
@@ -103,7 +120,28 @@ function containerLine(graph: ImageGraph, k: number): string {
  * The text of {@link serializeSnapshot} in pieces of about `chunkChars` characters (a piece is
  * whole lines), so a snapshot of any size is written without ever being one string.
  */
-export function* snapshotChunks(graph: ImageGraph, meta: Record<string, unknown> = {}, refs: LayerRefStyle = 'digest', chunkChars = 1 << 20): Generator<string> {
+export function snapshotChunks(graph: ImageGraph, meta: Record<string, unknown> = {}, refs: LayerRefStyle = 'digest', chunkChars = 1 << 20): Generator<string> {
+  return snapshotPieces(
+    meta,
+    {
+      layers: lines(graph.layerCount, (l) => layerLine(graph, l)),
+      images: lines(graph.imageCount, (i) => imageLine(graph, i, refs)),
+      containers: lines(graph.containers.length, (k) => containerLine(graph, k)),
+    },
+    chunkChars,
+  );
+}
+
+function* lines(n: number, line: (i: number) => string): Generator<string> {
+  for (let i = 0; i < n; i++) yield line(i);
+}
+
+/**
+ * Snapshot text around records given one JSON line each, section by section, in pieces of
+ * whole lines of about `chunkChars` characters: what {@link snapshotChunks} writes for a graph,
+ * for writers that make the records as they go (each section is read once, in order).
+ */
+export function* snapshotPieces(meta: Record<string, unknown>, sections: { layers: Iterable<string>; images: Iterable<string>; containers: Iterable<string> }, chunkChars = 1 << 20): Generator<string> {
   let buf: string[] = [];
   let size = 0;
   /** Adds a line; true when the piece is full. */
@@ -122,19 +160,22 @@ export function* snapshotChunks(graph: ImageGraph, meta: Record<string, unknown>
   if (add(`  ${JSON.stringify('kind')}: ${JSON.stringify(SNAPSHOT_KIND)},`)) yield flush();
   if (add(`  ${JSON.stringify('version')}: ${SNAPSHOT_VERSION},`)) yield flush();
   if (Object.keys(meta).length) if (add(`  ${JSON.stringify('meta')}: ${JSON.stringify(meta)},`)) yield flush();
-  const sections: [string, number, (i: number) => string][] = [
-    ['layers', graph.layerCount, (l) => layerLine(graph, l)],
-    ['images', graph.imageCount, (i) => imageLine(graph, i, refs)],
-    ['containers', graph.containers.length, (k) => containerLine(graph, k)],
-  ];
-  for (const [si, [key, n, line]] of sections.entries()) {
-    const last = si === sections.length - 1 ? '' : ',';
-    if (n === 0) {
+  const keys = ['layers', 'images', 'containers'] as const;
+  for (const key of keys) {
+    const last = key === 'containers' ? '' : ',';
+    // One record held back: only the section's last line goes without a comma.
+    let held: string | undefined;
+    for (const record of sections[key]) {
+      if (held === undefined) {
+        if (add(`  ${JSON.stringify(key)}: [`)) yield flush();
+      } else if (add(`    ${held},`)) yield flush();
+      held = record;
+    }
+    if (held === undefined) {
       if (add(`  ${JSON.stringify(key)}: []${last}`)) yield flush();
       continue;
     }
-    if (add(`  ${JSON.stringify(key)}: [`)) yield flush();
-    for (let i = 0; i < n; i++) if (add(`    ${line(i)}${i === n - 1 ? '' : ','}`)) yield flush();
+    if (add(`    ${held}`)) yield flush();
     if (add(`  ]${last}`)) yield flush();
   }
   if (add('}')) yield flush();
