@@ -219,6 +219,8 @@ interface RawVector {
 
 /** Block of rows per string_agg value: ~1 MB of hex per digest column, one native call each. */
 const DIGEST_BLOCK = 16384;
+/** Keys per digest query (a multiple of DIGEST_BLOCK). */
+const DIGEST_RANGE = 16 * DIGEST_BLOCK;
 const NO_BYTES = new Uint8Array(0);
 
 function vectorValues(file: string, table: TableName, spec: ColumnSpec, raw: unknown, base: number, lengthsOnly: boolean): ColumnData {
@@ -288,25 +290,29 @@ async function fillDigests(conn: DuckDBConnection, scan: string, specs: readonly
   const key = specs[0].name;
   const zeros = sqlString('0'.repeat(2 * DIGEST_BYTES));
   const aggs = at.map((c) => `string_agg(coalesce(hex(${specs[c].name}), ${zeros}), '' ORDER BY ${key})`);
-  const result = await conn.run(`SELECT ${key} // ${DIGEST_BLOCK} AS block, ${aggs.join(', ')} FROM ${scan} GROUP BY block ORDER BY block`);
   const views = at.map((c) => {
     const bytes = new Uint8Array(rows * DIGEST_BYTES);
     (cols[c] as DigestColumn).bytes = bytes;
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   });
   let block = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const blocks = chunk.getColumnVector(0) as unknown as RawVector;
-    for (let i = 0; i < chunk.rowCount; i++, block++) {
-      if (Number(blocks.getItem(i)) !== block) throw new Error(`digest block ${block} missing`);
-      const off = block * DIGEST_BLOCK * DIGEST_BYTES;
-      const want = (Math.min(rows, (block + 1) * DIGEST_BLOCK) - block * DIGEST_BLOCK) * DIGEST_BYTES;
-      at.forEach((_, j) => {
-        const hex = (chunk.getColumnVector(j + 1) as unknown as RawVector).getItem(i) as string;
-        if (hex.length !== 2 * want || views[j].write(hex, off, 'hex') !== want) throw new Error(`digest block ${block} holds ${hex.length / 2} bytes, expected ${want}`);
-      });
+  // A range of keys per query keeps DuckDB's aggregate (all hex of the range) small; with the
+  // files written in key order, row-group statistics let each query skip the other ranges.
+  for (let lo = 0; lo < rows; lo += DIGEST_RANGE) {
+    const result = await conn.run(`SELECT ${key} // ${DIGEST_BLOCK} AS block, ${aggs.join(', ')} FROM ${scan} WHERE ${key} >= ${lo} AND ${key} < ${lo + DIGEST_RANGE} GROUP BY block ORDER BY block`);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const blocks = chunk.getColumnVector(0) as unknown as RawVector;
+      for (let i = 0; i < chunk.rowCount; i++, block++) {
+        if (Number(blocks.getItem(i)) !== block) throw new Error(`digest block ${block} missing`);
+        const off = block * DIGEST_BLOCK * DIGEST_BYTES;
+        const want = (Math.min(rows, (block + 1) * DIGEST_BLOCK) - block * DIGEST_BLOCK) * DIGEST_BYTES;
+        at.forEach((_, j) => {
+          const hex = (chunk.getColumnVector(j + 1) as unknown as RawVector).getItem(i) as string;
+          if (hex.length !== 2 * want || views[j].write(hex, off, 'hex') !== want) throw new Error(`digest block ${block} holds ${hex.length / 2} bytes, expected ${want}`);
+        });
+      }
     }
   }
   if (block * DIGEST_BLOCK < rows) throw new Error(`digest blocks cover ${block * DIGEST_BLOCK} of ${rows} rows`);
