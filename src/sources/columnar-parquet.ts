@@ -188,17 +188,22 @@ async function readParquetTable(conn: DuckDBConnection, exportPath: string, name
   // Digests come over as their lengths here (bulk INTEGER vectors) and their bytes in blocks
   // below: one native call per 32-byte BLOB was a third of the load time.
   const blocked = specs[0].type === 'key';
-  const select = specs.map((s) => (blocked && s.type === 'digest' ? `octet_length(${s.name})` : s.name));
   const cols: ColumnData[] = [];
   let rows = 0;
   try {
+    const dicts = await Promise.all(specs.map((s) => (s.type === 'string' ? dictionary(conn, scan, s.name) : undefined)));
+    const select = specs.map((s, c) => {
+      if (blocked && s.type === 'digest') return `octet_length(${s.name})`;
+      const dict = dicts[c];
+      return dict ? `CASE WHEN ${s.name} IS NULL THEN -1 ELSE list_position([${dict.map(sqlString).join(', ')}], ${s.name}) END` : s.name;
+    });
     const result = await conn.run(`SELECT ${select.join(', ')} FROM ${scan} ORDER BY ${order}`);
     const parts: ColumnData[][] = specs.map(() => []);
     const counts: number[] = [];
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      specs.forEach((s, c) => parts[c].push(vectorValues(exportPath, name, s, chunk.getColumnVector(c), rows, blocked)));
+      specs.forEach((s, c) => parts[c].push(vectorValues(exportPath, name, s, chunk.getColumnVector(c), rows, blocked, dicts[c])));
       counts.push(chunk.rowCount);
       rows += chunk.rowCount;
     }
@@ -223,7 +228,21 @@ const DIGEST_BLOCK = 16384;
 const DIGEST_RANGE = 16 * DIGEST_BLOCK;
 const NO_BYTES = new Uint8Array(0);
 
-function vectorValues(file: string, table: TableName, spec: ColumnSpec, raw: unknown, base: number, lengthsOnly: boolean): ColumnData {
+/** Most distinct values a string column may have to come over as codes into a dictionary. */
+const DICTIONARY_MAX = 256;
+
+/**
+ * The distinct non-null values of a string column when there are few (media types, platforms,
+ * ref kinds): the rows then come over as INTEGER codes in bulk instead of one native call per
+ * string, a third of the remaining load time on 1M images.
+ */
+async function dictionary(conn: DuckDBConnection, scan: string, column: string): Promise<string[] | undefined> {
+  const r = await conn.runAndReadAll(`SELECT v FROM (SELECT DISTINCT ${column} AS v FROM ${scan} WHERE ${column} IS NOT NULL) LIMIT ${DICTIONARY_MAX + 1}`);
+  const values = r.getColumnsJS()[0] as string[] | undefined;
+  return values && values.length > 0 && values.length <= DICTIONARY_MAX ? values : undefined;
+}
+
+function vectorValues(file: string, table: TableName, spec: ColumnSpec, raw: unknown, base: number, lengthsOnly: boolean, dict?: readonly string[]): ColumnData {
   const v = raw as RawVector;
   const n = v.itemCount;
   const nullAt = (r: number): never => tableError(file, table, base + r, spec.name, 'is null, which this column does not allow');
@@ -254,6 +273,18 @@ function vectorValues(file: string, table: TableName, spec: ColumnSpec, raw: unk
       else bytes.set(b, i * DIGEST_BYTES);
     }
     return valid ? { bytes, valid } : { bytes };
+  }
+  if (spec.type === 'string' && dict) {
+    const out: StringColumn = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const code = Number(v.getItem(i));
+      if (code === -1) {
+        if (!spec.nullable) nullAt(i);
+        out[i] = null;
+      } else if (code >= 1 && code <= dict.length) out[i] = dict[code - 1];
+      else throw new Error(`${table}.${spec.name} row ${base + i}: value missing from its dictionary (file changed while read?)`);
+    }
+    return out;
   }
   if (spec.type === 'string') {
     const out: StringColumn = new Array(n);
