@@ -320,11 +320,12 @@ async function fillDigests(conn: DuckDBConnection, scan: string, specs: readonly
   if (at.length === 0 || rows === 0) return;
   const key = specs[0].name;
   const zeros = sqlString('0'.repeat(2 * DIGEST_BYTES));
-  const aggs = at.map((c) => `string_agg(coalesce(hex(${specs[c].name}), ${zeros}), '' ORDER BY ${key})`);
+  // As BLOB, so the ASCII hex arrives as bytes (no UTF-8 decode into a JS string).
+  const aggs = at.map((c) => `CAST(string_agg(coalesce(hex(${specs[c].name}), ${zeros}), '' ORDER BY ${key}) AS BLOB)`);
   const views = at.map((c) => {
     const bytes = new Uint8Array(rows * DIGEST_BYTES);
     (cols[c] as DigestColumn).bytes = bytes;
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return bytes;
   });
   let block = 0;
   // A range of keys per query keeps DuckDB's aggregate (all hex of the range) small; with the
@@ -340,13 +341,40 @@ async function fillDigests(conn: DuckDBConnection, scan: string, specs: readonly
         const off = block * DIGEST_BLOCK * DIGEST_BYTES;
         const want = (Math.min(rows, (block + 1) * DIGEST_BLOCK) - block * DIGEST_BLOCK) * DIGEST_BYTES;
         at.forEach((_, j) => {
-          const hex = (chunk.getColumnVector(j + 1) as unknown as RawVector).getItem(i) as string;
-          if (hex.length !== 2 * want || views[j].write(hex, off, 'hex') !== want) throw new Error(`digest block ${block} holds ${hex.length / 2} bytes, expected ${want}`);
+          const hex = (chunk.getColumnVector(j + 1) as unknown as RawVector).getItemBytes!(i);
+          if (hex === null || hex.length !== 2 * want || !unhex(hex, views[j], off)) throw new Error(`digest block ${block} is not ${want} bytes of hex`);
         });
       }
     }
   }
   if (block * DIGEST_BLOCK < rows) throw new Error(`digest blocks cover ${block * DIGEST_BLOCK} of ${rows} rows`);
+}
+
+/** Byte value of each pair of ASCII hex digits read as one little-endian 16-bit word; -1 if not hex. */
+const HEX_PAIR = ((): Int16Array => {
+  const t = new Int16Array(65536).fill(-1);
+  const digits = '0123456789abcdef';
+  for (let hi = 0; hi < 16; hi++) {
+    for (let lo = 0; lo < 16; lo++) {
+      for (const h of [digits[hi], digits[hi].toUpperCase()]) {
+        for (const l of [digits[lo], digits[lo].toUpperCase()]) t[h.charCodeAt(0) | (l.charCodeAt(0) << 8)] = (hi << 4) | lo;
+      }
+    }
+  }
+  return t;
+})();
+
+/** Decodes ASCII hex into out at off, a word (two digits) per lookup; false on a non-hex byte. */
+function unhex(hex: Uint8Array, out: Uint8Array, off: number): boolean {
+  const n = hex.length >> 1;
+  const words = hex.byteOffset % 2 === 0 ? new Uint16Array(hex.buffer, hex.byteOffset, n) : new Uint16Array(hex.slice().buffer, 0, n);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const v = HEX_PAIR[words[i]];
+    bad |= v;
+    out[off + i] = v;
+  }
+  return bad >= 0;
 }
 
 function concat(spec: ColumnSpec, parts: ColumnData[], counts: readonly number[], rows: number): ColumnData {
