@@ -13,6 +13,7 @@ import { flattenTables, type FlatTable } from '../src/sources/columnar-schema.js
 import { COLUMNAR_MARKER, TABLE_NAMES, tablesFromGraph, type TableName } from '../src/sources/columnar-tables.js';
 import { writeColumnar } from '../src/sources/columnar.js';
 import { loadSource } from '../src/sources/load.js';
+import { serializeSnapshot } from '../src/sources/snapshot.js';
 import { openDuck, sqlString } from '../src/sources/duckdb.js';
 import { syntheticGraph } from '../src/sources/synthetic.js';
 import { tempDir } from './helpers/tmp.js';
@@ -153,4 +154,27 @@ test('columnar fuzz: a bad marker is refused', async () => {
   await refused(dir, /unsupported columnar export version 9/);
   writeFileSync(join(dir, COLUMNAR_MARKER), '{not json');
   await refused(dir, /cannot read the export's marker file/);
+});
+
+test('columnar fuzz: Parquet string columns with nulls and quotes keep their values and their null checks', async () => {
+  const base = join(tempDir('layerlab-fuzz-'), 'p');
+  await writeColumnar(graph, 'parquet', base);
+  const rewrite = async (table: string, key: string, replace: string): Promise<void> => {
+    const duck = await openDuck();
+    try {
+      const f = join(base, table, 'data_0.parquet');
+      const tmp = join(base, `${table}.tmp.parquet`);
+      await duck.connection.run(`COPY (SELECT * REPLACE (${replace}) FROM read_parquet(${sqlString(f)}) ORDER BY ${key}) TO ${sqlString(tmp)} (FORMAT parquet)`);
+      cpSync(tmp, f);
+      rmSync(tmp);
+    } finally {
+      duck.close();
+    }
+  };
+  await rewrite('layers', 'layer_key', `CASE WHEN layer_key = 3 THEN NULL WHEN layer_key = 5 THEN 'it''s/x' ELSE media_type END AS media_type`);
+  const back = serializeSnapshot((await loadSource(base)).graph);
+  assert.match(back, /it's\/x/);
+  assert.equal(back.split('application/vnd.oci.image.layer.v1.tar+gzip').length, serializeSnapshot(graph).split('application/vnd.oci.image.layer.v1.tar+gzip').length - 2);
+  await rewrite('image_refs', 'ref_key', `CASE WHEN ref_key = 4 THEN NULL ELSE kind END AS kind`);
+  await refused(base, /image_refs row 4 column kind: is null, which this column does not allow/);
 });
