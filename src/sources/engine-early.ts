@@ -23,7 +23,25 @@ export function takeEngineRead(source: string): Promise<EngineRead> | undefined 
   return read;
 }
 
+/** Reads dropped but maybe still running (a process that goes on, like a test runner, can wait for them). */
+const dropped = new Set<Promise<unknown>>();
+
 /** Forgets reads nobody took (the command ended before loading them). */
 export function dropEngineReads(sources: readonly string[]): void {
-  for (const s of sources) started.delete(s);
+  for (const s of sources) {
+    const read = started.get(s);
+    if (read === undefined) continue;
+    started.delete(s);
+    const settled = read.then(
+      () => undefined,
+      () => undefined,
+    );
+    dropped.add(settled);
+    void settled.then(() => dropped.delete(settled));
+  }
+}
+
+/** Resolves once every dropped read has finished its requests. */
+export async function droppedEngineReadsSettled(): Promise<void> {
+  await Promise.all([...dropped]);
 }
