@@ -6,6 +6,8 @@ import { snapshotFromJson } from '../src/sources/snapshot.js';
 import { chainIds } from '../src/model/identity.js';
 import { snapshotDoc } from './helpers/arbitraries.js';
 import { serializeSnapshot } from '../src/sources/snapshot.js';
+import { GraphBuilder } from '../src/model/graph.js';
+import { ChainTrie } from '../src/model/chain-trie.js';
 
 test('synthetic: the same seed gives the same set, another seed another', () => {
   const a = serializeSnapshot(syntheticGraph({ images: 500, seed: 3 }));
@@ -74,6 +76,30 @@ test('graph: image -> containers and image -> children indexes agree with the re
         assert.deepEqual(children, doc.images.filter((d) => d.parent === m.id).map((d) => d.id));
         assert.equal(children.length, graph.imageChildCount[i]);
       });
+    }),
+  );
+});
+
+test('graph: chain nodes taken from the previous image equal a walk of the trie per reference', () => {
+  // Few layers, so neighbouring stacks share prefixes, are prefixes of each other, or differ at 0.
+  const stacks = fc.array(fc.array(fc.nat(3), { maxLength: 6 }), { maxLength: 30 });
+  fc.assert(
+    fc.property(stacks, (list) => {
+      const b = new GraphBuilder();
+      for (let l = 0; l < 4; l++) b.addLayer({ diffId: `sha256:${String(l).repeat(64)}` });
+      list.forEach((s, i) => b.addImage({ id: `sha256:${i.toString(16).padStart(64, 'a')}` }, s));
+      const graph = b.build();
+      const trie = new ChainTrie();
+      const expected: number[] = [];
+      for (const s of list) {
+        let parent = -1;
+        for (const l of s) expected.push((parent = trie.child(parent, l)));
+      }
+      assert.deepEqual(Array.from(graph.stackNode), expected);
+      assert.equal(graph.chain.count, trie.count);
+      assert.deepEqual(Array.from(graph.chain.nodeParent), Array.from(trie.nodeParent.subarray(0, trie.count)));
+      assert.deepEqual(Array.from(graph.chain.nodeLayer), Array.from(trie.nodeLayer.subarray(0, trie.count)));
+      assert.deepEqual(Array.from(graph.chain.nodeDepth), Array.from(trie.nodeDepth.subarray(0, trie.count)));
     }),
   );
 });

@@ -108,6 +108,35 @@ export class GraphBuilder {
   }
 }
 
+/**
+ * Each reference's chain node. Images sharing a base usually sit next to each other, so an image's
+ * leading refs that equal the previous image's at the same positions take its nodes (a node is a
+ * function of the prefix) and only the rest go through the trie's hash.
+ */
+function buildStackNodes(chain: ChainTrie, stackStart: Uint32Array, stackLayer: Uint32Array, nImages: number): Uint32Array {
+  const nodes = new Uint32Array(stackLayer.length);
+  let prevStart = 0;
+  let prevEnd = 0;
+  for (let i = 0; i < nImages; i++) {
+    const start = stackStart[i];
+    const end = stackStart[i + 1];
+    const shared = Math.min(end - start, prevEnd - prevStart);
+    let k = 0;
+    while (k < shared && stackLayer[start + k] === stackLayer[prevStart + k]) {
+      nodes[start + k] = nodes[prevStart + k];
+      k++;
+    }
+    let parent = k > 0 ? nodes[start + k - 1] : -1;
+    for (let p = start + k; p < end; p++) {
+      parent = chain.child(parent, stackLayer[p]);
+      nodes[p] = parent;
+    }
+    prevStart = start;
+    prevEnd = end;
+  }
+  return nodes;
+}
+
 /** The columns an {@link ImageGraph} is made of. */
 export interface GraphColumns {
   layerDiffId: (Digest | undefined)[];
@@ -210,14 +239,7 @@ export class ImageGraph {
     // from that avoids regrowing and rehashing big typed arrays, which also triggers full GCs.
     const nLayers = c.layerDiffId.length;
     this.chain = new ChainTrie(Math.min(refs, nLayers + (nLayers >> 3) + 16));
-    this.stackNode = new Uint32Array(refs);
-    for (let i = 0; i < nImages; i++) {
-      let parent = -1;
-      for (let p = c.stackStart[i], end = c.stackStart[i + 1]; p < end; p++) {
-        parent = this.chain.child(parent, c.stackLayer[p]);
-        this.stackNode[p] = parent;
-      }
-    }
+    this.stackNode = buildStackNodes(this.chain, c.stackStart, c.stackLayer, nImages);
     this.chain.seal();
 
     this.imageParent = this.imageColumns.parent;
