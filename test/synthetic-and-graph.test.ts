@@ -103,3 +103,17 @@ test('graph: chain nodes taken from the previous image equal a walk of the trie 
     }),
   );
 });
+
+test('graph builder: layers added with and without digest strings keep their columns aligned', () => {
+  const b = new GraphBuilder();
+  b.addLayerFields(1, NaN, 'm');
+  b.addLayer({ diffId: `sha256:${'1'.repeat(64)}`, size: 2, digest: `sha256:${'2'.repeat(64)}`, compressedSize: 3 });
+  b.addLayerFields(NaN, 4, undefined);
+  assert.equal(b.layerCount, 3);
+  const c = b.columns();
+  assert.deepEqual(c.layerDiffId, [undefined, `sha256:${'1'.repeat(64)}`, undefined]);
+  assert.deepEqual(c.layerDigest, [undefined, `sha256:${'2'.repeat(64)}`, undefined]);
+  assert.deepEqual(c.layerMediaType, ['m', undefined, undefined]);
+  assert.deepEqual(Array.from(c.layerSize), [1, 2, NaN]);
+  assert.deepEqual(Array.from(c.layerCompressed), [NaN, 3, 4]);
+});

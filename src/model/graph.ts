@@ -31,17 +31,26 @@ export class GraphBuilder {
   }
 
   get layerCount(): number {
-    return this.layerDiffId.length;
+    return this.layerMediaType.length;
   }
 
   /** Adds a distinct layer and returns its index. Sizes: undefined when unknown. */
   addLayer(l: LayerRecord): number {
-    this.layerDiffId.push(l.diffId);
-    this.layerDigest.push(l.digest);
-    this.layerMediaType.push(l.mediaType);
-    this.layerSize.push(l.size ?? NaN);
-    this.layerCompressed.push(l.compressedSize ?? NaN);
-    return this.layerDiffId.length - 1;
+    const n = this.layerMediaType.length;
+    padTo(this.layerDiffId, n).push(l.diffId);
+    padTo(this.layerDigest, n).push(l.digest);
+    return this.addLayerFields(l.size ?? NaN, l.compressedSize ?? NaN, l.mediaType);
+  }
+
+  /**
+   * Adds a layer whose digests are given to {@link build} (a loader keeps them as bytes): no
+   * object per layer. Sizes: NaN when unknown.
+   */
+  addLayerFields(size: number, compressedSize: number, mediaType: string | undefined): number {
+    this.layerMediaType.push(mediaType);
+    this.layerSize.push(size);
+    this.layerCompressed.push(compressedSize);
+    return this.layerMediaType.length - 1;
   }
 
   /** Adds an image whose stack is `layers` (indices from {@link addLayer}, bottom first). */
@@ -70,7 +79,7 @@ export class GraphBuilder {
   }
 
   private pushStack(id: Digest | undefined, layers: ArrayLike<number>, raw?: Uint8Array, at = 0): void {
-    const n = this.layerDiffId.length;
+    const n = this.layerMediaType.length;
     for (let i = 0; i < layers.length; i++) {
       const l = layers[i];
       if (!(l >= 0 && l < n) || !Number.isInteger(l)) {
@@ -88,15 +97,16 @@ export class GraphBuilder {
 
   /** The graph; `digests` replaces the layers' digest columns (their strings made on first use). */
   build(digests?: { diffId: LazyDigests; digest: LazyDigests }): ImageGraph {
-    const c = this.columns();
-    return new ImageGraph(digests ? { ...c, layerDiffId: digests.diffId, layerDigest: digests.digest } : c);
+    if (!digests) return new ImageGraph(this.columns());
+    return new ImageGraph({ ...this.columns(false), layerDiffId: digests.diffId, layerDigest: digests.digest });
   }
 
-  /** The collected columns, unindexed. */
-  columns(): GraphColumns {
+  /** The collected columns, unindexed (the digest columns empty when `withDigests` is false). */
+  columns(withDigests = true): GraphColumns {
+    const n = withDigests ? this.layerMediaType.length : 0;
     return {
-      layerDiffId: this.layerDiffId,
-      layerDigest: this.layerDigest,
+      layerDiffId: withDigests ? padTo(this.layerDiffId, n) : [],
+      layerDigest: withDigests ? padTo(this.layerDigest, n) : [],
       layerMediaType: this.layerMediaType,
       layerSize: this.layerSize.view().slice(),
       layerCompressed: this.layerCompressed.view().slice(),
@@ -106,6 +116,12 @@ export class GraphBuilder {
       containers: this.containers,
     };
   }
+}
+
+/** `column` with undefined appended up to length n (layers added by addLayerFields have no digest strings). */
+function padTo<T>(column: (T | undefined)[], n: number): (T | undefined)[] {
+  while (column.length < n) column.push(undefined);
+  return column;
 }
 
 /**
