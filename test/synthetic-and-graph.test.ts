@@ -89,17 +89,30 @@ test('graph: chain nodes taken from the previous image equal a walk of the trie 
       for (let l = 0; l < 4; l++) b.addLayer({ diffId: `sha256:${String(l).repeat(64)}` });
       list.forEach((s, i) => b.addImage({ id: `sha256:${i.toString(16).padStart(64, 'a')}` }, s));
       const graph = b.build();
-      const trie = new ChainTrie();
+      // The reference: nodes numbered in order of first use, keyed by (parent, layer) in a Map.
+      const ids = new Map<string, number>();
+      const parents: number[] = [];
+      const layers: number[] = [];
+      const depths: number[] = [];
       const expected: number[] = [];
       for (const s of list) {
         let parent = -1;
-        for (const l of s) expected.push((parent = trie.child(parent, l)));
+        for (const l of s) {
+          let n = ids.get(`${parent},${l}`);
+          if (n === undefined) {
+            ids.set(`${parent},${l}`, (n = parents.length));
+            parents.push(parent);
+            layers.push(l);
+            depths.push(parent < 0 ? 0 : depths[parent] + 1);
+          }
+          expected.push((parent = n));
+        }
       }
       assert.deepEqual(Array.from(graph.stackNode), expected);
-      assert.equal(graph.chain.count, trie.count);
-      assert.deepEqual(Array.from(graph.chain.nodeParent), Array.from(trie.nodeParent.subarray(0, trie.count)));
-      assert.deepEqual(Array.from(graph.chain.nodeLayer), Array.from(trie.nodeLayer.subarray(0, trie.count)));
-      assert.deepEqual(Array.from(graph.chain.nodeDepth), Array.from(trie.nodeDepth.subarray(0, trie.count)));
+      assert.equal(graph.chain.count, parents.length);
+      assert.deepEqual(Array.from(graph.chain.nodeParent), parents);
+      assert.deepEqual(Array.from(graph.chain.nodeLayer), layers);
+      assert.deepEqual(Array.from(graph.chain.nodeDepth), depths);
     }),
   );
 });
@@ -116,4 +129,29 @@ test('graph builder: layers added with and without digest strings keep their col
   assert.deepEqual(c.layerMediaType, ['m', undefined, undefined]);
   assert.deepEqual(Array.from(c.layerSize), [1, 2, NaN]);
   assert.deepEqual(Array.from(c.layerCompressed), [NaN, 3, 4]);
+});
+
+test('chain trie: child and find agree with a map of (parent, layer), through regrowth', () => {
+  // A small trie and many parents per layer: the layer column, the hash and both regrow.
+  const step = fc.tuple(fc.nat(40), fc.nat(3));
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 400 }), (steps) => {
+      const trie = new ChainTrie(1);
+      const ids = new Map<string, number>();
+      for (const [layer, back] of steps) {
+        const parent = Math.max(-1, trie.count - 1 - back * 7);
+        assert.equal(trie.find(parent, layer), ids.get(`${parent},${layer}`) ?? -1);
+        const n = trie.child(parent, layer);
+        if (!ids.has(`${parent},${layer}`)) ids.set(`${parent},${layer}`, n);
+        assert.equal(n, ids.get(`${parent},${layer}`));
+        assert.equal(trie.nodeParent[n], parent);
+        assert.equal(trie.nodeLayer[n], layer);
+      }
+      for (const [k, n] of ids) {
+        const [parent, layer] = k.split(',').map(Number);
+        assert.equal(trie.find(parent, layer), n);
+      }
+      assert.equal(trie.count, ids.size);
+    }),
+  );
 });
