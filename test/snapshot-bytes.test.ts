@@ -100,3 +100,21 @@ test('streamed read: neighbouring images whose refs differ in one character keep
   const s = await readSnapshotStream('-', Readable.from([Buffer.from(text)]));
   for (let i = 0; i < images.length; i++) assert.deepEqual(Array.from(s.graph.stackOf(i), (l) => s.graph.layerKey(l)), images[i].layers);
 });
+
+test('digest table: lookups by raw words find what lookups by string find', () => {
+  const sha = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => `sha256:${Buffer.from(b).toString('hex')}`);
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.oneof(sha, key), { maxLength: 200 }), fc.array(sha, { maxLength: 30 }), (keys, probes) => {
+      const t = new DigestTable(4);
+      keys.forEach((k, i) => t.add(k, i));
+      const raw = new Uint8Array(32);
+      const words = new Int32Array(raw.buffer);
+      for (const k of [...keys, ...probes].filter((s) => /^sha256:[0-9a-f]{64}$/.test(s))) {
+        raw.set(Buffer.from(k.slice(7), 'hex'));
+        assert.equal(t.getRaw(raw, words), t.get(k));
+        const e = keys.indexOf(k);
+        for (let x = -1; x <= keys.length; x++) assert.equal(t.isRawAt(words, x), x === e && e >= 0, `${k} entry ${x}`);
+      }
+    }),
+  );
+});

@@ -121,6 +121,47 @@ test('records written by layerlab read the same through either reader, duplicate
   );
 });
 
+test('refs that differ from a known layer key or the previous image\'s ref in one character resolve as the whole-document read does', async () => {
+  // Keys one character apart (every position of the hex), refs by diffID or blob digest in any
+  // order, and refs one character off a key (upper case, another digit): each byte of a ref counts.
+  const base = D('base').slice(7);
+  const near = (j: number, c: string) => `sha256:${base.slice(0, j)}${c}${base.slice(j + 1)}`;
+  const other = (c: string) => (c === '0' ? '1' : '0');
+  const keys = Array.from({ length: 64 }, (_, j) => near(j, other(base[j])));
+  const blobs = Array.from({ length: 64 }, (_, j) => near(j, other(other(base[j])) === base[j] ? '2' : other(other(base[j]))));
+  // Mostly the first and last characters of each 8-byte word the reader compares at once.
+  const position = fc.oneof(fc.constantFrom(0, 1, 7, 8, 56, 57, 62, 63), fc.nat(63));
+  const ref = fc.tuple(position, fc.constantFrom('diffId', 'digest', 'upper', 'base'));
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.array(ref, { maxLength: 6 }), { minLength: 1, maxLength: 12 }), async (stacks) => {
+      const doc: Doc = {
+        layers: keys.map((k, j) => ({ diffId: k, digest: blobs[j] })),
+        images: stacks.map((st, i) => ({
+          id: D(`img${i}`),
+          layers: st.map(([j, kind]) => (kind === 'diffId' ? keys[j] : kind === 'digest' ? blobs[j] : kind === 'base' ? `sha256:${base}` : keys[j].toUpperCase().replace('SHA256', 'sha256'))),
+        })),
+      };
+      const t = text(doc);
+      let got: unknown;
+      try {
+        got = Array.from((await readSnapshotStream('-', Readable.from([Buffer.from(t)]))).graph.stackLayer);
+      } catch (e) {
+        assert.ok(e instanceof LayerlabError, String(e));
+        got = [e.place.path, e.message];
+      }
+      let want: unknown;
+      try {
+        want = Array.from(parseSnapshot(t, '-').graph.stackLayer);
+      } catch (e) {
+        assert.ok(e instanceof LayerlabError, String(e));
+        want = [e.place.path, e.message];
+      }
+      assert.deepEqual(got, want);
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test('repo tags normalised with the per-name memo equal normalizeRepoTag, errors included', () => {
   const outcome = (f: (s: string) => string, s: string) => {
     try {

@@ -6,6 +6,8 @@ import { snapshotFromJson } from '../src/sources/snapshot.js';
 import { chainIds } from '../src/model/identity.js';
 import { snapshotDoc } from './helpers/arbitraries.js';
 import { serializeSnapshot } from '../src/sources/snapshot.js';
+import { GraphBuilder } from '../src/model/graph.js';
+import { ChainTrie } from '../src/model/chain-trie.js';
 
 test('synthetic: the same seed gives the same set, another seed another', () => {
   const a = serializeSnapshot(syntheticGraph({ images: 500, seed: 3 }));
@@ -74,6 +76,82 @@ test('graph: image -> containers and image -> children indexes agree with the re
         assert.deepEqual(children, doc.images.filter((d) => d.parent === m.id).map((d) => d.id));
         assert.equal(children.length, graph.imageChildCount[i]);
       });
+    }),
+  );
+});
+
+test('graph: chain nodes taken from the previous image equal a walk of the trie per reference', () => {
+  // Few layers, so neighbouring stacks share prefixes, are prefixes of each other, or differ at 0.
+  const stacks = fc.array(fc.array(fc.nat(3), { maxLength: 6 }), { maxLength: 30 });
+  fc.assert(
+    fc.property(stacks, (list) => {
+      const b = new GraphBuilder();
+      for (let l = 0; l < 4; l++) b.addLayer({ diffId: `sha256:${String(l).repeat(64)}` });
+      list.forEach((s, i) => b.addImage({ id: `sha256:${i.toString(16).padStart(64, 'a')}` }, s));
+      const graph = b.build();
+      // The reference: nodes numbered in order of first use, keyed by (parent, layer) in a Map.
+      const ids = new Map<string, number>();
+      const parents: number[] = [];
+      const layers: number[] = [];
+      const depths: number[] = [];
+      const expected: number[] = [];
+      for (const s of list) {
+        let parent = -1;
+        for (const l of s) {
+          let n = ids.get(`${parent},${l}`);
+          if (n === undefined) {
+            ids.set(`${parent},${l}`, (n = parents.length));
+            parents.push(parent);
+            layers.push(l);
+            depths.push(parent < 0 ? 0 : depths[parent] + 1);
+          }
+          expected.push((parent = n));
+        }
+      }
+      assert.deepEqual(Array.from(graph.stackNode), expected);
+      assert.equal(graph.chain.count, parents.length);
+      assert.deepEqual(Array.from(graph.chain.nodeParent), parents);
+      assert.deepEqual(Array.from(graph.chain.nodeLayer), layers);
+      assert.deepEqual(Array.from(graph.chain.nodeDepth), depths);
+    }),
+  );
+});
+
+test('graph builder: layers added with and without digest strings keep their columns aligned', () => {
+  const b = new GraphBuilder();
+  b.addLayerFields(1, NaN, 'm');
+  b.addLayer({ diffId: `sha256:${'1'.repeat(64)}`, size: 2, digest: `sha256:${'2'.repeat(64)}`, compressedSize: 3 });
+  b.addLayerFields(NaN, 4, undefined);
+  assert.equal(b.layerCount, 3);
+  const c = b.columns();
+  assert.deepEqual(c.layerDiffId, [undefined, `sha256:${'1'.repeat(64)}`, undefined]);
+  assert.deepEqual(c.layerDigest, [undefined, `sha256:${'2'.repeat(64)}`, undefined]);
+  assert.deepEqual(c.layerMediaType, ['m', undefined, undefined]);
+  assert.deepEqual(Array.from(c.layerSize), [1, 2, NaN]);
+  assert.deepEqual(Array.from(c.layerCompressed), [NaN, 3, 4]);
+});
+
+test('chain trie: child and find agree with a map of (parent, layer), through regrowth', () => {
+  // A small trie and many parents per layer: the layer column, the hash and both regrow.
+  const step = fc.tuple(fc.nat(40), fc.nat(3));
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 400 }), (steps) => {
+      const trie = new ChainTrie(1);
+      const ids = new Map<string, number>();
+      for (const [layer, back] of steps) {
+        const parent = Math.max(-1, trie.count - 1 - back * 7);
+        assert.equal(trie.find(parent, layer), ids.get(`${parent},${layer}`) ?? -1);
+        const n = trie.child(parent, layer);
+        if (!ids.has(`${parent},${layer}`)) ids.set(`${parent},${layer}`, n);
+        assert.equal(n, ids.get(`${parent},${layer}`));
+        assert.equal(trie.nodeParent[n], parent);
+        assert.equal(trie.nodeLayer[n], layer);
+      }
+      for (const [k, n] of ids) {
+        const [parent, layer] = k.split(',').map(Number);
+        assert.equal(trie.find(parent, layer), n);
+      }
+      assert.equal(trie.count, ids.size);
     }),
   );
 });

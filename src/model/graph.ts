@@ -31,17 +31,26 @@ export class GraphBuilder {
   }
 
   get layerCount(): number {
-    return this.layerDiffId.length;
+    return this.layerMediaType.length;
   }
 
   /** Adds a distinct layer and returns its index. Sizes: undefined when unknown. */
   addLayer(l: LayerRecord): number {
-    this.layerDiffId.push(l.diffId);
-    this.layerDigest.push(l.digest);
-    this.layerMediaType.push(l.mediaType);
-    this.layerSize.push(l.size ?? NaN);
-    this.layerCompressed.push(l.compressedSize ?? NaN);
-    return this.layerDiffId.length - 1;
+    const n = this.layerMediaType.length;
+    padTo(this.layerDiffId, n).push(l.diffId);
+    padTo(this.layerDigest, n).push(l.digest);
+    return this.addLayerFields(l.size ?? NaN, l.compressedSize ?? NaN, l.mediaType);
+  }
+
+  /**
+   * Adds a layer whose digests are given to {@link build} (a loader keeps them as bytes): no
+   * object per layer. Sizes: NaN when unknown.
+   */
+  addLayerFields(size: number, compressedSize: number, mediaType: string | undefined): number {
+    this.layerMediaType.push(mediaType);
+    this.layerSize.push(size);
+    this.layerCompressed.push(compressedSize);
+    return this.layerMediaType.length - 1;
   }
 
   /** Adds an image whose stack is `layers` (indices from {@link addLayer}, bottom first). */
@@ -70,7 +79,7 @@ export class GraphBuilder {
   }
 
   private pushStack(id: Digest | undefined, layers: ArrayLike<number>, raw?: Uint8Array, at = 0): void {
-    const n = this.layerDiffId.length;
+    const n = this.layerMediaType.length;
     for (let i = 0; i < layers.length; i++) {
       const l = layers[i];
       if (!(l >= 0 && l < n) || !Number.isInteger(l)) {
@@ -88,15 +97,16 @@ export class GraphBuilder {
 
   /** The graph; `digests` replaces the layers' digest columns (their strings made on first use). */
   build(digests?: { diffId: LazyDigests; digest: LazyDigests }): ImageGraph {
-    const c = this.columns();
-    return new ImageGraph(digests ? { ...c, layerDiffId: digests.diffId, layerDigest: digests.digest } : c);
+    if (!digests) return new ImageGraph(this.columns());
+    return new ImageGraph({ ...this.columns(false), layerDiffId: digests.diffId, layerDigest: digests.digest });
   }
 
-  /** The collected columns, unindexed. */
-  columns(): GraphColumns {
+  /** The collected columns, unindexed (the digest columns empty when `withDigests` is false). */
+  columns(withDigests = true): GraphColumns {
+    const n = withDigests ? this.layerMediaType.length : 0;
     return {
-      layerDiffId: this.layerDiffId,
-      layerDigest: this.layerDigest,
+      layerDiffId: withDigests ? padTo(this.layerDiffId, n) : [],
+      layerDigest: withDigests ? padTo(this.layerDigest, n) : [],
       layerMediaType: this.layerMediaType,
       layerSize: this.layerSize.view().slice(),
       layerCompressed: this.layerCompressed.view().slice(),
@@ -106,6 +116,41 @@ export class GraphBuilder {
       containers: this.containers,
     };
   }
+}
+
+/** `column` with undefined appended up to length n (layers added by addLayerFields have no digest strings). */
+function padTo<T>(column: (T | undefined)[], n: number): (T | undefined)[] {
+  while (column.length < n) column.push(undefined);
+  return column;
+}
+
+/**
+ * Each reference's chain node. Images sharing a base usually sit next to each other, so an image's
+ * leading refs that equal the previous image's at the same positions take its nodes (a node is a
+ * function of the prefix) and only the rest go through the trie's hash.
+ */
+function buildStackNodes(chain: ChainTrie, stackStart: Uint32Array, stackLayer: Uint32Array, nImages: number): Uint32Array {
+  const nodes = new Uint32Array(stackLayer.length);
+  let prevStart = 0;
+  let prevEnd = 0;
+  for (let i = 0; i < nImages; i++) {
+    const start = stackStart[i];
+    const end = stackStart[i + 1];
+    const shared = Math.min(end - start, prevEnd - prevStart);
+    let k = 0;
+    while (k < shared && stackLayer[start + k] === stackLayer[prevStart + k]) {
+      nodes[start + k] = nodes[prevStart + k];
+      k++;
+    }
+    let parent = k > 0 ? nodes[start + k - 1] : -1;
+    for (let p = start + k; p < end; p++) {
+      parent = chain.child(parent, stackLayer[p]);
+      nodes[p] = parent;
+    }
+    prevStart = start;
+    prevEnd = end;
+  }
+  return nodes;
 }
 
 /** The columns an {@link ImageGraph} is made of. */
@@ -210,14 +255,7 @@ export class ImageGraph {
     // from that avoids regrowing and rehashing big typed arrays, which also triggers full GCs.
     const nLayers = c.layerDiffId.length;
     this.chain = new ChainTrie(Math.min(refs, nLayers + (nLayers >> 3) + 16));
-    this.stackNode = new Uint32Array(refs);
-    for (let i = 0; i < nImages; i++) {
-      let parent = -1;
-      for (let p = c.stackStart[i], end = c.stackStart[i + 1]; p < end; p++) {
-        parent = this.chain.child(parent, c.stackLayer[p]);
-        this.stackNode[p] = parent;
-      }
-    }
+    this.stackNode = buildStackNodes(this.chain, c.stackStart, c.stackLayer, nImages);
     this.chain.seal();
 
     this.imageParent = this.imageColumns.parent;

@@ -181,6 +181,36 @@ export class DigestTable {
     return e;
   }
 
+  /**
+   * The value stored for the sha256 digest whose 32 raw bytes are `raw` (`words` is the same
+   * memory as 8 words), or -1: a ref decoded once is compared a word at a time, not re-decoded
+   * from its text for every candidate.
+   */
+  getRaw(raw: Uint8Array, words: Int32Array): number {
+    if (this.indexed !== this.count) this.unindexed();
+    const h = shaHash((raw[0] << 24) | (raw[1] << 16) | (raw[2] << 8) | raw[3], (raw[28] << 24) | (raw[29] << 16) | (raw[30] << 8) | raw[31]);
+    const slots = this.slots;
+    const others = this.other.size !== 0;
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const e = slots[2 * s];
+      if (e === EMPTY) return -1;
+      if (slots[2 * s + 1] !== h || (others && this.other.has(e))) continue;
+      if (this.wordsEqual(words, e)) return this.values[e];
+    }
+  }
+
+  /** Whether entry e's key is the sha256 digest whose raw bytes `words` holds (see {@link getRaw}). */
+  isRawAt(words: Int32Array, e: number): boolean {
+    if (e < 0 || e >= this.count || (this.other.size !== 0 && this.other.has(e))) return false;
+    return this.wordsEqual(words, e);
+  }
+
+  private wordsEqual(words: Int32Array, e: number): boolean {
+    const r = this.rawWords;
+    const o = e * 8;
+    return r[o] === words[0] && r[o + 1] === words[1] && r[o + 2] === words[2] && r[o + 3] === words[3] && r[o + 4] === words[4] && r[o + 5] === words[5] && r[o + 6] === words[6] && r[o + 7] === words[7];
+  }
+
   /** Whether the 71 bytes at buf[start] are the text of entry e's key (a sha256 digest). */
   isSha256At(buf: Uint8Array, start: number, e: number): boolean {
     if (e < 0 || e >= this.count || (this.other.size !== 0 && this.other.has(e))) return false;
@@ -275,8 +305,13 @@ export class DigestTable {
   release(): void {
     this.slots = new Int32Array(0);
     this.mask = 0;
-    this.raw = this.raw.slice(0, this.count * 32);
-    this.rawWords = new Int32Array(this.raw.buffer);
+    // Copied to its used length only when that frees more than an eighth: the copy of a nearly
+    // full buffer (130 MB for 4M keys) costs more time than the few bytes it gives back.
+    const used = this.count * 32;
+    if (used < this.raw.length - (this.raw.length >> 3)) {
+      this.raw = this.raw.slice(0, used);
+      this.rawWords = new Int32Array(this.raw.buffer);
+    }
   }
 
   /** The entry of `key`, or -1. */

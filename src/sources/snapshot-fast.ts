@@ -14,8 +14,8 @@ export type RawBuffer = Buffer & { latin1Slice(start: number, end: number): stri
 const QUOTE = 0x22;
 /** How many refs of the previous image are remembered. */
 const PREV_MAX = 128;
-/** A remembered ref: its 71 characters and closing quote, as 18 little-endian words. */
-const REF_WORDS = 18;
+/** A remembered ref: its 71 characters and closing quote, as 9 little-endian doubles. */
+const REF_WORDS = 9;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const LBRACKET = 0x5b;
@@ -41,9 +41,12 @@ export class FastRecords {
   // A layer: raw sha256 bytes of diffId at 0 and digest at 32 (when present), sizes (-1: absent).
   hasDiffId = false;
   hasDigest = false;
-  readonly raw = new Uint8Array(64);
+  readonly raw = new Uint8Array(96);
   /** `raw` as words (DigestTable.appendWords copies them). */
   readonly rawWords = new Int32Array(this.raw.buffer);
+  /** raw[64..96): the ref being looked up (an image's ID stays at 0). */
+  private readonly refRaw = this.raw.subarray(64);
+  private readonly refWords = new Int32Array(this.raw.buffer, 64, 8);
   size = -1;
   compressedSize = -1;
   mediaType: string | undefined = undefined;
@@ -63,7 +66,7 @@ export class FastRecords {
   private num = 0;
   private layer = 0;
   /** The previous image's first PREV_MAX refs and their layers. */
-  private readonly prevWords = new Int32Array(PREV_MAX * REF_WORDS);
+  private readonly prevWords = new Float64Array(PREV_MAX * REF_WORDS);
   private readonly prevLayer = new Int32Array(PREV_MAX);
   private prevCount = 0;
   /** The last media type's bytes and string: a million layers share a handful. */
@@ -264,23 +267,25 @@ export class FastRecords {
     // that are not `sha256:<64 hex>` (rare) are left to the checked path.
     if (close >= end || buf[close] !== QUOTE) return -1;
     if (k >= PREV_MAX) {
-      this.layer = this.lookup(buf, p + 1);
+      this.layer = this.lookup(buf, p + 1, end);
       return this.layer < 0 ? -1 : close + 1;
     }
     const dv = this.view(buf);
     const prev = this.prevWords;
     const o = k * REF_WORDS;
     if (k < this.prevCount) {
+      // Compared as doubles, 8 bytes a load. A remembered ref is digest text (bytes 0x22..0x7a):
+      // as a double it is finite, positive and not zero, and for such values == is bit equality.
       let j = 0;
-      while (j < REF_WORDS && prev[o + j] === dv.getInt32(p + 1 + 4 * j, true)) j++;
+      while (j < REF_WORDS && prev[o + j] === dv.getFloat64(p + 1 + 8 * j, true)) j++;
       if (j === REF_WORDS) {
         this.layer = this.prevLayer[k];
         return close + 1;
       }
     }
-    const l = this.lookup(buf, p + 1);
+    const l = this.lookup(buf, p + 1, end);
     if (l < 0) return -1;
-    for (let j = 0; j < REF_WORDS; j++) prev[o + j] = dv.getInt32(p + 1 + 4 * j, true);
+    for (let j = 0; j < REF_WORDS; j++) prev[o + j] = dv.getFloat64(p + 1 + 8 * j, true);
     this.prevLayer[k] = l;
     this.layer = l;
     return close + 1;
@@ -291,11 +296,13 @@ export class FastRecords {
    * when it is that one (a snapshot lists layers in the order images first use them, so a ref
    * that is not the previous image's is most often the next new layer), else by the table.
    */
-  private lookup(buf: Buffer, at: number): number {
+  private lookup(buf: Buffer, at: number, end: number): number {
+    // Decoded once (a text that is not `sha256:<64 lower-case hex>` is no key of this table).
+    if (this.digest(buf, at - 1, end, 64) < 0) return -1;
     const next = this.maxLayer + 1;
     let l: number;
-    if (next < this.keyEntry.length && this.layerKeys.isSha256At(buf, at, this.keyEntry[next] - 1)) l = next;
-    else l = this.layerKeys.getSha256(buf, at);
+    if (next < this.keyEntry.length && this.layerKeys.isRawAt(this.refWords, this.keyEntry[next] - 1)) l = next;
+    else l = this.layerKeys.getRaw(this.refRaw, this.refWords);
     if (l > this.maxLayer) this.maxLayer = l;
     return l;
   }

@@ -186,13 +186,7 @@ export class SnapshotLoader {
     this.pendingFor('layers', i);
     this.diffIdEntry.push(f.hasDiffId ? this.layerKeys.appendWords(f.rawWords, 0, i) + 1 : 0);
     this.digestEntry.push(f.hasDigest ? this.layerKeys.appendWords(f.rawWords, 8, i) + 1 : 0);
-    this.builder.addLayer({
-      diffId: undefined,
-      size: f.size < 0 ? undefined : f.size,
-      digest: undefined,
-      compressedSize: f.compressedSize < 0 ? undefined : f.compressedSize,
-      mediaType: f.mediaType === undefined ? undefined : this.mediaTypeOf(f.mediaType),
-    });
+    this.builder.addLayerFields(f.size < 0 ? NaN : f.size, f.compressedSize < 0 ? NaN : f.compressedSize, f.mediaType === undefined ? undefined : this.mediaTypeOf(f.mediaType));
   }
 
   /** Notes record i's line for a key about to be appended to the layer or image table. */
@@ -238,13 +232,8 @@ export class SnapshotLoader {
     if (o.mediaType !== undefined) {
       mediaType = this.mediaTypeOf(c.string(o.mediaType, `${p}.mediaType`));
     }
-    this.builder.addLayer({
-      diffId: undefined,
-      size: o.size === undefined ? undefined : c.size(o.size, `${p}.size`),
-      digest: undefined,
-      compressedSize: o.compressedSize === undefined ? undefined : c.size(o.compressedSize, `${p}.compressedSize`),
-      mediaType,
-    });
+    const size = o.size === undefined ? NaN : c.size(o.size, `${p}.size`);
+    this.builder.addLayerFields(size, o.compressedSize === undefined ? NaN : c.size(o.compressedSize, `${p}.compressedSize`), mediaType);
   }
 
   /** Claims a layer key; its entry in layerKeys plus one. */
