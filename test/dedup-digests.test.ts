@@ -1,0 +1,135 @@
+// Dedup over ten million images counts about twenty million distinct blobs: more keys than a V8
+// Map holds (2^24), so the models count digests as bytes. A unit test cannot build 2^24 layers;
+// these check the byte counting against the Map it replaced on random graphs, and that no layer
+// digest string is made on the way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { compareDedupModels } from '../src/analyze/dedup.js';
+import { distinctDigests } from '../src/analyze/distinct-digests.js';
+import { mostSharedLayers, pairwiseShared } from '../src/analyze/sharing.js';
+import { digestBytesOfRows, digestBytesOfStrings } from '../src/model/digest-bytes.js';
+import { GraphBuilder, ImageGraph, type LazyDigests } from '../src/model/graph.js';
+import { DigestTable, lazyDigests } from '../src/sources/digest-table.js';
+
+const hex = (n: number) => n.toString(16).padStart(64, '0');
+/** Digests from a small pool (so they repeat): sha256 ones that differ in a single byte, and a few sha512. */
+const digestArb = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 40 }).map((n) => `sha256:${hex(n * 0x1000001)}`) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((n) => `sha512:${String(n).repeat(128)}`) },
+  { weight: 2, arbitrary: fc.constant(undefined) },
+);
+
+/** The blob model as it was: a Map by digest string, the last layer's compressed size winning. */
+function mapOracle(digest: readonly (string | undefined)[], compressed: Float64Array, rows: readonly number[]): { count: number; sum: number } {
+  const seen = new Map<string, number>();
+  for (const r of rows) if (digest[r] !== undefined) seen.set(digest[r]!, compressed[r]);
+  let sum = 0;
+  for (const v of seen.values()) sum += v;
+  return { count: seen.size, sum };
+}
+
+/** The same column as bytes three ways: from strings, from a loader's DigestTable, from columnar rows. */
+function byteViews(digest: readonly (string | undefined)[]) {
+  const table = new DigestTable();
+  const entries = new Uint32Array(digest.length);
+  digest.forEach((d, r) => {
+    if (d === undefined) return;
+    const at = table.get(d);
+    entries[r] = (at >= 0 ? at : table.add(d, table.size)) + 1;
+  });
+  table.release();
+  const views = [digestBytesOfStrings(digest), lazyDigests(table, entries).bytes!()];
+  if (digest.every((d) => d === undefined || d.startsWith('sha256:'))) {
+    const raw = new Uint8Array(digest.length * 32);
+    digest.forEach((d, r) => d && raw.set(Buffer.from(d.slice(7), 'hex'), r * 32));
+    views.push(digestBytesOfRows(raw, digest.length, (r) => digest[r] !== undefined));
+  }
+  return views;
+}
+
+test('distinct digests: the byte table counts and sums as the Map by string did', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ d: digestArb, c: fc.integer({ min: 0, max: 1e12 }), pick: fc.boolean() }), { maxLength: 300 }),
+      (layers) => {
+        const digest = layers.map((l) => l.d);
+        const compressed = Float64Array.from(layers, (l) => l.c);
+        const rows = layers.flatMap((l, r) => (l.pick ? [r] : []));
+        const want = mapOracle(digest, compressed, rows);
+        for (const view of byteViews(digest)) {
+          assert.deepEqual(distinctDigests(view, Uint32Array.from(rows), rows.length, compressed), want);
+          for (let r = 0; r < digest.length; r++) assert.equal(view.stringOf(r), digest[r]);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('distinct digests: thousands of digests sharing all but their last bytes stay distinct', () => {
+  const digest = Array.from({ length: 5000 }, (_, r) => `sha256:${hex(r % 3001)}`);
+  const compressed = Float64Array.from(digest, (_, r) => r);
+  const rows = digest.map((_, r) => r);
+  assert.deepEqual(distinctDigests(digestBytesOfStrings(digest), rows, rows.length, compressed), mapOracle(digest, compressed, rows));
+});
+
+/** A random graph whose digest columns can be handed to ImageGraph lazily. */
+const graphArb = fc
+  .record({
+    layers: fc.array(fc.record({ diffId: digestArb, digest: digestArb, size: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }), compressedSize: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }) }), { minLength: 1, maxLength: 40 }),
+    stacks: fc.array(fc.array(fc.nat(), { maxLength: 8 }), { maxLength: 25 }),
+  })
+  .map(({ layers, stacks }) => {
+    // A layer needs an identity; the graph keys layers by diffID, else by digest.
+    const ls = layers.map((l, k) => (l.diffId === undefined && l.digest === undefined ? { ...l, diffId: `sha256:${hex(0xabc000 + k)}` } : l));
+    const seen = new Set<string>();
+    const unique = ls.filter((l) => {
+      const key = (l.diffId ?? l.digest)!;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    return { layers: unique, stacks: stacks.map((s) => s.map((x) => x % unique.length)) };
+  });
+
+function buildGraph(g: { layers: { diffId?: string; digest?: string; size?: number; compressedSize?: number }[]; stacks: number[][] }): ImageGraph {
+  const b = new GraphBuilder();
+  for (const l of g.layers) b.addLayer(l);
+  g.stacks.forEach((s, i) => b.addImage({ id: `sha256:${hex(0xfeed0000 + i)}`, repoTags: i % 3 ? [`r${i}:t`] : [] }, s));
+  return b.build();
+}
+
+/** The graph again, its digest columns lazy (strings counted when made) and readable as bytes. */
+function spiedGraph(graph: ImageGraph, counter: { strings: number }): ImageGraph {
+  const lazy = (c: readonly (string | undefined)[]): LazyDigests => ({ length: c.length, strings: () => (counter.strings++, [...c]), bytes: () => digestBytesOfStrings(c) });
+  return new ImageGraph({
+    layerDiffId: lazy(graph.layerDiffId),
+    layerDigest: lazy(graph.layerDigest),
+    layerMediaType: graph.layerMediaType as (string | undefined)[],
+    layerSize: graph.layerSize,
+    layerCompressed: graph.layerCompressed,
+    images: graph.imageColumns,
+    stackStart: graph.stackStart,
+    stackLayer: graph.stackLayer,
+    containers: [...graph.containers],
+  });
+}
+
+test('dedup models: the same comparison from lazy byte digests, and no layer digest string made', () => {
+  fc.assert(
+    fc.property(graphArb, (g) => {
+      const graph = buildGraph(g);
+      const counter = { strings: 0 };
+      const lazy = spiedGraph(buildGraph(g), counter);
+      const got = compareDedupModels(lazy);
+      assert.deepEqual(got, compareDedupModels(graph));
+      const used = [...new Set(graph.stackLayer)].sort((a, b) => a - b).filter((l) => !Number.isNaN(graph.layerCompressed[l]));
+      const want = mapOracle(graph.layerDigest, graph.layerCompressed, used);
+      assert.equal(got.distinctBlobs, want.count);
+      if (got.models[3].available) assert.equal(got.models[3].storedBytes, want.sum);
+      assert.equal(counter.strings, 0, 'compareDedupModels made the layer digest strings');
+    }),
+    { numRuns: 200 },
+  );
+});
