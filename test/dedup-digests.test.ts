@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compareDedupModels } from '../src/analyze/dedup.js';
 import { distinctDigests } from '../src/analyze/distinct-digests.js';
-import { mostSharedLayers, pairwiseShared } from '../src/analyze/sharing.js';
+import { imageUsage } from '../src/analyze/df.js';
+import { effectiveSizes } from '../src/analyze/sizes.js';
+import { imageLabel, mostSharedLayers, pairwiseShared } from '../src/analyze/sharing.js';
 import { digestBytesOfRows, digestBytesOfStrings } from '../src/model/digest-bytes.js';
 import { GraphBuilder, ImageGraph, type LazyDigests } from '../src/model/graph.js';
 import { DigestTable, lazyDigests } from '../src/sources/digest-table.js';
@@ -77,7 +79,7 @@ test('distinct digests: thousands of digests sharing all but their last bytes st
 /** A random graph whose digest columns can be handed to ImageGraph lazily. */
 const graphArb = fc
   .record({
-    layers: fc.array(fc.record({ diffId: digestArb, digest: digestArb, size: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }), compressedSize: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }) }), { minLength: 1, maxLength: 40 }),
+    layers: fc.array(fc.record({ diffId: digestArb, digest: digestArb, size: fc.option(fc.constantFrom(0, 1, 5, 1e9), { nil: undefined }), compressedSize: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }) }), { minLength: 1, maxLength: 40 }),
     stacks: fc.array(fc.array(fc.nat(), { maxLength: 8 }), { maxLength: 25 }),
   })
   .map(({ layers, stacks }) => {
@@ -129,6 +131,41 @@ test('dedup models: the same comparison from lazy byte digests, and no layer dig
       assert.equal(got.distinctBlobs, want.count);
       if (got.models[3].available) assert.equal(got.models[3].storedBytes, want.sum);
       assert.equal(counter.strings, 0, 'compareDedupModels made the layer digest strings');
+    }),
+    { numRuns: 200 },
+  );
+});
+
+/** mostSharedLayers' ranking as it was: every candidate sorted, ties broken on layerKey strings. */
+function sortedSharedLayers(graph: ImageGraph, top: number): number[] {
+  const { size } = effectiveSizes(graph);
+  const users = new Uint32Array(graph.layerCount);
+  for (let i = 0; i < graph.imageCount; i++) for (const l of new Set(graph.stackOf(i))) users[l]++;
+  const candidates: number[] = [];
+  for (let l = 0; l < graph.layerCount; l++) if (users[l] > 1) candidates.push(l);
+  candidates.sort((a, b) => size[b] * (users[b] - 1) - size[a] * (users[a] - 1) || users[b] - users[a] || (graph.layerKey(a) < graph.layerKey(b) ? -1 : 1));
+  return candidates.slice(0, top);
+}
+
+test('most-shared layers and image pairs: the top of a full sort, with no layer digest string and no image list made', () => {
+  fc.assert(
+    fc.property(graphArb, fc.nat({ max: 12 }), fc.nat({ max: 8 }), (g, top, limit) => {
+      const graph = buildGraph(g);
+      const counter = { strings: 0 };
+      const lazy = spiedGraph(buildGraph(g), counter);
+      Object.defineProperty(lazy, 'images', { get: () => assert.fail('the image list was made') });
+      const shared = mostSharedLayers(lazy, top);
+      const want = sortedSharedLayers(graph, top);
+      assert.deepEqual(shared.map((s) => [s.diffId, s.digest]), want.map((l) => [graph.layerDiffId[l] ?? null, graph.layerDigest[l] ?? null]));
+      assert.deepEqual(shared, mostSharedLayers(graph, top));
+      const pairs = pairwiseShared(lazy, limit);
+      assert.deepEqual(pairs, pairwiseShared(graph, limit));
+      const u = imageUsage(graph);
+      const chosen = [...graph.imageColumns.parent.keys()].filter((i) => u.listed[i]).sort((a, b) => u.size[b] - u.size[a] || a - b).slice(0, limit);
+      const labels = new Set(chosen.map((i) => imageLabel(graph, i)));
+      assert.equal(pairs.considered, chosen.length);
+      for (const p of pairs.pairs) assert.ok(labels.has(p.a) && labels.has(p.b));
+      assert.equal(counter.strings, 0, 'the layer digest strings were made');
     }),
     { numRuns: 200 },
   );

@@ -58,3 +58,21 @@ export function digestBytesOfRows(raw: Uint8Array, rows: number, has: (r: number
     stringOf: (r) => (has(r) ? sha256String(raw, r * 32) : undefined),
   };
 }
+
+/**
+ * Orders row a of `da` and row b of `db` as their digest strings compare (absent first), comparing
+ * bytes when both are sha256: lower-case hex keeps the order of the bytes.
+ */
+export function compareDigests(da: DigestBytes, a: number, db: DigestBytes, b: number): number {
+  const oa = da.offsetOf(a);
+  const ob = db.offsetOf(b);
+  if (oa >= 0 && ob >= 0) {
+    const ra = da.raw;
+    const rb = db.raw;
+    for (let k = 0; k < 32; k++) if (ra[oa + k] !== rb[ob + k]) return ra[oa + k] - rb[ob + k];
+    return 0;
+  }
+  const sa = da.stringOf(a);
+  const sb = db.stringOf(b);
+  return sa === sb ? 0 : sa === undefined ? -1 : sb === undefined ? 1 : sa < sb ? -1 : 1;
+}
