@@ -170,3 +170,26 @@ test('most-shared layers and image pairs: the top of a full sort, with no layer 
     { numRuns: 200 },
   );
 });
+
+test('dedup from a loaded snapshot and an Arrow export: the models and most-shared layers of the string graph, no digest string made', async () => {
+  const { syntheticGraph } = await import('../src/sources/synthetic.js');
+  const { serializeSnapshot } = await import('../src/sources/snapshot.js');
+  const { writeColumnar } = await import('../src/sources/columnar.js');
+  const { loadSource } = await import('../src/sources/load.js');
+  const { tempDir } = await import('./helpers/tmp.js');
+  const { join } = await import('node:path');
+  const { writeFileSync } = await import('node:fs');
+  const graph = syntheticGraph({ images: 3000, seed: 7, containers: 10 });
+  const dir = tempDir('layerlab-dedup-digests-');
+  writeFileSync(join(dir, 'set.json'), serializeSnapshot(graph));
+  await writeColumnar(graph, 'arrow', join(dir, 'arrow'));
+  for (const source of ['set.json', 'arrow']) {
+    const loaded = (await loadSource(join(dir, source))).graph;
+    const spy = Object.create(loaded, {
+      layerDiffId: { get: () => assert.fail(`${source}: diffID strings made`) },
+      layerDigest: { get: () => assert.fail(`${source}: digest strings made`) },
+    }) as ImageGraph;
+    assert.deepEqual(compareDedupModels(spy), compareDedupModels(graph), source);
+    assert.deepEqual(mostSharedLayers(spy, 25), mostSharedLayers(graph, 25), source);
+  }
+});
