@@ -79,6 +79,9 @@ export {
   type ReclaimableRule,
 } from './analyze/df.js';
 export { compareDedupModels, type DedupComparison, type DedupModelResult, type DedupModelName } from './analyze/dedup.js';
+export { distinctDigests, type DistinctDigests } from './analyze/distinct-digests.js';
+export { topK } from './analyze/top-k.js';
+export { ABSENT, NOT_SHA256, compareDigests, digestBytesOfRows, digestBytesOfStrings, sha256String, type DigestBytes } from './model/digest-bytes.js';
 export { dedupRow, UnitTally, DEFAULT_CHUNK_ALGOS, HISTOGRAM_BUCKETS, type ContentDedup, type DedupRow, type DedupLevel, type ChunkMode, type StoredTally, type HistogramBucket } from './analyze/dedup-content.js';
 export { contentDedup, type ContentDedupOptions } from './sources/dedup-scan.js';
 export { ChunkFeeder, ChunkRow, FileRow, FileDigests, DedupRows, tarSizeVisitor, loadZstd } from './sources/dedup-visitors.js';

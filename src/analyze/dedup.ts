@@ -1,6 +1,8 @@
 import type { Caveat } from '../model/caveat.js';
+import { ABSENT } from '../model/digest-bytes.js';
 import type { ImageGraph } from '../model/graph.js';
 import { listedImages } from './df.js';
+import { distinctDigests } from './distinct-digests.js';
 import { effectiveSizes, type SizeBasis } from './sizes.js';
 
 /** The dedup models layerlab compares, from no sharing to a registry's blob store. */
@@ -71,19 +73,23 @@ export function compareDedupModels(graph: ImageGraph): DedupComparison {
   let noDiffId = 0;
   let noDigest = 0;
   let noCompressed = 0;
-  const blobSeen = new Map<string, number>();
+  // Digests as bytes: ten million images hold about twenty million distinct blobs, more than a
+  // Map holds (2^24), and a string per layer would take gigabytes.
+  const diffIds = graph.layerDigestBytes('diffId');
+  const digests = graph.layerDigestBytes('digest');
+  const blobRows = new Uint32Array(graph.layerCount);
+  let blobCount = 0;
   for (let l = 0; l < graph.layerCount; l++) {
     if (!layerUsed[l]) continue;
     distinctLayers++;
     diffBytes += eff.size[l];
-    if (graph.layerDiffId[l] === undefined) noDiffId++;
-    const d = graph.layerDigest[l];
-    if (d === undefined) noDigest++;
+    if (diffIds.offsetOf(l) === ABSENT) noDiffId++;
+    if (digests.offsetOf(l) === ABSENT) noDigest++;
     else if (Number.isNaN(graph.layerCompressed[l])) noCompressed++;
-    else blobSeen.set(d, graph.layerCompressed[l]);
+    else blobRows[blobCount++] = l;
   }
-  let blobBytes = 0;
-  for (const v of blobSeen.values()) blobBytes += v;
+  const blobs = distinctDigests(digests, blobRows, blobCount, graph.layerCompressed);
+  const blobBytes = blobs.sum;
 
   const sizeNotes: Caveat[] = [];
   if (eff.basis === 'compressed') sizeNotes.push({ code: 'sizes-compressed', params: {} });
@@ -110,7 +116,7 @@ export function compareDedupModels(graph: ImageGraph): DedupComparison {
     layerReferences: refs,
     distinctLayers,
     distinctChainLayers: chainNodes,
-    distinctBlobs: blobSeen.size,
+    distinctBlobs: blobs.count,
     models: [
       model('none', 'nothing shared', 'a naive sum of image sizes', logical, logical, eff.basis, sizeNotes),
       model('chain', 'chainID (stack prefix)', 'Docker graphdrivers, containerd snapshotters', logical, chainBytes, eff.basis, [...sizeNotes, ...identityNotes]),

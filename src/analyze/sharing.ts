@@ -1,6 +1,8 @@
+import { ABSENT, compareDigests } from '../model/digest-bytes.js';
 import type { ImageGraph } from '../model/graph.js';
 import { imageUsage, listedImages } from './df.js';
 import { effectiveSizes } from './sizes.js';
+import { topK } from './top-k.js';
 
 /** A layer and how much its sharing saves. */
 export interface SharedLayer {
@@ -40,12 +42,19 @@ export function mostSharedLayers(graph: ImageGraph, top = 10): SharedLayer[] {
       }
     }
   }
-  const candidates: number[] = [];
-  for (let l = 0; l < graph.layerCount; l++) if (users[l] > 1) candidates.push(l);
-  candidates.sort((a, b) => size[b] * (users[b] - 1) - size[a] * (users[a] - 1) || users[b] - users[a] || (graph.layerKey(a) < graph.layerKey(b) ? -1 : 1));
-  return candidates.slice(0, top).map((l) => ({
-    diffId: graph.layerDiffId[l] ?? null,
-    digest: graph.layerDigest[l] ?? null,
+  const diffIds = graph.layerDigestBytes('diffId');
+  const digests = graph.layerDigestBytes('digest');
+  // Ties are broken on the layer's identity (diffID, else digest), compared as bytes: the strings
+  // of every layer's digests would take gigabytes at ten million images.
+  const keyBefore = (a: number, b: number): number => {
+    const ka = diffIds.offsetOf(a) === ABSENT ? digests : diffIds;
+    const kb = diffIds.offsetOf(b) === ABSENT ? digests : diffIds;
+    return compareDigests(ka, a, kb, b) < 0 ? -1 : 1;
+  };
+  const chosen = topK(graph.layerCount, top, (l) => users[l] > 1, (a, b) => size[b] * (users[b] - 1) - size[a] * (users[a] - 1) || users[b] - users[a] || keyBefore(a, b));
+  return chosen.map((l) => ({
+    diffId: diffIds.stringOf(l) ?? null,
+    digest: digests.stringOf(l) ?? null,
     size: size[l],
     images: users[l],
     chainPositions: positions[l],
@@ -67,7 +76,7 @@ export interface ImagePair {
 /** Display name of image i: its first tag, else its short ID. */
 export function imageLabel(graph: ImageGraph, i: number): string {
   const tags = graph.tagsOf(i);
-  return tags.length ? tags[0] : graph.images[i].id.slice(7, 19);
+  return tags.length ? tags[0] : graph.imageId(i).slice(7, 19);
 }
 
 /**
@@ -77,11 +86,9 @@ export function imageLabel(graph: ImageGraph, i: number): string {
 export function pairwiseShared(graph: ImageGraph, limit = 50): { considered: number; of: number; pairs: ImagePair[] } {
   const { size } = effectiveSizes(graph);
   const u = imageUsage(graph);
-  const chosen: number[] = [];
-  for (let i = 0; i < graph.imageCount; i++) if (u.listed[i]) chosen.push(i);
-  const of = chosen.length;
-  chosen.sort((a, b) => u.size[b] - u.size[a] || a - b);
-  chosen.length = Math.min(chosen.length, limit);
+  let of = 0;
+  for (let i = 0; i < graph.imageCount; i++) of += u.listed[i];
+  const chosen = topK(graph.imageCount, limit, (i) => u.listed[i] === 1, (a, b) => u.size[b] - u.size[a] || a - b);
   const sets = chosen.map((i) => new Set(graph.stackOf(i)));
   const pairs: ImagePair[] = [];
   for (let x = 0; x < chosen.length; x++) {

@@ -2,6 +2,7 @@ import { LayerlabError } from '../errors.js';
 import { extendChainId } from './identity.js';
 import type { Digest } from './digest.js';
 import { ChainTrie } from './chain-trie.js';
+import { digestBytesOfStrings, type DigestBytes } from './digest-bytes.js';
 import { GrowableFloat64, GrowableUint32 } from './growable.js';
 import { ImageColumnsBuilder, imageColumnsOf, ImageIdIndex, imageIdOf, imageIdStrings, imageMetaOf, type ImageColumns, type ImageFields } from './image-columns.js';
 import type { ContainerRecord, ImageMeta, LayerRecord } from './types.js';
@@ -178,6 +179,8 @@ export interface LazyDigests {
   readonly length: number;
   /** Every digest as a string (undefined where absent); called at most once per graph. */
   strings(): (Digest | undefined)[];
+  /** The digests as raw bytes, without making strings (see {@link ImageGraph.layerDigestBytes}). */
+  bytes?(): DigestBytes;
 }
 
 /**
@@ -286,6 +289,16 @@ export class ImageGraph {
   get layerDigest(): readonly (Digest | undefined)[] {
     const c = this.digestColumn;
     return Array.isArray(c) ? c : (this.digestColumn = digestStrings(c));
+  }
+
+  /**
+   * The layers' diffIDs or blob digests as bytes: what analyses that count or compare digests over
+   * millions of layers read, so that no string is made per layer (made from the strings when the
+   * column holds strings already).
+   */
+  layerDigestBytes(which: 'diffId' | 'digest'): DigestBytes {
+    const c = which === 'diffId' ? this.diffIdColumn : this.digestColumn;
+    return !Array.isArray(c) && (c as LazyDigests).bytes ? (c as LazyDigests).bytes!() : digestBytesOfStrings(which === 'diffId' ? this.layerDiffId : this.layerDigest);
   }
 
   /**

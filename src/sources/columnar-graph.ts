@@ -2,6 +2,7 @@
 // resolvable, no duplicate identities, no parent cycles, the stored chain keys equal to the trie
 // the graph builds (so SQL over the files and the engine agree). Errors name table, row, column.
 import { LayerlabError, quote } from '../errors.js';
+import { digestBytesOfRows } from '../model/digest-bytes.js';
 import { findParentCycle, ImageGraph, type LazyDigests } from '../model/graph.js';
 import type { ImageColumns } from '../model/image-columns.js';
 import { normalizeRepoDigest, normalizeRepoTag } from '../model/reference.js';
@@ -134,7 +135,7 @@ function digestAt(c: DigestColumn, r: number): string {
 
 /** A digest column whose strings are made the first time an analysis asks (df never does). */
 function lazyColumn(c: DigestColumn, rows: number): LazyDigests {
-  return { length: rows, strings: () => digestStrings(c, rows) };
+  return { length: rows, strings: () => digestStrings(c, rows), bytes: () => digestBytesOfRows(c.bytes, rows, (r) => hasDigest(c, r)) };
 }
 
 const opt = (v: string | null): string | undefined => (v === null ? undefined : v);

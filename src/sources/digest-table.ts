@@ -5,6 +5,9 @@
 // (outside the heap) and is looked up by the key's characters wherever they are: a JS string, or
 // bytes in the read buffer. Other keys (other algorithms, upper-case hex) are kept as strings.
 
+import { ABSENT, NOT_SHA256 } from '../model/digest-bytes.js';
+import type { LazyDigests } from '../model/graph.js';
+
 const EMPTY = -1;
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
@@ -298,6 +301,16 @@ export class DigestTable {
     return 'sha256:' + Buffer.from(this.raw.buffer, this.raw.byteOffset + e * 32, 32).toString('hex');
   }
 
+  /** The raw sha256 keys, entry e's at e * 32 (meaningless for entries {@link isOther} says are not sha256). */
+  rawKeys(): Uint8Array {
+    return this.raw;
+  }
+
+  /** Whether entry e's key is not a lower-case sha256 digest (kept as a string). */
+  isOther(e: number): boolean {
+    return this.other.size !== 0 && this.other.has(e);
+  }
+
   /**
    * Drops the lookup slots once no more lookups will come; {@link keyOf} keeps working (a loaded
    * graph keeps the raw keys to make digest strings on demand).
@@ -388,9 +401,16 @@ function isShaBytes(buf: Uint8Array, start: number, end: number): boolean {
 }
 
 /** Digests of a column as entries of `table` plus one (0 where absent), made into strings on first use. */
-export function lazyDigests(table: DigestTable, entries: Uint32Array): { readonly length: number; strings(): (string | undefined)[] } {
+export function lazyDigests(table: DigestTable, entries: Uint32Array): LazyDigests {
   return {
     length: entries.length,
     strings: () => Array.from(entries, (e) => (e === 0 ? undefined : table.keyOf(e - 1))),
+    // The raw keys as they are: each entry's 32 bytes at entry * 32 (see DigestTable.keyOf).
+    bytes: () => ({
+      length: entries.length,
+      raw: table.rawKeys(),
+      offsetOf: (r) => (entries[r] === 0 ? ABSENT : table.isOther(entries[r] - 1) ? NOT_SHA256 : (entries[r] - 1) * 32),
+      stringOf: (r) => (entries[r] === 0 ? undefined : table.keyOf(entries[r] - 1)),
+    }),
   };
 }
