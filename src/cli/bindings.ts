@@ -40,7 +40,7 @@ ${sourceHelp(false)}`,
     } else indices = graph.images.map((_, i) => i);
     if (values.dangling) indices = indices.filter((i) => isDangling(graph, i));
     const notes = notesFor([loaded], ['image-set']);
-    writeFormatted(io, values.format, { images: imageBindings(graph, indices, host), notes }, { table: (r) => renderBindings(r.images) });
+    await writeFormatted(io, values.format, { images: imageBindings(graph, indices, host), notes }, { table: (r) => renderBindings(r.images) });
     if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },

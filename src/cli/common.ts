@@ -3,7 +3,7 @@ import { quote } from '../errors.js';
 import type { Platform } from '../sources/oci-descriptors.js';
 import type { LoadedSource, LoadOptions } from '../sources/source.js';
 import { parsePlatform } from '../sources/oci-descriptors.js';
-import { json, usageError, type CommandIo } from './io.js';
+import { jsonPieces, usageError, writePieces, type CommandIo } from './io.js';
 import type { StringOption } from './options.js';
 
 /** `--format FORMAT`: the first format is the default; `json` is always the whole answer, as `json()` writes it. */
@@ -15,8 +15,15 @@ export function formatOption<const F extends string>(formats: readonly [F, ...F[
  * Writes a command's answer in the chosen format: JSON is the analysis result itself (its
  * exported type is the schema, pinned by tests), every other format has a renderer.
  */
-export function writeFormatted<F extends string, T>(io: CommandIo, format: F, result: T, renderers: { [K in Exclude<F, 'json'>]: (r: T) => string }): void {
-  io.stdout(format === 'json' ? json(result) : renderers[format as Exclude<F, 'json'>](result));
+export async function writeFormatted<F extends string, T>(
+  io: CommandIo,
+  format: F,
+  result: T,
+  renderers: { [K in Exclude<F, 'json'>]: (r: T) => string | Iterable<string> },
+): Promise<void> {
+  // In pieces, so an answer longer than V8's longest string (df -v of millions of images) prints.
+  const out = format === 'json' ? jsonPieces(result) : renderers[format as Exclude<F, 'json'>](result);
+  await writePieces(io, typeof out === 'string' ? [out] : out);
 }
 
 /** `--platform P`, which every command that reads a SOURCE takes. */

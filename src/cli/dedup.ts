@@ -53,7 +53,7 @@ ${sourceHelp(true)}`,
     if (levels.length === 0) {
       const { graph } = loaded;
       const result = { ...compareDedupModels(graph), mostSharedLayers: mostSharedLayers(graph, values.top ?? 10), pairs: pairwiseShared(graph, values.pairs ?? 50), notes };
-      writeFormatted(io, values.format, result, {
+      await writeFormatted(io, values.format, result, {
         table: (r) => renderDedup(r) + '\nMost-shared layers:\n' + renderSharedLayers(r.mostSharedLayers) + '\n' + renderPairs(r.pairs, 20),
       });
       if (values.format !== 'json') writeNotes(io, notes);
@@ -65,7 +65,7 @@ ${sourceHelp(true)}`,
     for (const a of algos) createChunker(a); // a bad spec is a usage error before any layer is read
     const modes: ChunkMode[] = values['per-file'] && !values.stream ? ['per-file'] : values.stream && !values['per-file'] ? ['stream'] : ['per-file', 'stream'];
     const result = await contentDedup(loaded, { levels: [...new Set(levels)], algos, modes, compress: !values['no-compress'] });
-    writeFormatted(io, values.format, withoutBlobRow(result, loaded.sources.map((s) => s.kind)), { table: renderContentDedup });
+    await writeFormatted(io, values.format, withoutBlobRow(result, loaded.sources.map((s) => s.kind)), { table: renderContentDedup });
     return 0;
   },
 );

@@ -2,7 +2,7 @@ import { systemDf, systemDfSummary } from '../analyze/df.js';
 import { dfCaveats } from '../analyze/df-caveats.js';
 import { quote } from '../errors.js';
 import { describeCaveat } from '../render/caveats.js';
-import { dockerCliProfile, renderDfSummary, renderDfVerbose } from '../render/df.js';
+import { dockerCliProfile, renderDfSummary, renderDfVerboseLines } from '../render/df.js';
 import { loadSources } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { usageError } from './io.js';
@@ -49,7 +49,7 @@ ${sourceHelp(true)}`,
     const summary = df ?? systemDfSummary(graph, rule);
     // containers without a size: df says it in its own caveat (from the graph), so not twice
     const notes = notesFor(sources, ['image-set']);
-    if (df) writeFormatted(io, values.format, { ...df, notes }, { table: (d) => renderDfVerbose(d, io.now(), cli?.style) });
+    if (df) await writeFormatted(io, values.format, { ...df, notes }, { table: (d) => renderDfVerboseLines(d, io.now(), cli?.style) });
     else io.stdout(renderDfSummary(summary));
     if (values.format === 'json') return 0;
     for (const c of dfCaveats(summary)) io.stderr(`note: ${describeCaveat(c)}\n`);

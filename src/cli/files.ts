@@ -65,14 +65,14 @@ ${layerSourceHelp()}`,
       const { changes, summary } = layerChangesUnder(view, prefix);
       const layer = filesLayer(s.graph, layers[values.layer], values.layer, indexed.get(layers[values.layer])!.size);
       const result: FilesLayerChanges = { source: sourceArg, image, path: prefix, layer, changes: changes.map(filesChange), summary };
-      writeFormatted(io, values.format, result, { table: renderLayerChanges });
+      await writeFormatted(io, values.format, result, { table: renderLayerChanges });
       return 0;
     }
     if (!lookup(view, prefix)) throw new LayerlabError('EINPUT', `${quote('/' + prefix)} is not in the image`, { file: sourceArg });
     // listUnion starts with the PATH itself when one is given.
     const rows = listUnion(view, prefix);
     const result: FilesTree = { source: sourceArg, image, path: prefix, layers: layers.map((l, k) => filesLayer(s.graph, l, k, indexed.get(l)!.size)), totals: rowTotals(rows), entries: rows.map(filesEntry) };
-    writeFormatted(io, values.format, result, { table: renderFilesTree });
+    await writeFormatted(io, values.format, result, { table: renderFilesTree });
     return 0;
   },
 );

@@ -61,7 +61,7 @@ ${sourceHelp(false)}`,
     if (unknownKeep !== undefined) throw new LayerlabError('EINPUT', `--keep ${quote(unknownKeep)}: no such image`, { file: source });
     const plan = removalPlan(loaded.graph, goal, { keep: values.keep, withContainers: values['with-containers'] });
     const notes = notesFor([loaded], ['image-set']);
-    writeFormatted(io, values.format, { ...plan, notes }, { table: renderPlan, sh: renderPlanSh });
+    await writeFormatted(io, values.format, { ...plan, notes }, { table: renderPlan, sh: renderPlanSh });
     if (values.format !== 'json') writeNotes(io, notes);
     return plan.reachedGoal ? 0 : 1;
   },

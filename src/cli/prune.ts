@@ -27,7 +27,7 @@ ${sourceHelp(false)}`,
     const before = host.layersSize();
     const r = host.prune(values.all);
     const result = { all: values.all, records: r.records, reclaimedBytes: r.reclaimedBytes, dfSizeChange: before - host.layersSize(), refused: r.failed, notes };
-    writeFormatted(io, values.format, result, { docker: (x) => renderPruneDocker(x.records, x.reclaimedBytes) });
+    await writeFormatted(io, values.format, result, { docker: (x) => renderPruneDocker(x.records, x.reclaimedBytes) });
     if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },

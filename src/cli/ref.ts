@@ -14,9 +14,9 @@ A bare 64-hex string is an image ID. Exits 1 when any NAME is invalid.`,
     positionals: [{ name: 'NAME', variadic: true }],
     options: { format: formatOption(['table', 'json']) },
   },
-  ({ values, positionals }, io) => {
+  async ({ values, positionals }, io) => {
     const results = positionals.map(explainReference);
-    writeFormatted(io, values.format, results, { table: renderReferences });
+    await writeFormatted(io, values.format, results, { table: renderReferences });
     return results.every((r) => r.valid) ? 0 : 1;
   },
 );

@@ -37,7 +37,7 @@ with blob dedup and without.`,
       return tag;
     });
     const notes = notesFor([read], ['image-set']);
-    writeFormatted(io, values.format, { ...registryView(images, hostTags), notes }, { table: renderRegistryView });
+    await writeFormatted(io, values.format, { ...registryView(images, hostTags), notes }, { table: renderRegistryView });
     if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },

@@ -39,7 +39,7 @@ ${sourceHelp(true)}`,
     let tree = layerTree(graph);
     if (values.image !== undefined) tree = treeBranch(tree, findTreeImage(graph, values.image, positionals.length === 1 ? positionals[0] : undefined));
     if (minSize > 0) tree = foldSmallLayers(tree, minSize);
-    writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTree });
+    await writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTree });
     if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },

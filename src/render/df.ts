@@ -2,7 +2,7 @@ import { parseNormalizedNamed, familiarName } from '../model/reference.js';
 import { shortId } from '../model/digest.js';
 import type { SystemDf, DfTotals } from '../analyze/df.js';
 import { humanDuration, humanSize, humanSizeWithPrecision } from './units.js';
-import { tabwrite } from './tabwriter.js';
+import { tabwrite, tabwriteLines } from './tabwriter.js';
 
 function reclaimableCell(t: DfTotals): string {
   const r = humanSize(t.Reclaimable);
@@ -75,23 +75,35 @@ export function dockerCliProfile(version: string): { style: DfTableStyle; rule: 
 
 /** `docker system df -v`: the images and containers sections, newest first. `now` in Unix seconds. */
 export function renderDfVerbose(df: SystemDf, now: number, style: DfTableStyle = { sizeDigits: 3 }): string {
-  const images = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
-  for (const i of df.Images) {
-    const [repo, tag] = repoAndTag(i.RepoTags);
-    images.push([repo, tag, shortId(i.Id), since(i.Created, now), humanSizeWithPrecision(i.Size, style.sizeDigits), humanSize(i.SharedSize), humanSize(i.UniqueSize), String(i.Containers)]);
+  return [...renderDfVerboseLines(df, now, style)].join('');
+}
+
+/** {@link renderDfVerbose} a line at a time (millions of images make more than one string holds). */
+export function* renderDfVerboseLines(df: SystemDf, now: number, style: DfTableStyle = { sizeDigits: 3 }): Generator<string> {
+  function* images(): Generator<string[]> {
+    yield ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'];
+    for (const i of df.Images) {
+      const [repo, tag] = repoAndTag(i.RepoTags);
+      yield [repo, tag, shortId(i.Id), since(i.Created, now), humanSizeWithPrecision(i.Size, style.sizeDigits), humanSize(i.SharedSize), humanSize(i.UniqueSize), String(i.Containers)];
+    }
   }
-  const containers = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES']];
-  for (const c of df.Containers) {
-    containers.push([
-      c.Id.slice(0, 12),
-      containerImage(c.Image, c.ImageID),
-      JSON.stringify(ellipsis(c.Command, 20)),
-      '0',
-      humanSizeWithPrecision(c.SizeRw, 3),
-      since(c.Created, now),
-      c.Status,
-      c.Names.map((n) => n.replace(/^\//, '')).join(','),
-    ]);
+  function* containers(): Generator<string[]> {
+    yield ['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'];
+    for (const c of df.Containers) {
+      yield [
+        c.Id.slice(0, 12),
+        containerImage(c.Image, c.ImageID),
+        JSON.stringify(ellipsis(c.Command, 20)),
+        '0',
+        humanSizeWithPrecision(c.SizeRw, 3),
+        since(c.Created, now),
+        c.Status,
+        c.Names.map((n) => n.replace(/^\//, '')).join(','),
+      ];
+    }
   }
-  return 'Images space usage:\n\n' + tabwrite(images) + '\nContainers space usage:\n\n' + tabwrite(containers);
+  yield 'Images space usage:\n\n';
+  yield* tabwriteLines(images);
+  yield '\nContainers space usage:\n\n';
+  yield* tabwriteLines(containers);
 }

@@ -16,3 +16,20 @@ export function tabwrite(rows: readonly (readonly string[])[], sizingRows: reado
     .map((line) => line + '\n')
     .join('');
 }
+
+/**
+ * {@link tabwrite} a line at a time, for tables too long for one string: `rowsOf` is called twice
+ * (once for the column widths, once to print), so the rows are never all held.
+ */
+export function* tabwriteLines(rowsOf: () => Iterable<readonly string[]>, minWidth = 10, padding = 3): Generator<string> {
+  const widths: number[] = [];
+  for (const row of rowsOf()) {
+    for (let c = 0; c < row.length - 1; c++) {
+      const w = Math.max(minWidth, [...row[c]].length + padding);
+      if (w > (widths[c] ?? 0)) widths[c] = w;
+    }
+  }
+  for (const row of rowsOf()) {
+    yield row.map((cell, c) => (c < row.length - 1 ? cell + ' '.repeat(widths[c] - [...cell].length) : cell)).join('') + '\n';
+  }
+}
