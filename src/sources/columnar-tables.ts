@@ -65,6 +65,19 @@ export const TABLE_NAMES = ['layers', 'images', 'image_refs', 'image_layers', 'c
 /** One of {@link TABLE_NAMES}. */
 export type TableName = (typeof TABLE_NAMES)[number];
 
+/** The tables of layer contents (not part of the graph). */
+export const CONTENT_TABLES: readonly TableName[] = ['files', 'chunks'];
+
+/** What `export --contents` read, recorded in the marker. */
+export interface ContentsNote {
+  /** Canonical chunker specs of the chunks table (empty: no chunk rows). */
+  algos: string[];
+  /** Distinct layers (diffIDs) whose files and chunks are in the tables. */
+  layersRead: number;
+  /** Distinct stacked layers whose bytes the sources did not hold (no rows). */
+  layersNotRead: number;
+}
+
 /** What the marker file says. */
 export interface ColumnarMarker {
   kind: 'layerlab-columnar';
@@ -72,6 +85,8 @@ export interface ColumnarMarker {
   format: 'arrow' | 'parquet';
   /** Row count of each table. */
   rows: Record<TableName, number>;
+  /** Present when the export was written with `--contents`. */
+  contents?: ContentsNote;
 }
 
 const HEX_VALUE = new Int16Array(128).fill(-1);
@@ -209,18 +224,4 @@ function chainTable(graph: ImageGraph): ColumnarTables['chains'] {
     else ids[k] = below === null ? diff : sha256Of(below + ' ' + diff);
   }
   return { parent, layer, chainId: digestColumn(ids, (k) => `chain ${k}: chainId`) };
-}
-
-/** Row counts of each table (files and chunks are written empty until layer contents are indexed). */
-export function tableRows(t: ColumnarTables): Record<TableName, number> {
-  return {
-    layers: t.layers.size.length,
-    images: t.images.parent.length,
-    image_refs: t.imageRefs.image.length,
-    image_layers: t.imageLayers.image.length,
-    chains: t.chains.parent.length,
-    containers: t.containers.image.length,
-    files: 0,
-    chunks: 0,
-  };
 }
