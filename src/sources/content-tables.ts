@@ -180,28 +180,37 @@ class ChunksBuilder {
 function readPlan(loaded: LoadedSources): { plan: Map<LoadedSource, Map<number, string>>; read: number; notRead: number } {
   const g = loaded.graph;
   const wanted = new Set<string>();
+  let unkeyed: number | undefined;
   for (const l of g.stackLayer) {
     const diffId = g.layerDiffId[l];
-    if (diffId === undefined || !/^sha256:[0-9a-f]{64}$/.test(diffId)) {
-      throw new LayerlabError('EINPUT', `layer ${g.layerDigest[l] ?? l} has no sha256 diffID in its source (${diffId ?? 'none'}): the files and chunks tables are keyed by diffID (the digest of the uncompressed layer tar)`, { file: loaded.sources.map((s) => s.source).join(', ') });
-    }
-    wanted.add(diffId);
+    if (diffId !== undefined && SHA256.test(diffId)) wanted.add(diffId);
+    else unkeyed ??= l;
   }
   const plan = new Map<LoadedSource, Map<number, string>>();
   const found = new Set<string>();
+  let readable = false;
   for (const source of loaded.sources) {
     const sg = source.graph;
     for (let i = 0; i < sg.layerCount; i++) {
+      if (!canReadLayer(source, i)) continue;
+      readable = true;
       const diffId = sg.layerDiffId[i];
-      if (diffId === undefined || !wanted.has(diffId) || found.has(diffId) || !canReadLayer(source, i)) continue;
+      if (diffId === undefined || !wanted.has(diffId) || found.has(diffId)) continue;
       found.add(diffId);
       if (!plan.has(source)) plan.set(source, new Map());
       plan.get(source)!.set(i, diffId);
     }
   }
+  const where = { file: loaded.sources.map((s) => s.source).join(', ') };
+  if (!readable && g.stackLayer.length > 0) throw new LayerlabError('EINPUT', `--contents reads layer bytes, and no layer of these images can be read: ${NO_BYTES_HINT}`, where);
+  if (unkeyed !== undefined) {
+    const id = g.layerDiffId[unkeyed];
+    throw new LayerlabError('EINPUT', `layer ${g.layerDigest[unkeyed] ?? unkeyed} has ${id ? `diffID ${id}, not sha256` : 'no diffID'} in its source: the files and chunks tables are keyed by the sha256 diffID (the digest of the uncompressed layer tar)`, where);
+  }
   return { plan, read: found.size, notRead: wanted.size - found.size };
 }
 
+const SHA256 = /^sha256:[0-9a-f]{64}$/;
 const NO_BYTES_HINT =
   'snapshots, folders of registry documents, columnar exports and docker:// hold sizes only; use a docker save archive, an OCI layout or archive, registry://, or a Docker data root on vfs or overlay2';
 
@@ -212,9 +221,6 @@ const NO_BYTES_HINT =
 export async function contentTables(loaded: LoadedSources, algos: readonly string[]): Promise<ContentTablesResult> {
   const specs = algos.map((a) => createChunker(a).spec);
   const { plan, read, notRead } = readPlan(loaded);
-  if (read === 0 && notRead > 0) {
-    throw new LayerlabError('EINPUT', `--contents reads layer bytes, and no layer of these images can be read: ${NO_BYTES_HINT}`, { file: loaded.sources.map((s) => s.source).join(', ') });
-  }
   const files = new FilesBuilder();
   const chunks = new ChunksBuilder();
   for (const [source, layers] of plan) {
