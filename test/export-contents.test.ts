@@ -167,3 +167,25 @@ test('export --contents: layers no source holds the bytes of are left out with a
   assert.deepEqual(want.caveats, [{ code: 'layers-not-read', params: { layers: 4, of: 9 } }]);
   await checkExport(out, want);
 });
+
+test('a version 1 export (files and chunks always empty, chunks in the old schema) still reads: graph as before, no file or chunk rows', async () => {
+  const { tableFromArrays, tableToIPC } = await import('apache-arrow');
+  for (const format of ['arrow', 'parquet']) {
+    const out = join(work, `v1-${format}`);
+    const r = await cli('export', '--format', format, 'fixtures/waste/app.oci.tar', '-o', out);
+    assert.equal(r.code, 0, r.stderr);
+    const markerFile = join(out, 'layerlab-columnar.json');
+    writeFileSync(markerFile, JSON.stringify({ ...JSON.parse(readFileSync(markerFile, 'utf8')), version: 1 }));
+    // The old chunks table had no algo, mode or path.
+    if (format === 'arrow') writeFileSync(join(out, 'chunks.arrow'), tableToIPC(tableFromArrays({ chunk_offset: new BigInt64Array(0), chunk_length: new BigInt64Array(0) }), 'file'));
+    const df = await cli('df', '--format', 'json', out);
+    assert.equal(df.code, 0, df.stderr);
+    assert.deepEqual(await sql(out, ['--query', 'dedup-chunks']), []);
+    assert.deepEqual(await sql(out, ['--query', 'dedup-files']), []);
+    const future = JSON.parse(readFileSync(markerFile, 'utf8'));
+    writeFileSync(markerFile, JSON.stringify({ ...future, version: 3 }));
+    const refused = await cli('df', out);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /unsupported columnar export version 3; this layerlab reads versions 1 and 2/);
+  }
+});

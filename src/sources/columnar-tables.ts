@@ -6,7 +6,12 @@ import type { ImageGraph } from '../model/graph.js';
 import { sha256Of } from './hashing.js';
 
 /** The columnar format's version, written in the marker file and checked on load. */
-export const COLUMNAR_VERSION = 1;
+export const COLUMNAR_VERSION = 2;
+/**
+ * Versions this layerlab reads. Version 1 always wrote files and chunks empty, chunks without
+ * algo/mode/path: its graph tables read as version 2's, its content tables as empty.
+ */
+export const READABLE_COLUMNAR_VERSIONS: readonly number[] = [1, 2];
 // The marker file name lives in sniff.ts so that load.ts can claim an export folder without loading the columnar modules.
 export { COLUMNAR_MARKER } from './sniff.js';
 import { COLUMNAR_MARKER } from './sniff.js';

@@ -6,7 +6,7 @@ import { LayerlabError, quote } from '../errors.js';
 import type { ImageGraph } from '../model/graph.js';
 import { graphFromTables } from './columnar-graph.js';
 import { emptyTable, flattenTables, unflattenTables, type ContentTables, type FlatTable } from './columnar-schema.js';
-import { COLUMNAR_MARKER, COLUMNAR_VERSION, CONTENT_TABLES, TABLE_NAMES, tablesFromGraph, type ColumnarMarker, type ContentsNote, type TableName } from './columnar-tables.js';
+import { COLUMNAR_MARKER, COLUMNAR_VERSION, CONTENT_TABLES, READABLE_COLUMNAR_VERSIONS, TABLE_NAMES, tablesFromGraph, type ColumnarMarker, type ContentsNote, type TableName } from './columnar-tables.js';
 import type { LoadedSource, SourceReader } from './source.js';
 import { isColumnarFile, isColumnarFolder } from './sniff.js';
 
@@ -26,7 +26,9 @@ export function readMarker(dir: string): ColumnarMarker {
   }
   const m = doc as Partial<ColumnarMarker> | null;
   if (m === null || typeof m !== 'object' || m.kind !== 'layerlab-columnar') throw new LayerlabError('EINPUT', 'expected "kind": "layerlab-columnar"', { file, path: '$.kind' });
-  if (m.version !== COLUMNAR_VERSION) throw new LayerlabError('EVERSION', `unsupported columnar export version ${quote(m.version)}; this layerlab reads version ${COLUMNAR_VERSION}`, { file, path: '$.version' });
+  if (!READABLE_COLUMNAR_VERSIONS.includes(m.version as number)) {
+    throw new LayerlabError('EVERSION', `unsupported columnar export version ${quote(m.version)}; this layerlab reads versions ${READABLE_COLUMNAR_VERSIONS.join(' and ')}`, { file, path: '$.version' });
+  }
   if (m.format !== 'arrow' && m.format !== 'parquet') throw new LayerlabError('EINPUT', `expected "format": "arrow" or "parquet", got ${quote(m.format)}`, { file, path: '$.format' });
   return m as ColumnarMarker;
 }

@@ -8,7 +8,7 @@ import type { ImageGraph } from '../model/graph.js';
 import type { SqlCell, SqlResult } from '../render/sql.js';
 import { readMarker } from './columnar.js';
 import { flattenTables, type ContentTables } from './columnar-schema.js';
-import { COLUMNAR_MARKER, DIGEST_BYTES, TABLE_NAMES, tablesFromGraph } from './columnar-tables.js';
+import { COLUMNAR_MARKER, CONTENT_TABLES, DIGEST_BYTES, TABLE_NAMES, tablesFromGraph } from './columnar-tables.js';
 import { duckError, openDuck, type Duck } from './duckdb.js';
 import { loadSources, probe, type LoadOptions } from './load.js';
 
@@ -44,12 +44,19 @@ export async function duckWithGraph(graph: ImageGraph, content?: ContentTables):
   }
 }
 
-/** A DuckDB session whose tables are views over a Parquet export's files (nothing loaded into memory). */
+/**
+ * A DuckDB session whose tables are views over a Parquet export's files (nothing loaded into
+ * memory); a version 1 export's files and chunks (always empty, an older chunks schema) are empty tables.
+ */
 export async function duckOverParquet(dir: string): Promise<Duck> {
-  const { parquetFiles, parquetScan } = await import('./columnar-parquet.js');
+  const { createTableSql, parquetFiles, parquetScan } = await import('./columnar-parquet.js');
+  const v1 = readMarker(dir).version === 1;
   const duck = await openDuck();
   try {
-    for (const name of TABLE_NAMES) await duck.connection.run(`CREATE VIEW ${name} AS SELECT * FROM ${parquetScan(parquetFiles(dir, name))}`);
+    for (const name of TABLE_NAMES) {
+      const files = parquetFiles(dir, name);
+      await duck.connection.run(v1 && CONTENT_TABLES.includes(name) ? createTableSql(name) : `CREATE VIEW ${name} AS SELECT * FROM ${parquetScan(files)}`);
+    }
     return duck;
   } catch (e) {
     duck.close();
@@ -67,7 +74,7 @@ export async function duckForSources(args: readonly string[], opts: LoadOptions 
   const marker = only?.type === 'directory' && only.entries.includes(COLUMNAR_MARKER) ? readMarker(args[0]) : undefined;
   if (marker?.format === 'parquet') return duckOverParquet(args[0]);
   const { graph } = await loadSources(args, opts);
-  if (marker?.format !== 'arrow') return duckWithGraph(graph);
+  if (marker?.format !== 'arrow' || marker.version === 1) return duckWithGraph(graph);
   const { readArrowTable } = await import('./columnar-arrow.js');
   return duckWithGraph(graph, { files: readArrowTable(args[0], 'files', args[0]), chunks: readArrowTable(args[0], 'chunks', args[0]) });
 }
