@@ -212,7 +212,7 @@ function readPlan(loaded: LoadedSources): { plan: Map<LoadedSource, Map<number, 
 
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
 const NO_BYTES_HINT =
-  'snapshots, folders of registry documents, columnar exports and docker:// hold sizes only; use a docker save archive, an OCI layout or archive, registry://, or a Docker data root on vfs or overlay2';
+  'snapshots, folders of registry documents, columnar exports and docker:// hold sizes only; use a docker save archive, an OCI layout or archive, registry://, or a Docker data root on vfs or overlay2 that keeps each layer\'s tar-split record and files';
 
 /**
  * The files table (every regular file of every distinct layer some image stacks) and the chunks
