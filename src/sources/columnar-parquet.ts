@@ -91,8 +91,8 @@ export async function writeParquetTables(dir: string, tables: Record<TableName, 
   try {
     await insertTables(duck.connection, tables);
     for (const name of TABLE_NAMES) {
-      // Bloom filters off: DuckDB 1.5.6 writes ones for BLOB columns that its own reader then probes
-      // wrong, so `WHERE digest = x` and joins on digests found nothing (test/export-contents.test.ts).
+      // Bloom filters off: DuckDB 1.5.6 probes the ones of BLOB columns with the wrong bytes (duckdb
+      // issue 24994, PR 23829), so `WHERE digest = x` and digest joins found nothing (test/export-contents.test.ts).
       const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, WRITE_BLOOM_FILTER false';
       // files and chunks: bucketed by layer (a layer's rows stay together), sorted as a layer is read.
       const content = name === 'files' || name === 'chunks';
