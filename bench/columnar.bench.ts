@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { resourceUsage } from 'node:process';
 import { writeColumnar } from '../src/sources/columnar.js';
 import { openDuck, sqlString } from '../src/sources/duckdb.js';
+import { createTableSql } from '../src/sources/columnar-parquet.js';
 import { shippedQuery } from '../src/sources/sql-queries.js';
 import { syntheticGraph } from '../src/sources/synthetic.js';
 
@@ -90,7 +91,7 @@ async function duckChild(rows: number): Promise<void> {
     for (const t of ['image_layers', 'layers', 'chains', 'images', 'image_refs', 'containers']) {
       await duck.connection.run(`CREATE VIEW ${t} AS SELECT * FROM read_parquet(${sqlString(join(dir, t, 'data_0.parquet'))})`);
     }
-    await duck.connection.run(`CREATE VIEW files AS SELECT CAST(NULL AS BLOB) AS layer_digest, '' AS path, CAST(0 AS BIGINT) AS size, CAST(NULL AS BLOB) AS content_digest WHERE 1 = 0`);
+    await duck.connection.run(createTableSql('files'));
     const times: Record<string, number> = {};
     for (const q of ['df', 'df-images', 'dedup', 'shared-layers']) {
       const sql = q === 'df-images' ? `SELECT COUNT(*), SUM(shared_size) FROM (${shippedQuery(q).replace(/ORDER BY[^)]*$/, '')})` : shippedQuery(q);
@@ -120,7 +121,83 @@ async function duckBench(sizes: number[]): Promise<void> {
   }
 }
 
+/**
+ * Files rows over the 1M-stack-row image set of {@link generateSql} (125,000 images, 195,500
+ * layers): each row a layer (by its diffID, uniformly), a path, and a content drawn from a pool
+ * of 3% of the row count (the Docker Hub study: 3% of files unique), sizes 100 B to 1 MB by
+ * content. Parquet partitioned by layer as `export --contents` writes it.
+ */
+function filesSql(dir: string, rows: number, layers: number): string {
+  const contents = Math.max(1, Math.round(rows * 0.03));
+  return `COPY (SELECT unhex(sha256('d' || (hash(i) % ${layers}))) AS layer_digest, 'usr/lib/f' || i AS path,
+      CAST(100 + hash(c) % 1000000 AS BIGINT) AS size, unhex(sha256('f' || c)) AS content_digest, hash(hash(i) % ${layers}) % ${Math.max(1, Math.ceil(rows / 4_000_000))} AS bucket
+    FROM (SELECT i, hash(i * 7) % ${contents} AS c FROM range(${rows}) t(i)))
+    TO ${sqlString(join(dir, 'files'))} (FORMAT parquet, COMPRESSION zstd, WRITE_BLOOM_FILTER false, PARTITION_BY (bucket))`;
+}
+
+/** Child mode: the 1M-row image set plus `rows` files rows; dedup-files and most-shared-files timed `runs` times each. */
+async function filesChild(rows: number, runs: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlab-bench-files-'));
+  const { mkdirSync } = await import('node:fs');
+  for (const t of ['il', 'image_layers', 'layers', 'chains', 'images', 'image_refs', 'containers']) mkdirSync(join(dir, t));
+  const duck = await openDuck();
+  try {
+    const images = 125_000;
+    for (const s of generateSql(dir, images)) await duck.connection.run(s);
+    await duck.connection.run('DROP TABLE s');
+    rmSync(join(dir, 'il'), { recursive: true });
+    const layers = 2000 * 4 + Math.ceil(images / 6) * 3 + images;
+    const t0 = performance.now();
+    await duck.connection.run(filesSql(dir, rows, layers));
+    const genS = (performance.now() - t0) / 1000;
+    for (const t of ['image_layers', 'layers', 'chains', 'images', 'image_refs', 'containers']) {
+      await duck.connection.run(`CREATE VIEW ${t} AS SELECT * FROM read_parquet(${sqlString(join(dir, t, 'data_0.parquet'))})`);
+    }
+    await duck.connection.run(`CREATE VIEW files AS SELECT * FROM read_parquet(${sqlString(join(dir, 'files', '**', '*.parquet'))}, hive_partitioning = false)`);
+    await duck.connection.run(createTableSql('chunks'));
+    const times: Record<string, { wall: number[]; cpu: number[] }> = {};
+    let answer: unknown;
+    for (const q of ['dedup-files', 'most-shared-files']) {
+      times[q] = { wall: [], cpu: [] };
+      for (let k = 0; k < runs; k++) {
+        const c = process.cpuUsage();
+        const t = performance.now();
+        const r = await duck.connection.runAndReadAll(shippedQuery(q));
+        times[q].wall.push((performance.now() - t) / 1000);
+        const d = process.cpuUsage(c);
+        times[q].cpu.push((d.user + d.system) / 1e6);
+        if (q === 'dedup-files') answer = r.getRowsJS()[0].map(Number);
+      }
+    }
+    const { execSync } = await import('node:child_process');
+    const bytes = Number(execSync(`du -sb ${join(dir, 'files')}`).toString().split('\t')[0]);
+    console.log(JSON.stringify({ rows, genS, times, answer, filesMb: bytes / 2 ** 20, rssMb: resourceUsage().maxRSS / 1024 }));
+  } finally {
+    duck.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function filesBench(sizes: number[], runs: number): Promise<void> {
+  console.log('| files rows | files Parquet MB | generate s | dedup-files median wall s (min–max) | CPU s | most-shared-files median wall s (min–max) | CPU s | peak RSS MB | load avg before |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const rows of sizes) {
+    const load = loadavg();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/columnar.bench.ts', '--files-child', String(rows), '--runs', String(runs)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const cell = (q: string): string => {
+      const w = j.times[q].wall as number[];
+      return `${median(w).toFixed(2)} (${Math.min(...w).toFixed(2)}–${Math.max(...w).toFixed(2)}) | ${median(j.times[q].cpu).toFixed(2)}`;
+    };
+    log(`files ${rows}: dedup-files answer ${JSON.stringify(j.answer)}`);
+    console.log(`| ${rows.toLocaleString('en')} | ${j.filesMb.toFixed(0)} | ${j.genS.toFixed(1)} | ${cell('dedup-files')} | ${cell('most-shared-files')} | ${j.rssMb.toFixed(0)} | ${load} |`);
+  }
+}
+
 if (process.argv.includes('--duck-child')) await duckChild(arg('--duck-child', 1e6));
+else if (process.argv.includes('--files-child')) await filesChild(arg('--files-child', 1e6), arg('--runs', 3));
+else if (process.argv.includes('--files')) await filesBench(quick ? [1_000_000] : [1_000_000, 10_000_000, 30_000_000], arg('--runs', 3));
 else {
   if (!process.argv.includes('--no-cli')) await cliBench(arg('--images', quick ? 50_000 : 1_000_000), arg('--runs', quick ? 2 : 5));
   if (!process.argv.includes('--no-duck')) await duckBench(quick ? [1_000_000] : [1_000_000, 10_000_000, 30_000_000, 100_000_000]);

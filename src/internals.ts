@@ -134,8 +134,10 @@ export type { Lesson, LessonText, LessonFacts, LessonFigure, LessonValue, BoundL
 export { renderLesson, renderLessonList, renderAnswerCheck, renderImageList } from './render/learn.js';
 export { lessonsHtml } from './render/html/lesson-page.js';
 export { writeColumnar, readColumnar, columnarReader, type ColumnarFormat } from './sources/columnar.js';
-export { tablesFromGraph, TABLE_NAMES, type ColumnarTables, type ColumnarMarker, type TableName } from './sources/columnar-tables.js';
+export { tablesFromGraph, TABLE_NAMES, CONTENT_TABLES, type ColumnarTables, type ColumnarMarker, type ContentsNote, type TableName } from './sources/columnar-tables.js';
+export { contentTables, type ContentTablesResult } from './sources/content-tables.js';
+export { type ContentTables } from './sources/columnar-schema.js';
 export { graphFromTables } from './sources/columnar-graph.js';
-export { runSql, duckWithGraph, duckOverParquet, shippedQuery, SHIPPED_QUERIES } from './sources/sql-queries.js';
+export { runSql, duckWithGraph, duckOverParquet, duckForSources, shippedQuery, SHIPPED_QUERIES } from './sources/sql-queries.js';
 export { renderSqlTable, renderSqlCsv, type SqlResult, type SqlCell } from './render/sql.js';
 export { recordSimulation, dfOf, defaultStore, type ReplayEvent, type ReplayState } from './simulate/replay.js';

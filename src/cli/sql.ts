@@ -1,7 +1,4 @@
-import { readMarker } from '../sources/columnar.js';
-import { COLUMNAR_MARKER } from '../sources/columnar-tables.js';
-import { probe, loadSources } from '../sources/load.js';
-import { duckOverParquet, duckWithGraph, querySummary, runSql, shippedQuery, SHIPPED_QUERIES } from '../sources/sql-queries.js';
+import { duckForSources, querySummary, runSql, shippedQuery, SHIPPED_QUERIES } from '../sources/sql-queries.js';
 import { renderQueryList, renderSqlCsv, renderSqlTable, sqlRowsAsObjects } from '../render/sql.js';
 import { formatOption, PLATFORM_OPTION, platformOf, sourceHelp } from './common.js';
 import { json, usageError } from './io.js';
@@ -35,9 +32,7 @@ ${sourceHelp(true)}          a folder written by layerlab export (Arrow or Parqu
     if ((values.query === undefined) === (values.execute === undefined)) throw usageError(`sql needs exactly one of --query NAME (${SHIPPED_QUERIES.join(', ')}) or -e SQL`);
     if (positionals.length === 0) throw usageError('sql needs at least one SOURCE');
     const text = values.query !== undefined ? shippedQuery(values.query) : (values.execute as string);
-    const only = positionals.length === 1 ? probe(positionals[0]) : undefined;
-    const parquet = only?.type === 'directory' && only.entries.includes(COLUMNAR_MARKER) && readMarker(positionals[0]).format === 'parquet';
-    const duck = parquet ? await duckOverParquet(positionals[0]) : await duckWithGraph((await loadSources(positionals, { platform: platformOf(values.platform) })).graph);
+    const duck = await duckForSources(positionals, { platform: platformOf(values.platform) });
     try {
       const result = await runSql(duck, text);
       if (values.format === 'json') io.stdout(json(sqlRowsAsObjects(result)));

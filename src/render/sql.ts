@@ -44,7 +44,7 @@ export function sqlRowsAsObjects(r: SqlResult): Record<string, SqlCell>[] {
 /** The line `layerlab export` prints when done. */
 export function renderExportSummary(path: string, m: ColumnarMarker): string {
   const rows = m.rows;
-  return `wrote ${path} (${m.format}): ${rows.images} images, ${rows.layers} layers, ${rows.image_layers} image_layers rows, ${rows.chains} chains, ${rows.containers} containers\n`;
+  return `wrote ${path} (${m.format}): ${rows.images} images, ${rows.layers} layers, ${rows.image_layers} image_layers rows, ${rows.chains} chains, ${rows.containers} containers${m.contents ? `, ${rows.files} files, ${rows.chunks} chunks` : ''}\n`;
 }
 
 /** The list `layerlab sql --list` prints: each shipped query and its first comment line. */

@@ -1,6 +1,7 @@
 // Arrow IPC files, one per table (an IPC file holds exactly one schema): built zero-copy from the
 // typed columns and read back the same way, digests as FixedSizeBinary(32) throughout.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { LayerlabError } from '../errors.js';
 import { join } from 'node:path';
 import { Data, FixedSizeBinary, Int32, Int64, makeData, makeVector, Table, tableFromIPC, tableToIPC, Type, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { tableError } from './columnar-graph.js';
@@ -173,6 +174,32 @@ function checkInts(file: string, table: TableName, spec: ColumnSpec, out: Int32A
   }
 }
 
+const notArrow = (exportPath: string, name: TableName): never =>
+  tableError(exportPath, name, undefined, undefined, `${name}.arrow is not an Arrow IPC file (it must start and end with ARROW1; truncated?)`);
+const unreadable = (exportPath: string, name: TableName, e: unknown): never =>
+  tableError(exportPath, name, undefined, undefined, `cannot read ${name}.arrow: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+
+/** Checks that `<table>.arrow` in `dir` starts and ends with the Arrow magic, without reading it. */
+export function checkArrowFile(dir: string, name: TableName): void {
+  const path = join(dir, `${name}.arrow`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(6);
+    const tail = Buffer.alloc(6);
+    if (size < 12) notArrow(dir, name);
+    readSync(fd, head, 0, 6, 0);
+    readSync(fd, tail, 0, 6, size - 6);
+    if (!head.equals(ARROW_MAGIC) || !tail.equals(ARROW_MAGIC)) notArrow(dir, name);
+  } catch (e) {
+    if (e instanceof LayerlabError) throw e;
+    unreadable(dir, name, e);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Reads `<table>.arrow` from `dir`, checking its magic bytes and every column's type. */
 export function readArrowTable(dir: string, name: TableName, exportPath: string): FlatTable {
   const path = join(dir, `${name}.arrow`);
@@ -180,11 +207,9 @@ export function readArrowTable(dir: string, name: TableName, exportPath: string)
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    return tableError(exportPath, name, undefined, undefined, `cannot read ${name}.arrow: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return unreadable(exportPath, name, e);
   }
-  if (bytes.length < 12 || !bytes.subarray(0, 6).equals(ARROW_MAGIC) || !bytes.subarray(bytes.length - 6).equals(ARROW_MAGIC)) {
-    tableError(exportPath, name, undefined, undefined, `${name}.arrow is not an Arrow IPC file (it must start and end with ARROW1; truncated?)`);
-  }
+  if (bytes.length < 12 || !bytes.subarray(0, 6).equals(ARROW_MAGIC) || !bytes.subarray(bytes.length - 6).equals(ARROW_MAGIC)) notArrow(exportPath, name);
   let table: Table;
   try {
     table = tableFromIPC(bytes);

@@ -91,13 +91,19 @@ export async function writeParquetTables(dir: string, tables: Record<TableName, 
   try {
     await insertTables(duck.connection, tables);
     for (const name of TABLE_NAMES) {
-      const key = name === 'image_layers' ? 'image_key, position' : SCHEMA[name][0].name;
+      // Bloom filters off: DuckDB 1.5.6 probes the ones of BLOB columns with the wrong bytes (duckdb
+      // issue 24994, PR 23829), so `WHERE digest = x` and digest joins found nothing (test/export-contents.test.ts).
+      const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, WRITE_BLOOM_FILTER false';
+      // files and chunks: bucketed by layer (a layer's rows stay together), sorted as a layer is read.
+      const content = name === 'files' || name === 'chunks';
+      const key = name === 'image_layers' ? 'image_key, position' : name === 'files' ? 'layer_digest, path' : name === 'chunks' ? 'layer_digest, algo, mode, path, chunk_offset' : SCHEMA[name][0].name;
       const target = join(dir, name);
-      if (PARTITIONED.includes(name) && tables[name].rows > 0) {
-        await duck.connection.run(`COPY (SELECT *, image_key % ${buckets} AS bucket FROM ${name} ORDER BY ${key}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (bucket))`);
+      if ((PARTITIONED.includes(name) || content) && tables[name].rows > 0) {
+        const bucket = content ? `hash(layer_digest) % ${bucketCount(tables[name].rows)}` : `image_key % ${buckets}`;
+        await duck.connection.run(`COPY (SELECT *, ${bucket} AS bucket FROM ${name} ORDER BY ${key}) TO ${sqlString(target)} (${PARQUET_OPTIONS}, PARTITION_BY (bucket))`);
       } else {
         mkdirSync(target);
-        await duck.connection.run(`COPY (SELECT * FROM ${name} ORDER BY ${key}) TO ${sqlString(join(target, 'data_0.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
+        await duck.connection.run(`COPY (SELECT * FROM ${name} ORDER BY ${key}) TO ${sqlString(join(target, 'data_0.parquet'))} (${PARQUET_OPTIONS})`);
       }
     }
   } catch (e) {

@@ -37,7 +37,15 @@ export const SCHEMA: Record<TableName, readonly ColumnSpec[]> = {
     col('command', 'string', true),
   ],
   files: [col('layer_digest', 'digest'), col('path', 'string'), col('size', 'int64'), col('content_digest', 'digest', true)],
-  chunks: [col('layer_digest', 'digest'), col('chunk_offset', 'int64'), col('chunk_length', 'int64'), col('chunk_digest', 'digest')],
+  chunks: [
+    col('layer_digest', 'digest'),
+    col('algo', 'string'),
+    col('mode', 'string'),
+    col('path', 'string', true),
+    col('chunk_offset', 'int64'),
+    col('chunk_length', 'int64'),
+    col('chunk_digest', 'digest'),
+  ],
 };
 
 /** A column's values: Int32Array (key, ref), Float64Array (int64), DigestColumn, or strings. */
@@ -49,13 +57,20 @@ export interface FlatTable {
 }
 
 const keys = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
-const empty = (name: TableName): FlatTable => ({
+/** An empty table of {@link SCHEMA}'s columns. */
+export const emptyTable = (name: TableName): FlatTable => ({
   rows: 0,
   columns: Object.fromEntries(SCHEMA[name].map((c) => [c.name, c.type === 'digest' ? { bytes: new Uint8Array(0) } : c.type === 'string' ? [] : c.type === 'int64' ? new Float64Array(0) : new Int32Array(0)])),
 });
 
-/** The tables as flat named columns, in {@link SCHEMA} order. */
-export function flattenTables(t: ColumnarTables): Record<TableName, FlatTable> {
+/** The layer-content tables, filled by `layerlab export --contents` (sources/content-tables.ts). */
+export interface ContentTables {
+  files: FlatTable;
+  chunks: FlatTable;
+}
+
+/** The tables as flat named columns, in {@link SCHEMA} order; files and chunks empty unless given. */
+export function flattenTables(t: ColumnarTables, content?: ContentTables): Record<TableName, FlatTable> {
   const l = t.layers;
   const i = t.images;
   const c = t.containers;
@@ -74,8 +89,8 @@ export function flattenTables(t: ColumnarTables): Record<TableName, FlatTable> {
       rows: c.image.length,
       columns: { container_key: keys(c.image.length), container_id: c.id, name: c.name, image_key: c.image, image_ref: c.imageRef, state: c.state, status: c.status, size_rw: c.sizeRw, created: c.created, command: c.command },
     },
-    files: empty('files'),
-    chunks: empty('chunks'),
+    files: content?.files ?? emptyTable('files'),
+    chunks: content?.chunks ?? emptyTable('chunks'),
   };
 }
 

@@ -6,7 +6,12 @@ import type { ImageGraph } from '../model/graph.js';
 import { sha256Of } from './hashing.js';
 
 /** The columnar format's version, written in the marker file and checked on load. */
-export const COLUMNAR_VERSION = 1;
+export const COLUMNAR_VERSION = 2;
+/**
+ * Versions this layerlab reads. Version 1 always wrote files and chunks empty, chunks without
+ * algo/mode/path: its graph tables read as version 2's, its content tables as empty.
+ */
+export const READABLE_COLUMNAR_VERSIONS: readonly number[] = [1, 2];
 // The marker file name lives in sniff.ts so that load.ts can claim an export folder without loading the columnar modules.
 export { COLUMNAR_MARKER } from './sniff.js';
 import { COLUMNAR_MARKER } from './sniff.js';
@@ -65,6 +70,19 @@ export const TABLE_NAMES = ['layers', 'images', 'image_refs', 'image_layers', 'c
 /** One of {@link TABLE_NAMES}. */
 export type TableName = (typeof TABLE_NAMES)[number];
 
+/** The tables of layer contents (not part of the graph). */
+export const CONTENT_TABLES: readonly TableName[] = ['files', 'chunks'];
+
+/** What `export --contents` read, recorded in the marker. */
+export interface ContentsNote {
+  /** Canonical chunker specs of the chunks table (empty: no chunk rows). */
+  algos: string[];
+  /** Distinct layers (diffIDs) whose files and chunks are in the tables. */
+  layersRead: number;
+  /** Distinct stacked layers whose bytes the sources did not hold (no rows). */
+  layersNotRead: number;
+}
+
 /** What the marker file says. */
 export interface ColumnarMarker {
   kind: 'layerlab-columnar';
@@ -72,6 +90,8 @@ export interface ColumnarMarker {
   format: 'arrow' | 'parquet';
   /** Row count of each table. */
   rows: Record<TableName, number>;
+  /** Present when the export was written with `--contents`. */
+  contents?: ContentsNote;
 }
 
 const HEX_VALUE = new Int16Array(128).fill(-1);
@@ -209,18 +229,4 @@ function chainTable(graph: ImageGraph): ColumnarTables['chains'] {
     else ids[k] = below === null ? diff : sha256Of(below + ' ' + diff);
   }
   return { parent, layer, chainId: digestColumn(ids, (k) => `chain ${k}: chainId`) };
-}
-
-/** Row counts of each table (files and chunks are written empty until layer contents are indexed). */
-export function tableRows(t: ColumnarTables): Record<TableName, number> {
-  return {
-    layers: t.layers.size.length,
-    images: t.images.parent.length,
-    image_refs: t.imageRefs.image.length,
-    image_layers: t.imageLayers.image.length,
-    chains: t.chains.parent.length,
-    containers: t.containers.image.length,
-    files: 0,
-    chunks: 0,
-  };
 }

@@ -5,8 +5,8 @@ import { basename, dirname, join } from 'node:path';
 import { LayerlabError, quote } from '../errors.js';
 import type { ImageGraph } from '../model/graph.js';
 import { graphFromTables } from './columnar-graph.js';
-import { flattenTables, unflattenTables, type FlatTable } from './columnar-schema.js';
-import { COLUMNAR_MARKER, COLUMNAR_VERSION, TABLE_NAMES, tableRows, tablesFromGraph, type ColumnarMarker, type TableName } from './columnar-tables.js';
+import { emptyTable, flattenTables, unflattenTables, type ContentTables, type FlatTable } from './columnar-schema.js';
+import { COLUMNAR_MARKER, COLUMNAR_VERSION, CONTENT_TABLES, READABLE_COLUMNAR_VERSIONS, TABLE_NAMES, tablesFromGraph, type ColumnarMarker, type ContentsNote, type TableName } from './columnar-tables.js';
 import type { LoadedSource, SourceReader } from './source.js';
 import { isColumnarFile, isColumnarFolder } from './sniff.js';
 
@@ -26,7 +26,9 @@ export function readMarker(dir: string): ColumnarMarker {
   }
   const m = doc as Partial<ColumnarMarker> | null;
   if (m === null || typeof m !== 'object' || m.kind !== 'layerlab-columnar') throw new LayerlabError('EINPUT', 'expected "kind": "layerlab-columnar"', { file, path: '$.kind' });
-  if (m.version !== COLUMNAR_VERSION) throw new LayerlabError('EVERSION', `unsupported columnar export version ${quote(m.version)}; this layerlab reads version ${COLUMNAR_VERSION}`, { file, path: '$.version' });
+  if (!READABLE_COLUMNAR_VERSIONS.includes(m.version as number)) {
+    throw new LayerlabError('EVERSION', `unsupported columnar export version ${quote(m.version)}; this layerlab reads versions ${READABLE_COLUMNAR_VERSIONS.join(' and ')}`, { file, path: '$.version' });
+  }
   if (m.format !== 'arrow' && m.format !== 'parquet') throw new LayerlabError('EINPUT', `expected "format": "arrow" or "parquet", got ${quote(m.format)}`, { file, path: '$.format' });
   return m as ColumnarMarker;
 }
@@ -37,8 +39,15 @@ export async function readColumnar(dir: string): Promise<{ graph: ImageGraph; ma
   let flat: Record<TableName, FlatTable>;
   if (marker.format === 'arrow') {
     const { readArrowTable } = await import('./columnar-arrow.js');
+    const { checkArrowFile } = await import('./columnar-arrow.js');
     flat = {} as Record<TableName, FlatTable>;
-    for (const name of TABLE_NAMES) flat[name] = readArrowTable(dir, name, dir);
+    // The graph needs no file or chunk rows: those tables are only checked to be Arrow files here, read by `layerlab sql`.
+    for (const name of TABLE_NAMES) {
+      if (CONTENT_TABLES.includes(name)) {
+        checkArrowFile(dir, name);
+        flat[name] = emptyTable(name);
+      } else flat[name] = readArrowTable(dir, name, dir);
+    }
   } else {
     const { readParquetTables } = await import('./columnar-parquet.js');
     flat = await readParquetTables(dir);
@@ -48,19 +57,21 @@ export async function readColumnar(dir: string): Promise<{ graph: ImageGraph; ma
 
 /**
  * Writes a graph as an export folder at `out`, atomically: everything goes into a sibling temp
- * folder that is renamed into place last, so `out` is either absent or complete.
+ * folder that is renamed into place last, so `out` is either absent or complete. `content` fills
+ * the files and chunks tables (sources/content-tables.ts); without it they are written empty.
  */
-export async function writeColumnar(graph: ImageGraph, format: ColumnarFormat, out: string): Promise<ColumnarMarker> {
+export async function writeColumnar(graph: ImageGraph, format: ColumnarFormat, out: string, content?: ContentTables & { note: ContentsNote }): Promise<ColumnarMarker> {
   if (existsSync(out)) throw new LayerlabError('EIO', 'already exists: export writes a new folder (remove it first)', { file: out });
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${Date.now()}`);
-  const tables = flattenTables(tablesFromGraph(graph));
+  const tables = flattenTables(tablesFromGraph(graph), content);
   try {
     mkdirSync(tmp);
   } catch (e) {
     throw new LayerlabError('EIO', `cannot create the export folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: out });
   }
   try {
-    const marker: ColumnarMarker = { kind: 'layerlab-columnar', version: COLUMNAR_VERSION, format, rows: tableRows(unflattenTables(tables)) };
+    const rows = Object.fromEntries(TABLE_NAMES.map((n) => [n, tables[n].rows])) as Record<TableName, number>;
+    const marker: ColumnarMarker = { kind: 'layerlab-columnar', version: COLUMNAR_VERSION, format, rows, ...(content ? { contents: content.note } : {}) };
     if (format === 'arrow') (await import('./columnar-arrow.js')).writeArrowTables(tmp, tables);
     else await (await import('./columnar-parquet.js')).writeParquetTables(tmp, tables);
     writeFileSync(join(tmp, COLUMNAR_MARKER), JSON.stringify(marker, null, 2) + '\n');
