@@ -1,4 +1,4 @@
-import { ABSENT, NOT_SHA256, type DigestBytes } from '../model/digest-bytes.js';
+import { ABSENT, mixHash32, NOT_SHA256, type DigestBytes } from '../model/digest-bytes.js';
 
 /** The distinct digests among some rows, and a per-row value summed once per digest. */
 export interface DistinctDigests {
@@ -13,11 +13,7 @@ const EMPTY = -1;
 function hash32(raw: Uint8Array, o: number): number {
   let h = 0x811c9dc5;
   for (let k = 0; k < 32; k++) h = Math.imul(h ^ raw[o + k], 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return mixHash32(h);
 }
 
 function sameBytes(raw: Uint8Array, a: number, b: number): boolean {

@@ -22,6 +22,15 @@ export const ABSENT = -1;
 /** {@link DigestBytes.offsetOf} of a row whose digest is not `sha256:<64 lower-case hex>`. */
 export const NOT_SHA256 = -2;
 
+/** murmur3's finaliser: spreads the bits of a 32-bit hash over the whole slot index (the digest hash tables share it). */
+export function mixHash32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
 
 /** The string of the 32 sha256 bytes at raw[at..at+32). */

@@ -4,6 +4,7 @@
 import { LayerlabError } from '../errors.js';
 import type { Digest } from './digest.js';
 import { GrowableFloat64, GrowableInt32, GrowableUint32 } from './growable.js';
+import { mixHash32 } from './digest-bytes.js';
 import type { ImageMeta } from './types.js';
 
 const ID_BYTES = 32;
@@ -92,14 +93,6 @@ function flat(s: string): string {
   return s;
 }
 
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
 /**
  * Image ID → index over the ID bytes (open addressing, no string per image). Fails on the first
  * duplicate ID, naming it.
@@ -139,7 +132,7 @@ export class ImageIdIndex {
   }
 
   private hash(b: Uint8Array, o: number): number {
-    return mix(((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) ^ Math.imul((b[o + 28] << 24) | (b[o + 29] << 16) | (b[o + 30] << 8) | b[o + 31], 0x9e3779b1));
+    return mixHash32(((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) ^ Math.imul((b[o + 28] << 24) | (b[o + 29] << 16) | (b[o + 30] << 8) | b[o + 31], 0x9e3779b1));
   }
 
   private find(b: Uint8Array, o: number): number | undefined {

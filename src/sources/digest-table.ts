@@ -5,7 +5,7 @@
 // (outside the heap) and is looked up by the key's characters wherever they are: a JS string, or
 // bytes in the read buffer. Other keys (other algorithms, upper-case hex) are kept as strings.
 
-import { ABSENT, NOT_SHA256 } from '../model/digest-bytes.js';
+import { ABSENT, mixHash32, NOT_SHA256 } from '../model/digest-bytes.js';
 import type { LazyDigests } from '../model/graph.js';
 
 const EMPTY = -1;
@@ -16,18 +16,10 @@ for (let c = 0; c < 6; c++) HEX[0x61 + c] = 10 + c;
 const PREFIX = [0x73, 0x68, 0x61, 0x32, 0x35, 0x36, 0x3a];
 const SHA256_LENGTH = 71;
 
-/** murmur3's finaliser: spreads the bits of a hash over the whole slot index. */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 /** Hash of a sha256 key from its first and last 8 hex digits (random in real digests). */
 function shaHash(a: number, b: number): number {
-  return mix(a ^ Math.imul(b, 0x9e3779b1));
+  return mixHash32(a ^ Math.imul(b, 0x9e3779b1));
 }
 
 function hashString(key: string, sha: boolean): number {
@@ -43,7 +35,7 @@ function hashString(key: string, sha: boolean): number {
   }
   let h = len;
   for (let k = 0; k < len; k++) h = Math.imul(h ^ key.charCodeAt(k), 0x01000193);
-  return mix(h);
+  return mixHash32(h);
 }
 
 function hashBytes(buf: Uint8Array, start: number, end: number, sha: boolean): number {
@@ -58,7 +50,7 @@ function hashBytes(buf: Uint8Array, start: number, end: number, sha: boolean): n
   }
   let h = end - start;
   for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k], 0x01000193);
-  return mix(h);
+  return mixHash32(h);
 }
 
 /** Open-addressing hash table from digest strings to non-negative indices. */
