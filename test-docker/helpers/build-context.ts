@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sandbox } from './sandbox.js';
 
-/** Deterministic bytes of a given length (content differs per seed). */
+/** Deterministic bytes of a given length, different per seed; incompressible (gzip keeps their size). */
 export function bytes(seed: number, n: number): Buffer {
   const b = Buffer.alloc(n);
   let x = seed * 2654435761 + 1;

@@ -5,18 +5,9 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bytes } from './build-context.js';
 import type { Sandbox } from './sandbox.js';
 
-/** Deterministic bytes (incompressible: gzip keeps their size), different per seed. */
-function bytes(seed: number, n: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 const SLEEP = 'CMD ["/bin/busybox", "sleep", "3600"]';
 
