@@ -158,7 +158,10 @@ export function imagesReclaimable(images: readonly Pick<DfImage, 'Size' | 'Share
 
 /** The totals of {@link systemDf} alone, in one pass over the per-image columns. */
 export function systemDfSummary(graph: ImageGraph, rule: ReclaimableRule = 'current'): DfSummary {
-  const u = imageUsage(graph);
+  return summaryOf(graph, imageUsage(graph), rule);
+}
+
+function summaryOf(graph: ImageGraph, u: ReturnType<typeof imageUsage>, rule: ReclaimableRule): DfSummary {
   let count = 0;
   let active = 0;
   let used = 0;
@@ -200,7 +203,6 @@ export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): 
   const reclaimable = reclaimablePerImage(graph);
   const ids = graph.imageIdList();
   const images: DfImage[] = [];
-  let active = 0;
   for (let i = 0; i < graph.imageCount; i++) {
     if (!u.listed[i]) continue;
     const containers = graph.imageContainerCount[i];
@@ -209,7 +211,6 @@ export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): 
     const parent = graph.imageParent[i];
     const tags = graph.tagsOf(i);
     const digests = graph.digestsOf(i);
-    if (containers > 0) active++;
     images.push({
       Id: ids[i],
       ParentId: parent >= 0 ? ids[parent] : '',
@@ -241,30 +242,18 @@ export function systemDf(graph: ImageGraph, rule: ReclaimableRule = 'current'): 
     SizeRootFs: (c.sizeRw ?? 0) + u.size[graph.containerImage[k]],
   }));
   containers.sort((a, b) => b.Created - a.Created);
-  let cActive = 0;
-  let cSize = 0;
-  let cReclaim = 0;
-  for (const c of containers) {
-    cSize += c.SizeRw;
-    if (isActiveContainer(c.State)) cActive++;
-    else cReclaim += c.SizeRw;
-  }
-
+  const t = summaryOf(graph, u, rule);
+  // Key order is the JSON schema's: the totals around the rows, as docker's answer has them.
   return {
-    LayersSize: u.layersSize,
+    LayersSize: t.LayersSize,
     Images: images,
     Containers: containers,
-    ImagesUsage: {
-      TotalCount: images.length,
-      ActiveCount: active,
-      TotalSize: u.layersSize,
-      Reclaimable: imagesReclaimable(images, u.layersSize, rule),
-    },
-    ContainersUsage: { TotalCount: containers.length, ActiveCount: cActive, TotalSize: cSize, Reclaimable: cReclaim },
-    ReclaimableRule: rule,
-    SizeBasis: u.basis,
-    LayersWithoutSize: u.layersWithoutSize,
-    ContainersWithoutSize: graph.containers.filter((c) => c.sizeRw === undefined).length,
+    ImagesUsage: t.ImagesUsage,
+    ContainersUsage: t.ContainersUsage,
+    ReclaimableRule: t.ReclaimableRule,
+    SizeBasis: t.SizeBasis,
+    LayersWithoutSize: t.LayersWithoutSize,
+    ContainersWithoutSize: t.ContainersWithoutSize,
   };
 }
 
