@@ -44,9 +44,16 @@ const bundled = await build({
   external: EXTERNAL,
   define: { 'import.meta.url': '__layerlab_url' },
   legalComments: 'none',
+  charset: 'ascii',
   logLevel: 'warning',
 });
-const body = `(function (${PARAMS}) {\n${bundled.outputFiles[0].text}\n})`;
+// The loader reads the program as latin1: one read and a one-byte string, where node's utf8
+// path reads in 8 KiB pieces and one non-ASCII character makes all of it a two-byte string.
+// esbuild escapes strings; what it leaves is in comments (a `→` in a doc comment).
+const text = bundled.outputFiles[0].text.replace(/^(\s*(?:\/\/|\/\*|\*).*)$/gm, (line) => line.replace(/[^\x00-\x7f]/g, '?'));
+const stray = /[^\x00-\x7f]/.exec(text);
+if (stray) throw new Error(`the bundled program has a non-ASCII character outside comments at ${stray.index}: ${JSON.stringify(text.slice(stray.index - 40, stray.index + 10))}`);
+const body = `(function (${PARAMS}) {\n${text}\n})`;
 const id = createHash('sha256').update(body).digest('hex').slice(0, 16);
 const source = `/*layerlab-build:${id}*/${body}`;
 writeFileSync(PROGRAM, source);

@@ -14,7 +14,7 @@ const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
 
 const file = join(__dirname, 'layerlab.program.cjs');
-const source = readFileSync(file, 'utf8');
+const source = readFileSync(file, 'latin1'); // ASCII, the build makes sure
 const id = /^\/\*layerlab-build:([0-9a-f]+)\*\//.exec(source)?.[1];
 let cachedData;
 try {
