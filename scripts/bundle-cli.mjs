@@ -45,12 +45,18 @@ const bundled = await build({
   define: { 'import.meta.url': '__layerlab_url' },
   legalComments: 'none',
   charset: 'ascii',
+  // import() of an external becomes require(): a function V8 restores from a code cache has no
+  // dynamic-import callback (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), and every external has a
+  // CommonJS build (an ES-only one would load through require(esm), Node >= 20.19).
+  supported: { 'dynamic-import': false },
   logLevel: 'warning',
 });
 // The loader reads the program as latin1: one read and a one-byte string, where node's utf8
 // path reads in 8 KiB pieces and one non-ASCII character makes all of it a two-byte string.
 // esbuild escapes strings; what it leaves is in comments (a `→` in a doc comment).
 const text = bundled.outputFiles[0].text.replace(/^(\s*(?:\/\/|\/\*|\*).*)$/gm, (line) => line.replace(/[^\x00-\x7f]/g, '?'));
+const dynamicImport = /\bimport\(/.exec(text);
+if (dynamicImport) throw new Error(`the bundled program has an import() the loader cannot serve: ${JSON.stringify(text.slice(dynamicImport.index - 40, dynamicImport.index + 40))}`);
 const stray = /[^\x00-\x7f]/.exec(text);
 if (stray) throw new Error(`the bundled program has a non-ASCII character outside comments at ${stray.index}: ${JSON.stringify(text.slice(stray.index - 40, stray.index + 10))}`);
 const body = `(function (${PARAMS}) {\n${text}\n})`;
@@ -77,7 +83,7 @@ const ENGINE = {
 /** Compiles the program as the loader does, runs `lines` through it, returns V8's code cache of everything compiled. */
 async function codeCache(lines) {
   const file = resolve(PROGRAM);
-  const script = new vm.Script(source, { filename: file, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  const script = new vm.Script(source, { filename: file });
   const program = { exports: {} };
   script.runInThisContext()(program.exports, createRequire(file), program, file, resolve(OUT), pathToFileURL(file).href);
   for (const argv of lines) {

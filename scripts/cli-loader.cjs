@@ -22,7 +22,9 @@ try {
 } catch {
   // no cache: compiled from source
 }
-const script = new vm.Script(source, { filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+// The program has no import(): the build turns each into require() (restored from a cache, a
+// function would have no dynamic-import callback).
+const script = new vm.Script(source, { filename: file, cachedData });
 const program = { exports: {} };
 script.runInThisContext()(program.exports, require, program, file, __dirname, pathToFileURL(file).href);
 program.exports.runMain(process.argv.slice(2));

@@ -48,7 +48,7 @@ test('the code cache the build made is the program\'s, and a node without flags 
   // compiled as the loader compiles it, in a node started as the bin is
   const probe = `const fs = require('node:fs'), vm = require('node:vm');
 const source = fs.readFileSync(${JSON.stringify(resolve(PROGRAM))}, 'utf8');
-const s = new vm.Script(source, { filename: ${JSON.stringify(resolve(PROGRAM))}, cachedData: fs.readFileSync(${JSON.stringify(resolve('dist/cli', caches[0]))}), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+const s = new vm.Script(source, { filename: ${JSON.stringify(resolve(PROGRAM))}, cachedData: fs.readFileSync(${JSON.stringify(resolve('dist/cli', caches[0]))}) });
 process.stdout.write(String(s.cachedDataRejected));`;
   const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -89,12 +89,19 @@ test('every command\'s --help from the bundle is the one the sources print', asy
 });
 
 test('the bundle computes what the sources compute, with their exit codes and messages', async () => {
+  const dir = tempDir('layerlab-bin-');
+  const exports = { parquet: join(dir, 'x.parquet'), arrow: join(dir, 'x.arrow') };
+  for (const [format, path] of Object.entries(exports)) assert.equal((await cli('export', '--format', format, OFFICIAL, '-o', path)).code, 0);
   for (const argv of [
     ['df', '--format', 'json', OFFICIAL],
     ['dedup', OFFICIAL],
     ['rm', '--format', 'json', OFFICIAL, 'debian:bookworm'],
     ['df', '--bogus', OFFICIAL],
     ['df', 'no/such/file.json'],
+    // the externals, loaded when used: DuckDB (sql, Parquet) and apache-arrow
+    ['sql', '--query', 'df', OFFICIAL],
+    ['df', '-v', exports.parquet],
+    ['df', '-v', exports.arrow],
   ]) {
     const want = await cli(...argv);
     const got = bin(...argv);
