@@ -68,6 +68,12 @@ chmodSync(`${OUT}/layerlab.cjs`, 0o755);
 writeFileSync(`${OUT}/main.js`, `#!/usr/bin/env node\n${MARK}\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./layerlab.cjs');\n`);
 chmodSync(`${OUT}/main.js`, 0o755);
 
+// Worker threads' entry points ({ in, out }), bundled as ES modules next to the program: a module
+// starts one with `new Worker(new URL('./OUT.js', import.meta.url))`, import.meta.url being the
+// program's URL in dist/cli/.
+const WORKERS = [];
+if (WORKERS.length) await build({ entryPoints: WORKERS, outdir: OUT, bundle: true, format: 'esm', platform: 'node', target: 'node20', external: EXTERNAL, legalComments: 'none', logLevel: 'warning' });
+
 /** A daemon of two images sharing a layer and one container, enough to run the engine reader's code once. */
 const sha = (c) => `sha256:${c.repeat(64)}`;
 const ENGINE = {
