@@ -86,3 +86,29 @@ test('a read nobody takes is dropped with its command: a usage error, --help, an
     await e.close();
   }
 });
+
+test('the requests go out before the command loads even when loading it never yields to the event loop, as in the bundled bin', async () => {
+  // A socket writes a request once connected, which happens in a turn of the event loop. In the
+  // bundled bin loading a command is a resolved promise: without a turn before it, the requests
+  // would wait until the command first awaits something.
+  const e = await engine(tempDir('layerlab-early-'));
+  const df = COMMANDS.find((c) => c.name === 'df')!;
+  const load = df.load;
+  const command = await load();
+  let turned = false;
+  let turnedBeforeLoad: boolean | undefined;
+  (df as { load: typeof load }).load = () => {
+    turnedBeforeLoad = turned;
+    return Promise.resolve(command);
+  };
+  try {
+    setImmediate(() => (turned = true));
+    const r = await cli('df', '--format', 'json', e.source);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(turnedBeforeLoad, true, 'the event loop turned (sockets connected, requests written) before the command loaded');
+    assert.deepEqual(JSON.parse(r.stdout).Images.map((i: { Id: string }) => i.Id), [sha('a')]);
+  } finally {
+    (df as { load: typeof load }).load = load;
+    await e.close();
+  }
+});

@@ -79,6 +79,10 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   // A live daemon's answers take as long to come as the command takes to load: ask first.
   const daemons = rest.includes('--help') || rest.includes('-h') ? [] : rest.filter((a) => a.startsWith('docker://'));
   for (const d of daemons) startEngineRead(d);
+  // One turn of the event loop sends the first requests (a socket writes once it is connected,
+  // in the loop), so the daemon works on them while the command loads; without a turn they
+  // wait for the first thing the command awaits.
+  if (daemons.length) await new Promise((r) => setImmediate(r));
   try {
     const command = await entry.load();
     return await command.run(rest, io);
