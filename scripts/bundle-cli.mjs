@@ -19,7 +19,8 @@ if (readFileSync(`${OUT}/main.js`, 'utf8').includes(MARK)) throw new Error(`${OU
 // Chunks of an earlier build: their names carry content hashes, so stale ones would pile up.
 for (const f of readdirSync(OUT)) if (f.startsWith(CHUNK)) rmSync(`${OUT}/${f}`);
 await build({
-  entryPoints: [`${OUT}/main.js`],
+  // The snapshot reading thread (src/sources/snapshot-pipeline.ts starts ./snapshot-worker.js next to its chunk).
+  entryPoints: [`${OUT}/main.js`, { in: 'dist/sources/snapshot-worker.js', out: 'snapshot-worker' }],
   outdir: OUT,
   allowOverwrite: true,
   chunkNames: `${CHUNK}[name]-[hash]`,

@@ -15,13 +15,19 @@ import type { Snapshot } from './snapshot.js';
 /** Largest single record (one layer, image or container, or the `meta` object) a streamed read accepts: 64 MiB. */
 export const RECORD_LIMIT = 64 * 1024 * 1024;
 const READ_SIZE = 4 * 1024 * 1024;
+/**
+ * Regular files at least this large are read on two threads (snapshot-pipeline.ts): below it,
+ * starting the reading thread costs more than it saves. LAYERLAB_SNAPSHOT_THREADS=1 reads every
+ * file on one thread.
+ */
+export const PIPELINE_MIN_BYTES = process.env.LAYERLAB_SNAPSHOT_THREADS === '1' ? -1 : 8 * 1024 * 1024;
 /** Bytes kept ahead of a record before the byte-level reader tries it (a written record is < 1 KB). */
 const LOOKAHEAD = 1024 * 1024;
 
 type Section = 'layers' | 'images' | 'containers';
 const SECTIONS: readonly Section[] = ['layers', 'images', 'containers'];
 
-interface ByteInput {
+export interface ByteInput {
   read(into: Buffer, offset: number, max: number): number | Promise<number>;
   close(): void;
 }
@@ -51,7 +57,7 @@ function streamInput(stream: Readable, destroy: boolean): ByteInput {
   };
 }
 
-function openInput(file: string, stdin: Readable): ByteInput {
+export function openInput(file: string, stdin: Readable): ByteInput {
   if (file === '-') return streamInput(stdin, false);
   const st = statOrFail(file);
   try {
@@ -76,15 +82,31 @@ function member(path: string, key: string): string {
  * no limit on the whole, {@link RECORD_LIMIT} bytes per record.
  */
 export async function readSnapshotStream(file: string, stdin: Readable = process.stdin, recordLimit = RECORD_LIMIT): Promise<Snapshot> {
+  if (file !== '-' && PIPELINE_MIN_BYTES >= 0) {
+    const st = statOrFail(file);
+    if (st.isFile() && st.size >= PIPELINE_MIN_BYTES) return (await import('./snapshot-pipeline.js')).readSnapshotPipelined(file, recordLimit);
+  }
   const input = openInput(file, stdin);
   try {
-    return await new StreamReader(input, file, recordLimit).run();
+    return await new StreamReader<Snapshot>(input, file, recordLimit).run();
   } finally {
     input.close();
   }
 }
 
-class StreamReader {
+/**
+ * What the reader hands its records to: the SnapshotLoader, or (on the snapshot reading thread,
+ * snapshot-worker.ts) a recorder that passes the same calls, in the same order, to the loader on
+ * the main thread.
+ */
+export type RecordSink<R> = Pick<SnapshotLoader, 'c' | 'layerKeys' | 'layerCount' | 'layerKeyEntries' | 'kind' | 'version' | 'setMeta' | 'layer' | 'image' | 'container' | 'imagesDone' | 'flushKeys'> & {
+  layerFast(f: FastRecords, i: number): void;
+  imageFast(f: FastRecords, buf: Buffer, i: number): void;
+  finish(): R;
+};
+
+/** Walks a snapshot's bytes and hands each record to a sink (see {@link RecordSink}). */
+export class StreamReader<R = Snapshot> {
   private buf = Buffer.allocUnsafe(READ_SIZE + LOOKAHEAD);
   private pos = 0;
   private end = 0;
@@ -93,7 +115,7 @@ class StreamReader {
   /** Line number of the byte at linePos. */
   private line = 1;
   private linePos = 0;
-  private readonly loader: SnapshotLoader;
+  private readonly loader: RecordSink<R>;
   private readonly fast: FastRecords;
   private kindSeen = false;
   private versionSeen = false;
@@ -105,8 +127,9 @@ class StreamReader {
     private readonly input: ByteInput,
     private readonly file: string,
     private readonly recordLimit: number,
+    loader?: RecordSink<R>,
   ) {
-    this.loader = new SnapshotLoader(file);
+    this.loader = loader ?? (new SnapshotLoader(file) as unknown as RecordSink<R>);
     this.fast = new FastRecords(this.loader.layerKeys);
   }
 
@@ -238,7 +261,7 @@ class StreamReader {
     return v;
   }
 
-  async run(): Promise<Snapshot> {
+  async run(): Promise<R> {
     let c = await this.peek();
     if (c < 0) {
       if (this.total === 0) throw new LayerlabError('EINPUT', 'empty file: expected a layerlab snapshot (JSON), a docker save / OCI archive, a folder or docker://', { file: this.file });
