@@ -4,6 +4,7 @@
 // as their fields (digests as raw words, refs as layer indices); records in any other shape go as
 // the value JSON.parse gave (v8 serialisation keeps -0, and own `__proto__` keys, as they were).
 import { serialize } from 'node:v8';
+import type { SharedDigestTable } from './digest-table.js';
 import type { FastRecords } from './snapshot-fast.js';
 
 export const OP_LAYER = 1;
@@ -18,6 +19,15 @@ export const OP_IMAGES_DONE = 8;
 /** [op, line, length] + a serialised {@link BatchError} (as OP_KIND, OP_VERSION and OP_META carry their values). */
 export const OP_ERROR = 9;
 export const OP_END = 10;
+/** The reading thread waits for the loader's layer key table (sent back as {@link KeysReply}). */
+export const OP_KEYS = 11;
+
+/** What the main thread sends back for OP_KEYS: its layer keys as they are when the images section starts. */
+export interface KeysReply {
+  table: SharedDigestTable;
+  entries: Uint32Array;
+  layerCount: number;
+}
 
 export const SECTION_CODES = ['layers', 'images', 'containers'] as const;
 

@@ -120,7 +120,7 @@ export class SnapshotLoader {
   readonly c: Checker;
   readonly builder = new GraphBuilder(1 << 16);
   /** Layer identity (diffID and blob digest) → layer index. */
-  readonly layerKeys = new DigestTable(1 << 12);
+  readonly layerKeys: DigestTable;
   readonly imageIds = new DigestTable(1 << 12);
   /** Per layer, its diffID's and blob digest's entry in layerKeys plus one (0: none): digests stay bytes. */
   private readonly diffIdEntry = new GrowableUint32(1 << 12);
@@ -141,8 +141,10 @@ export class SnapshotLoader {
   private containerCount = 0;
   meta: Obj = {};
 
-  constructor(file: string | undefined) {
+  /** With `sharedKeys`, the layer key table can be handed to the snapshot reading thread (snapshot-pipeline.ts). */
+  constructor(file: string | undefined, sharedKeys = false) {
     this.c = new Checker(file);
+    this.layerKeys = new DigestTable(1 << 12, sharedKeys);
   }
 
   get layerCount(): number {

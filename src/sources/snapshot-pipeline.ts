@@ -5,7 +5,7 @@
 import { deserialize } from 'node:v8';
 import { MessageChannel, receiveMessageOnPort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { LayerlabError, type ErrorCode } from '../errors.js';
-import { OP_END, OP_ERROR, OP_FLUSH, OP_IMAGE, OP_IMAGES_DONE, OP_KIND, OP_LAYER, OP_META, OP_SLOW, OP_VERSION, type Batch, type BatchError, type BatchSizes, BATCH_SIZES } from './snapshot-batch.js';
+import { OP_END, OP_ERROR, OP_FLUSH, OP_IMAGE, OP_IMAGES_DONE, OP_KEYS, OP_KIND, OP_LAYER, OP_META, OP_SLOW, OP_VERSION, type Batch, type BatchError, type BatchSizes, type KeysReply, BATCH_SIZES } from './snapshot-batch.js';
 import type { RawBuffer } from './snapshot-fast.js';
 import { SnapshotLoader, type Json, type ScannedImage, type ScannedLayer } from './snapshot-loader.js';
 import type { SnapshotWorkerData } from './snapshot-worker.js';
@@ -36,7 +36,7 @@ function startWorker(options: WorkerOptions): Worker {
 
 /** Reads and validates a snapshot from a regular file on two threads; the result and errors are those of a single-thread read. */
 export async function readSnapshotPipelined(file: string, recordLimit: number, hooks: PipelineHooks = {}): Promise<Snapshot> {
-  const control = new Int32Array(new SharedArrayBuffer(8));
+  const control = new Int32Array(new SharedArrayBuffer(12));
   const { port1, port2 } = new MessageChannel();
   const data: SnapshotWorkerData = { file, recordLimit, port: port2, control: control.buffer as SharedArrayBuffer, ahead: hooks.ahead ?? AHEAD, batchSizes: hooks.batchSizes ?? BATCH_SIZES };
   const worker = startWorker({ workerData: { snapshotWorker: data }, transferList: [port2] });
@@ -45,7 +45,15 @@ export async function readSnapshotPipelined(file: string, recordLimit: number, h
   worker.on('error', (e) => (failure ??= e.message));
   worker.on('exit', (code) => (failure ??= `exited with code ${code}`));
   hooks.started?.(worker);
-  const replay = new Replay(new SnapshotLoader(file), file);
+  const loader = new SnapshotLoader(file, true);
+  const replay = new Replay(loader, file, () => {
+    // Every record before the images section is in: the table the reading thread looks refs up in from now on.
+    loader.flushKeys();
+    const reply: KeysReply = { table: loader.layerKeys.share(), entries: loader.layerKeyEntries(), layerCount: loader.layerCount };
+    port1.postMessage(reply);
+    Atomics.add(control, 2, 1);
+    Atomics.notify(control, 2);
+  });
   try {
     for (;;) {
       const posted = Atomics.load(control, 0);
@@ -109,6 +117,7 @@ class Replay {
   constructor(
     readonly loader: SnapshotLoader,
     private readonly file: string,
+    private readonly shareKeys: () => void,
   ) {}
 
   /** Replays one batch; true at the end of the snapshot. */
@@ -139,6 +148,7 @@ class Replay {
         c.trustedDigests = false;
       } else if (op === OP_FLUSH) loader.flushKeys();
       else if (op === OP_IMAGES_DONE) loader.imagesDone();
+      else if (op === OP_KEYS) this.shareKeys();
       else if (op === OP_END) return true;
       else {
         const line = ints[this.ni];

@@ -3,12 +3,12 @@
 // compared with the previous image's and resolved to layer indices, JSON.parse of records in other
 // shapes), but its sink records each loader call into batches for the main thread, which makes
 // the same calls on the real SnapshotLoader, in the same order: same checks, same graph, same
-// first error. Refs are resolved against a copy of the layer key table kept here (the keys of the
-// layer records, as the loader adds them); the main thread's table still checks every key.
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+// first error. When the images section starts, this thread waits for the loader's layer key
+// table (shared memory, not copied: the loader adds no layer key while images are read) and
+// resolves refs against it, as a single-thread read does.
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LayerlabError } from '../errors.js';
-import { GrowableUint32 } from '../model/growable.js';
-import { BatchWriter, OP_END, OP_ERROR, OP_FLUSH, OP_IMAGES_DONE, OP_KIND, OP_META, OP_VERSION, type Batch, type BatchError, type BatchSizes } from './snapshot-batch.js';
+import { BatchWriter, OP_END, OP_ERROR, OP_FLUSH, OP_IMAGES_DONE, OP_KEYS, OP_KIND, OP_META, OP_VERSION, type Batch, type KeysReply, type BatchError, type BatchSizes } from './snapshot-batch.js';
 import type { FastRecords } from './snapshot-fast.js';
 import { Checker, type Json } from './snapshot-loader.js';
 import { DigestTable } from './digest-table.js';
@@ -19,7 +19,7 @@ export interface SnapshotWorkerData {
   file: string;
   recordLimit: number;
   port: MessagePort;
-  /** [batches posted, batches taken by the main thread]. */
+  /** [batches posted, batches taken by the main thread, key tables sent]. */
   control: SharedArrayBuffer;
   /** Most batches posted and not yet taken: the reader waits beyond that (memory stays bounded). */
   ahead: number;
@@ -28,29 +28,31 @@ export interface SnapshotWorkerData {
 
 const POSTED = 0;
 const TAKEN = 1;
-
-/** Thrown when this thread's copy of the layer keys finds a duplicate: the main thread's loader reports it. */
-class DuplicateLayer extends Error {}
+const KEYS_SENT = 2;
 
 /** A RecordSink that sends every call to the main thread. */
 export class RecordingSink {
   readonly c: Checker;
-  readonly layerKeys = new DigestTable(1 << 12);
-  private readonly diffIdEntry = new GrowableUint32(1 << 12);
-  private readonly digestEntry = new GrowableUint32(1 << 12);
+  /** Empty until the loader's table comes (the byte-level reader looks refs up only in the images section). */
+  readonly layerKeys = new DigestTable(64);
   layerCount = 0;
 
   constructor(
     file: string,
     private readonly w: BatchWriter,
+    private readonly keys: () => KeysReply,
   ) {
     this.c = new Checker(file);
   }
 
+  /** Called as the images section starts: the loader's layer keys, once it has taken every record before. */
   layerKeyEntries(): Uint32Array {
-    const diff = this.diffIdEntry.view();
-    const blob = this.digestEntry.view();
-    return diff.map((e, l) => (e === 0 ? blob[l] : e));
+    this.w.op(OP_KEYS);
+    this.w.send();
+    const reply = this.keys();
+    this.layerKeys.adopt(reply.table);
+    this.layerCount = reply.layerCount;
+    return reply.entries;
   }
 
   kind(v: Json | undefined): void {
@@ -66,24 +68,10 @@ export class RecordingSink {
   }
 
   layer(raw: Json, i: number): void {
-    this.indexKeys();
-    // The keys the loader would claim; a record it refuses ends the read there, whatever is kept here.
-    const o = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {};
-    this.diffIdEntry.push(this.claim(o.diffId, i));
-    this.digestEntry.push(this.claim(o.digest, i));
-    this.layerCount++;
     this.w.slow(0, i, this.c.line, this.c.trustedDigests, raw);
   }
 
-  private claim(key: Json | undefined, i: number): number {
-    if (typeof key !== 'string' || this.layerKeys.addIfAbsent(key, i) >= 0) return 0;
-    return this.layerKeys.lastEntry + 1;
-  }
-
   layerFast(f: FastRecords, i: number): void {
-    this.diffIdEntry.push(f.hasDiffId ? this.layerKeys.appendWords(f.rawWords, 0, i) + 1 : 0);
-    this.digestEntry.push(f.hasDigest ? this.layerKeys.appendWords(f.rawWords, 8, i) + 1 : 0);
-    this.layerCount++;
     this.w.layer(f, i, this.c.line);
   }
 
@@ -104,15 +92,7 @@ export class RecordingSink {
   }
 
   flushKeys(): void {
-    this.indexKeys();
     this.w.op(OP_FLUSH);
-  }
-
-  /** Makes the appended layer keys findable; a duplicate stops the read (after a flush that reports it). */
-  private indexKeys(): void {
-    if (this.layerKeys.indexPending() < 0) return;
-    this.w.op(OP_FLUSH);
-    throw new DuplicateLayer();
   }
 
   finish(): void {
@@ -122,8 +102,17 @@ export class RecordingSink {
 
 function errorOf(e: unknown): BatchError {
   if (e instanceof LayerlabError) return { code: e.code, message: e.message, place: e.place };
-  if (e instanceof DuplicateLayer) return { message: 'the snapshot reading thread found a duplicate layer key the loader did not' };
   return { message: `the snapshot reading thread failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` };
+}
+
+/** Waits for the main thread's answer to OP_KEYS. */
+function keys(data: SnapshotWorkerData, control: Int32Array): KeysReply {
+  for (;;) {
+    const sent = Atomics.load(control, KEYS_SENT);
+    const m = receiveMessageOnPort(data.port);
+    if (m) return m.message as KeysReply;
+    Atomics.wait(control, KEYS_SENT, sent, 1000);
+  }
 }
 
 async function main(data: SnapshotWorkerData): Promise<void> {
@@ -141,7 +130,7 @@ async function main(data: SnapshotWorkerData): Promise<void> {
   try {
     const input = openInput(data.file, process.stdin);
     try {
-      await new StreamReader<void>(input, data.file, data.recordLimit, new RecordingSink(data.file, writer)).run();
+      await new StreamReader<void>(input, data.file, data.recordLimit, new RecordingSink(data.file, writer, () => keys(data, control))).run();
     } finally {
       input.close();
     }
