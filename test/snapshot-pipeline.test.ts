@@ -89,11 +89,15 @@ test('a duplicate layer among scanned records is the first error, before a later
   const dup = lines.slice();
   // Layer 40 repeats layer 3; layer 60's size is refused.
   dup[first + 40] = lines[first + 3].replace(/,$/, '') + (lines[first + 40].endsWith(',') ? ',' : '');
-  dup[first + 60] = lines[first + 60].replace(/"size":\d+/, '"size":-1');
-  for (const hooks of SIZES) {
-    const [single, piped] = await both(dup.join('\n'), hooks);
-    assert.match(single, /duplicate layer/);
-    assert.equal(piped, single);
+  // Then a later record the loader refuses (on the main thread), or one that is not JSON (found on the reading thread).
+  for (const later of [(l: string) => l.replace(/"size":\d+/, '"size":-1'), (l: string) => l.replace('"size":', '"size"')]) {
+    const text = dup.slice();
+    text[first + 60] = later(lines[first + 60]);
+    for (const hooks of SIZES) {
+      const [single, piped] = await both(text.join('\n'), hooks);
+      assert.match(single, new RegExp(`:${first + 41}: \\$\\.layers\\[40\\]\\.diffId: duplicate layer`));
+      assert.equal(piped, single);
+    }
   }
 });
 
@@ -125,4 +129,15 @@ test('no thread is left behind: the process exits promptly after a read and afte
   assert.match(r.stdout, new RegExp(`refs ${g.referenceCount}\\nEINPUT 5 \\$\\.layers\\[0\\]\\.size\\n`));
   // Two reads of a 3,000-image file: seconds at most, however loaded the machine; a leftover thread would hold the process until the timeout.
   assert.ok(ms < 30_000, `${ms} ms`);
+});
+
+test('repo tags pass as bytes: ASCII and UTF-8 tags, and the errors that quote them, read the same on two threads', async () => {
+  const text = serializeSnapshot(syntheticGraph({ images: 200, seed: 4 }), {});
+  const withTag = (tag: string) => text.replace(/"repoTags":\["[^"]*"/, `"repoTags":[${JSON.stringify(tag)}`);
+  for (const tag of ['plain/name:v1', 'été:1', 'naïve/ø:tag', 'x:€', 'ok:1", "two:2']) {
+    for (const hooks of SIZES) {
+      const [single, piped] = await both(withTag(tag), hooks);
+      assert.equal(piped, single, tag);
+    }
+  }
 });

@@ -5,7 +5,7 @@
 import { deserialize } from 'node:v8';
 import { MessageChannel, receiveMessageOnPort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { LayerlabError, type ErrorCode } from '../errors.js';
-import { OP_END, OP_ERROR, OP_FLUSH, OP_IMAGE, OP_IMAGES_DONE, OP_KEYS, OP_KIND, OP_LAYER, OP_META, OP_SLOW, OP_VERSION, type Batch, type BatchError, type BatchSizes, type KeysReply, BATCH_SIZES } from './snapshot-batch.js';
+import { OP_END, OP_ERROR, OP_FLUSH, OP_IMAGE, OP_IMAGES_DONE, OP_KEYS, OP_KIND, OP_STATS, OP_LAYER, OP_META, OP_SLOW, OP_VERSION, type Batch, type BatchError, type BatchSizes, type KeysReply, type ReaderStats, BATCH_SIZES } from './snapshot-batch.js';
 import type { RawBuffer } from './snapshot-fast.js';
 import { SnapshotLoader, type Json, type ScannedImage, type ScannedLayer } from './snapshot-loader.js';
 import type { SnapshotWorkerData } from './snapshot-worker.js';
@@ -19,6 +19,8 @@ export interface PipelineHooks {
   batchSizes?: BatchSizes;
   ahead?: number;
   started?(worker: Worker): void;
+  /** For benches: what the reading thread reports of itself at the end. */
+  stats?(s: ReaderStats): void;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function readSnapshotPipelined(file: string, recordLimit: number, h
   worker.on('exit', (code) => (failure ??= `exited with code ${code}`));
   hooks.started?.(worker);
   const loader = new SnapshotLoader(file, true);
-  const replay = new Replay(loader, file, () => {
+  const replay = new Replay(loader, file, hooks, () => {
     // Every record before the images section is in: the table the reading thread looks refs up in from now on.
     loader.flushKeys();
     const reply: KeysReply = { table: loader.layerKeys.share(), entries: loader.layerKeyEntries(), layerCount: loader.layerCount };
@@ -117,6 +119,7 @@ class Replay {
   constructor(
     readonly loader: SnapshotLoader,
     private readonly file: string,
+    private readonly hooks: PipelineHooks,
     private readonly shareKeys: () => void,
   ) {}
 
@@ -159,6 +162,7 @@ class Replay {
         else if (op === OP_VERSION) loader.version(v);
         else if (op === OP_META) loader.setMeta(v);
         else if (op === OP_ERROR) this.fail(v as unknown as BatchError);
+        else if (op === OP_STATS) this.hooks.stats?.(v as unknown as ReaderStats);
         else throw new Error(`snapshot pipeline: unknown op ${op}`);
       }
     }
@@ -225,8 +229,10 @@ class Replay {
     while (into.length !== 0) into.pop();
     const count = this.ints[this.ni++];
     for (let k = 0; k < count; k++) {
-      const len = this.ints[this.ni++];
-      into.push((this.bytes as RawBuffer).utf8Slice(this.nb, this.nb + len));
+      const code = this.ints[this.ni++];
+      const len = code >> 1;
+      const bytes = this.bytes as RawBuffer;
+      into.push((code & 1) === 0 ? bytes.latin1Slice(this.nb, this.nb + len) : bytes.utf8Slice(this.nb, this.nb + len));
       this.nb += len;
     }
   }

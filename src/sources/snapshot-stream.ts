@@ -109,6 +109,8 @@ export type RecordSink<R> = Pick<SnapshotLoader, 'c' | 'layerKeys' | 'layerCount
   layerFast(f: FastRecords, i: number): void;
   imageFast(f: FastRecords, buf: Buffer, i: number): void;
   finish(): R;
+  /** Whether the byte-level reader keeps repo tags and digests as byte spans (FastRecords.spansOnly). */
+  readonly spansOnly?: boolean;
 };
 
 /** Walks a snapshot's bytes and hands each record to a sink (see {@link RecordSink}). */
@@ -137,6 +139,7 @@ export class StreamReader<R = Snapshot> {
   ) {
     this.loader = loader ?? (new SnapshotLoader(file) as unknown as RecordSink<R>);
     this.fast = new FastRecords(this.loader.layerKeys);
+    this.fast.spansOnly = this.loader.spansOnly === true;
   }
 
   private fail(message: string, path?: string, at = this.pos): never {

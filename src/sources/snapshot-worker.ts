@@ -8,7 +8,7 @@
 // resolves refs against it, as a single-thread read does.
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LayerlabError } from '../errors.js';
-import { BatchWriter, OP_END, OP_ERROR, OP_FLUSH, OP_IMAGES_DONE, OP_KEYS, OP_KIND, OP_META, OP_VERSION, type Batch, type KeysReply, type BatchError, type BatchSizes } from './snapshot-batch.js';
+import { BatchWriter, OP_END, OP_ERROR, OP_FLUSH, OP_IMAGES_DONE, OP_KEYS, OP_KIND, OP_META, OP_STATS, OP_VERSION, threadCpuMs, type Batch, type KeysReply, type BatchError, type BatchSizes } from './snapshot-batch.js';
 import type { FastRecords } from './snapshot-fast.js';
 import { Checker, type Json } from './snapshot-loader.js';
 import { DigestTable } from './digest-table.js';
@@ -36,6 +36,8 @@ export class RecordingSink {
   /** Empty until the loader's table comes (the byte-level reader looks refs up only in the images section). */
   readonly layerKeys = new DigestTable(64);
   layerCount = 0;
+  /** Repo tags go as bytes: the main thread makes the strings (see BatchWriter.image). */
+  readonly spansOnly = true;
 
   constructor(
     file: string,
@@ -96,6 +98,7 @@ export class RecordingSink {
   }
 
   finish(): void {
+    this.w.value(OP_STATS, 0, { cpuMs: threadCpuMs() });
     this.w.op(OP_END);
   }
 }
