@@ -81,6 +81,8 @@ export class FastRecords {
   private prevCount = 0;
   /** The last media type's bytes and string: a million layers share a handful. */
   private mediaBytes = new Uint8Array(0);
+  /** mediaBytes' whole 8-byte words, as doubles (compared as the refs are, see {@link ref}). */
+  private mediaWords = new Float64Array(0);
   private mediaString = '';
   private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private dvOf: Uint8Array | undefined;
@@ -371,6 +373,24 @@ export class FastRecords {
   }
 
   private mediaTypeAt(buf: Buffer, p: number, end: number): number {
+    // Most often the last media type again: its bytes (checked when first seen, so no quote or
+    // escape among them) and then the closing quote are the whole string; no scan needed.
+    const n = this.mediaBytes.length;
+    if (n !== 0 && p + n + 1 < end && buf[p] === QUOTE && buf[p + n + 1] === QUOTE) {
+      const dv = this.view(buf);
+      const words = this.mediaWords;
+      let j = 0;
+      while (j < words.length && words[j] === dv.getFloat64(p + 1 + 8 * j, true)) j++;
+      if (j === words.length) {
+        const m = this.mediaBytes;
+        let t = 8 * j;
+        while (t < n && m[t] === buf[p + 1 + t]) t++;
+        if (t === n) {
+          this.mediaType = this.mediaString;
+          return p + n + 2;
+        }
+      }
+    }
     const k = this.stringEnd(buf, p, end);
     if (k < 0) return -1;
     const m = this.mediaBytes;
@@ -379,6 +399,8 @@ export class FastRecords {
     if (!same) {
       this.mediaString = this.num === 0 ? (buf as RawBuffer).latin1Slice(p + 1, k) : (buf as RawBuffer).utf8Slice(p + 1, k);
       this.mediaBytes = Uint8Array.from(buf.subarray(p + 1, k));
+      // Little-endian words, as DataView reads them above (none on a big-endian machine: the bytes are compared one by one).
+      this.mediaWords = LITTLE_ENDIAN ? new Float64Array(this.mediaBytes.buffer, 0, this.mediaBytes.length >> 3) : new Float64Array(0);
     }
     this.mediaType = this.mediaString;
     return k + 1;

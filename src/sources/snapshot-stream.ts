@@ -58,8 +58,8 @@ function streamInput(stream: Readable, destroy: boolean): ByteInput {
   };
 }
 
-export function openInput(file: string, stdin: Readable): ByteInput {
-  if (file === '-') return streamInput(stdin, false);
+export function openInput(file: string, stdin?: Readable): ByteInput {
+  if (file === '-') return streamInput(stdin ?? process.stdin, false);
   const st = statOrFail(file);
   try {
     if (st.isFile()) return fileInput(openSync(file, 'r'));

@@ -131,7 +131,7 @@ async function main(data: SnapshotWorkerData): Promise<void> {
     }
   }, data.batchSizes);
   try {
-    const input = openInput(data.file, process.stdin);
+    const input = openInput(data.file);
     try {
       await new StreamReader<void>(input, data.file, data.recordLimit, new RecordingSink(data.file, writer, () => keys(data, control))).run();
     } finally {
