@@ -4,6 +4,7 @@
 // by the same SnapshotLoader as a whole-document read. Memory is the graph plus one read window;
 // one record may be at most RECORD_LIMIT bytes, and every error keeps its line number.
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { LayerlabError, quote } from '../errors.js';
 import { fileKind, statOrFail } from './bounded.js';
@@ -83,7 +84,8 @@ function member(path: string, key: string): string {
  * no limit on the whole, {@link RECORD_LIMIT} bytes per record.
  */
 export async function readSnapshotStream(file: string, stdin: Readable = process.stdin, recordLimit = RECORD_LIMIT): Promise<Snapshot> {
-  if (file !== '-' && PIPELINE_MIN_BYTES >= 0) {
+  // One core: a second thread would only add its own work.
+  if (file !== '-' && PIPELINE_MIN_BYTES >= 0 && availableParallelism() > 1) {
     const st = statOrFail(file);
     if (st.isFile() && st.size >= PIPELINE_MIN_BYTES) return (await import('./snapshot-pipeline.js')).readSnapshotPipelined(file, recordLimit);
   }
