@@ -29,6 +29,8 @@ export const OP_STATS = 12;
 export interface ReaderStats {
   /** CPU ms (user + sys) the thread used, from /proc/thread-self/stat; NaN where that is not there. */
   cpuMs: number;
+  /** Wall ms the thread waited for the main thread: for its queue to drain, and for the layer keys. */
+  waitMs: number;
 }
 
 /** CPU ms (user + sys) of the calling thread so far: Linux's /proc/thread-self/stat (in clock ticks, 100 a second); NaN elsewhere. */

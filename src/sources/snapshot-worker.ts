@@ -30,6 +30,9 @@ const POSTED = 0;
 const TAKEN = 1;
 const KEYS_SENT = 2;
 
+/** Wall ms this thread spent waiting for the main thread (reported in OP_STATS). */
+let waited = 0;
+
 /** A RecordSink that sends every call to the main thread. */
 export class RecordingSink {
   readonly c: Checker;
@@ -98,7 +101,7 @@ export class RecordingSink {
   }
 
   finish(): void {
-    this.w.value(OP_STATS, 0, { cpuMs: threadCpuMs() });
+    this.w.value(OP_STATS, 0, { cpuMs: threadCpuMs(), waitMs: waited });
     this.w.op(OP_END);
   }
 }
@@ -114,7 +117,9 @@ function keys(data: SnapshotWorkerData, control: Int32Array): KeysReply {
     const sent = Atomics.load(control, KEYS_SENT);
     const m = receiveMessageOnPort(data.port);
     if (m) return m.message as KeysReply;
+    const t = performance.now();
     Atomics.wait(control, KEYS_SENT, sent, 1000);
+    waited += performance.now() - t;
   }
 }
 
@@ -127,7 +132,9 @@ async function main(data: SnapshotWorkerData): Promise<void> {
     for (;;) {
       const taken = Atomics.load(control, TAKEN);
       if (posted - taken <= data.ahead) break;
+      const t = performance.now();
       Atomics.wait(control, TAKEN, taken, 1000);
+      waited += performance.now() - t;
     }
   }, data.batchSizes);
   try {
