@@ -71,7 +71,8 @@ chmodSync(`${OUT}/main.js`, 0o755);
 // Worker threads' entry points ({ in, out }), bundled as ES modules next to the program: a module
 // starts one with `new Worker(new URL('./OUT.js', import.meta.url))`, import.meta.url being the
 // program's URL in dist/cli/.
-const WORKERS = [];
+// The snapshot reading thread (src/sources/snapshot-pipeline.ts starts ./snapshot-worker.js next to the program).
+const WORKERS = [{ in: 'dist/sources/snapshot-worker.js', out: 'snapshot-worker' }];
 if (WORKERS.length) await build({ entryPoints: WORKERS, outdir: OUT, bundle: true, format: 'esm', platform: 'node', target: 'node20', external: EXTERNAL, legalComments: 'none', logLevel: 'warning' });
 
 /** A daemon of two images sharing a layer and one container, enough to run the engine reader's code once. */

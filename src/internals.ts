@@ -40,6 +40,8 @@ export {
 } from './sources/snapshot.js';
 export { syntheticGraph, syntheticColumns, SyntheticStream, hexDigest, type SyntheticOptions, type SyntheticSink } from './sources/synthetic.js';
 export { syntheticSnapshotChunks, type SyntheticProgress } from './sources/synthetic-snapshot.js';
+export { readSnapshotPipelined, type PipelineHooks } from './sources/snapshot-pipeline.js';
+export { readSnapshotOneThread, PIPELINE_MIN_BYTES } from './sources/snapshot-stream.js';
 export { graphFromEngine, layerSizesFromHistory, layerSizesFromEngine, type EngineImageSizes, type EngineImageInspect, type EngineContainer, type EngineHistoryItem } from './sources/engine.js';
 export { EngineClient, loadEngine, parseEngineHost, engineEndpointFromSource, type EngineEndpoint, type EngineVersion } from './sources/engine-api.js';
 export { loadSource, loadSources, loadRegistrySource, probe, SOURCE_READERS, engineReader, dataRootReader, ociLayoutReader, archiveReader, snapshotReader, type LoadedSources } from './sources/load.js';

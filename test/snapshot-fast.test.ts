@@ -188,3 +188,36 @@ test('repo tags normalised with the per-name memo equal normalizeRepoTag, errors
   const memo = tagNormalizer();
   for (const s of ['redis:7', 'redis:8', 'docker.io/library/redis:7', 'localhost:5000/x:1', 'localhost:5000/x:2', 'Redis:7', 'a/b:c:d']) assert.equal(outcome(memo, s), outcome(normalizeRepoTag, s), s);
 });
+
+test('media types equal to the last one but for one byte, longer or shorter, or not ASCII, read as the whole-document read does', async () => {
+  // The reader reuses the last media type when its bytes (8 at a time) and a closing quote follow:
+  // a change at any byte, a prefix, an extension or an escape must not pass for it (variants are
+  // the text between the quotes, escapes as written).
+  const base = 'application/vnd.oci.image.layer.v1.tar+gzip';
+  const variant = fc.oneof(
+    fc.tuple(fc.nat(base.length - 1), fc.constantFrom('x', 'Z', 'é', '\\"', '\\u0061', '€')).map(([j, c]) => `${base.slice(0, j)}${c}${base.slice(j + 1)}`),
+    fc.nat(base.length).map((j) => base.slice(0, j)),
+    fc.constantFrom('x', '+zstd', '\\"', 'é').map((s) => base + s),
+    fc.constant(base),
+    fc.constant('ééééééééé/ø'),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(variant, { minLength: 1, maxLength: 10 }), async (types) => {
+      const raw = (t: string) => `{"diffId":"${D(`l${t}`)}","size":1,"mediaType":"${t}"}`;
+      const lines = types.map((t, k) => `    ${raw(t).replace(D(`l${t}`), D(`l${k}`))}${k === types.length - 1 ? '' : ','}`);
+      const t = ['{', '  "kind": "layerlab-snapshot",', '  "version": 1,', '  "layers": [', ...lines, '  ],', '  "images": []', '}', ''].join('\n');
+      const read = async (f: () => Promise<{ graph: { layerMediaType: readonly (string | undefined)[] } }>) => {
+        try {
+          return Array.from((await f()).graph.layerMediaType);
+        } catch (e) {
+          assert.ok(e instanceof LayerlabError, String(e));
+          return [e.place.path, e.message];
+        }
+      };
+      const got = await read(() => readSnapshotStream('-', Readable.from([Buffer.from(t)])));
+      const want = await read(async () => parseSnapshot(t, '-'));
+      assert.deepEqual(got, want);
+    }),
+    { numRuns: 300 },
+  );
+});

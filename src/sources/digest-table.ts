@@ -53,6 +53,16 @@ function hashBytes(buf: Uint8Array, start: number, end: number, sha: boolean): n
   return mixHash32(h);
 }
 
+/** A table's storage as another thread takes it (see {@link DigestTable.share}). */
+export interface SharedDigestTable {
+  raw: Uint8Array;
+  values: Int32Array;
+  slots: Int32Array;
+  mask: number;
+  count: number;
+  other: [number, string][];
+}
+
 /** Open-addressing hash table from digest strings to non-negative indices. */
 export class DigestTable {
   /** Raw bytes of entry e's sha256 digest at e*32 (unused for other keys). */
@@ -73,14 +83,47 @@ export class DigestTable {
   /** Number of slots minus one. */
   private mask: number;
 
-  constructor(expected = 1024) {
+  /** With `shared`, the storage is in SharedArrayBuffers, so that {@link share} hands it to another thread without a copy. */
+  constructor(
+    expected = 1024,
+    private readonly shared = false,
+  ) {
     let cap = 1024;
     while (cap < expected * 2) cap *= 2;
-    this.slots = new Int32Array(cap * 2).fill(EMPTY);
+    this.slots = this.ints(cap * 2).fill(EMPTY);
     this.mask = cap - 1;
-    this.raw = new Uint8Array(Math.max(expected, 64) * 32);
+    this.raw = this.bytes(Math.max(expected, 64) * 32);
     this.rawWords = new Int32Array(this.raw.buffer);
-    this.values = new Int32Array(Math.max(expected, 64));
+    this.values = this.ints(Math.max(expected, 64));
+  }
+
+  private ints(n: number): Int32Array {
+    return this.shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+  }
+
+  private bytes(n: number): Uint8Array {
+    return this.shared ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
+  }
+
+  /**
+   * The indexed table's storage, for lookups on another thread ({@link adopt}) while this one
+   * adds nothing (an add that grows the table makes new storage, which the other does not see).
+   */
+  share(): SharedDigestTable {
+    if (!this.shared) throw new Error('DigestTable: share of a table not made shared');
+    if (this.indexed !== this.count) this.unindexed();
+    return { raw: this.raw, values: this.values, slots: this.slots, mask: this.mask, count: this.count, other: [...this.other] };
+  }
+
+  /** Takes another thread's table (see {@link share}) in place of this one's contents, for lookups. */
+  adopt(t: SharedDigestTable): void {
+    this.raw = t.raw;
+    this.rawWords = new Int32Array(t.raw.buffer, t.raw.byteOffset, t.raw.length >> 2);
+    this.values = t.values;
+    this.slots = t.slots;
+    this.mask = t.mask;
+    this.count = this.indexed = t.count;
+    this.other = new Map(t.other);
   }
 
   get size(): number {
@@ -347,10 +390,10 @@ export class DigestTable {
   }
 
   private growStorage(): void {
-    const values = new Int32Array(this.values.length * 2);
+    const values = this.ints(this.values.length * 2);
     values.set(this.values);
     this.values = values;
-    const raw = new Uint8Array(values.length * 32);
+    const raw = this.bytes(values.length * 32);
     raw.set(this.raw);
     this.raw = raw;
     this.rawWords = new Int32Array(raw.buffer);
@@ -369,7 +412,7 @@ export class DigestTable {
 
   private grow(): void {
     const old = this.slots;
-    this.slots = new Int32Array(old.length * 2).fill(EMPTY);
+    this.slots = this.ints(old.length * 2).fill(EMPTY);
     this.mask = old.length - 1;
     for (let s = 0; s < old.length; s += 2) if (old[s] !== EMPTY) this.place(old[s], old[s + 1]);
   }

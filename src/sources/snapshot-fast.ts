@@ -55,6 +55,16 @@ export class FastRecords {
   refCount = 0;
   readonly repoTags: string[] = [];
   readonly repoDigests: string[] = [];
+  /**
+   * With `spansOnly`, repoTags and repoDigests stay empty and each string is kept as its bytes'
+   * span instead: start, end, and 1 when not ASCII (the reading thread copies the bytes, and the
+   * main thread makes the strings, once).
+   */
+  spansOnly = false;
+  spans = new Int32Array(48);
+  spanCount = 0;
+  /** How many of the spans are repo tags (the rest are repo digests). */
+  tagSpans = 0;
   created = -1;
   platform: string | undefined = undefined;
   /** Offset in the scanned buffer of the parent digest's first character, -1 when absent. */
@@ -71,6 +81,8 @@ export class FastRecords {
   private prevCount = 0;
   /** The last media type's bytes and string: a million layers share a handful. */
   private mediaBytes = new Uint8Array(0);
+  /** mediaBytes' whole 8-byte words, as doubles (compared as the refs are, see {@link ref}). */
+  private mediaWords = new Float64Array(0);
   private mediaString = '';
   private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private dvOf: Uint8Array | undefined;
@@ -127,6 +139,7 @@ export class FastRecords {
     this.refCount = 0;
     while (this.repoTags.length !== 0) this.repoTags.pop();
     while (this.repoDigests.length !== 0) this.repoDigests.pop();
+    this.spanCount = this.tagSpans = 0;
     this.platform = undefined;
     let hasLayers = false;
     p++;
@@ -152,10 +165,11 @@ export class FastRecords {
           p = this.refList(buf, p, end, layerCount);
           break;
         case 2:
-          p = this.strings(buf, p, end, this.repoTags);
+          p = this.spansOnly ? this.stringSpans(buf, p, end) : this.strings(buf, p, end, this.repoTags);
+          this.tagSpans = this.spanCount;
           break;
         case 3:
-          p = this.strings(buf, p, end, this.repoDigests);
+          p = this.spansOnly ? this.stringSpans(buf, p, end) : this.strings(buf, p, end, this.repoDigests);
           break;
         case 4:
           p = this.number(buf, p, end);
@@ -197,7 +211,17 @@ export class FastRecords {
       return { diffId: this.hasDiffId ? hex(0) : undefined, size: opt(this.size), digest: this.hasDigest ? hex(32) : undefined, compressedSize: opt(this.compressedSize), mediaType: this.mediaType } as Obj;
     }
     const at = (p: number) => (buf as RawBuffer).latin1Slice(p, p + 71);
-    return { id: at(this.idAt), layers: Array.from(this.refs()), repoTags: [...this.repoTags], repoDigests: [...this.repoDigests], created: opt(this.created), platform: this.platform, parent: this.parentAt < 0 ? undefined : at(this.parentAt) } as Obj;
+    const fromSpans = (from: number, to: number) => {
+      const out: string[] = [];
+      for (let k = from; k < to; k++) {
+        const s = this.spans;
+        out.push(s[3 * k + 2] === 0 ? (buf as RawBuffer).latin1Slice(s[3 * k], s[3 * k + 1]) : (buf as RawBuffer).utf8Slice(s[3 * k], s[3 * k + 1]));
+      }
+      return out;
+    };
+    const repoTags = this.spansOnly ? fromSpans(0, this.tagSpans) : [...this.repoTags];
+    const repoDigests = this.spansOnly ? fromSpans(this.tagSpans, this.spanCount) : [...this.repoDigests];
+    return { id: at(this.idAt), layers: Array.from(this.refs()), repoTags, repoDigests, created: opt(this.created), platform: this.platform, parent: this.parentAt < 0 ? undefined : at(this.parentAt) } as Obj;
   }
 
   /**
@@ -349,6 +373,24 @@ export class FastRecords {
   }
 
   private mediaTypeAt(buf: Buffer, p: number, end: number): number {
+    // Most often the last media type again: its bytes (checked when first seen, so no quote or
+    // escape among them) and then the closing quote are the whole string; no scan needed.
+    const n = this.mediaBytes.length;
+    if (n !== 0 && p + n + 1 < end && buf[p] === QUOTE && buf[p + n + 1] === QUOTE) {
+      const dv = this.view(buf);
+      const words = this.mediaWords;
+      let j = 0;
+      while (j < words.length && words[j] === dv.getFloat64(p + 1 + 8 * j, true)) j++;
+      if (j === words.length) {
+        const m = this.mediaBytes;
+        let t = 8 * j;
+        while (t < n && m[t] === buf[p + 1 + t]) t++;
+        if (t === n) {
+          this.mediaType = this.mediaString;
+          return p + n + 2;
+        }
+      }
+    }
     const k = this.stringEnd(buf, p, end);
     if (k < 0) return -1;
     const m = this.mediaBytes;
@@ -357,9 +399,35 @@ export class FastRecords {
     if (!same) {
       this.mediaString = this.num === 0 ? (buf as RawBuffer).latin1Slice(p + 1, k) : (buf as RawBuffer).utf8Slice(p + 1, k);
       this.mediaBytes = Uint8Array.from(buf.subarray(p + 1, k));
+      // Little-endian words, as DataView reads them above (none on a big-endian machine: the bytes are compared one by one).
+      this.mediaWords = LITTLE_ENDIAN ? new Float64Array(this.mediaBytes.buffer, 0, this.mediaBytes.length >> 3) : new Float64Array(0);
     }
     this.mediaType = this.mediaString;
     return k + 1;
+  }
+
+  /** As {@link strings}, keeping spans (see {@link spansOnly}). */
+  private stringSpans(buf: Buffer, p: number, end: number): number {
+    if (buf[p] !== LBRACKET) return -1;
+    p++;
+    if (buf[p] === RBRACKET) return p + 1;
+    for (;;) {
+      const k = this.stringEnd(buf, p, end);
+      if (k < 0 || k + 1 >= end) return -1;
+      if (3 * this.spanCount + 3 > this.spans.length) {
+        const next = new Int32Array(this.spans.length * 2);
+        next.set(this.spans);
+        this.spans = next;
+      }
+      const s = 3 * this.spanCount++;
+      this.spans[s] = p + 1;
+      this.spans[s + 1] = k;
+      this.spans[s + 2] = this.num === 0 ? 0 : 1;
+      p = k + 1;
+      if (buf[p] === RBRACKET) return p + 1;
+      if (buf[p] !== COMMA) return -1;
+      p++;
+    }
   }
 
   private strings(buf: Buffer, p: number, end: number, into: string[]): number {

@@ -13,6 +13,11 @@ import { parseRfc3339, refOf, refsOf, tagNormalizer } from './snapshot-fields.js
 import { GrowableUint32 } from '../model/growable.js';
 import type { FastRecords, RawBuffer } from './snapshot-fast.js';
 
+/** The fields of a layer record scanned byte by byte (by FastRecords, or replayed from the reading thread). */
+export type ScannedLayer = Pick<FastRecords, 'hasDiffId' | 'hasDigest' | 'rawWords' | 'size' | 'compressedSize' | 'mediaType'>;
+/** The fields of an image record scanned byte by byte; `parentAt` is an offset in the buffer given with it. */
+export type ScannedImage = Pick<FastRecords, 'raw' | 'rawWords' | 'repoTags' | 'repoDigests' | 'created' | 'platform' | 'parentAt' | 'refs'>;
+
 /** Most records whose keys wait to be checked for duplicates (see SnapshotLoader.flushKeys). */
 const PENDING_MAX = 4096;
 
@@ -115,7 +120,7 @@ export class SnapshotLoader {
   readonly c: Checker;
   readonly builder = new GraphBuilder(1 << 16);
   /** Layer identity (diffID and blob digest) → layer index. */
-  readonly layerKeys = new DigestTable(1 << 12);
+  readonly layerKeys: DigestTable;
   readonly imageIds = new DigestTable(1 << 12);
   /** Per layer, its diffID's and blob digest's entry in layerKeys plus one (0: none): digests stay bytes. */
   private readonly diffIdEntry = new GrowableUint32(1 << 12);
@@ -136,8 +141,10 @@ export class SnapshotLoader {
   private containerCount = 0;
   meta: Obj = {};
 
-  constructor(file: string | undefined) {
+  /** With `sharedKeys`, the layer key table can be handed to the snapshot reading thread (snapshot-pipeline.ts). */
+  constructor(file: string | undefined, sharedKeys = false) {
     this.c = new Checker(file);
+    this.layerKeys = new DigestTable(1 << 12, sharedKeys);
   }
 
   get layerCount(): number {
@@ -182,7 +189,7 @@ export class SnapshotLoader {
    * A layer record scanned by snapshot-fast.ts (digests checked and decoded, sizes >= 0). Its
    * keys are appended to layerKeys and checked for duplicates a batch at a time (flushKeys).
    */
-  layerFast(f: FastRecords, i: number): void {
+  layerFast(f: ScannedLayer, i: number): void {
     this.pendingFor('layers', i);
     this.diffIdEntry.push(f.hasDiffId ? this.layerKeys.appendWords(f.rawWords, 0, i) + 1 : 0);
     this.digestEntry.push(f.hasDigest ? this.layerKeys.appendWords(f.rawWords, 8, i) + 1 : 0);
@@ -294,7 +301,7 @@ export class SnapshotLoader {
    * An image record scanned by snapshot-fast.ts from `buf` (ID and parent checked, refs already
    * layer indices, numbers whole and >= 0): the checks left are those of {@link image}.
    */
-  imageFast(f: FastRecords, buf: Buffer, i: number): void {
+  imageFast(f: ScannedImage, buf: Buffer, i: number): void {
     const c = this.c;
     this.pendingFor('images', i);
     this.imageIds.appendWords(f.rawWords, 0, i);
