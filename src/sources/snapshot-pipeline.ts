@@ -32,7 +32,9 @@ function startWorker(options: WorkerOptions): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./snapshot-worker.js', here), options);
   const url = new URL('./snapshot-worker.ts', here).href;
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`;
+  // `import (` with a space: scripts/bundle-cli.mjs refuses a bundled program with `import(` in it
+  // (a function restored from the code cache cannot import); this string is only run under tsx.
+  const boot = `import ('tsx/esm/api').then((tsx) => { tsx.register(); return import (${JSON.stringify(url)}); })`;
   return new Worker(boot, { ...options, eval: true });
 }
 
