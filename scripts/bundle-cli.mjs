@@ -12,7 +12,7 @@ import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const OUT = 'dist/cli';
 const CHUNK = 'bundle-';
-const EXTERNAL = ['@bokuweb/zstd-wasm', '@duckdb/node-api', 'apache-arrow', 'cli-table3', 'fzstd', 'tar-stream'];
+const EXTERNAL = ['@bokuweb/zstd-wasm', '@duckdb/node-api', 'apache-arrow', 'cli-table3', 'fzstd', 'parquet-wasm', 'tar-stream'];
 
 const MARK = '// layerlab: bundled by scripts/bundle-cli.mjs';
 if (readFileSync(`${OUT}/main.js`, 'utf8').includes(MARK)) throw new Error(`${OUT}/main.js is already a bundle: run tsc -p tsconfig.build.json first (npm run build)`);

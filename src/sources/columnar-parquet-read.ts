@@ -1,0 +1,456 @@
+// Reads a Parquet export's graph tables without DuckDB: parquet-wasm (arrow-rs's Parquet reader
+// compiled to wasm) decodes a few columns at a time into Arrow, whose buffers are copied in bulk
+// into the flat columns. DuckDB handed values over one native call at a time and sorted in
+// SQL (12.7 CPU-s on 1M images); here the rows are put in key order in JS, checked, not trusted.
+import { openAsBlob, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { relative } from 'node:path';
+import { tableFromIPC, Type, type Data, type Int, type FixedSizeBinary, type Table, type Vector } from 'apache-arrow';
+import { int64Into, isValid, utf8Into } from './columnar-arrow.js';
+import { tableError } from './columnar-graph.js';
+import { parquetFiles } from './columnar-parquet.js';
+import { emptyTable, SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
+import { CONTENT_TABLES, DIGEST_BYTES, TABLE_NAMES, type StringColumn, type TableName } from './columnar-tables.js';
+
+/** Rows decoded per call (whole row groups): each call copies the file into wasm memory, so few, yet little decoded at once. */
+const ROWS_PER_READ = 1 << 19;
+
+/** The SQL type each column had in DuckDB's schema (what `layerlab sql` shows) and its Arrow name. */
+const WANT: Record<ColumnSpec['type'], string> = { key: 'INTEGER (int32)', ref: 'INTEGER (int32)', int64: 'BIGINT (int64)', digest: 'BLOB (binary)', string: 'VARCHAR (utf8)' };
+
+/** A column gathered in file order: values plus, where some row has none, a null flag per row. */
+interface Gathered {
+  spec: ColumnSpec;
+  rows: number;
+  values: Int32Array | Float64Array | Uint8Array | StringColumn;
+  /** 1 where the row is null; allocated at the first null. */
+  nulls?: Uint8Array;
+  /** Length + 1 of each digest that is not 32 bytes (0 elsewhere); allocated at the first. */
+  badLength?: Int32Array;
+}
+
+function typeMatches(spec: ColumnSpec, v: Vector): boolean {
+  const t = v.type;
+  switch (spec.type) {
+    case 'key':
+    case 'ref':
+      return t.typeId === Type.Int && (t as Int).bitWidth === 32 && (t as Int).isSigned;
+    case 'int64':
+      return t.typeId === Type.Int && (t as Int).bitWidth === 64 && (t as Int).isSigned;
+    case 'digest':
+      return t.typeId === Type.Binary || t.typeId === Type.LargeBinary || t.typeId === Type.FixedSizeBinary;
+    case 'string':
+      return t.typeId === Type.Utf8 || t.typeId === Type.LargeUtf8;
+  }
+}
+
+type ParquetWasm = typeof import('parquet-wasm');
+const require = createRequire(import.meta.url);
+let loaded: ParquetWasm | undefined;
+/** The wasm module, instantiated again after a trap (a Rust panic on a corrupt file leaves its state unknown). */
+function parquetWasm(): ParquetWasm {
+  return (loaded ??= require('parquet-wasm') as ParquetWasm);
+}
+
+/** Reads the graph tables of a Parquet export (files and chunks are checked to be Parquet files, left to SQL). */
+export async function readParquetTables(exportPath: string): Promise<Record<TableName, FlatTable>> {
+  const out = {} as Record<TableName, FlatTable>;
+  for (const name of TABLE_NAMES) {
+    const files = parquetFiles(exportPath, name);
+    out[name] = CONTENT_TABLES.includes(name) ? emptyTable(name) : await readTable(exportPath, name, files);
+  }
+  return out;
+}
+
+/**
+ * One synchronous call into the wasm reader, as an Arrow table: the schema alone, or the rows of
+ * some row groups. Synchronous because a panic inside the asynchronous reader escapes its promise
+ * (an uncaught exception; the promise never settles); here it is a thrown RuntimeError, reported
+ * as the file's error. (This call ignores its `columns` option in 0.8.0; row groups it honours.)
+ */
+function readArrow(exportPath: string, name: TableName, file: string, bytes: Uint8Array, rowGroups?: number[]): Table {
+  const pw = parquetWasm();
+  try {
+    return tableFromIPC(rowGroups ? pw.readParquet(bytes, { rowGroups, batchSize: ROWS_PER_READ }).intoIPCStream() : pw.readSchema(bytes).intoIPCStream());
+  } catch (e) {
+    if (e instanceof Error && e.name === 'RuntimeError') {
+      delete require.cache[require.resolve('parquet-wasm')];
+      loaded = undefined;
+    }
+    return tableError(exportPath, name, undefined, undefined, `${file} is not a readable Parquet file: ${message(e)}`);
+  }
+}
+
+/** Rows of each row group, from the footer (parsed once already by readSchema, so it does not trap here). */
+async function rowGroupRows(path: string): Promise<number[]> {
+  const pf = await parquetWasm().ParquetFile.fromFile(await openAsBlob(path));
+  try {
+    const meta = pf.metadata();
+    return Array.from({ length: meta.numRowGroups() }, (_, g) => meta.rowGroup(g).numRows());
+  } finally {
+    pf.free();
+  }
+}
+
+async function readTable(exportPath: string, name: TableName, paths: readonly string[]): Promise<FlatTable> {
+  const specs = SCHEMA[name];
+  const files: { file: string; bytes: Uint8Array; groups: number[] }[] = [];
+  for (const path of paths) {
+    const file = relative(exportPath, path);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      return tableError(exportPath, name, undefined, undefined, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? message(e)}`);
+    }
+    checkSchema(exportPath, name, file, readArrow(exportPath, name, file, bytes));
+    let groups: number[];
+    try {
+      groups = await rowGroupRows(path);
+    } catch (e) {
+      return tableError(exportPath, name, undefined, undefined, `${file} is not a readable Parquet file: ${message(e)}`);
+    }
+    files.push({ file, bytes, groups });
+  }
+  const rows = files.reduce((a, f) => a + f.groups.reduce((x, y) => x + y, 0), 0);
+  const cols = specs.map((spec) => gatherInto(spec, rows));
+  let at = 0;
+  for (const { file, bytes, groups } of files) {
+    // A few row groups per call: wasm memory (which never shrinks) holds the file and about ROWS_PER_READ rows.
+    for (let g = 0; g < groups.length; ) {
+      const batch: number[] = [];
+      let want = 0;
+      while (g < groups.length && (batch.length === 0 || want + groups[g] <= ROWS_PER_READ)) {
+        want += groups[g];
+        batch.push(g++);
+      }
+      const t = readArrow(exportPath, name, file, bytes, batch);
+      if (t.numRows !== want) tableError(exportPath, name, undefined, undefined, `${file}: row groups ${batch.join(', ')} hold ${t.numRows} rows, its metadata says ${want}`);
+      checkSchema(exportPath, name, file, t);
+      for (const c of cols) {
+        let r = at;
+        for (const d of t.getChild(c.spec.name)!.data) {
+          append(c, d, r, (row) => tableError(exportPath, name, row, c.spec.name, `${file}: offsets point outside the column (corrupt file)`));
+          r += d.length;
+        }
+      }
+      at += want;
+    }
+  }
+  const perm = specs[0].type === 'key' ? keyOrder(exportPath, name, cols[0]) : stackOrder(cols[0], cols[1]);
+  if (perm) for (const c of cols) permute(c, perm);
+  firstBadRow(exportPath, name, cols);
+  return { rows, columns: Object.fromEntries(cols.map((c) => [c.spec.name, finish(c, rows)])) };
+}
+
+const message = (e: unknown): string =>
+  String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .slice(0, 300);
+
+/** Every column of the table present with its type (extra columns are ignored, as SQL would). */
+function checkSchema(exportPath: string, name: TableName, file: string, t: Table, specs: readonly ColumnSpec[] = SCHEMA[name]): void {
+  for (const spec of specs) {
+    const v = t.getChild(spec.name);
+    if (!v) tableError(exportPath, name, undefined, spec.name, `${file}: missing (expected ${WANT[spec.type].split(' ')[0]})`);
+    if (!typeMatches(spec, v)) tableError(exportPath, name, undefined, spec.name, `${file}: expected ${WANT[spec.type]}, got ${String(v.type)}`);
+  }
+}
+
+function gatherInto(spec: ColumnSpec, rows: number): Gathered {
+  switch (spec.type) {
+    case 'key':
+    case 'ref':
+      return { spec, rows, values: new Int32Array(rows) };
+    case 'int64':
+      return { spec, rows, values: new Float64Array(rows) };
+    case 'digest':
+      return { spec, rows, values: new Uint8Array(rows * DIGEST_BYTES) };
+    case 'string':
+      return { spec, rows, values: new Array<string | null>(rows) };
+  }
+}
+
+function markNulls(c: Gathered, d: Data, at: number): void {
+  if (d.nullCount === 0) return;
+  for (let i = 0; i < d.length; i++) if (!isValid(d, i)) (c.nulls ??= new Uint8Array(c.rows))[at + i] = 1;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Copies one Arrow chunk into the gathered column at row `at`: typed buffers in bulk, strings decoded. */
+function append(c: Gathered, d: Data, at: number, corrupt: (row: number) => never): void {
+  switch (c.spec.type) {
+    case 'key':
+    case 'ref':
+      (c.values as Int32Array).set((d.values as Int32Array).subarray(d.offset, d.offset + d.length), at);
+      return markNulls(c, d, at);
+    case 'int64': {
+      const out = c.values as Float64Array;
+      if (LITTLE_ENDIAN) int64Into(out, at, d.values as BigInt64Array, d.offset, d.length, true);
+      else for (let i = 0; i < d.length; i++) out[at + i] = Number((d.values as BigInt64Array)[d.offset + i]);
+      markNulls(c, d, at);
+      if (c.nulls) for (let i = 0; i < d.length; i++) if (c.nulls[at + i]) out[at + i] = NaN;
+      return;
+    }
+    case 'digest':
+      markNulls(c, d, at);
+      return digestsInto(c, d, at, corrupt);
+    case 'string':
+      return utf8Into(d, c.values as StringColumn, at, corrupt);
+  }
+}
+
+function badDigest(c: Gathered, row: number, len: number): void {
+  (c.badLength ??= new Int32Array(c.rows))[row] = len + 1;
+}
+
+/** Binary values that are all 32 bytes (the writer's case) are copied as one block; others one by one, lengths kept. */
+function digestsInto(c: Gathered, d: Data, at: number, corrupt: (row: number) => never): void {
+  const out = c.values as Uint8Array;
+  const values = d.values as Uint8Array;
+  if (d.type.typeId === Type.FixedSizeBinary) {
+    const w = (d.type as FixedSizeBinary).byteWidth;
+    if (w === DIGEST_BYTES) out.set(values.subarray(d.offset * w, (d.offset + d.length) * w), at * DIGEST_BYTES);
+    else for (let i = 0; i < d.length; i++) if (isValid(d, i)) badDigest(c, at + i, w);
+    return;
+  }
+  const offsets = d.valueOffsets as Int32Array | BigInt64Array;
+  const off = (i: number): number => Number(offsets[d.offset + i]);
+  let uniform = d.nullCount === 0 && offsets instanceof Int32Array;
+  if (uniform) {
+    const o = offsets as Int32Array;
+    for (let i = d.offset, e = d.offset + d.length; i < e; i++) if (o[i + 1] - o[i] !== DIGEST_BYTES) uniform = false;
+  }
+  if (uniform && off(0) >= 0 && off(d.length) <= values.length) {
+    out.set(values.subarray(off(0), off(d.length)), at * DIGEST_BYTES);
+    return;
+  }
+  for (let i = 0; i < d.length; i++) {
+    if (!isValid(d, i)) continue;
+    const a = off(i);
+    const b = off(i + 1);
+    if (!(a >= 0 && b >= a && b <= values.length)) corrupt(at + i);
+    if (b - a !== DIGEST_BYTES) badDigest(c, at + i, b - a);
+    else out.set(values.subarray(a, b), (at + i) * DIGEST_BYTES);
+  }
+}
+
+/**
+ * Where each key's row is (perm[k] = file row), or undefined when the file is in key order. Keys
+ * must be 0..n-1, each once; the error names the row an ORDER BY of the keys would show first.
+ */
+function keyOrder(exportPath: string, name: TableName, c: Gathered): Int32Array | undefined {
+  const keys = c.values as Int32Array;
+  const n = keys.length;
+  if (c.nulls) {
+    let nulls = 0;
+    for (let i = 0; i < n; i++) nulls += c.nulls[i];
+    tableError(exportPath, name, n - nulls, c.spec.name, 'is null, which this column does not allow');
+  }
+  const pos = new Int32Array(n).fill(-1);
+  let inOrder = true;
+  let negative = false;
+  let repeated = n;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    if (k < 0) negative = true;
+    else if (k >= n) continue;
+    else if (pos[k] >= 0) repeated = Math.min(repeated, k);
+    else {
+      pos[k] = i;
+      if (k !== i) inOrder = false;
+    }
+  }
+  let bad = negative ? 0 : -1;
+  for (let k = 0; bad < 0 && k < n; k++) {
+    if (pos[k] < 0) bad = k;
+    else if (k === repeated) bad = k + 1;
+  }
+  if (bad >= 0) tableError(exportPath, name, bad, c.spec.name, `expected ${bad}: keys run 0, 1, 2, ... without gaps or repeats`);
+  return inOrder ? undefined : pos;
+}
+
+/**
+ * The order of image_layers rows by (image_key, position), nulls last and ties in file order, or
+ * undefined when the files are in that order already. A counting sort by image when the keys
+ * span a sane range (they are checked against the images table later), else a comparison sort.
+ */
+function stackOrder(image: Gathered, position: Gathered): Int32Array | undefined {
+  const img = image.values as Int32Array;
+  const pos = position.values as Int32Array;
+  const n = img.length;
+  if (!image.nulls && !position.nulls) return stackOrderNoNulls(img, pos);
+  const isNull = (a: Gathered, r: number): boolean => a.nulls !== undefined && a.nulls[r] === 1;
+  const before = (a: number, b: number): boolean => {
+    const na = isNull(image, a);
+    const nb = isNull(image, b);
+    if (na !== nb) return nb;
+    if (!na && img[a] !== img[b]) return img[a] < img[b];
+    const pa = isNull(position, a);
+    const pb = isNull(position, b);
+    if (pa !== pb) return pb;
+    return !pa && pos[a] < pos[b];
+  };
+  let sorted = true;
+  for (let r = 1; r < n && sorted; r++) if (before(r, r - 1)) sorted = false;
+  if (sorted) return undefined;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let r = 0; r < n; r++) {
+    if (isNull(image, r)) continue;
+    lo = Math.min(lo, img[r]);
+    hi = Math.max(hi, img[r]);
+  }
+  if (lo > hi) [lo, hi] = [0, -1];
+  let perm: Int32Array;
+  if (hi - lo <= 4 * n + 1024) {
+    const start = new Int32Array(hi - lo + 3);
+    for (let r = 0; r < n; r++) start[isNull(image, r) ? hi - lo + 2 : img[r] - lo + 1]++;
+    for (let k = 1; k < start.length; k++) start[k] += start[k - 1];
+    perm = new Int32Array(n);
+    for (let r = 0; r < n; r++) perm[start[isNull(image, r) ? hi - lo + 1 : img[r] - lo]++] = r;
+  } else perm = Int32Array.from(Array.from({ length: n }, (_, r) => r).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : a - b)));
+  // Within one image, rows by position: each run of one image key sorted on its own if it is not already.
+  const cmp = (a: number, b: number): number => (before(a, b) ? -1 : before(b, a) ? 1 : a - b);
+  for (let a = 0; a < n; ) {
+    let b = a + 1;
+    let inOrder = true;
+    while (b < n && isNull(image, perm[b]) === isNull(image, perm[a]) && img[perm[b]] === img[perm[a]]) {
+      if (before(perm[b], perm[b - 1])) inOrder = false;
+      b++;
+    }
+    if (!inOrder) perm.subarray(a, b).sort(cmp);
+    a = b;
+  }
+  return perm;
+}
+
+/** {@link stackOrder} when neither column has a null (every export): plain comparisons, no closures. */
+function stackOrderNoNulls(img: Int32Array, pos: Int32Array): Int32Array | undefined {
+  const n = img.length;
+  let sorted = true;
+  let lo = n > 0 ? img[0] : 0;
+  let hi = lo;
+  for (let r = 1; r < n; r++) {
+    const a = img[r - 1];
+    const b = img[r];
+    if (b < a || (b === a && pos[r] < pos[r - 1])) sorted = false;
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
+  }
+  if (sorted) return undefined;
+  const cmp = (a: number, b: number): number => img[a] - img[b] || pos[a] - pos[b] || a - b;
+  let perm: Int32Array;
+  if (hi - lo <= 4 * n + 1024) {
+    const start = new Int32Array(hi - lo + 2);
+    for (let r = 0; r < n; r++) start[img[r] - lo + 1]++;
+    for (let k = 1; k < start.length; k++) start[k] += start[k - 1];
+    perm = new Int32Array(n);
+    for (let r = 0; r < n; r++) perm[start[img[r] - lo]++] = r;
+  } else perm = Int32Array.from(Array.from({ length: n }, (_, r) => r).sort(cmp));
+  for (let a = 0; a < n; ) {
+    let b = a + 1;
+    let inOrder = true;
+    const i = img[perm[a]];
+    while (b < n && img[perm[b]] === i) {
+      if (pos[perm[b]] < pos[perm[b - 1]]) inOrder = false;
+      b++;
+    }
+    if (!inOrder) perm.subarray(a, b).sort(cmp);
+    a = b;
+  }
+  return perm;
+}
+
+/** Reorders a gathered column so that row r is file row perm[r] (one loop per array type: each stays monomorphic). */
+function permute(c: Gathered, perm: Int32Array): void {
+  if (c.nulls) c.nulls = gatherBytes(c.nulls, perm);
+  if (c.badLength) c.badLength = gatherInt32(c.badLength, perm);
+  if (c.spec.type === 'digest') c.values = gatherDigests(c.values as Uint8Array, perm);
+  else if (c.spec.type === 'string') c.values = gatherStrings(c.values as StringColumn, perm);
+  else if (c.spec.type === 'int64') c.values = gatherFloat64(c.values as Float64Array, perm);
+  else c.values = gatherInt32(c.values as Int32Array, perm);
+}
+
+function gatherInt32(src: Int32Array, perm: Int32Array): Int32Array {
+  const out = new Int32Array(perm.length);
+  for (let r = 0; r < perm.length; r++) out[r] = src[perm[r]];
+  return out;
+}
+
+function gatherFloat64(src: Float64Array, perm: Int32Array): Float64Array {
+  const out = new Float64Array(perm.length);
+  for (let r = 0; r < perm.length; r++) out[r] = src[perm[r]];
+  return out;
+}
+
+function gatherBytes(src: Uint8Array, perm: Int32Array): Uint8Array {
+  const out = new Uint8Array(perm.length);
+  for (let r = 0; r < perm.length; r++) out[r] = src[perm[r]];
+  return out;
+}
+
+function gatherStrings(src: StringColumn, perm: Int32Array): StringColumn {
+  const out: StringColumn = new Array(perm.length);
+  for (let r = 0; r < perm.length; r++) out[r] = src[perm[r]];
+  return out;
+}
+
+/** Eight 32-bit words per digest. */
+function gatherDigests(src: Uint8Array, perm: Int32Array): Uint8Array {
+  const w = new Int32Array(src.buffer, src.byteOffset, perm.length * 8);
+  const out = new Uint8Array(perm.length * DIGEST_BYTES);
+  const o = new Int32Array(out.buffer);
+  for (let r = 0; r < perm.length; r++) {
+    const a = perm[r] * 8;
+    const b = r * 8;
+    for (let k = 0; k < 8; k++) o[b + k] = w[a + k];
+  }
+  return out;
+}
+
+/** The first row (in key order) breaking a column rule; ties go to the first column. */
+function firstBadRow(exportPath: string, name: TableName, cols: readonly Gathered[]): void {
+  let best: { row: number; column: string; message: string } | undefined;
+  const offer = (row: number, column: string, message: string): void => {
+    if (row >= 0 && (best === undefined || row < best.row)) best = { row, column, message };
+  };
+  const hasValue = (c: Gathered, r: number): boolean => c.nulls === undefined || c.nulls[r] === 0;
+  for (const c of cols) {
+    const { spec, rows } = c;
+    if (!spec.nullable) {
+      const r = spec.type === 'string' ? (c.values as StringColumn).indexOf(null) : c.nulls ? c.nulls.indexOf(1) : -1;
+      offer(r, spec.name, 'is null, which this column does not allow');
+    }
+    const lengths = c.badLength;
+    if (lengths) {
+      let r = 0;
+      while (r < rows && !(lengths[r] > 0 && hasValue(c, r))) r++;
+      if (r < rows) offer(r, spec.name, `expected a 32-byte sha256 digest, got ${lengths[r] - 1} bytes`);
+    }
+    if (spec.type === 'ref') {
+      const v = c.values as Int32Array;
+      let r = 0;
+      while (r < rows && !(v[r] < 0 && hasValue(c, r))) r++;
+      if (r < rows) offer(r, spec.name, `${v[r]} is not a key (keys are >= 0)`);
+    }
+  }
+  if (best) tableError(exportPath, name, best.row, best.column, best.message);
+}
+
+/** The flat column: refs -1 where null, digests with their validity. */
+function finish(c: Gathered, rows: number): ColumnData {
+  if (c.spec.type === 'digest') {
+    const bytes = c.values as Uint8Array;
+    if (!c.nulls) return { bytes };
+    const valid = new Uint8Array(rows);
+    for (let r = 0; r < rows; r++) valid[r] = 1 - c.nulls[r];
+    return { bytes, valid };
+  }
+  if ((c.spec.type === 'ref' || c.spec.type === 'key') && c.nulls) {
+    const v = c.values as Int32Array;
+    for (let r = 0; r < rows; r++) if (c.nulls[r]) v[r] = -1;
+  }
+  return c.values as ColumnData;
+}
