@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { LayerlabError } from '../errors.js';
 import { join } from 'node:path';
-import { Data, FixedSizeBinary, Int32, Int64, makeData, makeVector, Table, tableFromIPC, tableToIPC, Type, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { Data, DataType, FixedSizeBinary, Int32, Int64, makeData, makeVector, Table, tableFromIPC, tableToIPC, Type, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { tableError } from './columnar-graph.js';
 import { SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
 import { DIGEST_BYTES, TABLE_NAMES, type DigestColumn, type StringColumn, type TableName } from './columnar-tables.js';
@@ -125,12 +125,23 @@ function columnValues(file: string, table: TableName, spec: ColumnSpec, v: Vecto
   return out;
 }
 
+/** The parts of an Arrow chunk that copying it reads: an apache-arrow Data, or a view of another reader's buffers. */
+export interface ChunkView {
+  type: DataType;
+  length: number;
+  offset: number;
+  nullCount: number;
+  values: Uint8Array | Int32Array | BigInt64Array;
+  valueOffsets?: Int32Array | BigInt64Array;
+  nullBitmap?: Uint8Array;
+}
+
 /**
  * The strings of one Utf8 chunk into out from row `at` (null where the chunk has none). Decoded
  * from the offsets natively; a value equal to the previous one (media types, states, kinds) is
  * reused rather than decoded again.
  */
-export function utf8Into(d: Data, out: StringColumn, at: number, corrupt: (row: number) => never): void {
+export function utf8Into(d: ChunkView, out: StringColumn, at: number, corrupt: (row: number) => never): void {
   // LargeUtf8 (64-bit offsets, from writers that ask for it) read through numbers.
   const offsets = d.valueOffsets instanceof BigInt64Array ? Float64Array.from(d.valueOffsets, Number) : (d.valueOffsets as Int32Array);
   const values = d.values as Uint8Array;
@@ -157,7 +168,7 @@ export function utf8Into(d: Data, out: StringColumn, at: number, corrupt: (row: 
 }
 
 /** True when row i of an Arrow chunk has a value. */
-export const isValid = (d: Data, i: number): boolean => !d.nullBitmap || d.nullCount === 0 || ((d.nullBitmap[(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
+export const isValid = (d: Pick<ChunkView, 'offset' | 'nullCount' | 'nullBitmap'>, i: number): boolean => !d.nullBitmap || d.nullCount === 0 || ((d.nullBitmap[(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
 
 function sameBytes(x: Uint8Array, xa: number, y: Uint8Array, ya: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (x[xa + k] !== y[ya + k]) return false;

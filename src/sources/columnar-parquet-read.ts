@@ -5,8 +5,10 @@
 import { openAsBlob, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { tableFromIPC, Type, type Data, type Int, type FixedSizeBinary, type Table, type Vector } from 'apache-arrow';
-import { int64Into, isValid, utf8Into } from './columnar-arrow.js';
+import { tableFromIPC, Type, type Data, type DataType, type Field, type FixedSizeBinary, type Int, type Table, type Vector } from 'apache-arrow';
+import type { FFIStream } from 'parquet-wasm';
+import { LayerlabError } from '../errors.js';
+import { int64Into, isValid, utf8Into, type ChunkView } from './columnar-arrow.js';
 import { tableError } from './columnar-graph.js';
 import { parquetFiles } from './columnar-parquet.js';
 import { emptyTable, SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
@@ -62,24 +64,87 @@ export async function readParquetTables(exportPath: string): Promise<Record<Tabl
   return out;
 }
 
+/** What a wasm call failing says, as the file's error; after a trap the module is instantiated again. */
+function unreadable(exportPath: string, name: TableName, file: string, e: unknown): never {
+  if (e instanceof Error && e.name === 'RuntimeError') {
+    delete require.cache[require.resolve('parquet-wasm')];
+    loaded = undefined;
+  }
+  return tableError(exportPath, name, undefined, undefined, `${file} is not a readable Parquet file: ${message(e)}`);
+}
+
 /**
- * One synchronous call into the wasm reader, as an Arrow table: the schema alone, or the rows of
- * some row groups. Synchronous because a panic inside the asynchronous reader escapes its promise
- * (an uncaught exception; the promise never settles); here it is a thrown RuntimeError, reported
- * as the file's error. (This call ignores its `columns` option in 0.8.0; row groups it honours.)
+ * The file's schema, through one synchronous call into the wasm reader. Synchronous calls only:
+ * a panic inside the asynchronous reader escapes its promise (an uncaught exception; the promise
+ * never settles), where here it is a thrown RuntimeError, reported as the file's error.
  */
-function readArrow(exportPath: string, name: TableName, file: string, bytes: Uint8Array, rowGroups?: number[]): Table {
-  const pw = parquetWasm();
+function readSchemaOf(exportPath: string, name: TableName, file: string, bytes: Uint8Array): Table {
   try {
-    return tableFromIPC(rowGroups ? pw.readParquet(bytes, { rowGroups, batchSize: ROWS_PER_READ }).intoIPCStream() : pw.readSchema(bytes).intoIPCStream());
+    return tableFromIPC(parquetWasm().readSchema(bytes).intoIPCStream());
   } catch (e) {
-    if (e instanceof Error && e.name === 'RuntimeError') {
-      delete require.cache[require.resolve('parquet-wasm')];
-      loaded = undefined;
-    }
-    return tableError(exportPath, name, undefined, undefined, `${file} is not a readable Parquet file: ${message(e)}`);
+    return unreadable(exportPath, name, file, e);
   }
 }
+
+/**
+ * The columns of some row groups, decoded by the wasm reader and read in place from its memory
+ * through the Arrow C data interface (each record batch a struct array, a child per field, wasm32
+ * layout: five int64 then five pointers). Serialising to Arrow IPC and parsing that back cost a
+ * third of the decode. The views are valid until the next call into the module: the caller copies
+ * each chunk out at once, in `use`.
+ */
+function readChunks(exportPath: string, name: TableName, file: string, bytes: Uint8Array, rowGroups: number[], fields: readonly { name: string; type: DataType }[], use: (field: number, chunk: ChunkView) => void): number {
+  const pw = parquetWasm();
+  let stream: FFIStream;
+  try {
+    stream = pw.readParquet(bytes, { rowGroups, batchSize: ROWS_PER_READ }).intoFFI();
+  } catch (e) {
+    return unreadable(exportPath, name, file, e);
+  }
+  try {
+    const buf = pw.wasmMemory().buffer;
+    const mem = new DataView(buf);
+    const int = (at: number): number => Number(mem.getBigInt64(at, true));
+    let rows = 0;
+    for (let b = 0, n = stream.numArrays(); b < n; b++) {
+      const batch = stream.arrayAddr(b);
+      const children = mem.getUint32(batch + 44, true);
+      if (int(batch + 32) !== fields.length) throw new Error(`a record batch has ${int(batch + 32)} columns, the schema ${fields.length}`);
+      for (let f = 0; f < fields.length; f++) {
+        const at = mem.getUint32(children + 4 * f, true);
+        const length = int(at);
+        const offset = int(at + 16);
+        const ptrs = mem.getUint32(at + 40, true);
+        const ptr = (k: number): number => mem.getUint32(ptrs + 4 * k, true);
+        const end = offset + length;
+        const type = fields[f].type;
+        const nullCount = int(at + 8);
+        const chunk: ChunkView = { type, length, offset, nullCount, values: EMPTY, nullBitmap: nullCount !== 0 && ptr(0) !== 0 ? new Uint8Array(buf, ptr(0), (end + 7) >> 3) : undefined };
+        if (type.typeId === Type.Int) chunk.values = (type as Int).bitWidth === 64 ? new BigInt64Array(buf, ptr(1), end) : new Int32Array(buf, ptr(1), end);
+        else if (type.typeId === Type.FixedSizeBinary) chunk.values = new Uint8Array(buf, ptr(1), end * (type as FixedSizeBinary).byteWidth);
+        else if (type.typeId === Type.Binary || type.typeId === Type.Utf8) {
+          const offsets = new Int32Array(buf, ptr(1), end + 1);
+          chunk.valueOffsets = offsets;
+          chunk.values = new Uint8Array(buf, ptr(2), Math.max(0, offsets[end]));
+        } else {
+          const offsets = new BigInt64Array(buf, ptr(1), end + 1);
+          chunk.valueOffsets = offsets;
+          chunk.values = new Uint8Array(buf, ptr(2), Math.max(0, Number(offsets[end])));
+        }
+        use(f, chunk);
+      }
+      rows += int(batch);
+    }
+    return rows;
+  } catch (e) {
+    if (e instanceof LayerlabError) throw e;
+    return unreadable(exportPath, name, file, e);
+  } finally {
+    stream.free();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** Rows of each row group, from the footer (parsed once already by readSchema, so it does not trap here). */
 async function rowGroupRows(path: string): Promise<number[]> {
@@ -94,7 +159,7 @@ async function rowGroupRows(path: string): Promise<number[]> {
 
 async function readTable(exportPath: string, name: TableName, paths: readonly string[]): Promise<FlatTable> {
   const specs = SCHEMA[name];
-  const files: { file: string; bytes: Uint8Array; groups: number[] }[] = [];
+  const files: { file: string; bytes: Uint8Array; groups: number[]; fields: Field[] }[] = [];
   for (const path of paths) {
     const file = relative(exportPath, path);
     let bytes: Uint8Array;
@@ -103,19 +168,22 @@ async function readTable(exportPath: string, name: TableName, paths: readonly st
     } catch (e) {
       return tableError(exportPath, name, undefined, undefined, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? message(e)}`);
     }
-    checkSchema(exportPath, name, file, readArrow(exportPath, name, file, bytes));
+    const schema = readSchemaOf(exportPath, name, file, bytes);
+    checkSchema(exportPath, name, file, schema);
     let groups: number[];
     try {
       groups = await rowGroupRows(path);
     } catch (e) {
       return tableError(exportPath, name, undefined, undefined, `${file} is not a readable Parquet file: ${message(e)}`);
     }
-    files.push({ file, bytes, groups });
+    files.push({ file, bytes, groups, fields: schema.schema.fields });
   }
   const rows = files.reduce((a, f) => a + f.groups.reduce((x, y) => x + y, 0), 0);
   const cols = specs.map((spec) => gatherInto(spec, rows));
   let at = 0;
-  for (const { file, bytes, groups } of files) {
+  for (const { file, bytes, groups, fields } of files) {
+    // The gathered column of each of the file's fields (undefined: a column the graph does not use).
+    const target = fields.map((f) => cols.find((c) => c.spec.name === f.name));
     // A few row groups per call: wasm memory (which never shrinks) holds the file and about ROWS_PER_READ rows.
     for (let g = 0; g < groups.length; ) {
       const batch: number[] = [];
@@ -124,16 +192,16 @@ async function readTable(exportPath: string, name: TableName, paths: readonly st
         want += groups[g];
         batch.push(g++);
       }
-      const t = readArrow(exportPath, name, file, bytes, batch);
-      if (t.numRows !== want) tableError(exportPath, name, undefined, undefined, `${file}: row groups ${batch.join(', ')} hold ${t.numRows} rows, its metadata says ${want}`);
-      checkSchema(exportPath, name, file, t);
-      for (const c of cols) {
-        let r = at;
-        for (const d of t.getChild(c.spec.name)!.data) {
-          append(c, d, r, (row) => tableError(exportPath, name, row, c.spec.name, `${file}: offsets point outside the column (corrupt file)`));
-          r += d.length;
-        }
-      }
+      if (at + want > rows) tableError(exportPath, name, undefined, undefined, `${file}: more rows than its metadata says`);
+      const filled = target.map(() => at);
+      const got = readChunks(exportPath, name, file, bytes, batch, fields, (f, chunk) => {
+        const c = target[f];
+        if (!c) return;
+        if (filled[f] + chunk.length > at + want) tableError(exportPath, name, undefined, c.spec.name, `${file}: more rows than its metadata says`);
+        append(c, chunk, filled[f], (row) => tableError(exportPath, name, row, c.spec.name, `${file}: offsets point outside the column (corrupt file)`));
+        filled[f] += chunk.length;
+      });
+      if (got !== want || filled.some((r, f) => target[f] && r !== at + want)) tableError(exportPath, name, undefined, undefined, `${file}: row groups ${batch.join(', ')} hold ${got} rows, its metadata says ${want}`);
       at += want;
     }
   }
@@ -171,7 +239,7 @@ function gatherInto(spec: ColumnSpec, rows: number): Gathered {
   }
 }
 
-function markNulls(c: Gathered, d: Data, at: number): void {
+function markNulls(c: Gathered, d: ChunkView, at: number): void {
   if (d.nullCount === 0) return;
   for (let i = 0; i < d.length; i++) if (!isValid(d, i)) (c.nulls ??= new Uint8Array(c.rows))[at + i] = 1;
 }
@@ -179,7 +247,7 @@ function markNulls(c: Gathered, d: Data, at: number): void {
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** Copies one Arrow chunk into the gathered column at row `at`: typed buffers in bulk, strings decoded. */
-function append(c: Gathered, d: Data, at: number, corrupt: (row: number) => never): void {
+function append(c: Gathered, d: ChunkView, at: number, corrupt: (row: number) => never): void {
   switch (c.spec.type) {
     case 'key':
     case 'ref':
@@ -206,7 +274,7 @@ function badDigest(c: Gathered, row: number, len: number): void {
 }
 
 /** Binary values that are all 32 bytes (the writer's case) are copied as one block; others one by one, lengths kept. */
-function digestsInto(c: Gathered, d: Data, at: number, corrupt: (row: number) => never): void {
+function digestsInto(c: Gathered, d: ChunkView, at: number, corrupt: (row: number) => never): void {
   const out = c.values as Uint8Array;
   const values = d.values as Uint8Array;
   if (d.type.typeId === Type.FixedSizeBinary) {
