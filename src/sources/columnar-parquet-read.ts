@@ -2,15 +2,15 @@
 // compiled to wasm) decodes a few columns at a time into Arrow, whose buffers are copied in bulk
 // into the flat columns. DuckDB handed values over one native call at a time and sorted in
 // SQL (12.7 CPU-s on 1M images); here the rows are put in key order in JS, checked, not trusted.
-import { openAsBlob, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { tableFromIPC, Type, type Data, type DataType, type Field, type FixedSizeBinary, type Int, type Table, type Vector } from 'apache-arrow';
+import { tableFromIPC, Type, type DataType, type Field, type FixedSizeBinary, type Int, type Table, type Vector } from 'apache-arrow';
 import type { FFIStream } from 'parquet-wasm';
 import { LayerlabError } from '../errors.js';
 import { int64Into, isValid, utf8Into, type ChunkView } from './columnar-arrow.js';
 import { tableError } from './columnar-graph.js';
-import { parquetFiles } from './columnar-parquet.js';
+import { PARQUET_MAGIC, parquetFiles } from './columnar-parquet.js';
 import { emptyTable, SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
 import { CONTENT_TABLES, DIGEST_BYTES, TABLE_NAMES, type StringColumn, type TableName } from './columnar-tables.js';
 
@@ -74,13 +74,26 @@ function unreadable(exportPath: string, name: TableName, file: string, e: unknow
 }
 
 /**
- * The file's schema, through one synchronous call into the wasm reader. Synchronous calls only:
+ * A file's footer alone, as a Parquet file the reader accepts (PAR1, metadata, its length, PAR1):
+ * the schema and row-group sizes come from it without copying the whole file into wasm memory.
+ */
+function footerOf(exportPath: string, name: TableName, file: string, bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const len = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(bytes.length - 8);
+  if (len > bytes.length - 12) tableError(exportPath, name, undefined, undefined, `${file} is not a readable Parquet file: its footer length (${len} bytes) does not fit in the file`);
+  const out = new Uint8Array(len + 12);
+  out.set(PARQUET_MAGIC);
+  out.set(bytes.subarray(bytes.length - 8 - len), 4);
+  return out;
+}
+
+/**
+ * The file's schema, through one synchronous call into the wasm reader. Synchronous calls first:
  * a panic inside the asynchronous reader escapes its promise (an uncaught exception; the promise
  * never settles), where here it is a thrown RuntimeError, reported as the file's error.
  */
-function readSchemaOf(exportPath: string, name: TableName, file: string, bytes: Uint8Array): Table {
+function readSchemaOf(exportPath: string, name: TableName, file: string, footer: Uint8Array): Table {
   try {
-    return tableFromIPC(parquetWasm().readSchema(bytes).intoIPCStream());
+    return tableFromIPC(parquetWasm().readSchema(footer).intoIPCStream());
   } catch (e) {
     return unreadable(exportPath, name, file, e);
   }
@@ -146,9 +159,9 @@ function readChunks(exportPath: string, name: TableName, file: string, bytes: Ui
 
 const EMPTY = new Uint8Array(0);
 
-/** Rows of each row group, from the footer (parsed once already by readSchema, so it does not trap here). */
-async function rowGroupRows(path: string): Promise<number[]> {
-  const pf = await parquetWasm().ParquetFile.fromFile(await openAsBlob(path));
+/** Rows of each row group, from the footer (which readSchema parsed synchronously, so it does not trap here). */
+async function rowGroupRows(footer: Uint8Array<ArrayBuffer>): Promise<number[]> {
+  const pf = await parquetWasm().ParquetFile.fromFile(new Blob([footer]));
   try {
     const meta = pf.metadata();
     return Array.from({ length: meta.numRowGroups() }, (_, g) => meta.rowGroup(g).numRows());
@@ -168,11 +181,12 @@ async function readTable(exportPath: string, name: TableName, paths: readonly st
     } catch (e) {
       return tableError(exportPath, name, undefined, undefined, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? message(e)}`);
     }
-    const schema = readSchemaOf(exportPath, name, file, bytes);
+    const footer = footerOf(exportPath, name, file, bytes);
+    const schema = readSchemaOf(exportPath, name, file, footer);
     checkSchema(exportPath, name, file, schema);
     let groups: number[];
     try {
-      groups = await rowGroupRows(path);
+      groups = await rowGroupRows(footer);
     } catch (e) {
       return tableError(exportPath, name, undefined, undefined, `${file} is not a readable Parquet file: ${message(e)}`);
     }
