@@ -123,6 +123,29 @@ test('parquet: data page v2, small row groups and rows in any order load back th
   assert.equal(serializeSnapshot((await loadSource(dir)).graph), serializeSnapshot(graph));
 });
 
+test('parquet: stack rows split over files by image (each file sorted), by position (an image in two files) or unsorted load back the same', async () => {
+  for (const [split, order] of [
+    ['image_key % 2', 'image_key, position'],
+    ['position % 2', 'image_key, position'],
+    ['image_key % 3', 'hash(image_key, position)'],
+  ]) {
+    const dir = await exported();
+    const f = join(dir, 'image_layers', 'bucket=0', 'data_0.parquet');
+    const duck = await openDuck();
+    try {
+      for (const b of [2, 1, 0]) {
+        const tmp = join(dir, `split${b}.tmp.parquet`);
+        await duck.connection.run(`COPY (SELECT * FROM read_parquet(${sqlString(f)}) WHERE ${split} = ${b} ORDER BY ${order}) TO ${sqlString(tmp)} (FORMAT parquet)`);
+        mkdirSync(join(dir, 'image_layers', `bucket=${b}`), { recursive: true });
+        renameSync(tmp, join(dir, 'image_layers', `bucket=${b}`, 'data_0.parquet'));
+      }
+    } finally {
+      duck.close();
+    }
+    assert.equal(serializeSnapshot((await loadSource(dir)).graph), serializeSnapshot(graph), split);
+  }
+});
+
 test('parquet: keys with a gap or a repeat, null keys and negative references are refused with their row', async () => {
   const cases: [string, string, RegExp | undefined][] = [
     ['layers/data_0.parquet', 'SELECT * REPLACE (CASE WHEN layer_key = 4 THEN 3 ELSE layer_key END AS layer_key) FROM t', /layers row 4 column layer_key: expected 4: keys run 0, 1, 2, \.\.\. without gaps or repeats/],

@@ -194,8 +194,10 @@ async function readTable(exportPath: string, name: TableName, paths: readonly st
   }
   const rows = files.reduce((a, f) => a + f.groups.reduce((x, y) => x + y, 0), 0);
   const cols = specs.map((spec) => gatherInto(spec, rows));
+  const starts: number[] = [];
   let at = 0;
   for (const { file, bytes, groups, fields } of files) {
+    starts.push(at);
     // The gathered column of each of the file's fields (undefined: a column the graph does not use).
     const target = fields.map((f) => cols.find((c) => c.spec.name === f.name));
     // A few row groups per call: wasm memory (which never shrinks) holds the file and about ROWS_PER_READ rows.
@@ -219,7 +221,7 @@ async function readTable(exportPath: string, name: TableName, paths: readonly st
       at += want;
     }
   }
-  const perm = specs[0].type === 'key' ? keyOrder(exportPath, name, cols[0]) : stackOrder(cols[0], cols[1]);
+  const perm = specs[0].type === 'key' ? keyOrder(exportPath, name, cols[0]) : stackOrder(cols[0], cols[1], starts);
   if (perm) for (const c of cols) permute(c, perm);
   firstBadRow(exportPath, name, cols);
   return { rows, columns: Object.fromEntries(cols.map((c) => [c.spec.name, finish(c, rows)])) };
@@ -358,11 +360,11 @@ function keyOrder(exportPath: string, name: TableName, c: Gathered): Int32Array 
  * undefined when the files are in that order already. A counting sort by image when the keys
  * span a sane range (they are checked against the images table later), else a comparison sort.
  */
-function stackOrder(image: Gathered, position: Gathered): Int32Array | undefined {
+function stackOrder(image: Gathered, position: Gathered, starts: readonly number[]): Int32Array | undefined {
   const img = image.values as Int32Array;
   const pos = position.values as Int32Array;
   const n = img.length;
-  if (!image.nulls && !position.nulls) return stackOrderNoNulls(img, pos);
+  if (!image.nulls && !position.nulls) return stackOrderNoNulls(img, pos, starts);
   const isNull = (a: Gathered, r: number): boolean => a.nulls !== undefined && a.nulls[r] === 1;
   const before = (a: number, b: number): boolean => {
     const na = isNull(image, a);
@@ -408,9 +410,46 @@ function stackOrder(image: Gathered, position: Gathered): Int32Array | undefined
   return perm;
 }
 
-/** {@link stackOrder} when neither column has a null (every export): plain comparisons, no closures. */
-function stackOrderNoNulls(img: Int32Array, pos: Int32Array): Int32Array | undefined {
+/**
+ * The order of stack rows when each file's rows are sorted and no image's rows span two files
+ * (an export's buckets: image_key % B): a merge of the files one image at a time, reading each
+ * sequentially. undefined: already in order; false: not that case (the general sort decides).
+ */
+function mergeSortedFiles(img: Int32Array, pos: Int32Array, starts: readonly number[]): Int32Array | undefined | false {
   const n = img.length;
+  const k = starts.length;
+  // One scan of the file heads per image: for many files the general sort is cheaper.
+  if (k > 16) return false;
+  const head = Int32Array.from(starts);
+  const end = Int32Array.from(starts, (_, f) => (f + 1 < k ? starts[f + 1] : n));
+  for (let f = 0; f < k; f++) {
+    for (let r = head[f] + 1; r < end[f]; r++) if (img[r] < img[r - 1] || (img[r] === img[r - 1] && pos[r] <= pos[r - 1])) return false;
+  }
+  if (k <= 1) return undefined;
+  const perm = new Int32Array(n);
+  let o = 0;
+  let last = -1;
+  let identity = true;
+  while (o < n) {
+    let best = -1;
+    for (let f = 0; f < k; f++) if (head[f] < end[f] && (best < 0 || img[head[f]] < img[head[best]])) best = f;
+    const key = img[head[best]];
+    if (o > 0 && key === last) return false; // an image in two files: positions could interleave
+    for (let r = head[best], e = end[best]; r < e && img[r] === key; r++) {
+      if (r !== o) identity = false;
+      perm[o++] = r;
+      head[best] = r + 1;
+    }
+    last = key;
+  }
+  return identity ? undefined : perm;
+}
+
+/** {@link stackOrder} when neither column has a null (every export): plain comparisons, no closures. */
+function stackOrderNoNulls(img: Int32Array, pos: Int32Array, starts: readonly number[]): Int32Array | undefined {
+  const n = img.length;
+  const merged = mergeSortedFiles(img, pos, starts);
+  if (merged !== false) return merged;
   let sorted = true;
   let lo = n > 0 ? img[0] : 0;
   let hi = lo;
