@@ -1,6 +1,6 @@
-// npm run bench:columnar [-- --quick]: (1) `layerlab df` on an Arrow and a Parquet export of a
-// synthetic set, spawned as a user runs it (several runs, median and spread, wall time and peak
-// RSS from /usr/bin/time, load average noted); (2) DuckDB running the shipped queries over
+// npm run bench:columnar [-- --quick]: (1) `layerlab df` and `dedup` on an Arrow and a Parquet
+// export of a synthetic set, spawned as a user runs it (several runs, median and spread, wall and
+// CPU time and peak RSS from /usr/bin/time, load average noted, Parquet as a ratio to Arrow); (2) DuckDB running the shipped queries over
 // Parquet generated in DuckDB from 1M to 100M image_layers rows, each size in its own process.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,32 +22,62 @@ const log = (s: string): void => void process.stderr.write(s + '\n');
 const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** Wall seconds and peak RSS (MB) of one CLI run. */
-function timed(argv: string[]): { s: number; mb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, 'dist/cli/main.js', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30 });
+/** Wall seconds, CPU seconds (user + sys) and peak RSS (MB) of one CLI run. */
+function timed(argv: string[]): { s: number; cpu: number; mb: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, 'dist/cli/main.js', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`layerlab ${argv.join(' ')} failed: ${r.stderr}`);
-  const [s, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { s, mb: kb / 1024 };
+  const [s, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { s, cpu: user + sys, mb: kb / 1024 };
 }
 
+const spread = (xs: number[], digits = 2): string => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+
+/**
+ * `layerlab df` and `dedup` of the same set exported as Arrow and as Parquet, the runs of the two
+ * formats alternating so that machine load falls on both alike. Arrow is the baseline: the
+ * Parquet reader decodes to Arrow (parquet-wasm) and then copies as the Arrow reader does, so
+ * the ratio is what reading Parquet costs over reading Arrow. Target (issue 12): Parquet load +
+ * df of 1M images <= 5 s and <= 2 GB.
+ */
 async function cliBench(images: number, runs: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'layerlab-bench-columnar-'));
   try {
     const graph = syntheticGraph({ images, seed: 1, containers: 1000 });
     log(`synthetic: ${images} images, ${graph.layerCount} layers, ${graph.referenceCount} refs`);
-    console.log(`| format | export s | runs | df median s | min–max s | peak RSS median MB | max MB | load avg (1/5/15) before runs |`);
-    console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+    const exportS: Record<string, number> = {};
     for (const format of ['arrow', 'parquet'] as const) {
-      const out = join(dir, format);
       const t0 = performance.now();
-      await writeColumnar(graph, format, out);
-      const exportS = (performance.now() - t0) / 1000;
-      const load = loadavg();
-      const res = Array.from({ length: runs }, () => timed(['df', out]));
-      const s = res.map((r) => r.s);
-      const mb = res.map((r) => r.mb);
-      console.log(`| ${format} | ${exportS.toFixed(1)} | ${runs} | ${median(s).toFixed(2)} | ${Math.min(...s).toFixed(2)}–${Math.max(...s).toFixed(2)} | ${median(mb).toFixed(0)} | ${Math.max(...mb).toFixed(0)} | ${load} |`);
+      await writeColumnar(graph, format, join(dir, format));
+      exportS[format] = (performance.now() - t0) / 1000;
     }
+    const loads: string[] = [];
+    const res: Record<string, { s: number; cpu: number; mb: number }[]> = {};
+    for (let k = 0; k < runs; k++) {
+      loads.push(loadavg().split(' ')[0]);
+      for (const command of ['df', 'dedup']) for (const format of ['arrow', 'parquet']) (res[`${format} ${command}`] ??= []).push(timed([command, join(dir, format)]));
+    }
+    console.log(`${runs} runs each, formats alternating; load avg (1 min) before each round: ${loads.join(', ')}`);
+    console.log('');
+    console.log('| format | export s | command | wall s median (min–max) | CPU s median (min–max) | peak RSS MB median (max) |');
+    console.log('|---|---:|---|---:|---:|---:|');
+    for (const command of ['df', 'dedup']) {
+      for (const format of ['arrow', 'parquet']) {
+        const r = res[`${format} ${command}`];
+        const mb = r.map((x) => x.mb);
+        console.log(`| ${format} | ${exportS[format].toFixed(1)} | ${command} | ${spread(r.map((x) => x.s))} | ${spread(r.map((x) => x.cpu))} | ${median(mb).toFixed(0)} (${Math.max(...mb).toFixed(0)}) |`);
+      }
+    }
+    console.log('');
+    for (const command of ['df', 'dedup']) {
+      const a = res[`arrow ${command}`];
+      const p = res[`parquet ${command}`];
+      const ratio = (f: (x: { s: number; cpu: number }) => number): string => (median(p.map(f)) / median(a.map(f))).toFixed(2);
+      console.log(`- ${command}: Parquet / Arrow = ${ratio((x) => x.s)}x wall, ${ratio((x) => x.cpu)}x CPU (medians)`);
+    }
+    const pdf = res['parquet df'];
+    const wall = median(pdf.map((x) => x.s));
+    const gb = Math.max(...pdf.map((x) => x.mb)) / 1024;
+    console.log(`- target (Parquet load + df of ${images.toLocaleString('en')} images <= 5 s, <= 2 GB): ${wall.toFixed(2)} s, ${gb.toFixed(2)} GB — ${wall <= 5 && gb <= 2 ? 'met' : 'not met'}${images === 1_000_000 ? '' : ' (the target is for 1M images)'}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

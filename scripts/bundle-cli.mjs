@@ -25,7 +25,7 @@ import vm from 'node:vm';
 
 const OUT = 'dist/cli';
 const PROGRAM = `${OUT}/layerlab.program.cjs`;
-const EXTERNAL = ['@bokuweb/zstd-wasm', '@duckdb/node-api', 'apache-arrow', 'cli-table3', 'fzstd', 'tar-stream'];
+const EXTERNAL = ['@bokuweb/zstd-wasm', '@duckdb/node-api', 'apache-arrow', 'cli-table3', 'fzstd', 'parquet-wasm', 'tar-stream'];
 // The loader passes these; `import.meta.url` in the sources becomes the last.
 const PARAMS = 'exports, require, module, __filename, __dirname, __layerlab_url';
 

@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { LayerlabError } from '../errors.js';
 import { join } from 'node:path';
-import { Data, FixedSizeBinary, Int32, Int64, makeData, makeVector, Table, tableFromIPC, tableToIPC, Type, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { FixedSizeBinary, Int32, Int64, makeData, makeVector, Table, tableFromIPC, tableToIPC, Type, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import { tableError } from './columnar-graph.js';
 import { SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
 import { DIGEST_BYTES, TABLE_NAMES, type DigestColumn, type StringColumn, type TableName } from './columnar-tables.js';
@@ -70,44 +70,18 @@ function typeMatches(spec: ColumnSpec, v: Vector): boolean {
 
 const WANT: Record<ColumnSpec['type'], string> = { key: 'int32', ref: 'int32', int64: 'int64', digest: 'fixed_size_binary[32]', string: 'utf8' };
 
-const isValid = (d: Data, i: number): boolean => !d.nullBitmap || d.nullCount === 0 || ((d.nullBitmap[(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
-
 /** One column's values out of an Arrow vector (its chunks concatenated), nulls as the in-memory form says. */
 function columnValues(file: string, table: TableName, spec: ColumnSpec, v: Vector): ColumnData {
   const n = v.length;
   let row = 0;
   const nullAt = (r: number): never => tableError(file, table, r, spec.name, 'is null, which this column does not allow');
   if (spec.type === 'string') {
-    // Decoded from the offsets natively; a value equal to the previous one (media types,
-    // states, kinds) is reused rather than decoded again.
     const out: StringColumn = new Array(n);
-    // The previous value as its bytes' place and its string (plain locals: no object per value).
-    let pBuf: Uint8Array | undefined;
-    let pA = 0;
-    let pB = 0;
-    let pS = '';
     for (const d of v.data) {
-      const offsets = d.valueOffsets as Int32Array;
-      const values = d.values as Uint8Array;
-      const buf = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-      for (let i = 0; i < d.length; i++, row++) {
-        if (!isValid(d, i)) {
-          if (!spec.nullable) nullAt(row);
-          out[row] = null;
-          continue;
-        }
-        const a = offsets[d.offset + i];
-        const b = offsets[d.offset + i + 1];
-        if (!(a >= 0 && b >= a && b <= buf.length)) tableError(file, table, row, spec.name, 'string offsets point outside the column (corrupt file)');
-        if (pBuf !== undefined && pB - pA === b - a && sameBytes(pBuf, pA, buf, a, b - a)) out[row] = pS;
-        else {
-          pS = out[row] = buf.toString('utf8', a, b);
-          pBuf = buf;
-          pA = a;
-          pB = b;
-        }
-      }
+      utf8Into(d, out, row, (r) => tableError(file, table, r, spec.name, 'string offsets point outside the column (corrupt file)'));
+      row += d.length;
     }
+    if (!spec.nullable) for (let r = 0; r < n; r++) if (out[r] === null) nullAt(r);
     return out;
   }
   if (spec.type === 'digest') {
@@ -150,6 +124,51 @@ function columnValues(file: string, table: TableName, spec: ColumnSpec, v: Vecto
   }
   return out;
 }
+
+/** The parts of an Arrow chunk that copying it reads: an apache-arrow Data, or a view of another reader's buffers. */
+export interface ChunkView {
+  type: DataType;
+  length: number;
+  offset: number;
+  nullCount: number;
+  values: Uint8Array | Int32Array | BigInt64Array;
+  valueOffsets?: Int32Array | BigInt64Array;
+  nullBitmap?: Uint8Array;
+}
+
+/**
+ * The strings of one Utf8 chunk into out from row `at` (null where the chunk has none). Decoded
+ * from the offsets natively; a value equal to the previous one (media types, states, kinds) is
+ * reused rather than decoded again.
+ */
+export function utf8Into(d: ChunkView, out: StringColumn, at: number, corrupt: (row: number) => never): void {
+  // LargeUtf8 (64-bit offsets, from writers that ask for it) read through numbers.
+  const offsets = d.valueOffsets instanceof BigInt64Array ? Float64Array.from(d.valueOffsets, Number) : (d.valueOffsets as Int32Array);
+  const values = d.values as Uint8Array;
+  const buf = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  // The previous value as its bytes' place and its string (plain locals: no object per value).
+  let pA = -1;
+  let pB = 0;
+  let pS = '';
+  for (let i = 0; i < d.length; i++) {
+    if (!isValid(d, i)) {
+      out[at + i] = null;
+      continue;
+    }
+    const a = offsets[d.offset + i];
+    const b = offsets[d.offset + i + 1];
+    if (!(a >= 0 && b >= a && b <= buf.length)) corrupt(at + i);
+    if (pA >= 0 && pB - pA === b - a && sameBytes(buf, pA, buf, a, b - a)) out[at + i] = pS;
+    else {
+      pS = out[at + i] = buf.toString('utf8', a, b);
+      pA = a;
+      pB = b;
+    }
+  }
+}
+
+/** True when row i of an Arrow chunk has a value. */
+export const isValid = (d: Pick<ChunkView, 'offset' | 'nullCount' | 'nullBitmap'>, i: number): boolean => !d.nullBitmap || d.nullCount === 0 || ((d.nullBitmap[(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
 
 function sameBytes(x: Uint8Array, xa: number, y: Uint8Array, ya: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (x[xa + k] !== y[ya + k]) return false;

@@ -49,7 +49,7 @@ export async function readColumnar(dir: string): Promise<{ graph: ImageGraph; ma
       } else flat[name] = readArrowTable(dir, name, dir);
     }
   } else {
-    const { readParquetTables } = await import('./columnar-parquet.js');
+    const { readParquetTables } = await import('./columnar-parquet-read.js');
     flat = await readParquetTables(dir);
   }
   return { graph: graphFromTables(unflattenTables(flat), dir), marker };
