@@ -20,6 +20,7 @@ import { isActiveContainer } from '../model/container-state.js';
 import type { ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
 import { SparseCounts, SparseTimes } from './sparse-counts.js';
+import { DenseCounts } from './dense-counts.js';
 import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult } from './removal.js';
 
 /** A container on the host: the image it uses and whether its process exists (a hard conflict for rmi). */
@@ -62,12 +63,12 @@ const IMAGE_SEEN = 2;
 /** One host's state over a universe. */
 export class HostState {
   /** Layer store references per chain: images with it on top, their containers, child layers; 0 = not on disk. */
-  private refcount = new SparseCounts();
+  private refcount: SparseCounts | DenseCounts = new SparseCounts();
   /** Images whose chain passes through each chain (df's view of which layers images hold). */
-  private imgHold = new SparseCounts();
+  private imgHold: SparseCounts | DenseCounts = new SparseCounts();
   /** Per blob: the daemon recorded its diffID (diffid-by-digest). */
   private readonly blobFlags = new SparseCounts();
-  private imageFlags = new SparseCounts();
+  private imageFlags: SparseCounts | DenseCounts = new SparseCounts();
   /** Containers known by count only, per image (see startPod). */
   private readonly pods = new SparseCounts();
   /** References per image; with a {@link refBase}, only of the images changed since (the rest are read from it). */
@@ -137,24 +138,22 @@ export class HostState {
     const nC = u.chainCount;
     const parent = u.chainParent;
     const size = u.chainSize;
-    const hold = new Uint32Array(nC);
-    const refs = new Uint32Array(nC);
+    const hold = new Int32Array(nC);
+    const refs = new Int32Array(nC);
     for (let c = 0; c < nC; c++) if (parent[c] >= 0) refs[parent[c]]++;
     const { stackStart, stackNode } = graph;
-    this.imageFlags = new SparseCounts(graph.imageCount * 2);
+    const flags = new Int32Array(graph.imageCount).fill(IMAGE_PRESENT | IMAGE_SEEN);
     for (let i = 0; i < graph.imageCount; i++) {
       const s = stackStart[i];
       const e = stackStart[i + 1];
       for (let p = s; p < e; p++) hold[stackNode[p]]++;
       if (e > s) refs[stackNode[e - 1]]++;
-      this.imageFlags.set(i, IMAGE_PRESENT | IMAGE_SEEN);
       this.order.push(i);
     }
-    this.imgHold = new SparseCounts(nC * 2);
-    this.refcount = new SparseCounts(nC * 2);
+    this.imageFlags = new DenseCounts(flags);
+    this.imgHold = new DenseCounts(hold);
+    this.refcount = new DenseCounts(refs);
     for (let c = 0; c < nC; c++) {
-      this.imgHold.set(c, hold[c]);
-      this.refcount.set(c, refs[c]);
       this.dfSize += hold[c] > 0 ? size[c] : 0;
       this.diskSize += refs[c] > 0 ? size[c] : 0;
     }
@@ -229,7 +228,27 @@ export class HostState {
     const k = refKey(ref);
     const own = this.refIndex.get(k);
     if (own !== undefined) return own < 0 ? undefined : own;
-    return this.refBase ? this.baseRefIndex().get(familiarString(ref)) : undefined;
+    return this.refBase ? this.baseRefLookup(familiarString(ref)) : undefined;
+  }
+  private baseLookups = 0;
+  /**
+   * The base graph's image with this familiar reference. The first few lookups (rm or bindings of
+   * one image) scan the references from the last image, which finds what the index would hold;
+   * after that the index is built.
+   */
+  private baseRefLookup(f: string): number | undefined {
+    if (this.refBaseIndex || ++this.baseLookups > 8) return this.baseRefIndex().get(f);
+    const c = this.refBase!.imageColumns;
+    // A stored reference names f only if it ends as f does: parsing keeps the last path component, tag and digest.
+    const tail = f.slice(f.lastIndexOf('/') + 1);
+    const names = (list: readonly string[], from: number, to: number) => {
+      for (let k = from; k < to; k++) if (list[k].endsWith(tail) && familiarKey(list[k]) === f) return true;
+      return false;
+    };
+    for (let i = c.count - 1; i >= 0; i--) {
+      if (names(c.tags, c.tagStart[i], c.tagStart[i + 1]) || names(c.repoDigests, c.digestStart[i], c.digestStart[i + 1])) return i;
+    }
+    return undefined;
   }
   /** The references of the base graph by familiar string (a later image wins, as when they were set in order). */
   private baseRefIndex(): Map<string, number> {

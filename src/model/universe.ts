@@ -108,25 +108,23 @@ export class Universe {
   private adopt(graph: ImageGraph): boolean {
     const nL = graph.layerCount;
     if (!allUniqueSha256(graph.layerDigestBytes('diffId')) || !allUniqueSha256(graph.layerDigestBytes('digest'))) return false;
+    const sizes = new Float64Array(nL);
+    const ids = new Uint32Array(nL);
     for (let l = 0; l < nL; l++) {
-      const size = Number.isNaN(graph.layerSize[l]) ? graph.layerCompressed[l] : graph.layerSize[l];
-      this.diffSizes.push(size);
-      this.diffFirstChain.push(0);
-      this.blobSizes.push(graph.layerCompressed[l]);
-      this.blobDiffs.push(l);
+      sizes[l] = Number.isNaN(graph.layerSize[l]) ? graph.layerCompressed[l] : graph.layerSize[l];
+      ids[l] = l;
     }
+    this.diffSizes.append(sizes);
+    this.diffFirstChain.append(new Uint32Array(nL));
+    this.blobSizes.append(graph.layerCompressed);
+    this.blobDiffs.append(ids);
     const { nodeParent, nodeLayer, count } = graph.chain;
     // Nodes in creation order come out with the same ids: a node's parent always precedes it.
     for (let n = 0; n < count; n++) if (this.chain(nodeParent[n], nodeLayer[n]) !== n) throw new Error('Universe.ofGraph: chain ids diverge');
-    for (let i = 0; i < graph.imageCount; i++) {
-      this.imageConfigSizes.push(0);
-      this.layerStart.push(graph.stackStart[i + 1]);
-    }
-    const { stackLayer, stackNode } = graph;
-    for (let p = 0; p < stackLayer.length; p++) {
-      this.refBlobs.push(stackLayer[p]);
-      this.refChains.push(stackNode[p]);
-    }
+    this.imageConfigSizes.append(new Float64Array(graph.imageCount));
+    this.layerStart.append(graph.stackStart.subarray(1, graph.imageCount + 1));
+    this.refBlobs.append(graph.stackLayer);
+    this.refChains.append(graph.stackNode);
     this.lazy = graph;
     this.adopted = graph;
     return true;
