@@ -123,7 +123,7 @@ export function layerTree(graph: ImageGraph): LayerTree {
   const order = imageOrder(images);
   for (const i of order) if (images[i].node >= 0) nodes[images[i].node].images.push(i);
   const weight = subtreeWeight(nodes, roots);
-  const byWeight = (a: number, b: number) => weight[b] - weight[a] || key(nodes[a]).localeCompare(key(nodes[b]));
+  const byWeight = (a: number, b: number) => weight[b] - weight[a] || compareKeys(key(nodes[a]), key(nodes[b]));
   roots.sort(byWeight);
   for (const n of nodes) n.children.sort(byWeight);
   return { nodes, roots, images, layersSize: u.layersSize, sizeBasis: u.basis };
@@ -133,10 +133,20 @@ function key(n: TreeNode): string {
   return n.chainId ?? n.diffId ?? n.digest ?? '';
 }
 
+// What localeCompare answers, made once (localeCompare looks its collator up on every call).
+const collator = new Intl.Collator();
+const SHA256 = /^sha256:[0-9a-f]{64}$/;
+/** localeCompare of two keys; two sha256 digests compare as code points, which the collation agrees with for lower-case hex. */
+function compareKeys(a: string, b: string): number {
+  if (a.length === 71 && b.length === 71 && SHA256.test(a) && SHA256.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return collator.compare(a, b);
+}
+
 // Hidden build parents first (they came first), then listed images by their first tag.
 function imageOrder(images: TreeImage[]): number[] {
   const label = (t: TreeImage) => (t.tags[0] ?? '\uffff') + t.id;
-  return images.map((_, i) => i).sort((a, b) => Number(images[a].listed) - Number(images[b].listed) || label(images[a]).localeCompare(label(images[b])));
+  const labels = images.map(label);
+  return images.map((_, i) => i).sort((a, b) => Number(images[a].listed) - Number(images[b].listed) || collator.compare(labels[a], labels[b]));
 }
 
 // Number of images ending in each subtree: busier branches are listed first.
