@@ -123,7 +123,11 @@ export function layerTree(graph: ImageGraph): LayerTree {
   const order = imageOrder(images);
   for (const i of order) if (images[i].node >= 0) nodes[images[i].node].images.push(i);
   const weight = subtreeWeight(nodes, roots);
-  const byWeight = (a: number, b: number) => weight[b] - weight[a] || compareKeys(key(nodes[a]), key(nodes[b]));
+  const keys = nodes.map(key);
+  const hex = Uint8Array.from(keys, (k) => (SHA256.test(k) ? 1 : 0));
+  // localeCompare of the keys; two sha256 digests compare as code points, which the collation agrees with for lower-case hex.
+  const byKey = (a: number, b: number) => (hex[a] & hex[b] ? (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0) : collator.compare(keys[a], keys[b]));
+  const byWeight = (a: number, b: number) => weight[b] - weight[a] || byKey(a, b);
   roots.sort(byWeight);
   for (const n of nodes) n.children.sort(byWeight);
   return { nodes, roots, images, layersSize: u.layersSize, sizeBasis: u.basis };
@@ -136,11 +140,6 @@ function key(n: TreeNode): string {
 // What localeCompare answers, made once (localeCompare looks its collator up on every call).
 const collator = new Intl.Collator();
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
-/** localeCompare of two keys; two sha256 digests compare as code points, which the collation agrees with for lower-case hex. */
-function compareKeys(a: string, b: string): number {
-  if (a.length === 71 && b.length === 71 && SHA256.test(a) && SHA256.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  return collator.compare(a, b);
-}
 
 // Hidden build parents first (they came first), then listed images by their first tag.
 function imageOrder(images: TreeImage[]): number[] {

@@ -56,5 +56,16 @@ export function shortId(idOrDigest: string): string {
 
 /** `sha256:<hex>` of bytes (a string is hashed as UTF-8). */
 export function sha256Digest(data: Uint8Array | string): Digest {
-  return 'sha256:' + bytesToHex(sha256(typeof data === 'string' ? utf8ToBytes(data) : data));
+  return 'sha256:' + bytesToHex(sha256(typeof data === 'string' ? asciiOrUtf8(data) : data));
+}
+
+// chainIDs hash millions of short ASCII strings: copying the codes beats a TextEncoder call each.
+function asciiOrUtf8(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c > 0x7f) return utf8ToBytes(s);
+    out[k] = c;
+  }
+  return out;
 }
