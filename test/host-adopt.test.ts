@@ -69,12 +69,15 @@ function sameAsOracle(graph: ImageGraph, ops: Op[]): void {
     }
     assert.equal(fast.hasTag(i), slow.refsOf(i).some((r) => r.tag !== undefined));
     assert.equal(fast.refCount(i), slow.refsOf(i).length);
+    assert.deepEqual(fast.familiarRefs(i), slow.familiarRefs(i));
+    assert.deepEqual(fast.bindings(graph.imageId(i)), slow.bindings(graph.imageId(i)));
   }
   for (const o of ops) {
     assert.deepEqual(run(fast, graph, o), run(slow, graph, o), JSON.stringify(o));
     assert.equal(fast.fingerprint(), slow.fingerprint(), JSON.stringify(o));
     assert.equal(fast.layersSize(), slow.layersSize());
     assert.equal(fast.diskLayersSize(), slow.diskLayersSize());
+    for (let i = 0; i < graph.imageCount; i++) assert.deepEqual(fast.bindings(graph.imageId(i)), slow.bindings(graph.imageId(i)));
   }
   // A trial on the adopted host takes everything back, references included.
   const before = fast.fingerprint();

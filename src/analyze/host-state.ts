@@ -210,6 +210,12 @@ export class HostState {
     const g = this.refBase;
     return byReferenceString([...g.tagsOf(image), ...g.digestsOf(image)].map((r) => parseNormalizedNamed(r)));
   }
+  /** The image's references in familiar form, in the store's order (a single familiar one is not parsed). */
+  familiarRefs(image: number): string[] {
+    const g = this.refBase;
+    if (g && image < g.imageCount && !this.refs.has(image) && this.refCount(image) === 1) return [familiarKey([...g.tagsOf(image), ...g.digestsOf(image)][0])];
+    return this.refsOf(image).map((r) => familiarString(r));
+  }
   /** How many references the image has (without parsing them). */
   refCount(image: number): number {
     const own = this.refs.get(image);
@@ -635,7 +641,7 @@ export class HostState {
     if (i === undefined || !this.hasImage(i)) return undefined;
     const parent = this.parents.get(i);
     return {
-      refs: this.refsOf(i).map((r) => familiarString(r)),
+      refs: this.familiarRefs(i),
       containers: this.containersOf(i).map((c) => ({ id: c.id, name: c.name, running: c.running })),
       children: this.childrenOf(i).map((c) => this.universe.imageIdOf(c)),
       ...(parent !== undefined ? { parent: this.universe.imageIdOf(parent) } : {}),
