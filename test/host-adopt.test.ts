@@ -98,7 +98,7 @@ test('removal host on adopted graph ids = the host that interns every layer by s
   );
 });
 
-test('a graph with a layer lacking its digest, or two layers with one blob, is interned by string as before', () => {
+test('a graph with a layer lacking its digest, two layers with one blob, or one diffID twice, is interned by string as before', () => {
   const b = new GraphBuilder();
   const d = (c: string) => `sha256:${c.repeat(64)}` as const;
   const l0 = b.addLayer({ diffId: d('1') as never, digest: d('a') as never, size: 10 });
@@ -111,6 +111,14 @@ test('a graph with a layer lacking its digest, or two layers with one blob, is i
   assert.equal(host.universe.adopted, undefined);
   assert.equal(host.fingerprint(), oracleHost(graph).fingerprint());
   assert.deepEqual(host.rmi('x:1'), oracleHost(graph).rmi('x:1'));
+  const twice = new GraphBuilder();
+  const a = twice.addLayer({ diffId: d('4') as never, digest: d('b') as never, size: 1 });
+  const b2 = twice.addLayer({ diffId: d('4') as never, digest: d('c') as never, size: 2 });
+  twice.addImage({ id: d('e') as never, repoTags: ['x:1'] }, [a]);
+  twice.addImage({ id: d('f') as never, repoTags: ['y:1'] }, [b2]);
+  const g2 = twice.build();
+  assert.equal(removalHost(g2).universe.adopted, undefined);
+  assert.equal(removalHost(g2).fingerprint(), oracleHost(g2).fingerprint());
 });
 
 test('familiarKey: a stored reference taken as it is only when it is already familiar', () => {

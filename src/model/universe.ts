@@ -430,7 +430,9 @@ function allUniqueSha256(d: DigestBytes): boolean {
   const n = d.length;
   let cap = 16;
   while (cap < n * 2) cap *= 2;
-  const slots = new Int32Array(cap).fill(-1);
+  // Slot: the row's offset + 1 (0 empty), and beside it the row's hash, compared before any byte.
+  const slots = new Int32Array(cap);
+  const hashes = new Int32Array(cap);
   const mask = cap - 1;
   const raw = d.raw;
   for (let r = 0; r < n; r++) {
@@ -438,11 +440,13 @@ function allUniqueSha256(d: DigestBytes): boolean {
     if (o < 0) return false;
     const h = mixHash32(((raw[o] << 24) | (raw[o + 1] << 16) | (raw[o + 2] << 8) | raw[o + 3]) ^ Math.imul((raw[o + 28] << 24) | (raw[o + 29] << 16) | (raw[o + 30] << 8) | raw[o + 31], 0x9e3779b1));
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const other = slots[s];
+      const other = slots[s] - 1;
       if (other < 0) {
-        slots[s] = o;
+        slots[s] = o + 1;
+        hashes[s] = h;
         break;
       }
+      if (hashes[s] !== h) continue;
       let same = true;
       for (let k = 0; k < 32; k++) {
         if (raw[other + k] !== raw[o + k]) {
