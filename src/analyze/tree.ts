@@ -100,9 +100,9 @@ export function layerTree(graph: ImageGraph): LayerTree {
     const node = e > s ? graph.stackNode[e - 1] : -1;
     const parent = graph.imageParent[i];
     const parentTop = parent >= 0 && graph.stackStart[parent + 1] > graph.stackStart[parent] ? graph.stackNode[graph.stackStart[parent + 1] - 1] : -2;
-    const m = graph.images[i];
+    // By the accessors: the image list as objects is never made (a million images).
     const img: TreeImage = {
-      id: m.id,
+      id: graph.imageId(i),
       tags: [...graph.tagsOf(i)],
       listed: u.listed[i] === 1,
       node,
@@ -112,7 +112,7 @@ export function layerTree(graph: ImageGraph): LayerTree {
         return r.name === undefined ? { id: r.id, state: r.state } : { id: r.id, name: r.name, state: r.state };
       }),
     };
-    if (m.parent) img.parentId = m.parent;
+    if (parent >= 0) img.parentId = graph.imageId(parent);
     if (img.listed) {
       img.size = u.size[i];
       img.shared = u.shared[i];
@@ -179,7 +179,7 @@ export function findTreeImage(graph: ImageGraph, refOrId: string, source?: strin
   const id = removalHost(graph).idOf(refOrId);
   const i = id === undefined ? undefined : graph.imageIndex(id);
   // worded as `files` words it
-  if (i === undefined) throw new LayerlabError('EINPUT', `no such image: ${quote(refOrId)} (${graph.images.length} image(s) in this source)`, source === undefined ? {} : { file: source });
+  if (i === undefined) throw new LayerlabError('EINPUT', `no such image: ${quote(refOrId)} (${graph.imageCount} image(s) in this source)`, source === undefined ? {} : { file: source });
   return i;
 }
 
