@@ -26,7 +26,7 @@ export const isDangling = (graph: ImageGraph, i: number) => graph.isUntagged(i) 
 export function imageBindings(graph: ImageGraph, indices: number[], host = removalHost(graph)): ImageBindings[] {
   const reclaimable = reclaimablePerImage(graph);
   return indices.map((i) => {
-    const m = graph.images[i];
+    const m = graph.image(i);
     const parent = graph.imageParent[i];
     const rmi = host.trial(() => host.rmi(m.id.slice(7)));
     return {
@@ -38,8 +38,8 @@ export function imageBindings(graph: ImageGraph, indices: number[], host = remov
         const r = graph.containers[c];
         return { id: r.id, ...(r.name ? { name: r.name } : {}), state: r.state };
       }),
-      ...(parent >= 0 ? { parent: graph.images[parent].id } : {}),
-      children: Array.from(graph.childrenOf(i), (c) => graph.images[c].id),
+      ...(parent >= 0 ? { parent: graph.imageId(parent) } : {}),
+      children: Array.from(graph.childrenOf(i), (c) => graph.imageId(c)),
       reclaimable: reclaimable[i],
       rmi: rmi.error === undefined ? { ok: true, freedBytes: rmi.freedBytes } : { ok: false, ...(rmi.conflict ? { conflict: rmi.conflict } : {}), error: rmi.error },
     };

@@ -20,6 +20,7 @@ import { isActiveContainer } from '../model/container-state.js';
 import type { ImageGraph } from '../model/graph.js';
 import { familiarString, parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
 import { SparseCounts, SparseTimes } from './sparse-counts.js';
+import { DenseCounts } from './dense-counts.js';
 import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult } from './removal.js';
 
 /** A container on the host: the image it uses and whether its process exists (a hard conflict for rmi). */
@@ -41,6 +42,20 @@ export interface V2Metadata {
 export type MetadataSource = 'read' | 'inferred' | 'none';
 
 const refKey = (r: ImageReference) => `${r.domain}/${r.path}:${r.tag ?? ''}@${r.digest ?? ''}`;
+const byReferenceString = (refs: ImageReference[]) =>
+  refs
+    .map((r) => ({ r, s: referenceString(r) }))
+    .sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0))
+    .map(({ r }) => r);
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+/**
+ * A tag or digest reference already in its familiar form (`familiarString(parseNormalizedNamed(s))
+ * === s`): no registry domain, no `library/` to strip, lower case. What the loaders store; anything
+ * else is parsed.
+ */
+const FAMILIAR = new RegExp(`^(?=[^@]*[:@])(?!library/[^/]*$)(?!library/[^/]*[:@])(?![^/]*\\.[^/]*/)(?!localhost/)${COMPONENT}(?:/${COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`);
+/** The familiar string of a stored reference (exported for tests). */
+export const familiarKey = (s: string) => (s.length <= 200 && FAMILIAR.test(s) ? s : familiarString(parseNormalizedNamed(s)));
 const BLOB_METADATA = 1;
 const IMAGE_PRESENT = 1;
 const IMAGE_SEEN = 2;
@@ -48,16 +63,21 @@ const IMAGE_SEEN = 2;
 /** One host's state over a universe. */
 export class HostState {
   /** Layer store references per chain: images with it on top, their containers, child layers; 0 = not on disk. */
-  private readonly refcount = new SparseCounts();
+  private refcount: SparseCounts | DenseCounts = new SparseCounts();
   /** Images whose chain passes through each chain (df's view of which layers images hold). */
-  private readonly imgHold = new SparseCounts();
+  private imgHold: SparseCounts | DenseCounts = new SparseCounts();
   /** Per blob: the daemon recorded its diffID (diffid-by-digest). */
   private readonly blobFlags = new SparseCounts();
-  private readonly imageFlags = new SparseCounts();
+  private imageFlags: SparseCounts | DenseCounts = new SparseCounts();
   /** Containers known by count only, per image (see startPod). */
   private readonly pods = new SparseCounts();
+  /** References per image; with a {@link refBase}, only of the images changed since (the rest are read from it). */
   private refs = new Map<number, ImageReference[]>();
+  /** Reference key -> image; with a {@link refBase}, only keys changed since (-1: no longer in the store). */
   private refIndex = new Map<string, number>();
+  /** The graph the host was made from, whose images' references are parsed when asked (not all up front). */
+  private refBase: ImageGraph | undefined;
+  private refBaseIndex: Map<string, number> | undefined;
   private parents = new Map<number, number>();
   private childSets = new Map<number, Set<number>>();
   /** The host's chain for an image where it differs from the universe's (registry data without configs). */
@@ -85,26 +105,60 @@ export class HostState {
    */
   static fromGraph(universe: Universe, graph: ImageGraph, diffIdByDigest?: ReadonlyMap<string, string>): HostState {
     const h = new HostState(universe);
-    const ids = graph.images.map((m) => universe.imageOf(m.id)!);
-    graph.images.forEach((m, i) => {
-      let top = -1;
-      for (const l of graph.stackOf(i)) top = universe.chain(top, universe.diffOf(graph.layerDiffId[l] ?? '?' + graph.layerDigest[l])!);
-      h.grow();
-      // In the daemon's order (moby reference store: sorted by full name): its Untagged lines and prune's order.
-      const refs = [...(m.repoTags ?? []), ...(m.repoDigests ?? [])]
-        .map((r) => parseNormalizedNamed(r))
-        .map((r) => ({ r, s: referenceString(r) }))
-        .sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0))
-        .map(({ r }) => r);
-      h.addImage(ids[i], top, refs);
-      if (m.parent !== undefined) h.setParent(ids[i], ids[graph.imageIndex(m.parent)!]);
-    });
+    if (universe.adopted === graph) h.adoptGraph(graph);
+    else h.addGraphImages(graph);
     for (const c of graph.containers) h.createContainer(universe.imageOf(c.image)!, { id: c.id, name: c.name, running: isActiveContainer(c.state) });
     if (diffIdByDigest) {
       for (const digest of diffIdByDigest.keys()) h.knowBlob(universe.blob(digest));
       h.metadata = 'read';
     }
     return h;
+  }
+
+  private addGraphImages(graph: ImageGraph): void {
+    const universe = this.universe;
+    const h = this;
+    const ids = graph.images.map((m) => universe.imageOf(m.id)!);
+    graph.images.forEach((m, i) => {
+      let top = -1;
+      for (const l of graph.stackOf(i)) top = universe.chain(top, universe.diffOf(graph.layerDiffId[l] ?? '?' + graph.layerDigest[l])!);
+      // In the daemon's order (moby reference store: sorted by full name): its Untagged lines and prune's order.
+      h.addImage(ids[i], top, byReferenceString([...(m.repoTags ?? []), ...(m.repoDigests ?? [])].map((r) => parseNormalizedNamed(r))));
+      if (m.parent !== undefined) h.setParent(ids[i], ids[graph.imageIndex(m.parent)!]);
+    });
+  }
+
+  /**
+   * The images of the graph the universe adopted (ids are the graph's), as {@link addGraphImages}
+   * leaves them but counted in one pass over the chain trie: every node is some image's layer,
+   * so it is on disk, holds its parent once, and df counts it; references are read on demand.
+   */
+  private adoptGraph(graph: ImageGraph): void {
+    const u = this.universe;
+    const nC = u.chainCount;
+    const parent = u.chainParent;
+    const size = u.chainSize;
+    const hold = new Int32Array(nC);
+    const refs = new Int32Array(nC);
+    for (let c = 0; c < nC; c++) if (parent[c] >= 0) refs[parent[c]]++;
+    const { stackStart, stackNode } = graph;
+    const flags = new Int32Array(graph.imageCount).fill(IMAGE_PRESENT | IMAGE_SEEN);
+    for (let i = 0; i < graph.imageCount; i++) {
+      const s = stackStart[i];
+      const e = stackStart[i + 1];
+      for (let p = s; p < e; p++) hold[stackNode[p]]++;
+      if (e > s) refs[stackNode[e - 1]]++;
+      this.order.push(i);
+    }
+    this.imageFlags = new DenseCounts(flags);
+    this.imgHold = new DenseCounts(hold);
+    this.refcount = new DenseCounts(refs);
+    for (let c = 0; c < nC; c++) {
+      this.dfSize += hold[c] > 0 ? size[c] : 0;
+      this.diskSize += refs[c] > 0 ? size[c] : 0;
+    }
+    this.refBase = graph;
+    for (let i = 0; i < graph.imageCount; i++) if (graph.imageParent[i] >= 0) this.setParent(i, graph.imageParent[i]);
   }
 
   /** Follows the universe as it grows: nothing to do, the host's tables are keyed by id (kept for callers). */
@@ -148,14 +202,70 @@ export class HostState {
   }
   /** Image IDs still present. */
   imageIds(): string[] {
-    return this.images().map((i) => this.universe.imageId[i]);
+    return this.images().map((i) => this.universe.imageIdOf(i));
   }
   refsOf(image: number): readonly ImageReference[] {
-    return this.refs.get(image) ?? [];
+    const own = this.refs.get(image);
+    if (own !== undefined || !this.refBase || image >= this.refBase.imageCount) return own ?? [];
+    const g = this.refBase;
+    return byReferenceString([...g.tagsOf(image), ...g.digestsOf(image)].map((r) => parseNormalizedNamed(r)));
+  }
+  /** The image's references in familiar form, in the store's order (a single familiar one is not parsed). */
+  familiarRefs(image: number): string[] {
+    const g = this.refBase;
+    if (g && image < g.imageCount && !this.refs.has(image) && this.refCount(image) === 1) return [familiarKey([...g.tagsOf(image), ...g.digestsOf(image)][0])];
+    return this.refsOf(image).map((r) => familiarString(r));
+  }
+  /** How many references the image has (without parsing them). */
+  refCount(image: number): number {
+    const own = this.refs.get(image);
+    if (own !== undefined || !this.refBase || image >= this.refBase.imageCount) return own?.length ?? 0;
+    return this.refBase.tagsOf(image).length + this.refBase.digestsOf(image).length;
+  }
+  /** Some reference of the image has a tag (what keeps it from `docker image prune`), without parsing familiar ones. */
+  hasTag(image: number): boolean {
+    const own = this.refs.get(image);
+    if (own !== undefined || !this.refBase || image >= this.refBase.imageCount) return (own ?? []).some((r) => r.tag !== undefined);
+    const tagged = (s: string) => (s.length <= 200 && FAMILIAR.test(s) ? s.split('@')[0].includes(':') : parseNormalizedNamed(s).tag !== undefined);
+    return this.refBase.tagsOf(image).some(tagged) || this.refBase.digestsOf(image).some(tagged);
   }
   /** The image a reference (name, tag, digest: normalised) points to. */
   imageByRef(ref: ImageReference): number | undefined {
-    return this.refIndex.get(refKey(ref));
+    const k = refKey(ref);
+    const own = this.refIndex.get(k);
+    if (own !== undefined) return own < 0 ? undefined : own;
+    return this.refBase ? this.baseRefLookup(familiarString(ref)) : undefined;
+  }
+  private baseLookups = 0;
+  /**
+   * The base graph's image with this familiar reference. The first few lookups (rm or bindings of
+   * one image) scan the references from the last image, which finds what the index would hold;
+   * after that the index is built.
+   */
+  private baseRefLookup(f: string): number | undefined {
+    if (this.refBaseIndex || ++this.baseLookups > 8) return this.baseRefIndex().get(f);
+    const c = this.refBase!.imageColumns;
+    // A stored reference names f only if it ends as f does: parsing keeps the last path component, tag and digest.
+    const tail = f.slice(f.lastIndexOf('/') + 1);
+    const names = (list: readonly string[], from: number, to: number) => {
+      for (let k = from; k < to; k++) if (list[k].endsWith(tail) && familiarKey(list[k]) === f) return true;
+      return false;
+    };
+    for (let i = c.count - 1; i >= 0; i--) {
+      if (names(c.tags, c.tagStart[i], c.tagStart[i + 1]) || names(c.repoDigests, c.digestStart[i], c.digestStart[i + 1])) return i;
+    }
+    return undefined;
+  }
+  /** The references of the base graph by familiar string (a later image wins, as when they were set in order). */
+  private baseRefIndex(): Map<string, number> {
+    if (this.refBaseIndex) return this.refBaseIndex;
+    const g = this.refBase!;
+    const index = new Map<string, number>();
+    for (let i = 0; i < g.imageCount; i++) {
+      for (const t of g.tagsOf(i)) index.set(familiarKey(t), i);
+      for (const d of g.digestsOf(i)) index.set(familiarKey(d), i);
+    }
+    return (this.refBaseIndex = index);
   }
   parentOf(image: number): number | undefined {
     return this.parents.get(image);
@@ -307,14 +417,25 @@ export class HostState {
 
   /** Replaces an image's references (kept sorted by the caller). */
   setRefs(image: number, refs: ImageReference[]): void {
-    const old = this.refs.get(image) ?? [];
-    for (const r of old) this.refIndex.delete(refKey(r));
-    for (const r of refs) this.refIndex.set(refKey(r), image);
+    const old = this.refsOf(image);
+    const hadOwn = this.refs.has(image);
+    const index = this.refIndex;
+    const keys = [...old.map(refKey), ...refs.map(refKey)];
+    const before = this.journaling ? keys.map((k) => index.get(k)) : [];
+    // Over a base graph a key dropped must stay dropped, not fall back to the base.
+    for (let k = 0; k < old.length; k++) {
+      if (this.refBase) index.set(keys[k], -1);
+      else index.delete(keys[k]);
+    }
+    for (let k = old.length; k < keys.length; k++) index.set(keys[k], image);
     this.refs.set(image, refs);
     this.record(() => {
-      for (const r of refs) this.refIndex.delete(refKey(r));
-      for (const r of old) this.refIndex.set(refKey(r), image);
-      this.refs.set(image, old);
+      for (let k = keys.length - 1; k >= 0; k--) {
+        if (before[k] === undefined) index.delete(keys[k]);
+        else index.set(keys[k], before[k]!);
+      }
+      if (hadOwn) this.refs.set(image, old as ImageReference[]);
+      else this.refs.delete(image);
     });
   }
 
@@ -500,7 +621,7 @@ export class HostState {
   /** The image ID a reference, ID or ID prefix names, as the daemon resolves it. */
   idOf(refOrId: string): string | undefined {
     const i = resolveImage(this, refOrId);
-    return i === undefined ? undefined : this.universe.imageId[i];
+    return i === undefined ? undefined : this.universe.imageIdOf(i);
   }
 
   /** Chains of an image's layers by ID, top first (empty when it is gone). */
@@ -520,10 +641,10 @@ export class HostState {
     if (i === undefined || !this.hasImage(i)) return undefined;
     const parent = this.parents.get(i);
     return {
-      refs: this.refsOf(i).map((r) => familiarString(r)),
+      refs: this.familiarRefs(i),
       containers: this.containersOf(i).map((c) => ({ id: c.id, name: c.name, running: c.running })),
-      children: this.childrenOf(i).map((c) => this.universe.imageId[c]),
-      ...(parent !== undefined ? { parent: this.universe.imageId[parent] } : {}),
+      children: this.childrenOf(i).map((c) => this.universe.imageIdOf(c)),
+      ...(parent !== undefined ? { parent: this.universe.imageIdOf(parent) } : {}),
     };
   }
 }

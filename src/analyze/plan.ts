@@ -152,9 +152,9 @@ function blockedReasons(host: HostState, ids: string[], opts: PlanOptions, keep:
  * An ordered list of docker commands reaching the goal in which no step conflicts: containers
  * (only when allowed) before their images, children before parents, each step checked by
  * simulating it; freed bytes count a shared layer only when its last user goes.
+ * `host`: the removal model of `graph`, untouched (a caller that resolved names on it already).
  */
-export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions = {}): Plan {
-  const host = removalHost(graph);
+export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions = {}, host = removalHost(graph)): Plan {
   const keepIds = resolveAll(host, opts.keep ?? []);
   const keep = new Set(keepIds.ids);
   const blocked: { image: string; reason: string }[] = keepIds.unknown.map((r) => ({ image: r, reason: 'no such image (in --keep)' }));

@@ -90,14 +90,14 @@ export function resolveImage(host: HostState, refOrId: string): number | undefin
   if (ID_LIKE.test(refOrId)) {
     const hex = refOrId.replace(/^sha256:/, '');
     const pool = hex.length >= 12 ? u.imagesWithShortId(hex.slice(0, 12)).filter((i) => host.hasImage(i)) : host.images();
-    const hits = pool.filter((i) => u.imageId[i].slice(7).startsWith(hex));
+    const hits = pool.filter((i) => u.imageIdOf(i).slice(7).startsWith(hex));
     if (hits.length === 1) return hits[0];
   }
   return undefined;
 }
 
 function checkConflict(host: HostState, img: number, mask: { child: boolean; running: boolean; reference: boolean; stopped: boolean }): Conflict | undefined {
-  const pre = `conflict: unable to delete ${shortId(host.universe.imageId[img])}`;
+  const pre = `conflict: unable to delete ${shortId(host.universe.imageIdOf(img))}`;
   if (mask.child && host.childrenOf(img).length > 0) return new Conflict(true, false, `${pre} (cannot be forced) - image has dependent child images`);
   if (mask.running) {
     const c = host.containersOf(img).find((x) => x.running);
@@ -134,7 +134,7 @@ function deleteHelper(host: HostState, img: number, records: RemovalRecord[], fo
   for (const r of host.refsOf(img)) records.push({ untagged: familiarString(r) });
   host.setRefs(img, []);
   host.deleteImage(img);
-  records.push({ deleted: host.universe.imageId[img], bytes: 0 });
+  records.push({ deleted: host.universe.imageIdOf(img), bytes: 0 });
   for (const c of host.release(host.topOf(img))) records.push(layerRecord(host, c));
   const parent = host.parentOf(img);
   if (prune && parent !== undefined && host.hasImage(parent)) deleteHelper(host, parent, records, false, true, true);
@@ -163,7 +163,7 @@ export function rmiImage(host: HostState, refOrId: string, opts: { force?: boole
   // The daemon's ErrImageDoesNotExist names the parsed reference with its default tag
   // (`dang:latest`, `abc123:latest`, `sha256:<hex>`); CLIs before 23.0 print the argument as typed.
   if (img === undefined) return done({ error: `No such image: ${familiarString(withDefaultTag(wanted))}`, notFound: true });
-  const id = host.universe.imageId[img];
+  const id = host.universe.imageIdOf(img);
   try {
     let removedRepositoryRef = false;
     const idPrefix = id.startsWith(refOrId) || id.slice(7).startsWith(refOrId);
@@ -226,14 +226,14 @@ export function pruneImages(host: HostState, all = false): { records: RemovalRec
   const candidates = host.images().filter((img) => {
     const children = host.childrenOf(img).length;
     if (!all && children > 0) return false;
-    return !(host.refsOf(img).length === 0 && children > 0);
+    return !(host.refCount(img) === 0 && children > 0);
   });
   for (const img of candidates) {
     if (!host.hasImage(img)) continue; // pruned as a parent already
-    const refs = host.refsOf(img);
-    if (refs.length > 0) {
-      const shouldDelete = all || !refs.some((r) => r.tag !== undefined);
+    if (host.refCount(img) > 0) {
+      const shouldDelete = all || !host.hasTag(img);
       if (!shouldDelete) continue;
+      const refs = host.refsOf(img);
       for (const r of [...refs]) {
         const res = rmiImage(host, familiarString(r));
         // A digest reference the untagging of its repository's last tag already dropped is
@@ -242,7 +242,7 @@ export function pruneImages(host: HostState, all = false): { records: RemovalRec
         records.push(...res.records);
       }
     } else {
-      const res = rmiImage(host, host.universe.imageId[img].slice(7));
+      const res = rmiImage(host, host.universe.imageIdOf(img).slice(7));
       if (res.error) failed.push(res.error);
       records.push(...res.records);
     }
@@ -252,7 +252,7 @@ export function pruneImages(host: HostState, all = false): { records: RemovalRec
 }
 
 /** One universe per graph (graphs are immutable): every host of a graph shares it, and its memoised chainIDs. */
-const universeOfGraph = memoPerGraph((graph) => new Universe({ graphs: [graph] }));
+const universeOfGraph = memoPerGraph((graph) => Universe.ofGraph(graph));
 
 /** A host's removal state from a graph alone (over the graph's universe): what rm, prune, plan and bindings read. */
 export function removalHost(graph: ImageGraph): HostState {

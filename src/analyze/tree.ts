@@ -100,9 +100,9 @@ export function layerTree(graph: ImageGraph): LayerTree {
     const node = e > s ? graph.stackNode[e - 1] : -1;
     const parent = graph.imageParent[i];
     const parentTop = parent >= 0 && graph.stackStart[parent + 1] > graph.stackStart[parent] ? graph.stackNode[graph.stackStart[parent + 1] - 1] : -2;
-    const m = graph.images[i];
+    // By the accessors: the image list as objects is never made (a million images).
     const img: TreeImage = {
-      id: m.id,
+      id: graph.imageId(i),
       tags: [...graph.tagsOf(i)],
       listed: u.listed[i] === 1,
       node,
@@ -112,7 +112,7 @@ export function layerTree(graph: ImageGraph): LayerTree {
         return r.name === undefined ? { id: r.id, state: r.state } : { id: r.id, name: r.name, state: r.state };
       }),
     };
-    if (m.parent) img.parentId = m.parent;
+    if (parent >= 0) img.parentId = graph.imageId(parent);
     if (img.listed) {
       img.size = u.size[i];
       img.shared = u.shared[i];
@@ -123,7 +123,11 @@ export function layerTree(graph: ImageGraph): LayerTree {
   const order = imageOrder(images);
   for (const i of order) if (images[i].node >= 0) nodes[images[i].node].images.push(i);
   const weight = subtreeWeight(nodes, roots);
-  const byWeight = (a: number, b: number) => weight[b] - weight[a] || key(nodes[a]).localeCompare(key(nodes[b]));
+  const keys = nodes.map(key);
+  const hex = Uint8Array.from(keys, (k) => (SHA256.test(k) ? 1 : 0));
+  // localeCompare of the keys; two sha256 digests compare as code points, which the collation agrees with for lower-case hex.
+  const byKey = (a: number, b: number) => (hex[a] & hex[b] ? (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0) : collator.compare(keys[a], keys[b]));
+  const byWeight = (a: number, b: number) => weight[b] - weight[a] || byKey(a, b);
   roots.sort(byWeight);
   for (const n of nodes) n.children.sort(byWeight);
   return { nodes, roots, images, layersSize: u.layersSize, sizeBasis: u.basis };
@@ -133,10 +137,15 @@ function key(n: TreeNode): string {
   return n.chainId ?? n.diffId ?? n.digest ?? '';
 }
 
+// What localeCompare answers, made once (localeCompare looks its collator up on every call).
+const collator = new Intl.Collator();
+const SHA256 = /^sha256:[0-9a-f]{64}$/;
+
 // Hidden build parents first (they came first), then listed images by their first tag.
 function imageOrder(images: TreeImage[]): number[] {
   const label = (t: TreeImage) => (t.tags[0] ?? '\uffff') + t.id;
-  return images.map((_, i) => i).sort((a, b) => Number(images[a].listed) - Number(images[b].listed) || label(images[a]).localeCompare(label(images[b])));
+  const labels = images.map(label);
+  return images.map((_, i) => i).sort((a, b) => Number(images[a].listed) - Number(images[b].listed) || collator.compare(labels[a], labels[b]));
 }
 
 // Number of images ending in each subtree: busier branches are listed first.
@@ -170,7 +179,7 @@ export function findTreeImage(graph: ImageGraph, refOrId: string, source?: strin
   const id = removalHost(graph).idOf(refOrId);
   const i = id === undefined ? undefined : graph.imageIndex(id);
   // worded as `files` words it
-  if (i === undefined) throw new LayerlabError('EINPUT', `no such image: ${quote(refOrId)} (${graph.images.length} image(s) in this source)`, source === undefined ? {} : { file: source });
+  if (i === undefined) throw new LayerlabError('EINPUT', `no such image: ${quote(refOrId)} (${graph.imageCount} image(s) in this source)`, source === undefined ? {} : { file: source });
   return i;
 }
 

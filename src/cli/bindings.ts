@@ -37,7 +37,7 @@ ${sourceHelp(false)}`,
         if (i === undefined) throw new LayerlabError('EINPUT', `Error: No such image: ${n}`, { file: source });
         return i;
       });
-    } else indices = graph.images.map((_, i) => i);
+    } else indices = Array.from({ length: graph.imageCount }, (_, i) => i);
     if (values.dangling) indices = indices.filter((i) => isDangling(graph, i));
     const notes = notesFor([loaded], ['image-set']);
     await writeFormatted(io, values.format, { images: imageBindings(graph, indices, host), notes }, { table: (r) => renderBindings(r.images) });

@@ -59,7 +59,8 @@ ${sourceHelp(false)}`,
     const host = removalHost(loaded.graph);
     const unknownKeep = values.keep.find((k) => resolveImage(host, k) === undefined);
     if (unknownKeep !== undefined) throw new LayerlabError('EINPUT', `--keep ${quote(unknownKeep)}: no such image`, { file: source });
-    const plan = removalPlan(loaded.graph, goal, { keep: values.keep, withContainers: values['with-containers'] });
+    // The host only resolved --keep so far, unchanged: the plan starts from it.
+    const plan = removalPlan(loaded.graph, goal, { keep: values.keep, withContainers: values['with-containers'] }, host);
     const notes = notesFor([loaded], ['image-set']);
     await writeFormatted(io, values.format, { ...plan, notes }, { table: renderPlan, sh: renderPlanSh });
     if (values.format !== 'json') writeNotes(io, notes);

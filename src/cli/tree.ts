@@ -1,6 +1,6 @@
 import { findTreeImage, foldSmallLayers, layerTree, treeBranch } from '../analyze/tree.js';
 import { quote } from '../errors.js';
-import { renderLayerTree } from '../render/tree.js';
+import { renderLayerTreePieces } from '../render/tree.js';
 import { parseHumanSize } from '../render/units.js';
 import { loadSources } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
@@ -39,7 +39,7 @@ ${sourceHelp(true)}`,
     let tree = layerTree(graph);
     if (values.image !== undefined) tree = treeBranch(tree, findTreeImage(graph, values.image, positionals.length === 1 ? positionals[0] : undefined));
     if (minSize > 0) tree = foldSmallLayers(tree, minSize);
-    await writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTree });
+    await writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTreePieces });
     if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },

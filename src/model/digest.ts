@@ -56,5 +56,19 @@ export function shortId(idOrDigest: string): string {
 
 /** `sha256:<hex>` of bytes (a string is hashed as UTF-8). */
 export function sha256Digest(data: Uint8Array | string): Digest {
-  return 'sha256:' + bytesToHex(sha256(typeof data === 'string' ? utf8ToBytes(data) : data));
+  return 'sha256:' + bytesToHex(sha256(typeof data === 'string' ? asciiOrUtf8(data) : data));
+}
+
+// chainIDs hash millions of short ASCII strings: copying the codes into one reused buffer beats
+// a TextEncoder call and a new array each (sha256 reads the bytes before the next call).
+let scratch = new Uint8Array(256);
+function asciiOrUtf8(s: string): Uint8Array {
+  if (s.length > scratch.length) scratch = new Uint8Array(s.length * 2);
+  const out = scratch;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c > 0x7f) return utf8ToBytes(s);
+    out[k] = c;
+  }
+  return out.subarray(0, s.length);
 }

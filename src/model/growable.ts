@@ -18,6 +18,18 @@ export class Growable<A extends Column> {
     }
     this.buf[this.length++] = v;
   }
+  /** Appends every value of `src` (one copy, not a push per value). */
+  append(src: ArrayLike<number>): void {
+    if (this.length + src.length > this.buf.length) {
+      let cap = this.buf.length;
+      while (cap < this.length + src.length) cap *= 2;
+      const next = this.make(cap);
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    this.buf.set(src, this.length);
+    this.length += src.length;
+  }
   view(): A {
     return this.buf.subarray(0, this.length) as A;
   }

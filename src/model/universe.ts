@@ -8,6 +8,7 @@
 import type { Digest } from './digest.js';
 import type { ImageGraph } from './graph.js';
 import { ChainTrie } from './chain-trie.js';
+import { mixHash32, type DigestBytes } from './digest-bytes.js';
 import { GrowableFloat64, GrowableUint32 } from './growable.js';
 import { extendChainId } from './identity.js';
 
@@ -78,6 +79,12 @@ export class Universe {
     return this.cached(g, g.length, () => g.view());
   }
 
+  /**
+   * The graph this universe was adopted from (see {@link ofGraph}) while its strings (diff keys,
+   * blob digests, image IDs and references) and string indexes are not made yet.
+   */
+  private lazy: ImageGraph | undefined;
+
   constructor(inputs: UniverseInputs = {}) {
     this.layerStart.push(0);
     // Real mappings first, so a blob's diff is its diffID wherever any source knows it.
@@ -86,24 +93,91 @@ export class Universe {
     for (const img of inputs.images ?? []) this.addImage(img);
   }
 
+  /**
+   * The universe of one host graph, as `new Universe({ graphs: [graph] })` builds it. When every
+   * layer has a sha256 diffID and blob digest, each unique, the ids are the graph's own (diff =
+   * blob = layer, chain = chain-trie node, image = image) and are taken over from its columns:
+   * no string is made or hashed per layer or image until a caller asks for one by name.
+   */
+  static ofGraph(graph: ImageGraph): Universe {
+    const u = new Universe();
+    if (!u.adopt(graph)) u.addGraph(graph);
+    return u;
+  }
+
+  private adopt(graph: ImageGraph): boolean {
+    const nL = graph.layerCount;
+    if (!allUniqueSha256(graph.layerDigestBytes('diffId')) || !allUniqueSha256(graph.layerDigestBytes('digest'))) return false;
+    const sizes = new Float64Array(nL);
+    const ids = new Uint32Array(nL);
+    for (let l = 0; l < nL; l++) {
+      sizes[l] = Number.isNaN(graph.layerSize[l]) ? graph.layerCompressed[l] : graph.layerSize[l];
+      ids[l] = l;
+    }
+    this.diffSizes.append(sizes);
+    this.diffFirstChain.append(new Uint32Array(nL));
+    this.blobSizes.append(graph.layerCompressed);
+    this.blobDiffs.append(ids);
+    const { nodeParent, nodeLayer, count } = graph.chain;
+    // Nodes in creation order come out with the same ids: a node's parent always precedes it.
+    for (let n = 0; n < count; n++) if (this.chain(nodeParent[n], nodeLayer[n]) !== n) throw new Error('Universe.ofGraph: chain ids diverge');
+    this.imageConfigSizes.append(new Float64Array(graph.imageCount));
+    this.layerStart.append(graph.stackStart.subarray(1, graph.imageCount + 1));
+    this.refBlobs.append(graph.stackLayer);
+    this.refChains.append(graph.stackNode);
+    this.lazy = graph;
+    this.adopted = graph;
+    return true;
+  }
+
+  /** The graph whose ids this universe took over (see {@link ofGraph}), if any. */
+  adopted: ImageGraph | undefined;
+
+  /** Makes the strings and string indexes of an adopted graph: a caller names things, or interns more. */
+  private strings(): void {
+    const g = this.lazy;
+    if (!g) return;
+    this.lazy = undefined;
+    const diffIds = g.layerDiffId;
+    const digests = g.layerDigest;
+    for (let l = 0; l < g.layerCount; l++) {
+      this.diffKeys.push(diffIds[l]!);
+      this.diffIndex.set(diffIds[l]!, l);
+      this.blobDigests.push(digests[l]!);
+      this.blobIndex.set(digests[l]!, l);
+    }
+    const ids = g.imageIdList();
+    for (let i = 0; i < ids.length; i++) {
+      this.imageIds.push(ids[i]);
+      this.imageIndex.set(ids[i], i);
+      this.imageRefs.push(g.tagsOf(i)[0] ?? g.digestsOf(i)[0] ?? ids[i]);
+    }
+  }
+
   get imageCount(): number {
-    return this.imageIds.length;
+    return this.lazy ? this.lazy.imageCount : this.imageIds.length;
   }
   get blobCount(): number {
-    return this.blobDigests.length;
+    return this.lazy ? this.lazy.layerCount : this.blobDigests.length;
   }
   get diffCount(): number {
-    return this.diffKeys.length;
+    return this.lazy ? this.lazy.layerCount : this.diffKeys.length;
   }
   get chainCount(): number {
     return this.trie.count;
   }
   /** Image ID (config digest) of each image. */
   get imageId(): readonly string[] {
+    this.strings();
     return this.imageIds;
+  }
+  /** Image ID of one image (without making every image's string). */
+  imageIdOf(image: number): string {
+    return this.lazy ? this.lazy.imageId(image) : this.imageIds[image];
   }
   /** Familiar reference of each image: its first tag or digest reference, else its ID. */
   get imageRef(): readonly string[] {
+    this.strings();
     return this.imageRefs;
   }
   /** Config blob bytes of each image (0 when unknown). */
@@ -120,6 +194,7 @@ export class Universe {
     return this.col(this.refChains);
   }
   get blobDigest(): readonly string[] {
+    this.strings();
     return this.blobDigests;
   }
   /** Compressed bytes of each blob, NaN when unknown. */
@@ -145,13 +220,15 @@ export class Universe {
   }
 
   imageOf(id: string): number | undefined {
-    return this.imageIndex.get(id);
+    return this.lazy ? this.lazy.imageIndex(id) : this.imageIndex.get(id);
   }
   blobOf(digest: string): number | undefined {
+    this.strings();
     return this.blobIndex.get(digest);
   }
   /** Images whose ID's hex starts with these 12 digits (the index is built on first use, extended as images come). */
   imagesWithShortId(hex12: string): readonly number[] {
+    if (this.lazy) return imagesWithIdPrefix(this.lazy, hex12);
     this.shortIndex ??= new Map();
     for (; this.shortIndexed < this.imageIds.length; this.shortIndexed++) {
       const k = this.imageIds[this.shortIndexed].slice(7, 19);
@@ -166,15 +243,18 @@ export class Universe {
 
   /** The diff with this diffID (or stand-in digest), if interned. */
   diffOf(diffId: string): number | undefined {
+    this.strings();
     return this.diffIndex.get(diffId);
   }
   /** The diffID of a diff; undefined for a layer known only by its blob. */
   diffIdOf(diff: number): string | undefined {
+    if (this.lazy) return this.lazy.layerDigestBytes('diffId').stringOf(diff);
     const k = this.diffKeys[diff];
     return k.startsWith(UNKNOWN) ? undefined : k;
   }
   /** The name Docker gives a diff where no chainID can be formed: its diffID, else its blob digest. */
   diffName(diff: number): string {
+    if (this.lazy) return this.lazy.layerDigestBytes('diffId').stringOf(diff)!;
     const k = this.diffKeys[diff];
     return k.startsWith(UNKNOWN) ? k.slice(1) : k;
   }
@@ -215,6 +295,7 @@ export class Universe {
 
   /** Interns a diff (a diffID, a stand-in digest, or an unknown layer named by its blob). */
   diff(key: string, size?: number): number {
+    this.strings();
     let d = this.diffIndex.get(key);
     if (d === undefined) {
       d = this.diffKeys.push(key) - 1;
@@ -230,6 +311,7 @@ export class Universe {
    * stands in (as Docker records a layer pulled without a config).
    */
   blob(digest: string, size?: number, diffId?: string): number {
+    this.strings();
     let b = this.blobIndex.get(digest);
     if (b === undefined) {
       b = this.blobDigests.push(digest) - 1;
@@ -260,6 +342,7 @@ export class Universe {
 
   /** Interns a registry image (once per config digest) with its blobs and chains; returns its id. */
   addImage(img: UniverseImage): number {
+    this.strings();
     const known = this.imageIndex.get(img.configDigest);
     let parent = -1;
     const blobs: number[] = [];
@@ -281,6 +364,7 @@ export class Universe {
    * familiar reference); its chains follow the blobs' diffs. An existing id keeps its first definition.
    */
   addImageByBlobs(id: string, ref: string, configSize: number, blobs: readonly number[]): number {
+    this.strings();
     const known = this.imageIndex.get(id);
     if (known !== undefined) return known;
     const chains: number[] = [];
@@ -291,6 +375,7 @@ export class Universe {
 
   /** Interns every image of a host graph (its layers by diffID, else by blob digest). */
   addGraph(graph: ImageGraph): void {
+    this.strings();
     const layerDiff = new Int32Array(graph.layerCount).fill(-1);
     const layerBlob = new Int32Array(graph.layerCount).fill(-1);
     for (let l = 0; l < graph.layerCount; l++) {
@@ -338,4 +423,54 @@ export class Universe {
       this.trie.byteLength() + this.chainSizes.view().byteLength
     );
   }
+}
+
+/** Every row holds a sha256 digest and no two rows the same (an open-addressing set over the raw bytes). */
+function allUniqueSha256(d: DigestBytes): boolean {
+  const n = d.length;
+  let cap = 16;
+  while (cap < n * 2) cap *= 2;
+  // Slot: the row's offset + 1 (0 empty), and beside it the row's hash, compared before any byte.
+  const slots = new Int32Array(cap);
+  const hashes = new Int32Array(cap);
+  const mask = cap - 1;
+  const raw = d.raw;
+  for (let r = 0; r < n; r++) {
+    const o = d.offsetOf(r);
+    if (o < 0) return false;
+    const h = mixHash32(((raw[o] << 24) | (raw[o + 1] << 16) | (raw[o + 2] << 8) | raw[o + 3]) ^ Math.imul((raw[o + 28] << 24) | (raw[o + 29] << 16) | (raw[o + 30] << 8) | raw[o + 31], 0x9e3779b1));
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const other = slots[s] - 1;
+      if (other < 0) {
+        slots[s] = o + 1;
+        hashes[s] = h;
+        break;
+      }
+      if (hashes[s] !== h) continue;
+      let same = true;
+      for (let k = 0; k < 32; k++) {
+        if (raw[other + k] !== raw[o + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return false;
+    }
+  }
+  return true;
+}
+
+/** Images of a graph whose ID's hex starts with `hex12` (12 hex digits), read from the ID bytes. */
+function imagesWithIdPrefix(graph: ImageGraph, hex12: string): number[] {
+  const c = graph.imageColumns;
+  const out: number[] = [];
+  if (!/^[0-9a-f]{12}$/.test(hex12)) return out;
+  const want = Buffer.from(hex12, 'hex');
+  const ids = c.idBytes;
+  for (let i = 0, o = 0; i < c.count; i++, o += 32) {
+    if (c.idOther.size && c.idOther.has(i)) {
+      if (c.idOther.get(i)!.slice(7, 19) === hex12) out.push(i);
+    } else if (ids[o] === want[0] && ids[o + 1] === want[1] && ids[o + 2] === want[2] && ids[o + 3] === want[3] && ids[o + 4] === want[4] && ids[o + 5] === want[5]) out.push(i);
+  }
+  return out;
 }

@@ -32,37 +32,30 @@ export function describeTreeImage(img: TreeImage, tree: LayerTree): string {
   return s;
 }
 
-// `run`: layers stacked straight on this one (one child, no image ending between), drawn
-// under it at the same depth so a long stack reads as a column, not a staircase.
-type Line = { text: string; run?: string[]; children: Line[] };
+/** The text and sub-lines of a tree line: an image (its containers under it) or a layer (its run, images, child layers). */
+type Item = { kind: 'image'; image: TreeImage } | { kind: 'node'; node: number } | { kind: 'container'; text: string };
 
-function imageLine(img: TreeImage, tree: LayerTree): Line {
-  return {
-    text: '◆ ' + describeTreeImage(img, tree),
-    children: img.containers.map((c) => ({ text: `▷ container ${c.name ?? short12(c.id)} ${short12(c.id)} (${c.state})`, children: [] })),
-  };
-}
-
-function nodeLine(tree: LayerTree, k: number): Line {
+function itemText(item: Item, tree: LayerTree): { text: string; run: string[]; children: Item[] } {
+  if (item.kind === 'container') return { text: item.text, run: [], children: [] };
+  if (item.kind === 'image') {
+    const img = item.image;
+    const children: Item[] = img.containers.map((c) => ({ kind: 'container', text: `▷ container ${c.name ?? short12(c.id)} ${short12(c.id)} (${c.state})` }));
+    return { text: '◆ ' + describeTreeImage(img, tree), run: [], children };
+  }
+  // `run`: layers stacked straight on this one (one child, no image ending between), drawn
+  // under it at the same depth so a long stack reads as a column, not a staircase.
   const run: string[] = [];
-  let n = tree.nodes[k];
+  let n = tree.nodes[item.node];
   const text = '■ ' + describeTreeLayer(n);
   while (n.images.length === 0 && n.children.length === 1) {
     n = tree.nodes[n.children[0]];
     run.push('■ ' + describeTreeLayer(n));
   }
-  return { text, run, children: [...n.images.map((i) => imageLine(tree.images[i], tree)), ...n.children.map((c) => nodeLine(tree, c))] };
+  const children: Item[] = [...n.images.map((i): Item => ({ kind: 'image', image: tree.images[i] })), ...n.children.map((c): Item => ({ kind: 'node', node: c }))];
+  return { text, run, children };
 }
 
-function draw(line: Line, prefix: string, last: boolean, out: string[]): void {
-  out.push(prefix + (last ? '└── ' : '├── ') + line.text);
-  const next = prefix + (last ? '    ' : '│   ');
-  for (const r of line.run ?? []) out.push(next + r);
-  line.children.forEach((c, k) => draw(c, next, k === line.children.length - 1, out));
-}
-
-/** `layerlab tree` as text: a header, then every layer with its images and their containers, box-drawn. */
-export function renderLayerTree(tree: LayerTree): string {
+function header(tree: LayerTree): string {
   const listed = tree.images.filter((i) => i.listed).length;
   const hidden = tree.images.length - listed;
   const basis = tree.sizeBasis === 'uncompressed' ? '' : ` (${tree.sizeBasis} sizes)`;
@@ -73,11 +66,38 @@ export function renderLayerTree(tree: LayerTree): string {
     layers += 1 + (n.folded?.layers ?? 0);
     bytes += n.size + (n.folded?.bytes ?? 0);
   }
-  const head = `${layers} layer${layers === 1 ? '' : 's'}, ${humanSize(bytes)}${basis}; ${listed} image${listed === 1 ? '' : 's'}${
+  return `${layers} layer${layers === 1 ? '' : 's'}, ${humanSize(bytes)}${basis}; ${listed} image${listed === 1 ? '' : 's'}${
     hidden ? ` + ${hidden} untagged build parent${hidden === 1 ? '' : 's'} (hidden by docker images)` : ''
   }`;
-  const top: Line[] = [...tree.roots.map((r) => nodeLine(tree, r)), ...tree.images.filter((i) => i.node < 0).map((i) => imageLine(i, tree))];
-  const out = [head];
-  top.forEach((l, k) => draw(l, '', k === top.length - 1, out));
-  return out.join('\n') + '\n';
+}
+
+/**
+ * `layerlab tree` as text in pieces of many lines: a header, then every layer with its images and
+ * their containers, box-drawn. Depth first over an explicit stack, so a tree of millions of images
+ * is never one string nor one object per line.
+ */
+export function* renderLayerTreePieces(tree: LayerTree): Generator<string> {
+  const top: Item[] = [...tree.roots.map((r): Item => ({ kind: 'node', node: r })), ...tree.images.filter((i) => i.node < 0).map((image): Item => ({ kind: 'image', image }))];
+  let out: string[] = [header(tree)];
+  // Each entry: an item, the prefix of its line, and whether it is the last of its siblings.
+  const stack: { item: Item; prefix: string; last: boolean }[] = [];
+  for (let k = top.length - 1; k >= 0; k--) stack.push({ item: top[k], prefix: '', last: k === top.length - 1 });
+  while (stack.length) {
+    const { item, prefix, last } = stack.pop()!;
+    const line = itemText(item, tree);
+    out.push(prefix + (last ? '└── ' : '├── ') + line.text);
+    const next = prefix + (last ? '    ' : '│   ');
+    for (const r of line.run) out.push(next + r);
+    for (let k = line.children.length - 1; k >= 0; k--) stack.push({ item: line.children[k], prefix: next, last: k === line.children.length - 1 });
+    if (out.length >= 4096) {
+      yield out.join('\n') + '\n';
+      out = [];
+    }
+  }
+  if (out.length) yield out.join('\n') + '\n';
+}
+
+/** `layerlab tree` as text: a header, then every layer with its images and their containers, box-drawn. */
+export function renderLayerTree(tree: LayerTree): string {
+  return [...renderLayerTreePieces(tree)].join('');
 }
