@@ -46,6 +46,9 @@ try {
     ['bindings IMAGE', ['bindings', file, image]],
     ['prune', ['prune', file]],
     ['plan --remove IMAGE', ['plan', file, '--remove', image]],
+    // Over every image: O(n) since plan's removal rounds stopped filtering the list per image.
+    ['prune -a', ['prune', '-a', file]],
+    ['plan --prune -a', ['plan', file, '--prune', '-a']],
   ];
   const samples = new Map<string, Sample[]>(commands.map(([name]) => [name, []]));
   const load = loadavg()[0].toFixed(2);

@@ -116,27 +116,35 @@ function removeInOrder(host: HostState, targets: string[], opts: PlanOptions, ke
   const steps: PlanStep[] = [];
   let total = 0;
   let pending = [...new Set(targets)];
+  // Rounds over what is still pending, in order; each round's leftovers are the next round's list
+  // (filtering the list once per removed image made a prune -a of n images O(n²)).
   for (let progress = true; pending.length && progress; ) {
     progress = false;
-    for (const id of [...pending]) {
+    const next: string[] = [];
+    for (const id of pending) {
       const b = host.bindings(id);
       if (!b) {
-        pending = pending.filter((x) => x !== id); // already pruned as an untagged parent
-        progress = true;
+        progress = true; // already pruned as an untagged parent
         continue;
       }
-      if (b.children.length) continue;
+      if (b.children.length) {
+        next.push(id);
+        continue;
+      }
       const label = b.refs[0] ?? shortId(id);
       const r = removeOne(host, id, opts, keep);
-      if ('reason' in r) continue;
+      if ('reason' in r) {
+        next.push(id);
+        continue;
+      }
       r.commands.forEach((command, k) => {
         const last = k === r.commands.length - 1;
         if (last) total += r.freed;
         steps.push({ command, image: label, freedBytes: last ? r.freed : 0, cumulativeBytes: total, dfSizeChange: last ? r.df : 0 });
       });
-      pending = pending.filter((x) => x !== id);
       progress = true;
     }
+    pending = next;
   }
   return { steps, freed: total, left: pending };
 }
