@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { syntheticGraph } from '../src/sources/synthetic.js';
+import { syntheticColumns, syntheticGraph } from '../src/sources/synthetic.js';
 import { snapshotFromJson } from '../src/sources/snapshot.js';
 import { chainIds } from '../src/model/identity.js';
 import { snapshotDoc } from './helpers/arbitraries.js';
 import { serializeSnapshot } from '../src/sources/snapshot.js';
-import { GraphBuilder } from '../src/model/graph.js';
+import { GraphBuilder, ImageGraph } from '../src/model/graph.js';
 import { ChainTrie } from '../src/model/chain-trie.js';
 
 test('synthetic: the same seed gives the same set, another seed another', () => {
@@ -154,4 +154,13 @@ test('chain trie: child and find agree with a map of (parent, layer), through re
       assert.equal(trie.count, ids.size);
     }),
   );
+});
+
+test('layerDigestBytes is made once per graph: the removal host names diffs through it per layer (plan --prune -a was quadratic)', () => {
+  const graph = new ImageGraph(syntheticColumns({ images: 50, seed: 5 }));
+  for (const which of ['diffId', 'digest'] as const) {
+    const first = graph.layerDigestBytes(which);
+    assert.equal(graph.layerDigestBytes(which), first);
+    for (let l = 0; l < graph.layerCount; l++) assert.equal(first.stringOf(l), which === 'diffId' ? graph.layerDiffId[l] : graph.layerDigest[l]);
+  }
 });

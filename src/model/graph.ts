@@ -213,6 +213,8 @@ export class ImageGraph {
   /** Image metadata as columns; prefer the accessors ({@link imageId}, {@link tagsOf}, ...). */
   readonly imageColumns: ImageColumns;
   private imageMetas: readonly ImageMeta[] | undefined;
+  /** layerDigestBytes' answers, made once: callers (the removal host's diff names) ask per layer. */
+  private readonly digestBytes: { diffId?: DigestBytes; digest?: DigestBytes } = {};
   private imageIds: readonly Digest[] | undefined;
   readonly stackStart: Uint32Array;
   readonly stackLayer: Uint32Array;
@@ -297,8 +299,11 @@ export class ImageGraph {
    * column holds strings already).
    */
   layerDigestBytes(which: 'diffId' | 'digest'): DigestBytes {
+    const made = this.digestBytes[which];
+    if (made) return made;
     const c = which === 'diffId' ? this.diffIdColumn : this.digestColumn;
-    return !Array.isArray(c) && (c as LazyDigests).bytes ? (c as LazyDigests).bytes!() : digestBytesOfStrings(which === 'diffId' ? this.layerDiffId : this.layerDigest);
+    const bytes = !Array.isArray(c) && (c as LazyDigests).bytes ? (c as LazyDigests).bytes!() : digestBytesOfStrings(which === 'diffId' ? this.layerDiffId : this.layerDigest);
+    return (this.digestBytes[which] = bytes);
   }
 
   /**
