@@ -7,6 +7,13 @@ import { COLUMNAR_MARKER } from '../sources/sniff.js';
 
 /** Heap bytes per snapshot byte a loaded graph needs, plus headroom (measured: about 0.9 at 1M images). */
 const HEAP_PER_FILE_BYTE = 1.5;
+/**
+ * Commands that keep records for every image beyond the graph (tree's nodes, report's pictures,
+ * prune -a's and plan's per-image records): `prune -a`, `tree` and `report` of a 1.29 GB file
+ * (1M images) peaked at 4.5-4.7 GB RSS, and `plan --prune -a` ran out of node's default 4 GB heap.
+ */
+const HEAP_PER_FILE_BYTE_EVERY_IMAGE = 5;
+const EVERY_IMAGE_COMMANDS = new Set(['tree', 'report', 'plan', 'prune']);
 const BASE = 512 * 1024 * 1024;
 
 /** Heap bytes a command line is expected to need, from its file arguments' sizes. */
@@ -26,7 +33,7 @@ export function heapNeeded(argv: readonly string[]): number {
       // not a file: the command says what is wrong with it
     }
   }
-  return bytes === 0 ? 0 : BASE + bytes * HEAP_PER_FILE_BYTE;
+  return bytes === 0 ? 0 : BASE + bytes * (EVERY_IMAGE_COMMANDS.has(argv[0]) ? HEAP_PER_FILE_BYTE_EVERY_IMAGE : HEAP_PER_FILE_BYTE);
 }
 
 /** The --max-old-space-size (MiB) to re-run with, or undefined when the current heap is enough. */
