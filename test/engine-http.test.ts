@@ -80,7 +80,9 @@ test('the parser refuses what is not an HTTP/1.1 answer, and answers over the li
   cut.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
   assert.throws(() => cut.end(), (e: unknown) => e instanceof HttpError && e.kind === 'truncated' && /before the answer was complete/.test(e.message));
   // 1xx answers are skipped; 204 has no body
-  assert.deepEqual(parse(Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n'), []).answer, { status: 204, body: Buffer.alloc(0) });
+  assert.deepEqual(parse(Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n'), []).answer, { status: 204, headers: new Map(), body: Buffer.alloc(0) });
+  // header names in lower case, repeated ones joined (the daemon's version is read from them)
+  assert.deepEqual(parse(Buffer.from('HTTP/1.1 200 OK\r\nServer: Docker/29.1.2 (linux)\r\nAPI-Version: 1.52\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 2\r\n\r\n[]'), []).answer.headers, new Map([['server', 'Docker/29.1.2 (linux)'], ['api-version', '1.52'], ['x-a', '1, 2'], ['content-length', '2']]));
 });
 
 /** A raw server: `onRequest(socket, n)` for the n-th request (from 0) on each connection. */

@@ -7,9 +7,10 @@ import { connect, type Socket } from 'node:net';
 // (issue 12). The daemon speaks plain HTTP/1.1 with Content-Length or chunked bodies; this parses
 // exactly that, strictly, and says what was wrong when an answer is not that.
 
-/** What the daemon answered: status and the whole body. */
+/** What the daemon answered: status, headers (names in lower case) and the whole body. */
 export interface HttpAnswer {
   status: number;
+  headers: ReadonlyMap<string, string>;
   body: Buffer;
 }
 
@@ -40,6 +41,7 @@ export class ResponseParser {
   private bytes = 0;
   private remaining = 0;
   private status = 0;
+  private headers: ReadonlyMap<string, string> = new Map();
   /** Whether the connection may carry another request after this answer. */
   keepAlive = false;
   /** Whether any byte of the answer arrived (a reused connection the peer had closed sends none). */
@@ -110,7 +112,7 @@ export class ResponseParser {
 
   private answer(): HttpAnswer {
     this.state = 'done';
-    return { status: this.status, body: this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts) };
+    return { status: this.status, headers: this.headers, body: this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts) };
   }
 
   private take(b: Buffer): void {
@@ -135,6 +137,7 @@ export class ResponseParser {
     // 1xx answers precede the real one; a GET gets none from dockerd, but they are legal.
     if (status >= 100 && status < 200) return;
     this.status = status;
+    this.headers = headers;
     const connection = (headers.get('connection') ?? '').toLowerCase();
     this.keepAlive = m[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
     const te = headers.get('transfer-encoding');
