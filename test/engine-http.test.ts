@@ -196,3 +196,59 @@ test('reading a daemon does not load node:http (its start-up cost was most of df
     await e.close();
   }
 });
+
+test('EngineClient: requests asked at once are pipelined over at most 4 connections, answers matched in order even when several arrive in one read', async () => {
+  const dir = tempDir('layerlab-http-');
+  const sock = join(dir, 'pipe.sock');
+  let connections = 0;
+  let mostInOneRead = 0;
+  // Answers every request of a read in one write, so the client gets several answers in one read.
+  const server = createServer((s) => {
+    connections++;
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      const answers: string[] = [];
+      for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
+        const path = /^GET (\S+) HTTP\/1\.1\r\n/.exec(buf)?.[1] ?? '?';
+        buf = buf.slice(end + 4);
+        const body = JSON.stringify(path);
+        answers.push(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      }
+      mostInOneRead = Math.max(mostInOneRead, answers.length);
+      s.write(answers.join(''));
+    });
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  const client = new EngineClient({ kind: 'unix', socketPath: sock });
+  try {
+    const paths = Array.from({ length: 40 }, (_, k) => `/x/${k}`);
+    assert.deepEqual(await Promise.all(paths.map((p) => client.get<string>(p))), paths);
+    assert.ok(connections <= 4, `${connections} connections`);
+    assert.ok(mostInOneRead > 1, 'several requests written at once on one connection');
+    assert.deepEqual(await Promise.all(paths.map((p) => client.get<string>(p))), paths, 'again, on the kept connections');
+    assert.ok(connections <= 4, `${connections} connections`);
+  } finally {
+    client.close();
+    await stop(server);
+  }
+});
+
+test('EngineClient: a pipelined request behind an answer that closes the connection is sent again on another', async () => {
+  const dir = tempDir('layerlab-http-');
+  // one answer per connection, then `Connection: close`: whatever was written behind it is never answered there
+  const once = await rawServer(dir, (s, n, total) => {
+    if (n > 0) return;
+    const body = JSON.stringify(total);
+    s.end(`HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  });
+  const client = new EngineClient({ kind: 'unix', socketPath: once.sock });
+  try {
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, k) => client.get<number>(`/y/${k}`)));
+    assert.equal(new Set(answers).size, 6, `every request answered once: ${answers}`);
+  } finally {
+    client.close();
+    await stop(once.server);
+  }
+});

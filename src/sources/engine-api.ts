@@ -47,7 +47,7 @@ export class EngineClient {
     this.endpoint = endpoint;
     this.timeoutMs = timeoutMs;
     this.answerLimit = answerLimit;
-    this.http = new HttpPool(endpoint.kind === 'unix' ? { socketPath: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port }, ENGINE_CONCURRENCY * 2);
+    this.http = new HttpPool(endpoint.kind === 'unix' ? { socketPath: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port }, ENGINE_CONNECTIONS);
   }
 
   async get<T>(path: string): Promise<T> {
@@ -167,6 +167,13 @@ export function checkContainers(v: unknown, endpoint: string, request: string): 
   });
   return items as EngineContainer[];
 }
+
+/**
+ * Connections to a daemon at once; more requests are pipelined on them. Go's server answers one
+ * connection's requests one after the other, so this is how many the daemon works on together:
+ * enough for a few cores; more connections cost both sides per-connection work (issue 12).
+ */
+export const ENGINE_CONNECTIONS = 4;
 
 /** Requests in flight at once when reading a daemon (a bounded pool: a host of 10,000 images is not 20,000 sockets). */
 export const ENGINE_CONCURRENCY = 8;

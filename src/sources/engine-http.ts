@@ -52,13 +52,22 @@ export class ResponseParser {
     this.limit = limit;
   }
 
-  feed(chunk: Buffer): HttpAnswer | undefined {
+  /**
+   * Bytes read past the end of the answer (the start of the next pipelined answer); only with
+   * `feed(chunk, true)`, otherwise such bytes are an error.
+   */
+  rest: Buffer = Buffer.alloc(0);
+
+  feed(chunk: Buffer, keepRest = false): HttpAnswer | undefined {
     if (chunk.length) this.started = true;
     const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let at = 0;
     for (;;) {
       if (this.state === 'done') {
-        if (at < buf.length) throw new HttpError('malformed', 'bytes after the end of the answer');
+        if (at < buf.length) {
+          if (!keepRest) throw new HttpError('malformed', 'bytes after the end of the answer');
+          this.rest = buf.subarray(at);
+        }
         return this.answer();
       }
       if (this.state === 'head') {
@@ -173,14 +182,25 @@ export class ConnectError extends Error {
 /** A timeout: no byte for `ms` while an answer was awaited. */
 export class TimeoutError extends Error {}
 
-/** One keep-alive connection carrying one request at a time. */
+/** A request written on a connection, waiting for its answer. */
+interface Pending {
+  readonly parser: ResponseParser;
+  readonly settle: (e: Error | undefined, a?: HttpAnswer) => void;
+}
+
+/**
+ * One keep-alive connection carrying requests pipelined (HTTP/1.1: written back to back, answered
+ * in order; Go's server, dockerd's, reads and answers them one after the other). Requests asked in
+ * the same turn of the event loop go out in one write.
+ */
 class Connection {
   readonly socket: Socket;
   dead = false;
+  /** An answer said `Connection: close`: nothing more is written here. */
+  closing = false;
   used = false;
-  private gotBytes = false;
-  private parser: ResponseParser | undefined;
-  private settle: ((e: Error | undefined, a?: HttpAnswer) => void) | undefined;
+  private readonly queue: Pending[] = [];
+  private corked = false;
 
   constructor(target: HttpTarget) {
     this.socket = 'socketPath' in target ? connect(target.socketPath) : connect(target.port, target.host);
@@ -191,21 +211,31 @@ class Connection {
     this.socket.on('timeout', () => this.fail(new TimeoutError()));
   }
 
-  get(path: string, limit: number, timeoutMs: number): Promise<HttpAnswer> {
+  /** Requests written and not yet answered. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Writes a GET; `parser` sees its answer (the caller keeps it to tell whether any byte came). */
+  send(path: string, parser: ResponseParser, timeoutMs: number): Promise<HttpAnswer> {
     this.used = true;
     return new Promise((resolve, reject) => {
-      this.parser = new ResponseParser(limit);
-      this.settle = (e, a) => (e ? reject(e) : resolve(a as HttpAnswer));
-      this.socket.ref();
-      this.socket.setTimeout(timeoutMs);
+      this.queue.push({ parser, settle: (e, a) => (e ? reject(e) : resolve(a as HttpAnswer)) });
+      if (this.queue.length === 1) {
+        this.socket.ref();
+        this.socket.setTimeout(timeoutMs);
+      }
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
       // The Host the docker CLI sends on a socket; dockerd does not route on it.
       this.socket.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\n\r\n`);
     });
-  }
-
-  /** Whether the last answer left the connection reusable (its parser marked it keep-alive). */
-  get reusable(): boolean {
-    return !this.dead && this.settle === undefined;
   }
 
   destroy(): void {
@@ -214,60 +244,71 @@ class Connection {
   }
 
   private onData(d: Buffer): void {
-    if (!this.parser) {
-      this.destroy(); // bytes nobody asked for: never reuse this connection
-      return;
+    for (let chunk = d; ; ) {
+      const head = this.queue[0];
+      if (!head) {
+        this.destroy(); // bytes nobody asked for: never reuse this connection
+        return;
+      }
+      let a: HttpAnswer | undefined;
+      try {
+        // Bytes past this answer belong to the next request's, if one was written.
+        a = head.parser.feed(chunk, this.queue.length > 1);
+      } catch (e) {
+        return this.fail(e as Error);
+      }
+      if (!a) return;
+      chunk = head.parser.rest;
+      this.queue.shift();
+      if (!head.parser.keepAlive) this.closing = true;
+      this.answered(head, a);
+      if (chunk.length === 0 || this.dead) return;
     }
-    let a: HttpAnswer | undefined;
-    try {
-      a = this.parser.feed(d);
-    } catch (e) {
-      return this.fail(e as Error);
-    }
-    if (a) this.done(undefined, a);
   }
 
   private onEnd(): void {
-    if (!this.parser) {
-      this.dead = true;
-      return;
+    const head = this.queue.shift();
+    this.dead = true;
+    if (head) {
+      try {
+        this.answered(head, head.parser.end());
+      } catch (e) {
+        head.settle(e as Error);
+      }
     }
-    try {
-      this.done(undefined, this.parser.end());
-    } catch (e) {
-      this.fail(e as Error);
-    }
+    this.fail(new HttpError('truncated', 'the daemon closed the connection without answering'));
   }
 
+  /** Fails every request still waiting here (those behind a failed one never get their answer on this connection). */
   private fail(e: Error): void {
     this.destroy();
-    if (this.parser) this.done(e);
+    for (const p of this.queue.splice(0)) p.settle(e);
   }
 
-  private done(e: Error | undefined, a?: HttpAnswer): void {
-    const settle = this.settle;
-    this.gotBytes = this.parser?.started ?? false;
-    if (!e && !this.parser?.keepAlive) this.destroy();
-    this.parser = undefined;
-    this.settle = undefined;
-    if (!this.dead) {
+  private answered(p: Pending, a: HttpAnswer): void {
+    if (!p.parser.keepAlive) this.destroy();
+    if (this.queue.length === 0 && !this.dead) {
       this.socket.setTimeout(0);
       this.socket.unref(); // an idle connection must not keep the process alive
     }
-    settle?.(e, a);
-  }
-
-  /** Whether the last request failed before any byte came back on a connection used before: the peer had closed it while idle. */
-  staleFailure(e: unknown): boolean {
-    return !this.gotBytes && ((e instanceof HttpError && e.kind === 'truncated') || (e instanceof ConnectError && (e.code === 'ECONNRESET' || e.code === 'EPIPE')));
+    p.settle(undefined, a);
   }
 }
 
-/** GET requests over at most `maxConnections` keep-alive connections; more wait their turn. */
+/** Whether a request failed before any byte of its answer came, in a way a connection the peer closed (idle, or after the answer ahead of it) fails. */
+function unanswered(parser: ResponseParser, e: unknown): boolean {
+  return !parser.started && ((e instanceof HttpError && e.kind === 'truncated') || (e instanceof ConnectError && (e.code === 'ECONNRESET' || e.code === 'EPIPE')));
+}
+
+/**
+ * GET requests over at most `maxConnections` keep-alive connections: a request takes an idle
+ * connection, else opens one, else is pipelined on the connection with the fewest waiting. Every
+ * request and answer costs Node's streams and dockerd's per-connection work; pipelining 48 requests
+ * over 4 connections took the per-image phase of a 24-image df -v from ~7.6 to ~4.5 ms of CPU.
+ */
 export class HttpPool {
-  private readonly idle: Connection[] = [];
-  private readonly waiting: (() => void)[] = [];
-  private open = 0;
+  private readonly connections: Connection[] = [];
+  private closed = false;
   readonly target: HttpTarget;
   readonly maxConnections: number;
 
@@ -279,48 +320,45 @@ export class HttpPool {
   async get(path: string, limit: number, timeoutMs: number): Promise<HttpAnswer> {
     if (/[\s\0]/.test(path)) throw new Error(`GET ${JSON.stringify(path)}: a path with white space`);
     for (let attempt = 0; ; attempt++) {
-      const c = await this.acquire();
+      const c = this.pick();
+      // A request behind another on the same connection, or on a connection used before, may find it closed by the daemon.
       const reused = c.used;
+      const parser = new ResponseParser(limit);
       try {
-        const a = await c.get(path, limit, timeoutMs);
-        this.release(c);
-        return a;
+        return await c.send(path, parser, timeoutMs);
       } catch (e) {
-        this.release(c);
-        // A GET on a connection the daemon had closed while it sat idle is sent again, once, on a new one.
-        if (reused && attempt === 0 && c.staleFailure(e)) continue;
+        // A GET the daemon closed the connection on before answering is sent again, once, on another.
+        if (reused && attempt === 0 && unanswered(parser, e)) continue;
         throw e;
+      } finally {
+        if (this.closed && c.pending === 0) c.destroy();
       }
     }
   }
 
-  /** Closes the idle connections (the busy ones close when their answer is in). */
+  /** Closes the idle connections (the busy ones close when their answers are in). */
   close(): void {
-    for (const c of this.idle.splice(0)) {
-      c.destroy();
-      this.open--;
-    }
+    this.closed = true;
+    for (const c of this.connections.splice(0)) if (c.pending === 0) c.destroy();
   }
 
-  private async acquire(): Promise<Connection> {
-    for (;;) {
-      const c = this.idle.pop();
-      if (c && !c.dead) return c;
-      if (c) {
-        this.open--;
+  private pick(): Connection {
+    let best: Connection | undefined;
+    for (let k = this.connections.length - 1; k >= 0; k--) {
+      const c = this.connections[k];
+      if (c.dead || c.closing) {
+        if (c.pending === 0) this.connections.splice(k, 1);
         continue;
       }
-      if (this.open < this.maxConnections) {
-        this.open++;
-        return new Connection(this.target);
-      }
-      await new Promise<void>((r) => this.waiting.push(r));
+      if (best === undefined || c.pending < best.pending) best = c;
     }
-  }
-
-  private release(c: Connection): void {
-    if (c.reusable) this.idle.push(c);
-    else this.open--;
-    this.waiting.shift()?.();
+    if (best && best.pending === 0) return best;
+    const open = this.connections.filter((c) => !c.dead && !c.closing).length;
+    if (best === undefined || open < this.maxConnections) {
+      const c = new Connection(this.target);
+      this.connections.push(c);
+      return c;
+    }
+    return best;
   }
 }
