@@ -175,8 +175,8 @@ export function checkContainers(v: unknown, endpoint: string, request: string): 
  */
 export const ENGINE_CONNECTIONS = 4;
 
-/** Requests in flight at once when reading a daemon (a bounded pool: a host of 10,000 images is not 20,000 sockets). */
-export const ENGINE_CONCURRENCY = 8;
+/** Images asked about at once when reading a daemon: their requests are pipelined on ENGINE_CONNECTIONS connections, so a larger batch goes out in fewer writes (a bounded pool all the same: a host of 10,000 images is not 20,000 requests in memory at once). */
+export const ENGINE_CONCURRENCY = 32;
 
 /** Maps `items` through `f` with at most `limit` calls pending; results in input order; the first failure rejects. */
 export async function pool<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
