@@ -80,6 +80,11 @@ export class EngineClient {
     }
   }
 
+  /** Settles once the connections opened so far have connected (what was asked is written) or failed. */
+  connected(): Promise<void> {
+    return this.http.ready();
+  }
+
   /** Closes the connections kept open between requests. */
   close(): void {
     this.http.close();

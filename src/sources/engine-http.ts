@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 
 // A small HTTP/1.1 client for the Engine API: GET only, JSON answers, keep-alive connections.
 // node:http cost `df -v docker://` about 20 ms of CPU on a 24-image daemon (loading _http_client,
@@ -201,14 +201,20 @@ class Connection {
   used = false;
   private readonly queue: Pending[] = [];
   private corked = false;
+  /** Settles once the socket connected (and wrote what it was given) or closed. */
+  readonly ready: Promise<void>;
 
   constructor(target: HttpTarget) {
+    // node:net on first use: the command line loads this module for every command (it asks a
+    // daemon before loading the command), and net with its streams costs a few ms to load.
+    const { connect } = process.getBuiltinModule('node:net');
     this.socket = 'socketPath' in target ? connect(target.socketPath) : connect(target.port, target.host);
     this.socket.on('data', (d: Buffer) => this.onData(d));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (e) => this.fail(new ConnectError(e)));
     this.socket.on('close', () => this.onEnd());
     this.socket.on('timeout', () => this.fail(new TimeoutError()));
+    this.ready = new Promise((r) => this.socket.once('connect', r).once('close', r));
   }
 
   /** Requests written and not yet answered. */
@@ -334,6 +340,11 @@ export class HttpPool {
         if (this.closed && c.pending === 0) c.destroy();
       }
     }
+  }
+
+  /** Settles once every connection open now has connected (its requests are written) or closed. */
+  async ready(): Promise<void> {
+    await Promise.all(this.connections.map((c) => c.ready));
   }
 
   /** Closes the idle connections (the busy ones close when their answers are in). */
