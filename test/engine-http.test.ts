@@ -252,3 +252,36 @@ test('EngineClient: a pipelined request behind an answer that closes the connect
     await stop(once.server);
   }
 });
+
+test('reading a daemon asks the image list alone first: the container list (its slowest answer) waits for it, with the per-image requests', async () => {
+  const dir = tempDir('layerlab-http-');
+  const sha = (c: string) => `sha256:${c.repeat(64)}`;
+  const answers: Record<string, unknown> = {
+    '/version': { Version: '29.0.0', ApiVersion: '1.52' },
+    '/images/json?all=1': [{ Id: sha('a') }],
+    '/containers/json?all=1&size=1': [],
+    [`/images/${encodeURIComponent(sha('a'))}/json`]: { Id: sha('a'), RootFS: { Type: 'layers', Layers: [sha('1')] }, Size: 5 },
+    [`/images/${encodeURIComponent(sha('a'))}/history`]: [{ Created: 1, Size: 5, CreatedBy: 'COPY f /' }],
+  };
+  const events: string[] = [];
+  const server = createHttpServer((req, res) => {
+    events.push(`asked ${req.url}`);
+    // the image list answers late: anything asked meanwhile was asked without waiting for it
+    setTimeout(() => {
+      if (req.url === '/images/json?all=1') events.push('image list answered');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answers[req.url ?? '']));
+    }, req.url === '/images/json?all=1' ? 150 : 0);
+  });
+  const sock = join(dir, 'order.sock');
+  await new Promise<void>((r) => server.listen(sock, r));
+  try {
+    const { graph } = await loadEngine(new EngineClient({ kind: 'unix', socketPath: sock }));
+    assert.equal(graph.layerSize[0], 5);
+    const at = (e: string) => events.indexOf(e);
+    assert.ok(at('image list answered') >= 0 && at('asked /containers/json?all=1&size=1') > at('image list answered'), events.join('; '));
+  } finally {
+    server.closeAllConnections();
+    await stop(server as unknown as Server);
+  }
+});
