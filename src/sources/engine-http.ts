@@ -27,6 +27,9 @@ const HEAD_LIMIT = 64 * 1024;
 const LINE_LIMIT = 4096;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
 const CRLF = Buffer.from('\r\n');
+// Needles as bytes: a string needle is encoded again at every search.
+const HEAD_END = Buffer.from('\r\n\r\n');
+const NOTHING = Buffer.alloc(0);
 
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close' | 'done';
 
@@ -36,7 +39,7 @@ type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'tr
  */
 export class ResponseParser {
   private state: State = 'head';
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = NOTHING;
   private parts: Buffer[] = [];
   private bytes = 0;
   private remaining = 0;
@@ -56,7 +59,7 @@ export class ResponseParser {
    * Bytes read past the end of the answer (the start of the next pipelined answer); only with
    * `feed(chunk, true)`, otherwise such bytes are an error.
    */
-  rest: Buffer = Buffer.alloc(0);
+  rest: Buffer = NOTHING;
 
   feed(chunk: Buffer, keepRest = false): HttpAnswer | undefined {
     if (chunk.length) this.started = true;
@@ -71,7 +74,7 @@ export class ResponseParser {
         return this.answer();
       }
       if (this.state === 'head') {
-        const end = buf.indexOf('\r\n\r\n', at);
+        const end = buf.indexOf(HEAD_END, at);
         if (end < 0) {
           if (buf.length - at > HEAD_LIMIT) throw new HttpError('malformed', `a header of more than ${HEAD_LIMIT / 1024} KiB`);
           break;
@@ -91,7 +94,7 @@ export class ResponseParser {
         at += 2;
         this.state = 'chunk-size';
       } else {
-        const eol = buf.indexOf('\r\n', at);
+        const eol = buf.indexOf(CRLF, at);
         if (eol < 0) {
           if (buf.length - at > LINE_LIMIT) throw new HttpError('malformed', 'a chunk line longer than 4 KiB');
           break;
@@ -108,7 +111,7 @@ export class ResponseParser {
         this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
       }
     }
-    this.pending = at < buf.length ? Buffer.from(buf.subarray(at)) : Buffer.alloc(0);
+    this.pending = at < buf.length ? Buffer.from(buf.subarray(at)) : NOTHING;
     return undefined;
   }
 
@@ -131,12 +134,14 @@ export class ResponseParser {
   }
 
   private head(text: string): void {
-    const [first, ...lines] = text.split('\r\n');
+    const lines = text.split('\r\n');
+    const first = lines[0];
     const m = STATUS_LINE.exec(first);
     if (!m) throw new HttpError('malformed', `a status line ${JSON.stringify(first.slice(0, 60))}`);
     const status = Number(m[2]);
     const headers = new Map<string, string>();
-    for (const line of lines) {
+    for (let k = 1; k < lines.length; k++) {
+      const line = lines[k];
       const colon = line.indexOf(':');
       if (colon <= 0) throw new HttpError('malformed', `a header line ${JSON.stringify(line.slice(0, 60))}`);
       const name = line.slice(0, colon).trim().toLowerCase();
