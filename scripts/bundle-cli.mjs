@@ -105,7 +105,8 @@ async function codeCache(lines) {
 const dir = mkdtempSync(join(tmpdir(), 'layerlab-bundle-'));
 const server = createServer((req, res) => {
   const answer = ENGINE[req.url ?? ''];
-  res.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'application/json' });
+  // Every dockerd answer carries these (moby's version middleware); the reader takes the version from them.
+  res.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'application/json', server: 'Docker/29.0.0 (linux)', 'api-version': '1.52', ostype: 'linux' });
   res.end(JSON.stringify(answer ?? { message: 'no such route' }));
 });
 try {

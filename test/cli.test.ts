@@ -73,7 +73,7 @@ test('bad input exits 1 with the file and JSON path, never a stack trace', async
   assert.match(scheme.stderr, /not supported yet/);
   const absent = await cli('df', `docker://unix://${join(dir, 'no.sock')}`);
   assert.equal(absent.code, 1);
-  assert.match(absent.stderr, /no\.sock: GET \/version: cannot connect to the Docker daemon: is it running\?/);
+  assert.match(absent.stderr, /no\.sock: GET \/images\/json\?all=1: cannot connect to the Docker daemon: is it running\?/);
   const remote = await cli('df', 'docker://tcp://192.0.2.1:2375');
   assert.equal(remote.code, 2);
   assert.match(remote.stderr, /only loopback daemons are read/);

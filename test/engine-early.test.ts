@@ -71,7 +71,7 @@ test('a read nobody takes is dropped with its command: a usage error, --help, an
     assert.equal(help.code, 0);
     const down = await cli('df', `docker://unix://${join(dir, 'none.sock')}`);
     assert.equal(down.code, 1);
-    assert.match(down.stderr, /none\.sock: GET \/version: cannot connect to the Docker daemon: is it running\?/);
+    assert.match(down.stderr, /none\.sock: GET \/images\/json\?all=1: cannot connect to the Docker daemon: is it running\?/);
     const far = await cli('df', 'docker://tcp://10.0.0.1:2375');
     assert.equal(far.code, 2);
     assert.match(far.stderr, /only loopback daemons are read/);

@@ -80,7 +80,9 @@ test('the parser refuses what is not an HTTP/1.1 answer, and answers over the li
   cut.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
   assert.throws(() => cut.end(), (e: unknown) => e instanceof HttpError && e.kind === 'truncated' && /before the answer was complete/.test(e.message));
   // 1xx answers are skipped; 204 has no body
-  assert.deepEqual(parse(Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n'), []).answer, { status: 204, body: Buffer.alloc(0) });
+  assert.deepEqual(parse(Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n'), []).answer, { status: 204, headers: new Map(), body: Buffer.alloc(0) });
+  // header names in lower case, repeated ones joined (the daemon's version is read from them)
+  assert.deepEqual(parse(Buffer.from('HTTP/1.1 200 OK\r\nServer: Docker/29.1.2 (linux)\r\nAPI-Version: 1.52\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 2\r\n\r\n[]'), []).answer.headers, new Map([['server', 'Docker/29.1.2 (linux)'], ['api-version', '1.52'], ['x-a', '1, 2'], ['content-length', '2']]));
 });
 
 /** A raw server: `onRequest(socket, n)` for the n-th request (from 0) on each connection. */
@@ -192,5 +194,94 @@ test('reading a daemon does not load node:http (its start-up cost was most of df
     assert.equal(graph.layerSize[0], 5);
   } finally {
     await e.close();
+  }
+});
+
+test('EngineClient: requests asked at once are pipelined over at most 4 connections, answers matched in order even when several arrive in one read', async () => {
+  const dir = tempDir('layerlab-http-');
+  const sock = join(dir, 'pipe.sock');
+  let connections = 0;
+  let mostInOneRead = 0;
+  // Answers every request of a read in one write, so the client gets several answers in one read.
+  const server = createServer((s) => {
+    connections++;
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      const answers: string[] = [];
+      for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
+        const path = /^GET (\S+) HTTP\/1\.1\r\n/.exec(buf)?.[1] ?? '?';
+        buf = buf.slice(end + 4);
+        const body = JSON.stringify(path);
+        answers.push(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      }
+      mostInOneRead = Math.max(mostInOneRead, answers.length);
+      s.write(answers.join(''));
+    });
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  const client = new EngineClient({ kind: 'unix', socketPath: sock });
+  try {
+    const paths = Array.from({ length: 40 }, (_, k) => `/x/${k}`);
+    assert.deepEqual(await Promise.all(paths.map((p) => client.get<string>(p))), paths);
+    assert.ok(connections <= 4, `${connections} connections`);
+    assert.ok(mostInOneRead > 1, 'several requests written at once on one connection');
+    assert.deepEqual(await Promise.all(paths.map((p) => client.get<string>(p))), paths, 'again, on the kept connections');
+    assert.ok(connections <= 4, `${connections} connections`);
+  } finally {
+    client.close();
+    await stop(server);
+  }
+});
+
+test('EngineClient: a pipelined request behind an answer that closes the connection is sent again on another', async () => {
+  const dir = tempDir('layerlab-http-');
+  // one answer per connection, then `Connection: close`: whatever was written behind it is never answered there
+  const once = await rawServer(dir, (s, n, total) => {
+    if (n > 0) return;
+    const body = JSON.stringify(total);
+    s.end(`HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  });
+  const client = new EngineClient({ kind: 'unix', socketPath: once.sock });
+  try {
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, k) => client.get<number>(`/y/${k}`)));
+    assert.equal(new Set(answers).size, 6, `every request answered once: ${answers}`);
+  } finally {
+    client.close();
+    await stop(once.server);
+  }
+});
+
+test('reading a daemon asks the image list alone first: the container list (its slowest answer) waits for it, with the per-image requests', async () => {
+  const dir = tempDir('layerlab-http-');
+  const sha = (c: string) => `sha256:${c.repeat(64)}`;
+  const answers: Record<string, unknown> = {
+    '/version': { Version: '29.0.0', ApiVersion: '1.52' },
+    '/images/json?all=1': [{ Id: sha('a') }],
+    '/containers/json?all=1&size=1': [],
+    [`/images/${encodeURIComponent(sha('a'))}/json`]: { Id: sha('a'), RootFS: { Type: 'layers', Layers: [sha('1')] }, Size: 5 },
+    [`/images/${encodeURIComponent(sha('a'))}/history`]: [{ Created: 1, Size: 5, CreatedBy: 'COPY f /' }],
+  };
+  const events: string[] = [];
+  const server = createHttpServer((req, res) => {
+    events.push(`asked ${req.url}`);
+    // the image list answers late: anything asked meanwhile was asked without waiting for it
+    setTimeout(() => {
+      if (req.url === '/images/json?all=1') events.push('image list answered');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answers[req.url ?? '']));
+    }, req.url === '/images/json?all=1' ? 150 : 0);
+  });
+  const sock = join(dir, 'order.sock');
+  await new Promise<void>((r) => server.listen(sock, r));
+  try {
+    const { graph } = await loadEngine(new EngineClient({ kind: 'unix', socketPath: sock }));
+    assert.equal(graph.layerSize[0], 5);
+    const at = (e: string) => events.indexOf(e);
+    assert.ok(at('image list answered') >= 0 && at('asked /containers/json?all=1&size=1') > at('image list answered'), events.join('; '));
+  } finally {
+    server.closeAllConnections();
+    await stop(server as unknown as Server);
   }
 });

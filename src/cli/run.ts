@@ -59,6 +59,19 @@ Exit codes: 0 ok, 1 input or analysis error, 2 usage error.
 `;
 }
 
+/** The `docker://` SOURCEs a command line reads: none for help, or for a command that does not exist. */
+export function daemonSources(argv: readonly string[]): string[] {
+  const [name, ...rest] = argv;
+  if (!COMMANDS.some((c) => c.name === name) || rest.includes('--help') || rest.includes('-h')) return [];
+  return rest.filter((a) => a.startsWith('docker://'));
+}
+
+/** Starts reading the daemons a command line names (see runCommand): settles once their first requests are written; undefined when it names none. */
+export function startDaemonReads(argv: readonly string[]): Promise<unknown> | undefined {
+  const daemons = daemonSources(argv);
+  return daemons.length ? Promise.all(daemons.map((d) => startEngineRead(d))) : undefined;
+}
+
 /** Runs one command line; returns the exit code. Never exits, never throws for user errors. */
 export async function runCommand(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -76,9 +89,10 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     io.stderr(`layerlab: unknown command ${quote(name)}\n\n${mainUsage()}`);
     return 2;
   }
-  // A live daemon's answers take as long to come as the command takes to load: ask first.
-  const daemons = rest.includes('--help') || rest.includes('-h') ? [] : rest.filter((a) => a.startsWith('docker://'));
-  for (const d of daemons) startEngineRead(d);
+  // A live daemon's answers take as long to come as the command takes to load: ask first (the
+  // process side, runMain, has asked already; startEngineRead asks once).
+  const daemons = daemonSources(argv);
+  for (const d of daemons) void startEngineRead(d);
   // One turn of the event loop sends the first requests (a socket writes once it is connected,
   // in the loop), so the daemon works on them while the command loads; without a turn they
   // wait for the first thing the command awaits.

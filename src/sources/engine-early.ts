@@ -1,4 +1,4 @@
-import type { EngineRead } from './engine-api.js';
+import { EngineClient, engineEndpointFromSource, loadEngine, type EngineRead } from './engine-api.js';
 
 // Reading a daemon is some fifty GET requests whose answers the daemon computes on its own
 // cores, while Node spends tens of milliseconds loading the command that will use them. The
@@ -8,12 +8,26 @@ import type { EngineRead } from './engine-api.js';
 
 const started = new Map<string, Promise<EngineRead>>();
 
-/** Starts reading the daemon `source` (a `docker://` SOURCE) names; errors wait for whoever takes the read. */
-export function startEngineRead(source: string): void {
-  if (started.has(source)) return;
-  const read = import('./engine-api.js').then((m) => m.loadEngine(new m.EngineClient(m.engineEndpointFromSource(source))));
+/**
+ * Starts reading the daemon `source` (a `docker://` SOURCE) names; errors wait for whoever takes
+ * the read. Settles once its first requests are written (its sockets connected) or failed.
+ */
+export function startEngineRead(source: string): Promise<void> {
+  if (started.has(source)) return Promise.resolve();
+  // Synchronously: the sockets connect now and write the first requests once connected.
+  let read: Promise<EngineRead>;
+  let sent: Promise<void>;
+  try {
+    const client = new EngineClient(engineEndpointFromSource(source));
+    read = loadEngine(client);
+    sent = client.connected();
+  } catch (e) {
+    read = Promise.reject(e);
+    sent = Promise.resolve();
+  }
   read.catch(() => undefined); // a read nobody takes (a usage error came first) is not an unhandled rejection
   started.set(source, read);
+  return sent;
 }
 
 /** The read started for `source`, once (a second SOURCE naming the same daemon reads it again). */
