@@ -221,3 +221,41 @@ test('media types equal to the last one but for one byte, longer or shorter, or 
     { numRuns: 300 },
   );
 });
+
+test('field names one byte off, at any byte (matched 8 bytes at a time), read as the whole-document read does', async () => {
+  // The byte-level reader matches `"name":` as whole 8-byte words and then the bytes left over: a
+  // change at any byte of a name, in a word or in the rest, must not pass for the name.
+  const layer = { diffId: D('d0'), size: 1, digest: D('b0'), compressedSize: 2, mediaType: 'application/x' };
+  const image = { id: D('i0'), layers: [D('d0')], repoTags: ['r:t'], repoDigests: [`r@${D('m')}`], created: 1, platform: 'linux/amd64', parent: D('i1') };
+  const parent = { id: D('i1'), layers: [0] };
+  const summary = async (f: () => Promise<{ graph: { layerCount: number; imageCount: number; referenceCount: number } }>) => {
+    try {
+      const g = (await f()).graph;
+      return [g.layerCount, g.imageCount, g.referenceCount];
+    } catch (e) {
+      assert.ok(e instanceof LayerlabError, String(e));
+      return [e.place.path, e.message];
+    }
+  };
+  const cases: string[] = [];
+  for (const [record, keys] of [[layer, Object.keys(layer)], [image, Object.keys(image)]] as const) {
+    for (const key of keys) {
+      // A space before the colon: still JSON, the same record (read by the checked path).
+      const spaced = [`"${key}" :`];
+      for (let j = 0; j < key.length; j++) for (const c of ['x', 'Z', 'é']) spaced.push(`"${key.slice(0, j) + c + key.slice(j + 1)}":`);
+      for (const written of spaced) {
+        const line = JSON.stringify(record).replace(`"${key}":`, written);
+        const layers = record === layer ? [line] : [JSON.stringify(layer)];
+        const images = record === layer ? [] : [line, JSON.stringify(parent)];
+        cases.push(['{', '"kind": "layerlab-snapshot",', '"version": 1,', `"layers": [${layers.join(',\n')}],`, `"images": [${images.join(',\n')}]`, '}', ''].join('\n'));
+      }
+    }
+  }
+  assert.ok(cases.length > 150);
+  for (const t of cases) {
+    const got = await summary(() => readSnapshotStream('-', Readable.from([Buffer.from(t)])));
+    const want = await summary(async () => parseSnapshot(t, '-'));
+    assert.deepEqual(got, want, t);
+    assert.equal(typeof got[0], t.includes('" :') ? 'number' : 'string', 'a name one byte off is an unknown field');
+  }
+});
