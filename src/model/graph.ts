@@ -18,15 +18,18 @@ export class GraphBuilder {
   private layerDiffId: (Digest | undefined)[] = [];
   private layerDigest: (Digest | undefined)[] = [];
   private layerMediaType: (string | undefined)[] = [];
-  private layerSize = new GrowableFloat64();
-  private layerCompressed = new GrowableFloat64();
+  private layerSize: GrowableFloat64;
+  private layerCompressed: GrowableFloat64;
   private imageCols: ImageColumnsBuilder;
-  private stackStart = new GrowableUint32();
+  private stackStart: GrowableUint32;
   private stackLayer: GrowableUint32;
   private containers: ContainerRecord[] = [];
 
-  constructor(expectedReferences = 1024, expectedImages = 1024) {
+  constructor(expectedReferences = 1024, expectedImages = 1024, expectedLayers = 1024) {
+    this.layerSize = new GrowableFloat64(expectedLayers);
+    this.layerCompressed = new GrowableFloat64(expectedLayers);
     this.imageCols = new ImageColumnsBuilder(expectedImages);
+    this.stackStart = new GrowableUint32(expectedImages + 1);
     this.stackLayer = new GrowableUint32(expectedReferences);
     this.stackStart.push(0);
   }

@@ -130,6 +130,11 @@ export class DigestTable {
     return this.count;
   }
 
+  /** How many keys fit before the storage grows (as sized at construction, or since grown). */
+  get capacity(): number {
+    return this.values.length;
+  }
+
   /** The value stored for `key`, or -1. */
   get(key: string): number {
     const e = this.find(key);

@@ -2,6 +2,7 @@
 // bytes, this thread replays its loader calls on the SnapshotLoader (interning, duplicate checks,
 // field checks, graph build). The main thread takes batches synchronously (receiveMessageOnPort)
 // and waits with Atomics.waitAsync only when none is ready, so no await per batch is needed.
+import { statSync } from 'node:fs';
 import { deserialize } from 'node:v8';
 import { MessageChannel, receiveMessageOnPort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { LayerlabError, type ErrorCode } from '../errors.js';
@@ -40,6 +41,12 @@ function startWorker(options: WorkerOptions): Worker {
 
 /** Reads and validates a snapshot from a regular file on two threads; the result and errors are those of a single-thread read. */
 export async function readSnapshotPipelined(file: string, recordLimit: number, hooks: PipelineHooks = {}): Promise<Snapshot> {
+  let inputBytes = 0;
+  try {
+    inputBytes = statSync(file).size;
+  } catch {
+    // The reading thread opens the file and reports why it cannot.
+  }
   const control = new Int32Array(new SharedArrayBuffer(12));
   const { port1, port2 } = new MessageChannel();
   const data: SnapshotWorkerData = { file, recordLimit, port: port2, control: control.buffer as SharedArrayBuffer, ahead: hooks.ahead ?? AHEAD, batchSizes: hooks.batchSizes ?? BATCH_SIZES };
@@ -49,7 +56,7 @@ export async function readSnapshotPipelined(file: string, recordLimit: number, h
   worker.on('error', (e) => (failure ??= e.message));
   worker.on('exit', (code) => (failure ??= `exited with code ${code}`));
   hooks.started?.(worker);
-  const loader = new SnapshotLoader(file, true);
+  const loader = new SnapshotLoader(file, true, inputBytes);
   const replay = new Replay(loader, file, hooks, () => {
     // Every record before the images section is in: the table the reading thread looks refs up in from now on.
     loader.flushKeys();

@@ -32,10 +32,12 @@ const SECTIONS: readonly Section[] = ['layers', 'images', 'containers'];
 export interface ByteInput {
   read(into: Buffer, offset: number, max: number): number | Promise<number>;
   close(): void;
+  /** The size of a regular file (the loader sizes its tables from it); undefined for a stream. */
+  size?: number;
 }
 
-function fileInput(fd: number): ByteInput {
-  return { read: (into, offset, max) => readSync(fd, into, offset, max, null), close: () => closeSync(fd) };
+function fileInput(fd: number, size: number): ByteInput {
+  return { read: (into, offset, max) => readSync(fd, into, offset, max, null), close: () => closeSync(fd), size };
 }
 
 function streamInput(stream: Readable, destroy: boolean): ByteInput {
@@ -63,7 +65,7 @@ export function openInput(file: string, stdin?: Readable): ByteInput {
   if (file === '-') return streamInput(stdin ?? process.stdin, false);
   const st = statOrFail(file);
   try {
-    if (st.isFile()) return fileInput(openSync(file, 'r'));
+    if (st.isFile()) return fileInput(openSync(file, 'r'), st.size);
     if (st.isFIFO()) return streamInput(createReadStream(file), true);
   } catch (e) {
     throw new LayerlabError('EIO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
@@ -139,7 +141,7 @@ export class StreamReader<R = Snapshot> {
     private readonly recordLimit: number,
     loader?: RecordSink<R>,
   ) {
-    this.loader = loader ?? (new SnapshotLoader(file) as unknown as RecordSink<R>);
+    this.loader = loader ?? (new SnapshotLoader(file, false, input.size) as unknown as RecordSink<R>);
     this.fast = new FastRecords(this.loader.layerKeys);
     this.fast.spansOnly = this.loader.spansOnly === true;
   }
