@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { DigestTable } from '../src/sources/digest-table.js';
+import { sha256Digest } from '../src/model/digest.js';
 import { readSnapshotStream, serializeSnapshot } from '../src/sources/snapshot.js';
 import { GraphBuilder, ImageGraph, type LazyDigests } from '../src/model/graph.js';
 import { systemDf } from '../src/analyze/df.js';
@@ -117,4 +118,16 @@ test('digest table: lookups by raw words find what lookups by string find', () =
       }
     }),
   );
+});
+
+test('digest table: release keeps the raw keys in place when they fill half their storage or more, and copies them when less', () => {
+  for (const [sized, keys, copied] of [[1000, 999, false], [1000, 600, false], [1000, 400, true]] as const) {
+    const t = new DigestTable(sized);
+    for (let k = 0; k < keys; k++) t.add(sha256Digest(`k${k}`), k);
+    const before = t.rawKeys();
+    t.release();
+    assert.equal(t.rawKeys() !== before, copied, `${keys} of ${sized}`);
+    assert.equal(t.rawKeys().length >= keys * 32, true);
+    for (const k of [0, keys - 1]) assert.equal(t.keyOf(k), sha256Digest(`k${k}`));
+  }
 });

@@ -358,10 +358,12 @@ export class DigestTable {
   release(): void {
     this.slots = new Int32Array(0);
     this.mask = 0;
-    // Copied to its used length only when that frees more than an eighth: the copy of a nearly
-    // full buffer (130 MB for 4M keys) costs more time than the few bytes it gives back.
+    // Copied to its used length only when that frees more than half: the copy (130 MB for 4M
+    // keys) costs time, and the pages past the used length were never written, so they take no
+    // memory (a zeroed buffer this large is mapped on first touch); a table sized up front from
+    // its input's length (SnapshotLoader) is most often a fifth or so larger than it needed.
     const used = this.count * 32;
-    if (used < this.raw.length - (this.raw.length >> 3)) {
+    if (used < this.raw.length >> 1) {
       this.raw = this.raw.slice(0, used);
       this.rawWords = new Int32Array(this.raw.buffer);
     }
