@@ -159,6 +159,9 @@ export class SnapshotLoader {
     this.c = new Checker(file);
     const expect = (bytesEach: number, least: number) => Math.max(least, Math.floor(inputBytes / bytesEach));
     this.builder = new GraphBuilder(expect(BYTES_PER.ref, 1 << 16), expect(BYTES_PER.image, 1024), expect(BYTES_PER.layer, 1024));
+    // Chain nodes number about the layers (as ImageGraph sizes its own trie).
+    const layers = expect(BYTES_PER.layer, 1024);
+    this.builder.trackChains(layers + (layers >> 3) + 16, expect(BYTES_PER.ref, 1 << 16));
     this.layerKeys = new DigestTable(expect(BYTES_PER.layerKey, 1 << 12), sharedKeys);
     this.imageIds = new DigestTable(expect(BYTES_PER.image, 1 << 12));
     this.diffIdEntry = new GrowableUint32(expect(BYTES_PER.layer, 1 << 12));
