@@ -9,7 +9,7 @@ import { LayerlabError } from '../src/errors.js';
 import { parseSnapshot, readSnapshotStream } from '../src/sources/snapshot.js';
 import { sha256Digest } from '../src/model/digest.js';
 import { normalizeRepoTag } from '../src/model/reference.js';
-import { tagNormalizer } from '../src/sources/snapshot-fields.js';
+import { isPlainName, tagNormalizer } from '../src/sources/snapshot-fields.js';
 
 const D = (s: string) => sha256Digest(s);
 
@@ -171,7 +171,7 @@ test('repo tags normalised with the per-name memo equal normalizeRepoTag, errors
       return `${e.code} ${e.place.path} ${e.message}`;
     }
   };
-  const piece = fc.constantFrom('a', 'Z', '0', ':', '/', '@', '.', '_', '-', 'docker.io/', 'index.docker.io/', 'localhost:5000/', 'library/', 'sha256:', 'f'.repeat(64), 'x'.repeat(130));
+  const piece = fc.constantFrom('a', 'Z', '0', ':', '/', '@', '.', '_', '-', 'docker.io/', 'index.docker.io/', 'localhost:5000/', 'library/', 'library', 'localhost/', 'localhost', 'sha256:', 'f'.repeat(64), 'x'.repeat(130), 'y'.repeat(100));
   const ref = fc.array(piece, { maxLength: 8 }).map((xs) => xs.join(''));
   fc.assert(
     fc.property(fc.array(ref, { minLength: 1, maxLength: 30 }), fc.array(fc.constantFrom('v1', 'latest', 'X.y-z_', '-bad', '', 'a/b', 'a@b'), { minLength: 1, maxLength: 4 }), (names, tags) => {
@@ -187,6 +187,24 @@ test('repo tags normalised with the per-name memo equal normalizeRepoTag, errors
   );
   const memo = tagNormalizer();
   for (const s of ['redis:7', 'redis:8', 'docker.io/library/redis:7', 'localhost:5000/x:1', 'localhost:5000/x:2', 'Redis:7', 'a/b:c:d']) assert.equal(outcome(memo, s), outcome(normalizeRepoTag, s), s);
+});
+
+test('a name taken as its own normal form without the grammar is one normalizeRepoTag gives back unchanged', () => {
+  // Names near the length limit, hyphens at the ends, library and localhost first or alone, empty components.
+  const piece = fc.constantFrom('a', 'b9', '0', '-', '--', '/', 'library', 'localhost', 'docker', 'io', '.', '_', 'A', 'x'.repeat(117), 'y'.repeat(60));
+  const name = fc.array(piece, { minLength: 1, maxLength: 8 }).map((xs) => xs.join(''));
+  let plain = 0;
+  fc.assert(
+    fc.property(name, fc.constantFrom('1', 'latest', 'v1.2-x_y'), (n, tag) => {
+      if (!isPlainName(`${n}:${tag}`, n.length)) return;
+      plain++;
+      assert.equal(normalizeRepoTag(`${n}:${tag}`), `${n}:${tag}`, n);
+    }),
+    { numRuns: 3000 },
+  );
+  assert.ok(plain > 300, `${plain} plain names among the generated`);
+  for (const n of ['nginx', 'bitnami/redis', 'grafana/loki', 'synthetic/r17', 'a-b/c--d/e', 'library', 'localhost', 'library/x/y'.replace('library/', 'lib/')]) assert.ok(isPlainName(`${n}:1`, n.length), n);
+  for (const n of ['library/x', 'localhost/x', 'Nginx', 'my.registry/x', 'a_b', 'a.b', '-a', 'a-', 'a//b', '/a', 'a/', '', 'x'.repeat(238)]) assert.ok(!isPlainName(`${n}:1`, n.length), n);
 });
 
 test('media types equal to the last one but for one byte, longer or shorter, or not ASCII, read as the whole-document read does', async () => {
