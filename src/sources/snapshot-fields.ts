@@ -40,8 +40,9 @@ export function tagNormalizer(): (s: string) => string {
       lastName = name;
       lastNormal = normal;
     }
-    // Most names are in normal form already: then the input is the result, and no string is made.
-    return normal.length === colon && s.startsWith(normal) ? s : normal + s.slice(colon);
+    // s starts with lastName here. Most names are in normal form already: then the input is the
+    // result, and no string is made.
+    return normal === lastName ? s : normal + s.slice(colon);
   };
 }
 
