@@ -344,6 +344,9 @@ export class StreamReader<R = Snapshot> {
     this.pos++;
     if (key === 'images') this.fast.keyEntry = this.loader.layerKeyEntries();
     let c = await this.peek();
+    // Whether scanned records go straight to the loader: nothing in this loop changes it (records
+    // held back stay held back until the section ends), so it is asked once, not per record.
+    const direct = this.ready(key) && this.pending[key].length === 0;
     for (let i = 0; c !== 0x5d; i++) {
       if (c < 0) this.fail(`not valid JSON: the input ends inside $.${key}`);
       if (this.end - this.pos < LOOKAHEAD && !this.eof) await this.fill();
@@ -354,7 +357,7 @@ export class StreamReader<R = Snapshot> {
         scanned = key === 'layers' ? fast.layerRecord(this.buf, this.pos, this.end) : fast.imageRecord(this.buf, this.pos, this.end, this.loader.layerCount);
         if (scanned && fast.end - this.pos > this.recordLimit) this.tooLarge();
       }
-      if (scanned && this.ready(key) && this.pending[key].length === 0) {
+      if (scanned && direct) {
         const c = this.loader.c;
         c.line = line;
         if (key === 'layers') this.loader.layerFast(fast, i);
