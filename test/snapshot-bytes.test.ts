@@ -131,3 +131,14 @@ test('digest table: release keeps the raw keys in place when they fill half thei
     for (const k of [0, keys - 1]) assert.equal(t.keyOf(k), sha256Digest(`k${k}`));
   }
 });
+
+test('digest table: a table sized for millions of keys takes memory only as keys come (its slots need no fill)', () => {
+  // Sized for 8M keys: 128 MB of slots, filled with a marker before; zero now means empty.
+  const before = process.memoryUsage().rss;
+  const t = new DigestTable(8_000_000);
+  const grown = process.memoryUsage().rss - before;
+  assert.ok(grown < 64 * 1024 * 1024, `${Math.round(grown / 1024 / 1024)} MB`);
+  for (let k = 0; k < 1000; k++) t.add(sha256Digest(`k${k}`), k);
+  for (let k = 0; k < 1000; k++) assert.equal(t.get(sha256Digest(`k${k}`)), k);
+  assert.equal(t.get(sha256Digest('absent')), -1);
+});
