@@ -176,6 +176,13 @@ test('a file as layerlab writes it fills the tables sized from its length withou
   assert.equal(canonical(await readSnapshotStream('-', Readable.from([Buffer.from(text)]))), text);
 });
 
+test('the tables of a loader for a file of any length are sized within bounds (a larger one grows them)', () => {
+  // 100 GB: sizing from the length alone would ask for 390M layer keys (a 12 GB key table).
+  const loader = new SnapshotLoader('huge.json', true, 100e9);
+  assert.ok(loader.layerKeys.capacity <= 1 << 25 && loader.imageIds.capacity <= 1 << 25, `${loader.layerKeys.capacity}`);
+  assert.ok(loader.layerKeys.capacity >= 1 << 24, 'still sized for a large file');
+});
+
 test('- reads standard input', async () => {
   const text = readFileSync('fixtures/official-images/host.snapshot.json', 'utf8');
   const chunks = Array.from({ length: Math.ceil(text.length / 97) }, (_, k) => Buffer.from(text.slice(k * 97, k * 97 + 97)));

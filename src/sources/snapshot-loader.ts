@@ -24,6 +24,8 @@ export type ScannedImage = Pick<FastRecords, 'raw' | 'rawWords' | 'repoTags' | '
  * per image, 165 per ref), so that one of its files fills them without a grow.
  */
 const BYTES_PER = { layer: 512, layerKey: 256, image: 1024, ref: 128 };
+/** Most records, keys or refs a table is sized for up front (a larger input grows them as before): 2^25, a 1 GB key table. */
+const EXPECT_MAX = 1 << 25;
 
 /** Most records whose keys wait to be checked for duplicates (see SnapshotLoader.flushKeys). */
 const PENDING_MAX = 4096;
@@ -157,7 +159,7 @@ export class SnapshotLoader {
    */
   constructor(file: string | undefined, sharedKeys = false, inputBytes = 0) {
     this.c = new Checker(file);
-    const expect = (bytesEach: number, least: number) => Math.max(least, Math.floor(inputBytes / bytesEach));
+    const expect = (bytesEach: number, least: number) => Math.max(least, Math.min(EXPECT_MAX, Math.floor(inputBytes / bytesEach)));
     this.builder = new GraphBuilder(expect(BYTES_PER.ref, 1 << 16), expect(BYTES_PER.image, 1024), expect(BYTES_PER.layer, 1024));
     // Chain nodes number about the layers (as ImageGraph sizes its own trie).
     const layers = expect(BYTES_PER.layer, 1024);

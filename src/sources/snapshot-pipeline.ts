@@ -72,6 +72,8 @@ export async function readSnapshotPipelined(file: string, recordLimit: number, h
   const control = new Int32Array(new SharedArrayBuffer(12));
   const { port1, port2 } = new MessageChannel();
   const data: SnapshotWorkerData = { file, recordLimit, port: port2, control: control.buffer as SharedArrayBuffer, ahead: hooks.ahead ?? AHEAD, batchSizes: hooks.batchSizes ?? BATCH_SIZES };
+  // Made before the thread is taken: nothing may throw between taking it and the try below.
+  const loader = new SnapshotLoader(file, true, inputBytes);
   const worker = takeWorker();
   let failure: string | undefined;
   const onError = (e: Error) => (failure ??= e.message);
@@ -82,7 +84,6 @@ export async function readSnapshotPipelined(file: string, recordLimit: number, h
   /** Whether the reading thread came to the end of the input (it then waits for the next read). */
   let ended = false;
   hooks.started?.(worker);
-  const loader = new SnapshotLoader(file, true, inputBytes);
   const replay = new Replay(loader, file, hooks, () => {
     // Every record before the images section is in: the table the reading thread looks refs up in from now on.
     loader.flushKeys();
