@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { DigestTable } from '../src/sources/digest-table.js';
+import { sha256Digest } from '../src/model/digest.js';
 import { readSnapshotStream, serializeSnapshot } from '../src/sources/snapshot.js';
 import { GraphBuilder, ImageGraph, type LazyDigests } from '../src/model/graph.js';
 import { systemDf } from '../src/analyze/df.js';
@@ -117,4 +118,27 @@ test('digest table: lookups by raw words find what lookups by string find', () =
       }
     }),
   );
+});
+
+test('digest table: release keeps the raw keys in place when they fill half their storage or more, and copies them when less', () => {
+  for (const [sized, keys, copied] of [[1000, 999, false], [1000, 600, false], [1000, 400, true]] as const) {
+    const t = new DigestTable(sized);
+    for (let k = 0; k < keys; k++) t.add(sha256Digest(`k${k}`), k);
+    const before = t.rawKeys();
+    t.release();
+    assert.equal(t.rawKeys() !== before, copied, `${keys} of ${sized}`);
+    assert.equal(t.rawKeys().length >= keys * 32, true);
+    for (const k of [0, keys - 1]) assert.equal(t.keyOf(k), sha256Digest(`k${k}`));
+  }
+});
+
+test('digest table: a table sized for millions of keys takes memory only as keys come (its slots need no fill)', () => {
+  // Sized for 8M keys: 128 MB of slots, filled with a marker before; zero now means empty.
+  const before = process.memoryUsage().rss;
+  const t = new DigestTable(8_000_000);
+  const grown = process.memoryUsage().rss - before;
+  assert.ok(grown < 64 * 1024 * 1024, `${Math.round(grown / 1024 / 1024)} MB`);
+  for (let k = 0; k < 1000; k++) t.add(sha256Digest(`k${k}`), k);
+  for (let k = 0; k < 1000; k++) assert.equal(t.get(sha256Digest(`k${k}`)), k);
+  assert.equal(t.get(sha256Digest('absent')), -1);
 });

@@ -9,7 +9,7 @@ import { LayerlabError } from '../src/errors.js';
 import { parseSnapshot, readSnapshotStream } from '../src/sources/snapshot.js';
 import { sha256Digest } from '../src/model/digest.js';
 import { normalizeRepoTag } from '../src/model/reference.js';
-import { tagNormalizer } from '../src/sources/snapshot-fields.js';
+import { isPlainName, tagNormalizer } from '../src/sources/snapshot-fields.js';
 
 const D = (s: string) => sha256Digest(s);
 
@@ -171,7 +171,7 @@ test('repo tags normalised with the per-name memo equal normalizeRepoTag, errors
       return `${e.code} ${e.place.path} ${e.message}`;
     }
   };
-  const piece = fc.constantFrom('a', 'Z', '0', ':', '/', '@', '.', '_', '-', 'docker.io/', 'index.docker.io/', 'localhost:5000/', 'library/', 'sha256:', 'f'.repeat(64), 'x'.repeat(130));
+  const piece = fc.constantFrom('a', 'Z', '0', ':', '/', '@', '.', '_', '-', 'docker.io/', 'index.docker.io/', 'localhost:5000/', 'library/', 'library', 'localhost/', 'localhost', 'sha256:', 'f'.repeat(64), 'x'.repeat(130), 'y'.repeat(100));
   const ref = fc.array(piece, { maxLength: 8 }).map((xs) => xs.join(''));
   fc.assert(
     fc.property(fc.array(ref, { minLength: 1, maxLength: 30 }), fc.array(fc.constantFrom('v1', 'latest', 'X.y-z_', '-bad', '', 'a/b', 'a@b'), { minLength: 1, maxLength: 4 }), (names, tags) => {
@@ -187,6 +187,24 @@ test('repo tags normalised with the per-name memo equal normalizeRepoTag, errors
   );
   const memo = tagNormalizer();
   for (const s of ['redis:7', 'redis:8', 'docker.io/library/redis:7', 'localhost:5000/x:1', 'localhost:5000/x:2', 'Redis:7', 'a/b:c:d']) assert.equal(outcome(memo, s), outcome(normalizeRepoTag, s), s);
+});
+
+test('a name taken as its own normal form without the grammar is one normalizeRepoTag gives back unchanged', () => {
+  // Names near the length limit, hyphens at the ends, library and localhost first or alone, empty components.
+  const piece = fc.constantFrom('a', 'b9', '0', '-', '--', '/', 'library', 'localhost', 'docker', 'io', '.', '_', 'A', 'x'.repeat(117), 'y'.repeat(60));
+  const name = fc.array(piece, { minLength: 1, maxLength: 8 }).map((xs) => xs.join(''));
+  let plain = 0;
+  fc.assert(
+    fc.property(name, fc.constantFrom('1', 'latest', 'v1.2-x_y'), (n, tag) => {
+      if (!isPlainName(`${n}:${tag}`, n.length)) return;
+      plain++;
+      assert.equal(normalizeRepoTag(`${n}:${tag}`), `${n}:${tag}`, n);
+    }),
+    { numRuns: 3000 },
+  );
+  assert.ok(plain > 300, `${plain} plain names among the generated`);
+  for (const n of ['nginx', 'bitnami/redis', 'grafana/loki', 'synthetic/r17', 'a-b/c--d/e', 'library', 'localhost', 'library/x/y'.replace('library/', 'lib/')]) assert.ok(isPlainName(`${n}:1`, n.length), n);
+  for (const n of ['library/x', 'localhost/x', 'Nginx', 'my.registry/x', 'a_b', 'a.b', '-a', 'a-', 'a//b', '/a', 'a/', '', 'x'.repeat(238)]) assert.ok(!isPlainName(`${n}:1`, n.length), n);
 });
 
 test('media types equal to the last one but for one byte, longer or shorter, or not ASCII, read as the whole-document read does', async () => {
@@ -220,4 +238,42 @@ test('media types equal to the last one but for one byte, longer or shorter, or 
     }),
     { numRuns: 300 },
   );
+});
+
+test('field names one byte off, at any byte (matched 8 bytes at a time), read as the whole-document read does', async () => {
+  // The byte-level reader matches `"name":` as whole 8-byte words and then the bytes left over: a
+  // change at any byte of a name, in a word or in the rest, must not pass for the name.
+  const layer = { diffId: D('d0'), size: 1, digest: D('b0'), compressedSize: 2, mediaType: 'application/x' };
+  const image = { id: D('i0'), layers: [D('d0')], repoTags: ['r:t'], repoDigests: [`r@${D('m')}`], created: 1, platform: 'linux/amd64', parent: D('i1') };
+  const parent = { id: D('i1'), layers: [0] };
+  const summary = async (f: () => Promise<{ graph: { layerCount: number; imageCount: number; referenceCount: number } }>) => {
+    try {
+      const g = (await f()).graph;
+      return [g.layerCount, g.imageCount, g.referenceCount];
+    } catch (e) {
+      assert.ok(e instanceof LayerlabError, String(e));
+      return [e.place.path, e.message];
+    }
+  };
+  const cases: string[] = [];
+  for (const [record, keys] of [[layer, Object.keys(layer)], [image, Object.keys(image)]] as const) {
+    for (const key of keys) {
+      // A space before the colon: still JSON, the same record (read by the checked path).
+      const spaced = [`"${key}" :`];
+      for (let j = 0; j < key.length; j++) for (const c of ['x', 'Z', 'é']) spaced.push(`"${key.slice(0, j) + c + key.slice(j + 1)}":`);
+      for (const written of spaced) {
+        const line = JSON.stringify(record).replace(`"${key}":`, written);
+        const layers = record === layer ? [line] : [JSON.stringify(layer)];
+        const images = record === layer ? [] : [line, JSON.stringify(parent)];
+        cases.push(['{', '"kind": "layerlab-snapshot",', '"version": 1,', `"layers": [${layers.join(',\n')}],`, `"images": [${images.join(',\n')}]`, '}', ''].join('\n'));
+      }
+    }
+  }
+  assert.ok(cases.length > 150);
+  for (const t of cases) {
+    const got = await summary(() => readSnapshotStream('-', Readable.from([Buffer.from(t)])));
+    const want = await summary(async () => parseSnapshot(t, '-'));
+    assert.deepEqual(got, want, t);
+    assert.equal(typeof got[0], t.includes('" :') ? 'number' : 'string', 'a name one byte off is an unknown field');
+  }
 });

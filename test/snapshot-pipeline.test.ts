@@ -131,6 +131,44 @@ test('no thread is left behind: the process exits promptly after a read and afte
   assert.ok(ms < 30_000, `${ms} ms`);
 });
 
+test('the reading thread is kept for the next read after one that ended, and not after one that failed', async () => {
+  const g = syntheticGraph({ images: 400, seed: 6 });
+  const good = file(serializeSnapshot(g, {}));
+  const bad = file(serializeSnapshot(g, {}).replace(/"size":\d+/, '"size":"x"'));
+  const threads: number[] = [];
+  const read = (f: string) => outcome(() => readSnapshotPipelined(f, RECORD_LIMIT, { ...SIZES[0], started: (w) => void threads.push(w.threadId) }));
+  const want = await outcome(() => readSnapshotStream(good));
+  assert.equal(await read(good), want);
+  assert.equal(await read(good), want);
+  assert.match(await read(bad), /^EINPUT .*\$\.layers\[0\]\.size/);
+  assert.equal(await read(good), want);
+  assert.equal(await read(good), want);
+  assert.equal(threads[1], threads[0], 'the second read takes the first one\'s thread');
+  assert.equal(threads[2], threads[1]);
+  assert.notEqual(threads[3], threads[2], 'the failed read\'s thread (stopped mid-way) is not taken again');
+  assert.equal(threads[4], threads[3]);
+  // Two reads at once: each has its own thread.
+  const [a, b] = await Promise.all([read(good), read(good)]);
+  assert.deepEqual([a, b], [want, want]);
+  assert.notEqual(threads[5], threads[6]);
+});
+
+test('a process whose reading thread waits for a next read exits at once', () => {
+  const good = file(serializeSnapshot(syntheticGraph({ images: 3000, seed: 8 }), {}));
+  const script = `
+    import { readSnapshotPipelined } from ${JSON.stringify(new URL('../src/sources/snapshot-pipeline.ts', import.meta.url).href)};
+    const s = await readSnapshotPipelined(${JSON.stringify(good)}, ${RECORD_LIMIT});
+    console.log('refs', s.graph.referenceCount);
+  `;
+  const t = performance.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const ms = performance.now() - t;
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^refs \d+\n$/);
+  // One read of a 3,000-image file: seconds at most; a thread that held the process would run into the timeout.
+  assert.ok(ms < 30_000, `${ms} ms`);
+});
+
 test('repo tags pass as bytes: ASCII and UTF-8 tags, and the errors that quote them, read the same on two threads', async () => {
   const text = serializeSnapshot(syntheticGraph({ images: 200, seed: 4 }), {});
   const withTag = (tag: string) => text.replace(/"repoTags":\["[^"]*"/, `"repoTags":[${JSON.stringify(tag)}`);

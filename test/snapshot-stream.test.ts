@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import { LayerlabError } from '../src/errors.js';
 import { parseSnapshot, readSnapshotFile, readSnapshotStream, serializeSnapshot, snapshotChunks, snapshotFromJson, type Snapshot } from '../src/sources/snapshot.js';
 import { syntheticGraph } from '../src/sources/synthetic.js';
+import { SnapshotLoader } from '../src/sources/snapshot-loader.js';
+import { openInput, RECORD_LIMIT, StreamReader } from '../src/sources/snapshot-stream.js';
 import { runCommand } from '../src/cli/run.js';
 import { snapshotDoc } from './helpers/arbitraries.js';
 import { tempDir } from './helpers/tmp.js';
@@ -148,6 +150,37 @@ test('one record larger than the record limit is refused with its line; the file
   const text = serializeSnapshot(g);
   assert.ok(text.length > 100 * 1024);
   assert.equal(canonical(await readSnapshotStream(file(text), undefined, 4096)), canonical(parseSnapshot(text)));
+});
+
+test('a file as layerlab writes it fills the tables sized from its length without a grow, and reads as from a stream', async () => {
+  const text = serializeSnapshot(syntheticGraph({ images: 3000, seed: 5 }), {});
+  const f = file(text);
+  const read = async (inputBytes: number) => {
+    const loader = new SnapshotLoader(f, false, inputBytes);
+    const sized = [loader.layerKeys.capacity, loader.imageIds.capacity];
+    const input = openInput(f);
+    try {
+      const s = await new StreamReader(input, f, RECORD_LIMIT, loader).run();
+      return { s, sized, now: [loader.layerKeys.capacity, loader.imageIds.capacity], keys: loader.layerKeys.size };
+    } finally {
+      input.close();
+    }
+  };
+  const sized = await read(Buffer.byteLength(text));
+  // More keys than an unsized table holds: without the size it grows.
+  const unsized = await read(0);
+  assert.ok(sized.keys > unsized.sized[0] && unsized.now[0] > unsized.sized[0]);
+  assert.deepEqual(sized.now, sized.sized, 'no table grew');
+  assert.equal(canonical(sized.s), text);
+  assert.equal(canonical(await readSnapshotStream(f)), text);
+  assert.equal(canonical(await readSnapshotStream('-', Readable.from([Buffer.from(text)]))), text);
+});
+
+test('the tables of a loader for a file of any length are sized within bounds (a larger one grows them)', () => {
+  // 100 GB: sizing from the length alone would ask for 390M layer keys (a 12 GB key table).
+  const loader = new SnapshotLoader('huge.json', true, 100e9);
+  assert.ok(loader.layerKeys.capacity <= 1 << 25 && loader.imageIds.capacity <= 1 << 25, `${loader.layerKeys.capacity}`);
+  assert.ok(loader.layerKeys.capacity >= 1 << 24, 'still sized for a large file');
 });
 
 test('- reads standard input', async () => {

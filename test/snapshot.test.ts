@@ -6,6 +6,8 @@ import { LayerlabError } from '../src/errors.js';
 import { sha256Digest } from '../src/model/digest.js';
 import { parseSnapshot, serializeSnapshot, snapshotFromJson, snapshotToJson } from '../src/sources/snapshot.js';
 import { systemDf } from '../src/analyze/df.js';
+import { ImageGraph } from '../src/model/graph.js';
+import { syntheticGraph } from '../src/sources/synthetic.js';
 import { snapshotDoc, type SnapshotDoc } from './helpers/arbitraries.js';
 
 test('snapshot: save -> load is the identity (canonical documents)', () => {
@@ -178,4 +180,26 @@ test('an impossible RFC 3339 time is refused naming the JSON path, as Go\'s time
   };
   assert.equal(at('2024-02-29T23:59:59Z'), Date.UTC(2024, 1, 29, 23, 59, 59) / 1000);
   assert.equal(at('2024-03-01T01:30:00.999999999+01:30'), Date.UTC(2024, 2, 1) / 1000);
+});
+
+test('the chainID trie a loader makes as images come in is the one ImageGraph makes from the finished stacks', () => {
+  const same = (g: ImageGraph) => {
+    // The same columns, the trie left to ImageGraph.
+    const rebuilt = new ImageGraph({ layerDiffId: [...g.layerDiffId], layerDigest: [...g.layerDigest], layerMediaType: g.layerMediaType as (string | undefined)[], layerSize: g.layerSize, layerCompressed: g.layerCompressed, images: g.imageColumns, stackStart: g.stackStart, stackLayer: g.stackLayer, containers: [...g.containers] });
+    assert.deepEqual(Array.from(g.stackNode), Array.from(rebuilt.stackNode));
+    assert.equal(g.chain.count, rebuilt.chain.count);
+    assert.deepEqual([Array.from(g.chain.nodeParent), Array.from(g.chain.nodeLayer), Array.from(g.chain.nodeDepth)], [Array.from(rebuilt.chain.nodeParent), Array.from(rebuilt.chain.nodeLayer), Array.from(rebuilt.chain.nodeDepth)]);
+  };
+  fc.assert(
+    fc.property(snapshotDoc({ maxImages: 30 }), (doc) => same(snapshotFromJson(doc).graph)),
+    { numRuns: 200 },
+  );
+  // Images sharing bases, stacks longer than the loader's first guess, an image with no layers between.
+  const g = syntheticGraph({ images: 2000, seed: 9 });
+  same(parseSnapshot(serializeSnapshot(g, {}), 'x').graph);
+  const doc = JSON.parse(serializeSnapshot(g, {})) as { layers: { diffId: string }[]; images: { layers: unknown[] }[] };
+  doc.images[5].layers = [];
+  doc.images[6].layers = doc.layers.slice(0, 150).map((l) => l.diffId);
+  doc.images[7].layers = doc.layers.slice(0, 120).map((l) => l.diffId);
+  same(snapshotFromJson(doc).graph);
 });

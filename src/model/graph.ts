@@ -18,21 +18,40 @@ export class GraphBuilder {
   private layerDiffId: (Digest | undefined)[] = [];
   private layerDigest: (Digest | undefined)[] = [];
   private layerMediaType: (string | undefined)[] = [];
-  private layerSize = new GrowableFloat64();
-  private layerCompressed = new GrowableFloat64();
+  private layerSize: GrowableFloat64;
+  private layerCompressed: GrowableFloat64;
   private imageCols: ImageColumnsBuilder;
-  private stackStart = new GrowableUint32();
+  private stackStart: GrowableUint32;
   private stackLayer: GrowableUint32;
   private containers: ContainerRecord[] = [];
+  /** The chainID trie and each ref's node when made as images are added ({@link trackChains}); the previous image's refs and nodes. */
+  private chain: ChainTrie | undefined;
+  private stackNode: GrowableUint32 | undefined;
+  private prevLayers = new Uint32Array(64);
+  private prevNodes = new Uint32Array(64);
+  private prevCount = 0;
 
-  constructor(expectedReferences = 1024, expectedImages = 1024) {
+  constructor(expectedReferences = 1024, expectedImages = 1024, expectedLayers = 1024) {
+    this.layerSize = new GrowableFloat64(expectedLayers);
+    this.layerCompressed = new GrowableFloat64(expectedLayers);
     this.imageCols = new ImageColumnsBuilder(expectedImages);
+    this.stackStart = new GrowableUint32(expectedImages + 1);
     this.stackLayer = new GrowableUint32(expectedReferences);
     this.stackStart.push(0);
   }
 
   get layerCount(): number {
     return this.layerMediaType.length;
+  }
+
+  /**
+   * Makes the chainID trie as images are added, not in {@link build}: the same nodes, in the same
+   * order, but made while a loader's reading thread still reads (build is the serial end of a load).
+   */
+  trackChains(expectedNodes: number, expectedReferences: number): void {
+    if (this.imageCount !== 0) throw new Error('GraphBuilder: trackChains after an image');
+    this.chain = new ChainTrie(expectedNodes);
+    this.stackNode = new GrowableUint32(expectedReferences);
   }
 
   /** Adds a distinct layer and returns its index. Sizes: undefined when unknown. */
@@ -90,6 +109,36 @@ export class GraphBuilder {
       this.stackLayer.push(l);
     }
     this.stackStart.push(this.stackLayer.length);
+    if (this.chain) this.chainNodes(layers);
+  }
+
+  /** An image's chain nodes, as buildStackNodes makes them (leading refs equal to the previous image's take its nodes). */
+  private chainNodes(layers: ArrayLike<number>): void {
+    const chain = this.chain!;
+    const out = this.stackNode!;
+    const n = layers.length;
+    if (n > this.prevLayers.length) {
+      const grown = (a: Uint32Array) => {
+        const b = new Uint32Array(Math.max(n, 2 * a.length));
+        b.set(a);
+        return b;
+      };
+      this.prevLayers = grown(this.prevLayers);
+      this.prevNodes = grown(this.prevNodes);
+    }
+    const prevLayers = this.prevLayers;
+    const prevNodes = this.prevNodes;
+    const shared = Math.min(n, this.prevCount);
+    let k = 0;
+    while (k < shared && layers[k] === prevLayers[k]) out.push(prevNodes[k++]);
+    let parent = k > 0 ? prevNodes[k - 1] : -1;
+    for (; k < n; k++) {
+      parent = chain.child(parent, layers[k]);
+      out.push(parent);
+      prevLayers[k] = layers[k];
+      prevNodes[k] = parent;
+    }
+    this.prevCount = n;
   }
 
   addContainer(c: ContainerRecord): void {
@@ -98,8 +147,9 @@ export class GraphBuilder {
 
   /** The graph; `digests` replaces the layers' digest columns (their strings made on first use). */
   build(digests?: { diffId: LazyDigests; digest: LazyDigests }): ImageGraph {
-    if (!digests) return new ImageGraph(this.columns());
-    return new ImageGraph({ ...this.columns(false), layerDiffId: digests.diffId, layerDigest: digests.digest });
+    const chains = this.chain ? { chain: this.chain, stackNode: this.stackNode!.view().slice() } : {};
+    if (!digests) return new ImageGraph({ ...this.columns(), ...chains });
+    return new ImageGraph({ ...this.columns(false), layerDiffId: digests.diffId, layerDigest: digests.digest, ...chains });
   }
 
   /** The collected columns, unindexed (the digest columns empty when `withDigests` is false). */
@@ -193,6 +243,9 @@ export type GraphInput = Omit<GraphColumns, 'layerDiffId' | 'layerDigest' | 'ima
   images: ImageColumns | readonly ImageMeta[];
   /** Index of each container's image, when the loader knows it (saves building the image ID index). */
   containerImage?: ArrayLike<number>;
+  /** The chainID trie and each ref's node, when made as the stacks were added (GraphBuilder.trackChains). */
+  chain?: ChainTrie;
+  stackNode?: Uint32Array;
 };
 
 function digestStrings(c: (Digest | undefined)[] | LazyDigests): (Digest | undefined)[] {
@@ -259,8 +312,13 @@ export class ImageGraph {
     // Chain nodes number about the distinct layers (most layers sit at one position): presizing
     // from that avoids regrowing and rehashing big typed arrays, which also triggers full GCs.
     const nLayers = c.layerDiffId.length;
-    this.chain = new ChainTrie(Math.min(refs, nLayers + (nLayers >> 3) + 16));
-    this.stackNode = buildStackNodes(this.chain, c.stackStart, c.stackLayer, nImages);
+    if (c.chain && c.stackNode) {
+      this.chain = c.chain;
+      this.stackNode = c.stackNode;
+    } else {
+      this.chain = new ChainTrie(Math.min(refs, nLayers + (nLayers >> 3) + 16));
+      this.stackNode = buildStackNodes(this.chain, c.stackStart, c.stackLayer, nImages);
+    }
     this.chain.seal();
 
     this.imageParent = this.imageColumns.parent;

@@ -8,6 +8,7 @@
 import { ABSENT, mixHash32, NOT_SHA256 } from '../model/digest-bytes.js';
 import type { LazyDigests } from '../model/graph.js';
 
+/** A slot holds its entry plus one (0: empty, so a new table needs no fill); read back, an empty slot is EMPTY. */
 const EMPTY = -1;
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
@@ -76,7 +77,7 @@ export class DigestTable {
   /** Entries before this one are in the lookup slots; the rest were appended and wait for {@link indexPending}. */
   private indexed = 0;
   /**
-   * Two numbers per slot: the entry index (or EMPTY) and the entry's hash, side by side so a probe
+   * Two numbers per slot: the entry index plus one (0: empty) and the entry's hash, side by side so a probe
    * touches one cache line and most never touch the key.
    */
   private slots: Int32Array;
@@ -90,7 +91,7 @@ export class DigestTable {
   ) {
     let cap = 1024;
     while (cap < expected * 2) cap *= 2;
-    this.slots = this.ints(cap * 2).fill(EMPTY);
+    this.slots = this.ints(cap * 2);
     this.mask = cap - 1;
     this.raw = this.bytes(Math.max(expected, 64) * 32);
     this.rawWords = new Int32Array(this.raw.buffer);
@@ -130,6 +131,11 @@ export class DigestTable {
     return this.count;
   }
 
+  /** How many keys fit before the storage grows (as sized at construction, or since grown). */
+  get capacity(): number {
+    return this.values.length;
+  }
+
   /** The value stored for `key`, or -1. */
   get(key: string): number {
     const e = this.find(key);
@@ -143,7 +149,7 @@ export class DigestTable {
     const h = hashBytes(buf, start, end, sha);
     const slots = this.slots;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
-      const e = slots[2 * s];
+      const e = slots[2 * s] - 1;
       if (e === EMPTY) return -1;
       if (slots[2 * s + 1] !== h) continue;
       if (sha) {
@@ -194,7 +200,7 @@ export class DigestTable {
     const raw = this.raw;
     const others = this.other.size !== 0;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
-      const e = slots[2 * s];
+      const e = slots[2 * s] - 1;
       if (e === EMPTY) return -1;
       if (slots[2 * s + 1] !== h || (others && this.other.has(e))) continue;
       // A character that is not lower-case hex decodes to a negative number: never equal to a byte.
@@ -230,7 +236,7 @@ export class DigestTable {
     const slots = this.slots;
     const others = this.other.size !== 0;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
-      const e = slots[2 * s];
+      const e = slots[2 * s] - 1;
       if (e === EMPTY) return -1;
       if (slots[2 * s + 1] !== h || (others && this.other.has(e))) continue;
       if (this.wordsEqual(words, e)) return this.values[e];
@@ -279,8 +285,8 @@ export class DigestTable {
       const o = e * 32;
       const h = shaHash((raw[o] << 24) | (raw[o + 1] << 16) | (raw[o + 2] << 8) | raw[o + 3], (raw[o + 28] << 24) | (raw[o + 29] << 16) | (raw[o + 30] << 8) | raw[o + 31]);
       let s = h & mask;
-      for (; slots[2 * s] !== EMPTY; s = (s + 1) & mask) {
-        const x = slots[2 * s];
+      for (; slots[2 * s] !== 0; s = (s + 1) & mask) {
+        const x = slots[2 * s] - 1;
         if (slots[2 * s + 1] !== h || (others && this.other.has(x))) continue;
         let k = 0;
         while (k < 32 && raw[x * 32 + k] === raw[o + k]) k++;
@@ -290,7 +296,7 @@ export class DigestTable {
           return e;
         }
       }
-      slots[2 * s] = e;
+      slots[2 * s] = e + 1;
       slots[2 * s + 1] = h;
     }
     this.indexed = this.count;
@@ -353,10 +359,12 @@ export class DigestTable {
   release(): void {
     this.slots = new Int32Array(0);
     this.mask = 0;
-    // Copied to its used length only when that frees more than an eighth: the copy of a nearly
-    // full buffer (130 MB for 4M keys) costs more time than the few bytes it gives back.
+    // Copied to its used length only when that frees more than half: the copy (130 MB for 4M
+    // keys) costs time, and the pages past the used length were never written, so they take no
+    // memory (a zeroed buffer this large is mapped on first touch); a table sized up front from
+    // its input's length (SnapshotLoader) is most often a fifth or so larger than it needed.
     const used = this.count * 32;
-    if (used < this.raw.length - (this.raw.length >> 3)) {
+    if (used < this.raw.length >> 1) {
       this.raw = this.raw.slice(0, used);
       this.rawWords = new Int32Array(this.raw.buffer);
     }
@@ -369,7 +377,7 @@ export class DigestTable {
     const h = hashString(key, sha);
     const slots = this.slots;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
-      const e = slots[2 * s];
+      const e = slots[2 * s] - 1;
       if (e === EMPTY) return -1;
       if (slots[2 * s + 1] !== h) continue;
       if (sha) {
@@ -405,16 +413,16 @@ export class DigestTable {
 
   private place(e: number, h: number): void {
     let s = h & this.mask;
-    while (this.slots[2 * s] !== EMPTY) s = (s + 1) & this.mask;
-    this.slots[2 * s] = e;
+    while (this.slots[2 * s] !== 0) s = (s + 1) & this.mask;
+    this.slots[2 * s] = e + 1;
     this.slots[2 * s + 1] = h;
   }
 
   private grow(): void {
     const old = this.slots;
-    this.slots = this.ints(old.length * 2).fill(EMPTY);
+    this.slots = this.ints(old.length * 2);
     this.mask = old.length - 1;
-    for (let s = 0; s < old.length; s += 2) if (old[s] !== EMPTY) this.place(old[s], old[s + 1]);
+    for (let s = 0; s < old.length; s += 2) if (old[s] !== 0) this.place(old[s] - 1, old[s + 1]);
   }
 }
 

@@ -31,9 +31,27 @@ const HEX2 = new Int16Array(65536).fill(-1);
 /** Words are assembled so that their bytes lie in memory in digest order, as Int32Array stores them. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-const keyBytes = (names: string[]) => names.map((n) => Buffer.from(`${JSON.stringify(n)}:`, 'latin1'));
-const LAYER_KEYS = keyBytes(['diffId', 'size', 'digest', 'compressedSize', 'mediaType']);
-const IMAGE_KEYS = keyBytes(['id', 'layers', 'repoTags', 'repoDigests', 'created', 'platform', 'parent']);
+/**
+ * A key as written (`"name":`): its length, its whole 8-byte words as little-endian doubles and
+ * the bytes after them. Key text is printable ASCII, so as a double each word is finite and not
+ * zero, and == on such doubles is equality of the 8 bytes: a key is matched in a few loads, not
+ * byte by byte (which was about two fifths of scanning a layer record).
+ */
+interface Key {
+  length: number;
+  words: number[];
+  tail: number[];
+}
+const keys = (names: string[]): Key[] =>
+  names.map((n) => {
+    const b = Buffer.from(`${JSON.stringify(n)}:`, 'latin1');
+    const whole = LITTLE_ENDIAN ? b.length >> 3 : 0;
+    const words: number[] = [];
+    for (let w = 0; w < whole; w++) words.push(b.readDoubleLE(8 * w));
+    return { length: b.length, words, tail: [...b.subarray(8 * whole)] };
+  });
+const LAYER_KEYS = keys(['diffId', 'size', 'digest', 'compressedSize', 'mediaType']);
+const IMAGE_KEYS = keys(['id', 'layers', 'repoTags', 'repoDigests', 'created', 'platform', 'parent']);
 
 /** Scans one record of layerlab's own shape into its fields; `end` is where it stopped. */
 export class FastRecords {
@@ -109,7 +127,7 @@ export class FastRecords {
         p++;
       }
       let k = next;
-      while (k < LAYER_KEYS.length && !matches(buf, p, end, LAYER_KEYS[k])) k++;
+      while (k < LAYER_KEYS.length && !this.matches(buf, p, end, LAYER_KEYS[k])) k++;
       if (k === LAYER_KEYS.length) return false;
       next = k + 1;
       p += LAYER_KEYS[k].length;
@@ -151,7 +169,7 @@ export class FastRecords {
         p++;
       }
       let k = next;
-      while (k < IMAGE_KEYS.length && !matches(buf, p, end, IMAGE_KEYS[k])) k++;
+      while (k < IMAGE_KEYS.length && !this.matches(buf, p, end, IMAGE_KEYS[k])) k++;
       if (k === IMAGE_KEYS.length) return false;
       next = k + 1;
       p += IMAGE_KEYS[k].length;
@@ -244,6 +262,20 @@ export class FastRecords {
       if (to >= 0) words[(to >> 2) + k] = LITTLE_ENDIAN ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
     }
     return bad < 0 ? -1 : p + 73;
+  }
+
+  /** Whether `key` is written at buf[p]. */
+  private matches(buf: Buffer, p: number, end: number, key: Key): boolean {
+    if (p + key.length > end) return false;
+    const words = key.words;
+    if (words.length !== 0) {
+      const dv = this.view(buf);
+      for (let w = 0; w < words.length; w++) if (words[w] !== dv.getFloat64(p + 8 * w, true)) return false;
+    }
+    const tail = key.tail;
+    const at = p + 8 * words.length;
+    for (let k = 0; k < tail.length; k++) if (buf[at + k] !== tail[k]) return false;
+    return true;
   }
 
   private view(buf: Buffer): DataView {
@@ -443,10 +475,4 @@ export class FastRecords {
       p++;
     }
   }
-}
-
-function matches(buf: Buffer, p: number, end: number, bytes: Uint8Array): boolean {
-  if (p + bytes.length > end) return false;
-  for (let k = 0; k < bytes.length; k++) if (buf[p + k] !== bytes[k]) return false;
-  return true;
 }

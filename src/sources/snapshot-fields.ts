@@ -1,7 +1,7 @@
 // Field checks of snapshot records that need no loader state: repo references (with a memo
 // per repository name for the byte-level reader) and RFC 3339 times.
 import { LayerlabError, quote } from '../errors.js';
-import { normalizeRepoTag } from '../model/reference.js';
+import { normalizeRepoTag, REPOSITORY_NAME_MAX } from '../model/reference.js';
 import type { Checker, Json } from './snapshot-loader.js';
 
 /** Most repository names a {@link tagNormalizer} remembers. */
@@ -28,18 +28,48 @@ export function tagNormalizer(): (s: string) => string {
       const name = s.slice(0, colon);
       normal = names.get(name);
       if (normal === undefined) {
-        const r = normalizeRepoTag(s);
-        if (!r.endsWith(s.slice(colon))) return r;
-        normal = r.slice(0, r.length - (s.length - colon));
+        if (isPlainName(s, colon)) normal = name;
+        else {
+          const r = normalizeRepoTag(s);
+          if (!r.endsWith(s.slice(colon))) return r;
+          normal = r.slice(0, r.length - (s.length - colon));
+        }
         if (names.size >= TAG_CACHE_MAX) names.clear();
         names.set(name, normal);
       }
       lastName = name;
       lastNormal = normal;
     }
-    // Most names are in normal form already: then the input is the result, and no string is made.
-    return normal.length === colon && s.startsWith(normal) ? s : normal + s.slice(colon);
+    // s starts with lastName here. Most names are in normal form already: then the input is the
+    // result, and no string is made.
+    return normal === lastName ? s : normal + s.slice(colon);
   };
+}
+
+/**
+ * Whether s[0, end) is a repository name that normalizeRepoTag gives back as it is, without
+ * running its grammar (most names are new to the memo at most a few times each, but a registry's
+ * worth of names is tens of thousands): path components of lower-case letters and digits with
+ * hyphens inside, joined by single slashes. Then no component is a registry (that needs a `.` or
+ * `:`, upper case, or `localhost`), the registry is docker.io (which familiar names drop), the
+ * first component is not `library` (dropped too), and the full name, `docker.io/library/` and
+ * all, is within REPOSITORY_NAME_MAX. Anything else goes through normalizeRepoTag.
+ */
+export function isPlainName(s: string, end: number): boolean {
+  if (end < 1 || end + 'docker.io/library/'.length > REPOSITORY_NAME_MAX) return false;
+  let first = true;
+  let start = 0;
+  for (let k = 0; k <= end; k++) {
+    const c = k === end ? 0x2f : s.charCodeAt(k);
+    if (c === 0x2f) {
+      // A component: not empty, no hyphen at either end; the first is not library or localhost.
+      if (k === start || s.charCodeAt(start) === 0x2d || s.charCodeAt(k - 1) === 0x2d) return false;
+      if (first && k < end && (s.startsWith('library/', start) || s.startsWith('localhost/', start))) return false;
+      first = false;
+      start = k + 1;
+    } else if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return false;
+  }
+  return true;
 }
 
 /** Whether s from `start` is a tag: `[\w][\w.-]{0,127}` (ASCII word characters, as in Go). */

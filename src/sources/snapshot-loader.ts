@@ -18,6 +18,15 @@ export type ScannedLayer = Pick<FastRecords, 'hasDiffId' | 'hasDigest' | 'rawWor
 /** The fields of an image record scanned byte by byte; `parentAt` is an offset in the buffer given with it. */
 export type ScannedImage = Pick<FastRecords, 'raw' | 'rawWords' | 'repoTags' | 'repoDigests' | 'created' | 'platform' | 'parentAt' | 'refs'>;
 
+/**
+ * Input bytes per record, key or ref for sizing a loader's tables from its input's size: below
+ * what layerlab writes (a generated host: about 630 bytes per layer, 315 per layer key, 1,300
+ * per image, 165 per ref), so that one of its files fills them without a grow.
+ */
+const BYTES_PER = { layer: 512, layerKey: 256, image: 1024, ref: 128 };
+/** Most records, keys or refs a table is sized for up front (a larger input grows them as before): 2^25, a 1 GB key table. */
+const EXPECT_MAX = 1 << 25;
+
 /** Most records whose keys wait to be checked for duplicates (see SnapshotLoader.flushKeys). */
 const PENDING_MAX = 4096;
 
@@ -118,13 +127,13 @@ export class Checker {
  */
 export class SnapshotLoader {
   readonly c: Checker;
-  readonly builder = new GraphBuilder(1 << 16);
+  readonly builder: GraphBuilder;
   /** Layer identity (diffID and blob digest) → layer index. */
   readonly layerKeys: DigestTable;
-  readonly imageIds = new DigestTable(1 << 12);
+  readonly imageIds: DigestTable;
   /** Per layer, its diffID's and blob digest's entry in layerKeys plus one (0: none): digests stay bytes. */
-  private readonly diffIdEntry = new GrowableUint32(1 << 12);
-  private readonly digestEntry = new GrowableUint32(1 << 12);
+  private readonly diffIdEntry: GrowableUint32;
+  private readonly digestEntry: GrowableUint32;
   private mediaTypes = new Map<string, string>();
   private parents: { image: number; parent: string; line: number | undefined }[] = [];
   private containerIds = new Map<string, number>();
@@ -141,10 +150,24 @@ export class SnapshotLoader {
   private containerCount = 0;
   meta: Obj = {};
 
-  /** With `sharedKeys`, the layer key table can be handed to the snapshot reading thread (snapshot-pipeline.ts). */
-  constructor(file: string | undefined, sharedKeys = false) {
+  /**
+   * With `sharedKeys`, the layer key table can be handed to the snapshot reading thread
+   * (snapshot-pipeline.ts). `inputBytes` (the file's size, when known) sizes the tables up front:
+   * growing them copies every key and re-places it in a larger table at random, which was about a
+   * tenth of a load's main thread. The sizes are guesses (see BYTES_PER): tables fuller than
+   * guessed grow as before.
+   */
+  constructor(file: string | undefined, sharedKeys = false, inputBytes = 0) {
     this.c = new Checker(file);
-    this.layerKeys = new DigestTable(1 << 12, sharedKeys);
+    const expect = (bytesEach: number, least: number) => Math.max(least, Math.min(EXPECT_MAX, Math.floor(inputBytes / bytesEach)));
+    this.builder = new GraphBuilder(expect(BYTES_PER.ref, 1 << 16), expect(BYTES_PER.image, 1024), expect(BYTES_PER.layer, 1024));
+    // Chain nodes number about the layers (as ImageGraph sizes its own trie).
+    const layers = expect(BYTES_PER.layer, 1024);
+    this.builder.trackChains(layers + (layers >> 3) + 16, expect(BYTES_PER.ref, 1 << 16));
+    this.layerKeys = new DigestTable(expect(BYTES_PER.layerKey, 1 << 12), sharedKeys);
+    this.imageIds = new DigestTable(expect(BYTES_PER.image, 1 << 12));
+    this.diffIdEntry = new GrowableUint32(expect(BYTES_PER.layer, 1 << 12));
+    this.digestEntry = new GrowableUint32(expect(BYTES_PER.layer, 1 << 12));
   }
 
   get layerCount(): number {

@@ -2,6 +2,7 @@
 // bytes, this thread replays its loader calls on the SnapshotLoader (interning, duplicate checks,
 // field checks, graph build). The main thread takes batches synchronously (receiveMessageOnPort)
 // and waits with Atomics.waitAsync only when none is ready, so no await per batch is needed.
+import { statSync } from 'node:fs';
 import { deserialize } from 'node:v8';
 import { MessageChannel, receiveMessageOnPort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { LayerlabError, type ErrorCode } from '../errors.js';
@@ -38,18 +39,51 @@ function startWorker(options: WorkerOptions): Worker {
   return new Worker(boot, { ...options, eval: true });
 }
 
+/**
+ * A reading thread that finished its last read cleanly, kept for the next: a thread starting cold
+ * (its own isolate, modules, and the scanner interpreted until the JIT compiles it) costs tens of
+ * milliseconds of a read. It is unref'd, so it never keeps the process alive.
+ */
+let idle: Worker | undefined;
+
+function takeWorker(): Worker {
+  const kept = idle;
+  idle = undefined;
+  if (kept) return kept;
+  const worker = startWorker({ workerData: { snapshotWorker: true } });
+  worker.unref();
+  // An idle thread that fails or ends is not taken again (a read in progress has its own listeners).
+  const forget = () => {
+    if (idle === worker) idle = undefined;
+  };
+  worker.on('error', forget);
+  worker.on('exit', forget);
+  return worker;
+}
+
 /** Reads and validates a snapshot from a regular file on two threads; the result and errors are those of a single-thread read. */
 export async function readSnapshotPipelined(file: string, recordLimit: number, hooks: PipelineHooks = {}): Promise<Snapshot> {
+  let inputBytes = 0;
+  try {
+    inputBytes = statSync(file).size;
+  } catch {
+    // The reading thread opens the file and reports why it cannot.
+  }
   const control = new Int32Array(new SharedArrayBuffer(12));
   const { port1, port2 } = new MessageChannel();
   const data: SnapshotWorkerData = { file, recordLimit, port: port2, control: control.buffer as SharedArrayBuffer, ahead: hooks.ahead ?? AHEAD, batchSizes: hooks.batchSizes ?? BATCH_SIZES };
-  const worker = startWorker({ workerData: { snapshotWorker: data }, transferList: [port2] });
-  worker.unref();
+  // Made before the thread is taken: nothing may throw between taking it and the try below.
+  const loader = new SnapshotLoader(file, true, inputBytes);
+  const worker = takeWorker();
   let failure: string | undefined;
-  worker.on('error', (e) => (failure ??= e.message));
-  worker.on('exit', (code) => (failure ??= `exited with code ${code}`));
+  const onError = (e: Error) => (failure ??= e.message);
+  const onExit = (code: number) => (failure ??= `exited with code ${code}`);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
+  worker.postMessage({ snapshotJob: data }, [port2]);
+  /** Whether the reading thread came to the end of the input (it then waits for the next read). */
+  let ended = false;
   hooks.started?.(worker);
-  const loader = new SnapshotLoader(file, true);
   const replay = new Replay(loader, file, hooks, () => {
     // Every record before the images section is in: the table the reading thread looks refs up in from now on.
     loader.flushKeys();
@@ -66,7 +100,10 @@ export async function readSnapshotPipelined(file: string, recordLimit: number, h
         const done = replay.batch(m.message as Batch);
         Atomics.add(control, 1, 1);
         Atomics.notify(control, 1);
-        if (done) return replay.loader.finish();
+        if (done) {
+          ended = true;
+          return replay.loader.finish();
+        }
         continue;
       }
       if (failure !== undefined) throw new LayerlabError('EIO', `cannot read: the snapshot reading thread stopped before the end (${failure})`, { file });
@@ -80,7 +117,11 @@ export async function readSnapshotPipelined(file: string, recordLimit: number, h
     }
   } finally {
     port1.close();
-    void worker.terminate();
+    worker.off('error', onError);
+    worker.off('exit', onExit);
+    // A read that stopped early leaves its thread mid-way (maybe waiting on a full queue): it goes.
+    if (ended && failure === undefined && idle === undefined) idle = worker;
+    else void worker.terminate();
   }
 }
 

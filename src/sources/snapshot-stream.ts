@@ -32,10 +32,12 @@ const SECTIONS: readonly Section[] = ['layers', 'images', 'containers'];
 export interface ByteInput {
   read(into: Buffer, offset: number, max: number): number | Promise<number>;
   close(): void;
+  /** The size of a regular file (the loader sizes its tables from it); undefined for a stream. */
+  size?: number;
 }
 
-function fileInput(fd: number): ByteInput {
-  return { read: (into, offset, max) => readSync(fd, into, offset, max, null), close: () => closeSync(fd) };
+function fileInput(fd: number, size: number): ByteInput {
+  return { read: (into, offset, max) => readSync(fd, into, offset, max, null), close: () => closeSync(fd), size };
 }
 
 function streamInput(stream: Readable, destroy: boolean): ByteInput {
@@ -63,7 +65,7 @@ export function openInput(file: string, stdin?: Readable): ByteInput {
   if (file === '-') return streamInput(stdin ?? process.stdin, false);
   const st = statOrFail(file);
   try {
-    if (st.isFile()) return fileInput(openSync(file, 'r'));
+    if (st.isFile()) return fileInput(openSync(file, 'r'), st.size);
     if (st.isFIFO()) return streamInput(createReadStream(file), true);
   } catch (e) {
     throw new LayerlabError('EIO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
@@ -139,7 +141,7 @@ export class StreamReader<R = Snapshot> {
     private readonly recordLimit: number,
     loader?: RecordSink<R>,
   ) {
-    this.loader = loader ?? (new SnapshotLoader(file) as unknown as RecordSink<R>);
+    this.loader = loader ?? (new SnapshotLoader(file, false, input.size) as unknown as RecordSink<R>);
     this.fast = new FastRecords(this.loader.layerKeys);
     this.fast.spansOnly = this.loader.spansOnly === true;
   }
@@ -342,6 +344,9 @@ export class StreamReader<R = Snapshot> {
     this.pos++;
     if (key === 'images') this.fast.keyEntry = this.loader.layerKeyEntries();
     let c = await this.peek();
+    // Whether scanned records go straight to the loader: nothing in this loop changes it (records
+    // held back stay held back until the section ends), so it is asked once, not per record.
+    const direct = this.ready(key) && this.pending[key].length === 0;
     for (let i = 0; c !== 0x5d; i++) {
       if (c < 0) this.fail(`not valid JSON: the input ends inside $.${key}`);
       if (this.end - this.pos < LOOKAHEAD && !this.eof) await this.fill();
@@ -352,7 +357,7 @@ export class StreamReader<R = Snapshot> {
         scanned = key === 'layers' ? fast.layerRecord(this.buf, this.pos, this.end) : fast.imageRecord(this.buf, this.pos, this.end, this.loader.layerCount);
         if (scanned && fast.end - this.pos > this.recordLimit) this.tooLarge();
       }
-      if (scanned && this.ready(key) && this.pending[key].length === 0) {
+      if (scanned && direct) {
         const c = this.loader.c;
         c.line = line;
         if (key === 'layers') this.loader.layerFast(fast, i);

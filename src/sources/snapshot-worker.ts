@@ -5,7 +5,8 @@
 // the same calls on the real SnapshotLoader, in the same order: same checks, same graph, same
 // first error. When the images section starts, this thread waits for the loader's layer key
 // table (shared memory, not copied: the loader adds no layer key while images are read) and
-// resolves refs against it, as a single-thread read does.
+// resolves refs against it, as a single-thread read does. The thread is kept between reads (its
+// JIT warm): each read comes as a message with its own port and control words.
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LayerlabError } from '../errors.js';
 import { BatchWriter, OP_END, OP_ERROR, OP_FLUSH, OP_IMAGES_DONE, OP_KEYS, OP_KIND, OP_META, OP_STATS, OP_VERSION, threadCpuMs, type Batch, type KeysReply, type BatchError, type BatchSizes } from './snapshot-batch.js';
@@ -30,8 +31,10 @@ const POSTED = 0;
 const TAKEN = 1;
 const KEYS_SENT = 2;
 
-/** Wall ms this thread spent waiting for the main thread (reported in OP_STATS). */
+/** Wall ms this thread spent waiting for the main thread in the current read (reported in OP_STATS). */
 let waited = 0;
+/** This thread's CPU ms when the current read started (the thread is kept between reads). */
+let cpuAtStart = 0;
 
 /** A RecordSink that sends every call to the main thread. */
 export class RecordingSink {
@@ -101,7 +104,7 @@ export class RecordingSink {
   }
 
   finish(): void {
-    this.w.value(OP_STATS, 0, { cpuMs: threadCpuMs(), waitMs: waited });
+    this.w.value(OP_STATS, 0, { cpuMs: threadCpuMs() - cpuAtStart, waitMs: waited });
     this.w.op(OP_END);
   }
 }
@@ -124,6 +127,8 @@ function keys(data: SnapshotWorkerData, control: Int32Array): KeysReply {
 }
 
 async function main(data: SnapshotWorkerData): Promise<void> {
+  waited = 0;
+  cpuAtStart = threadCpuMs();
   const control = new Int32Array(data.control);
   const writer = new BatchWriter((batch: Batch, transfer) => {
     data.port.postMessage(batch, transfer);
@@ -150,6 +155,10 @@ async function main(data: SnapshotWorkerData): Promise<void> {
   writer.send();
 }
 
-if (parentPort && workerData && (workerData as { snapshotWorker?: SnapshotWorkerData }).snapshotWorker) {
-  await main((workerData as { snapshotWorker: SnapshotWorkerData }).snapshotWorker);
+if (parentPort && workerData && (workerData as { snapshotWorker?: boolean }).snapshotWorker === true) {
+  // One read after another, each posted as { snapshotJob } once the one before has ended.
+  let reads = Promise.resolve();
+  parentPort.on('message', (m: { snapshotJob: SnapshotWorkerData }) => {
+    reads = reads.then(() => main(m.snapshotJob));
+  });
 }
