@@ -142,3 +142,24 @@ test('digest table: a table sized for millions of keys takes memory only as keys
   for (let k = 0; k < 1000; k++) assert.equal(t.get(sha256Digest(`k${k}`)), k);
   assert.equal(t.get(sha256Digest('absent')), -1);
 });
+
+test('digest table: a shared table whose raw keys take 2 GiB or more is adopted and released (10M-image files)', () => {
+  // 2^26 entries of 32 bytes is 2^31 bytes, past what a signed shift of the length can hold: the
+  // reading thread of a 10M-image load failed with "Invalid typed array length: -536870912".
+  // The buffer is never written past its first bytes, so it takes no memory.
+  const t = new DigestTable(4, true);
+  const keys = ['sha256:' + 'ab'.repeat(32), 'sha256:' + '0f'.repeat(32), 'sha512:' + 'c'.repeat(128)];
+  keys.forEach((k, i) => t.addIfAbsent(k, i));
+  const small = t.share();
+  const raw = new Uint8Array(new SharedArrayBuffer(2 ** 31));
+  raw.set(small.raw);
+  const u = new DigestTable(4);
+  u.adopt({ ...small, raw });
+  for (const [i, k] of keys.entries()) {
+    assert.equal(u.get(k), i);
+    assert.equal(u.getBytes(Buffer.from(k, 'latin1'), 0, k.length), i);
+  }
+  u.release();
+  assert.ok(u.rawKeys().length < 2 ** 20, 'release copies the few used keys out of the 2 GiB buffer');
+  assert.deepEqual(keys.map((_, e) => u.keyOf(e)), keys);
+});

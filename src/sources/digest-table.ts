@@ -119,7 +119,8 @@ export class DigestTable {
   /** Takes another thread's table (see {@link share}) in place of this one's contents, for lookups. */
   adopt(t: SharedDigestTable): void {
     this.raw = t.raw;
-    this.rawWords = new Int32Array(t.raw.buffer, t.raw.byteOffset, t.raw.length >> 2);
+    // Divided, not shifted: a table of 2^26 keys or more holds 2 GiB or more of raw keys.
+    this.rawWords = new Int32Array(t.raw.buffer, t.raw.byteOffset, t.raw.length / 4);
     this.values = t.values;
     this.slots = t.slots;
     this.mask = t.mask;
@@ -364,7 +365,7 @@ export class DigestTable {
     // memory (a zeroed buffer this large is mapped on first touch); a table sized up front from
     // its input's length (SnapshotLoader) is most often a fifth or so larger than it needed.
     const used = this.count * 32;
-    if (used < this.raw.length >> 1) {
+    if (used < this.raw.length / 2) {
       this.raw = this.raw.slice(0, used);
       this.rawWords = new Int32Array(this.raw.buffer);
     }
