@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { familiarKey, HostState } from '../src/analyze/host-state.js';
+import { HostState } from '../src/analyze/host-state.js';
+import { familiarKey } from '../src/analyze/host-refs.js';
 import { removalHost } from '../src/analyze/removal.js';
 import { GraphBuilder, type ImageGraph } from '../src/model/graph.js';
 import { sha256Digest } from '../src/model/digest.js';

@@ -18,10 +18,11 @@
 import type { Universe } from '../model/universe.js';
 import { isActiveContainer } from '../model/container-state.js';
 import type { ImageGraph } from '../model/graph.js';
-import { familiarString, parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
+import { parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
+import { byReferenceString, ReferenceStore } from './host-refs.js';
 import { SparseCounts, SparseTimes } from './sparse-counts.js';
 import { DenseCounts } from './dense-counts.js';
-import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult } from './removal.js';
+import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult, type RmiOptions } from './removal.js';
 
 /** A container on the host: the image it uses and whether its process exists (a hard conflict for rmi). */
 export interface HostContainer {
@@ -41,21 +42,6 @@ export interface V2Metadata {
 /** How a host's blob metadata is known: read from a data root, inferred, or none. */
 export type MetadataSource = 'read' | 'inferred' | 'none';
 
-const refKey = (r: ImageReference) => `${r.domain}/${r.path}:${r.tag ?? ''}@${r.digest ?? ''}`;
-const byReferenceString = (refs: ImageReference[]) =>
-  refs
-    .map((r) => ({ r, s: referenceString(r) }))
-    .sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0))
-    .map(({ r }) => r);
-const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-/**
- * A tag or digest reference already in its familiar form (`familiarString(parseNormalizedNamed(s))
- * === s`): no registry domain, no `library/` to strip, lower case. What the loaders store; anything
- * else is parsed.
- */
-const FAMILIAR = new RegExp(`^(?=[^@]*[:@])(?!library/[^/]*$)(?!library/[^/]*[:@])(?![^/]*\\.[^/]*/)(?!localhost/)${COMPONENT}(?:/${COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`);
-/** The familiar string of a stored reference (exported for tests). */
-export const familiarKey = (s: string) => (s.length <= 200 && FAMILIAR.test(s) ? s : familiarString(parseNormalizedNamed(s)));
 const BLOB_METADATA = 1;
 const IMAGE_PRESENT = 1;
 const IMAGE_SEEN = 2;
@@ -71,13 +57,8 @@ export class HostState {
   private imageFlags: SparseCounts | DenseCounts = new SparseCounts();
   /** Containers known by count only, per image (see startPod). */
   private readonly pods = new SparseCounts();
-  /** References per image; with a {@link refBase}, only of the images changed since (the rest are read from it). */
-  private refs = new Map<number, ImageReference[]>();
-  /** Reference key -> image; with a {@link refBase}, only keys changed since (-1: no longer in the store). */
-  private refIndex = new Map<string, number>();
-  /** The graph the host was made from, whose images' references are parsed when asked (not all up front). */
-  private refBase: ImageGraph | undefined;
-  private refBaseIndex: Map<string, number> | undefined;
+  /** The reference store: tags and digests per image, and the image each names. */
+  private readonly refStore = new ReferenceStore(this);
   private parents = new Map<number, number>();
   private childSets = new Map<number, Set<number>>();
   /** The host's chain for an image where it differs from the universe's (registry data without configs). */
@@ -157,7 +138,7 @@ export class HostState {
       this.dfSize += hold[c] > 0 ? size[c] : 0;
       this.diskSize += refs[c] > 0 ? size[c] : 0;
     }
-    this.refBase = graph;
+    this.refStore.adopt(graph);
     for (let i = 0; i < graph.imageCount; i++) if (graph.imageParent[i] >= 0) this.setParent(i, graph.imageParent[i]);
   }
 
@@ -204,68 +185,25 @@ export class HostState {
   imageIds(): string[] {
     return this.images().map((i) => this.universe.imageIdOf(i));
   }
+  /** The image's references, sorted by full name as the daemon keeps them. */
   refsOf(image: number): readonly ImageReference[] {
-    const own = this.refs.get(image);
-    if (own !== undefined || !this.refBase || image >= this.refBase.imageCount) return own ?? [];
-    const g = this.refBase;
-    return byReferenceString([...g.tagsOf(image), ...g.digestsOf(image)].map((r) => parseNormalizedNamed(r)));
+    return this.refStore.of(image);
   }
   /** The image's references in familiar form, in the store's order (a single familiar one is not parsed). */
   familiarRefs(image: number): string[] {
-    const g = this.refBase;
-    if (g && image < g.imageCount && !this.refs.has(image) && this.refCount(image) === 1) return [familiarKey([...g.tagsOf(image), ...g.digestsOf(image)][0])];
-    return this.refsOf(image).map((r) => familiarString(r));
+    return this.refStore.familiar(image);
   }
   /** How many references the image has (without parsing them). */
   refCount(image: number): number {
-    const own = this.refs.get(image);
-    if (own !== undefined || !this.refBase || image >= this.refBase.imageCount) return own?.length ?? 0;
-    return this.refBase.tagsOf(image).length + this.refBase.digestsOf(image).length;
+    return this.refStore.count(image);
   }
   /** Some reference of the image has a tag (what keeps it from `docker image prune`), without parsing familiar ones. */
   hasTag(image: number): boolean {
-    const own = this.refs.get(image);
-    if (own !== undefined || !this.refBase || image >= this.refBase.imageCount) return (own ?? []).some((r) => r.tag !== undefined);
-    const tagged = (s: string) => (s.length <= 200 && FAMILIAR.test(s) ? s.split('@')[0].includes(':') : parseNormalizedNamed(s).tag !== undefined);
-    return this.refBase.tagsOf(image).some(tagged) || this.refBase.digestsOf(image).some(tagged);
+    return this.refStore.hasTag(image);
   }
   /** The image a reference (name, tag, digest: normalised) points to. */
   imageByRef(ref: ImageReference): number | undefined {
-    const k = refKey(ref);
-    const own = this.refIndex.get(k);
-    if (own !== undefined) return own < 0 ? undefined : own;
-    return this.refBase ? this.baseRefLookup(familiarString(ref)) : undefined;
-  }
-  private baseLookups = 0;
-  /**
-   * The base graph's image with this familiar reference. The first few lookups (rm or bindings of
-   * one image) scan the references from the last image, which finds what the index would hold;
-   * after that the index is built.
-   */
-  private baseRefLookup(f: string): number | undefined {
-    if (this.refBaseIndex || ++this.baseLookups > 8) return this.baseRefIndex().get(f);
-    const c = this.refBase!.imageColumns;
-    // A stored reference names f only if it ends as f does: parsing keeps the last path component, tag and digest.
-    const tail = f.slice(f.lastIndexOf('/') + 1);
-    const names = (list: readonly string[], from: number, to: number) => {
-      for (let k = from; k < to; k++) if (list[k].endsWith(tail) && familiarKey(list[k]) === f) return true;
-      return false;
-    };
-    for (let i = c.count - 1; i >= 0; i--) {
-      if (names(c.tags, c.tagStart[i], c.tagStart[i + 1]) || names(c.repoDigests, c.digestStart[i], c.digestStart[i + 1])) return i;
-    }
-    return undefined;
-  }
-  /** The references of the base graph by familiar string (a later image wins, as when they were set in order). */
-  private baseRefIndex(): Map<string, number> {
-    if (this.refBaseIndex) return this.refBaseIndex;
-    const g = this.refBase!;
-    const index = new Map<string, number>();
-    for (let i = 0; i < g.imageCount; i++) {
-      for (const t of g.tagsOf(i)) index.set(familiarKey(t), i);
-      for (const d of g.digestsOf(i)) index.set(familiarKey(d), i);
-    }
-    return (this.refBaseIndex = index);
+    return this.refStore.imageBy(ref);
   }
   parentOf(image: number): number | undefined {
     return this.parents.get(image);
@@ -417,40 +355,12 @@ export class HostState {
 
   /** Replaces an image's references (kept sorted by the caller). */
   setRefs(image: number, refs: ImageReference[]): void {
-    const old = this.refsOf(image);
-    const hadOwn = this.refs.has(image);
-    const index = this.refIndex;
-    const keys = [...old.map(refKey), ...refs.map(refKey)];
-    const before = this.journaling ? keys.map((k) => index.get(k)) : [];
-    // Over a base graph a key dropped must stay dropped, not fall back to the base.
-    for (let k = 0; k < old.length; k++) {
-      if (this.refBase) index.set(keys[k], -1);
-      else index.delete(keys[k]);
-    }
-    for (let k = old.length; k < keys.length; k++) index.set(keys[k], image);
-    this.refs.set(image, refs);
-    this.record(() => {
-      for (let k = keys.length - 1; k >= 0; k--) {
-        if (before[k] === undefined) index.delete(keys[k]);
-        else index.set(keys[k], before[k]!);
-      }
-      if (hadOwn) this.refs.set(image, old as ImageReference[]);
-      else this.refs.delete(image);
-    });
+    this.refStore.set(image, refs);
   }
 
   /** Moves a reference to `image` (a tag or digest pulled onto it), sorted as the reference store. */
   addRef(image: number, ref: ImageReference): void {
-    const owner = this.imageByRef(ref);
-    if (owner === image) return;
-    if (owner !== undefined) this.setRefs(owner, this.refsOf(owner).filter((r) => refKey(r) !== refKey(ref)));
-    const s = referenceString(ref);
-    const refs = [...this.refsOf(image), ref].sort((a, b) => {
-      const x = a === ref ? s : referenceString(a);
-      const y = b === ref ? s : referenceString(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-    this.setRefs(image, refs);
+    this.refStore.add(image, ref);
   }
 
   setParent(image: number, parent: number): void {
@@ -609,13 +519,13 @@ export class HostState {
   // ---- Docker's delete rules (analyze/removal.ts) ----
 
   /** What-if of `docker rmi [-f] [--no-prune] REF`; changes the host as the daemon would. */
-  rmi(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): RemovalResult {
+  rmi(refOrId: string, opts: RmiOptions = {}): RemovalResult {
     return rmiImage(this, refOrId, opts);
   }
 
-  /** `docker image prune [-a]`, one image at a time as the daemon does. */
-  prune(all = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
-    return pruneImages(this, all);
+  /** `docker image prune [-a]`, one image at a time as the daemon does; `countOnly`: no records, only the bytes. */
+  prune(all = false, countOnly = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
+    return pruneImages(this, all, countOnly);
   }
 
   /** The image ID a reference, ID or ID prefix names, as the daemon resolves it. */
