@@ -162,6 +162,26 @@ export class HostState {
     }
   }
 
+  /**
+   * Runs `fn` on this host and keeps its changes when `kept(result)`, else takes them back: a
+   * planner's step tried once, not tried and then replayed. Inside a trial the kept changes stay
+   * journaled, for the trial to take back.
+   */
+  attempt<T>(fn: () => T, kept: (result: T) => boolean): T {
+    const mark = this.journal.length;
+    let keep = false;
+    this.trials++;
+    try {
+      const r = fn();
+      keep = kept(r);
+      return r;
+    } finally {
+      this.trials--;
+      if (!keep) while (this.journal.length > mark) this.journal.pop()!();
+      else if (this.trials === 0) this.journal.length = mark;
+    }
+  }
+
   /** Records how to take a change back, while a trial runs. */
   record(undo: () => void): void {
     if (this.trials > 0) this.journal.push(undo);
