@@ -12,6 +12,11 @@ export interface Journal {
 }
 
 const refKey = (r: ImageReference) => `${r.domain}/${r.path}:${r.tag ?? ''}@${r.digest ?? ''}`;
+/**
+ * The base graph's references by familiar string (a later image wins, as when they were set in
+ * order): one per graph, shared by its hosts (plan --prune runs two), built on first use.
+ */
+const baseIndexes = new WeakMap<ImageGraph, Map<string, number>>();
 /** References in the daemon's order (moby reference store: sorted by full name). */
 export const byReferenceString = (refs: ImageReference[]) =>
   refs
@@ -32,10 +37,16 @@ export const familiarKey = (s: string) => (s.length <= 200 && FAMILIAR.test(s) ?
 export class ReferenceStore {
   /** References per image; with a {@link base}, only of the images changed since (the rest are read from it). */
   private refs = new Map<number, ImageReference[]>();
-  /** Reference key -> image; with a {@link base}, only keys changed since (-1: no longer in the store). */
+  /**
+   * Familiar reference -> image; with a {@link base}, only keys changed since (-1: no longer in the
+   * store). Keyed by the familiar string (one per normalised reference, as the base index is), so a
+   * lookup makes one string for both indexes.
+   */
   private refIndex = new Map<string, number>();
   /** The graph the host was made from, whose images' references are parsed when asked. */
   private base: ImageGraph | undefined;
+  /** Base images whose references changed (they have their own in {@link refs}). */
+  private changed = new Uint8Array(0);
   private baseIndex: Map<string, number> | undefined;
   private baseLookups = 0;
   /** The last base image parsed: rmi reads one image's references several times in a row. */
@@ -47,10 +58,11 @@ export class ReferenceStore {
   /** Reads the references of `graph`'s images (ids are the graph's) from it from now on. */
   adopt(graph: ImageGraph): void {
     this.base = graph;
+    this.changed = new Uint8Array(graph.imageCount);
   }
 
   private fromBase(image: number): boolean {
-    return this.base !== undefined && image < this.base.imageCount && !this.refs.has(image);
+    return image < this.changed.length && this.changed[image] === 0;
   }
 
   /** The image's references, sorted by full name (never changed in place: shared with callers). */
@@ -86,9 +98,10 @@ export class ReferenceStore {
 
   /** The image a reference (name, tag, digest: normalised) points to. */
   imageBy(ref: ImageReference): number | undefined {
-    const own = this.refIndex.get(refKey(ref));
+    const f = familiarString(ref);
+    const own = this.refIndex.get(f);
     if (own !== undefined) return own < 0 ? undefined : own;
-    return this.base ? this.baseLookup(familiarString(ref)) : undefined;
+    return this.base ? this.baseLookup(f) : undefined;
   }
 
   /**
@@ -115,10 +128,14 @@ export class ReferenceStore {
   private index(): Map<string, number> {
     if (this.baseIndex) return this.baseIndex;
     const g = this.base!;
-    const index = new Map<string, number>();
-    for (let i = 0; i < g.imageCount; i++) {
-      for (const t of g.tagsOf(i)) index.set(familiarKey(t), i);
-      for (const d of g.digestsOf(i)) index.set(familiarKey(d), i);
+    let index = baseIndexes.get(g);
+    if (!index) {
+      index = new Map<string, number>();
+      for (let i = 0; i < g.imageCount; i++) {
+        for (const t of g.tagsOf(i)) index.set(familiarKey(t), i);
+        for (const d of g.digestsOf(i)) index.set(familiarKey(d), i);
+      }
+      baseIndexes.set(g, index);
     }
     return (this.baseIndex = index);
   }
@@ -128,7 +145,7 @@ export class ReferenceStore {
     const old = this.of(image);
     const hadOwn = this.refs.has(image);
     const index = this.refIndex;
-    const keys = [...old.map(refKey), ...refs.map(refKey)];
+    const keys = [...old.map(familiarString), ...refs.map(familiarString)];
     const journaling = this.journal.journaling;
     const before = journaling ? keys.map((k) => index.get(k)) : [];
     // Over a base graph a key dropped must stay dropped, not fall back to the base.
@@ -138,6 +155,8 @@ export class ReferenceStore {
     }
     for (let k = old.length; k < keys.length; k++) index.set(keys[k], image);
     this.refs.set(image, refs);
+    const wasChanged = this.changed[image];
+    if (image < this.changed.length) this.changed[image] = 1;
     if (!journaling) return;
     this.journal.record(() => {
       for (let k = keys.length - 1; k >= 0; k--) {
@@ -146,6 +165,7 @@ export class ReferenceStore {
       }
       if (hadOwn) this.refs.set(image, old as ImageReference[]);
       else this.refs.delete(image);
+      if (image < this.changed.length) this.changed[image] = wasChanged;
     });
   }
 
