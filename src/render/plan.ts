@@ -1,6 +1,6 @@
 import type { Plan, PlanGoal } from '../analyze/plan.js';
 import { trimLines } from './removal.js';
-import { tabwrite } from './tabwriter.js';
+import { tabwriteLines } from './tabwriter.js';
 import { humanSize } from './units.js';
 
 function goalText(g: PlanGoal): string {
@@ -11,19 +11,34 @@ function goalText(g: PlanGoal): string {
 
 /** A removal plan as a table of steps, then whether the goal is reached and how the plan was found. */
 export function renderPlan(p: Plan): string {
-  const rows = [['STEP', 'COMMAND', 'FREES', 'CUMULATIVE']];
-  p.steps.forEach((s, k) => rows.push([String(k + 1), s.command, s.freedBytes ? humanSize(s.freedBytes) : '', humanSize(s.cumulativeBytes)]));
-  let out = p.steps.length ? trimLines(tabwrite(rows)) : 'Nothing to do.\n';
-  out += `\nGoal: ${goalText(p.goal)}: ${p.reachedGoal ? 'reached' : 'NOT reached'}; frees ${humanSize(p.freedBytes)} on disk.\n`;
-  out += `How: ${p.method}${p.optimal === true ? ' (optimal)' : ''}.\n`;
-  for (const b of p.blocked) out += `Cannot remove ${b.image}: ${b.reason}\n`;
-  return out;
+  return [...renderPlanPieces(p)].join('');
+}
+
+/**
+ * {@link renderPlan} a line at a time: a plan --prune -a of a million images is a million steps,
+ * whose table is never held as one string (nor its rows as arrays).
+ */
+export function* renderPlanPieces(p: Plan): Generator<string> {
+  function* rows(): Generator<string[]> {
+    yield ['STEP', 'COMMAND', 'FREES', 'CUMULATIVE'];
+    let k = 0;
+    for (const s of p.steps) yield [String(++k), s.command, s.freedBytes ? humanSize(s.freedBytes) : '', humanSize(s.cumulativeBytes)];
+  }
+  if (p.steps.length) for (const line of tabwriteLines(rows)) yield trimLines(line);
+  else yield 'Nothing to do.\n';
+  yield `\nGoal: ${goalText(p.goal)}: ${p.reachedGoal ? 'reached' : 'NOT reached'}; frees ${humanSize(p.freedBytes)} on disk.\n`;
+  yield `How: ${p.method}${p.optimal === true ? ' (optimal)' : ''}.\n`;
+  for (const b of p.blocked) yield `Cannot remove ${b.image}: ${b.reason}\n`;
 }
 
 /** A removal plan as a shell script of its docker commands. */
 export function renderPlanSh(p: Plan): string {
-  const lines = ['#!/bin/sh', `# layerlab plan: ${goalText(p.goal)}; frees ${humanSize(p.freedBytes)}`, 'set -e'];
-  for (const s of p.steps) lines.push(s.freedBytes ? `${s.command}  # frees ${humanSize(s.freedBytes)}` : s.command);
-  for (const b of p.blocked) lines.push(`# cannot remove ${b.image}: ${b.reason}`);
-  return lines.join('\n') + '\n';
+  return [...renderPlanShPieces(p)].join('');
+}
+
+/** {@link renderPlanSh} a line at a time. */
+export function* renderPlanShPieces(p: Plan): Generator<string> {
+  yield `#!/bin/sh\n# layerlab plan: ${goalText(p.goal)}; frees ${humanSize(p.freedBytes)}\nset -e\n`;
+  for (const s of p.steps) yield s.freedBytes ? `${s.command}  # frees ${humanSize(s.freedBytes)}\n` : `${s.command}\n`;
+  for (const b of p.blocked) yield `# cannot remove ${b.image}: ${b.reason}\n`;
 }
