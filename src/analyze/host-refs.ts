@@ -38,9 +38,11 @@ export class ReferenceStore {
   /** References per image; with a {@link base}, only of the images changed since (the rest are read from it). */
   private refs = new Map<number, ImageReference[]>();
   /**
-   * Familiar reference -> image; with a {@link base}, only keys changed since (-1: no longer in the
-   * store). Keyed by the familiar string (one per normalised reference, as the base index is), so a
-   * lookup makes one string for both indexes.
+   * Familiar reference -> image; with a {@link base}, only where the base would answer otherwise
+   * (-1: no longer in the store). The base answers with the image its index names unless that
+   * image's references changed, so a reference dropped from a changed image needs no entry: a
+   * prune -a of a million images leaves this empty. Keyed by the familiar string (one per
+   * normalised reference, as the base index is), so a lookup makes one string for both indexes.
    */
   private refIndex = new Map<string, number>();
   /** The graph the host was made from, whose images' references are parsed when asked. */
@@ -101,7 +103,13 @@ export class ReferenceStore {
     const f = familiarString(ref);
     const own = this.refIndex.get(f);
     if (own !== undefined) return own < 0 ? undefined : own;
-    return this.base ? this.baseLookup(f) : undefined;
+    return this.base ? this.baseAnswer(f) : undefined;
+  }
+
+  /** What the base says of a familiar reference: its image, unless that image's references changed since. */
+  private baseAnswer(f: string): number | undefined {
+    const i = this.baseLookup(f);
+    return i === undefined || this.changed[i] ? undefined : i;
   }
 
   /**
@@ -148,15 +156,15 @@ export class ReferenceStore {
     const keys = [...old.map(familiarString), ...refs.map(familiarString)];
     const journaling = this.journal.journaling;
     const before = journaling ? keys.map((k) => index.get(k)) : [];
-    // Over a base graph a key dropped must stay dropped, not fall back to the base.
+    const wasChanged = this.changed[image];
+    if (image < this.changed.length) this.changed[image] = 1;
+    // Over a base graph a key dropped must stay dropped, not fall back to an image the base still names.
     for (let k = 0; k < old.length; k++) {
-      if (this.base) index.set(keys[k], -1);
+      if (this.base && this.baseAnswer(keys[k]) !== undefined) index.set(keys[k], -1);
       else index.delete(keys[k]);
     }
     for (let k = old.length; k < keys.length; k++) index.set(keys[k], image);
     this.refs.set(image, refs);
-    const wasChanged = this.changed[image];
-    if (image < this.changed.length) this.changed[image] = 1;
     if (!journaling) return;
     this.journal.record(() => {
       for (let k = keys.length - 1; k >= 0; k--) {
