@@ -148,6 +148,17 @@ export class ReferenceStore {
     return (this.baseIndex = index);
   }
 
+  /** No reference is on two base images (the base index has one key per stored reference). */
+  private baseUnique(): boolean {
+    if (this.unique === undefined) {
+      const g = this.base!;
+      const c = g.imageColumns;
+      this.unique = this.index().size === c.tagStart[c.count] + c.digestStart[c.count];
+    }
+    return this.unique;
+  }
+  private unique: boolean | undefined;
+
   /** Replaces an image's references (kept sorted by the caller). */
   set(image: number, refs: ImageReference[]): void {
     const old = this.of(image);
@@ -158,9 +169,12 @@ export class ReferenceStore {
     const before = journaling ? keys.map((k) => index.get(k)) : [];
     const wasChanged = this.changed[image];
     if (image < this.changed.length) this.changed[image] = 1;
-    // Over a base graph a key dropped must stay dropped, not fall back to an image the base still names.
+    // Over a base graph a key dropped must stay dropped, not fall back to an image the base still
+    // names. A base image's own references, when no two base images share one, name only it
+    // (known once the base index is built: one rm does not build it).
+    const ownBase = this.baseIndex !== undefined && wasChanged === 0 && image < this.changed.length && this.baseUnique();
     for (let k = 0; k < old.length; k++) {
-      if (this.base && this.baseAnswer(keys[k]) !== undefined) index.set(keys[k], -1);
+      if (this.base && !ownBase && this.baseAnswer(keys[k]) !== undefined) index.set(keys[k], -1);
       else index.delete(keys[k]);
     }
     for (let k = old.length; k < keys.length; k++) index.set(keys[k], image);
