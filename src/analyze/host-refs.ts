@@ -118,7 +118,7 @@ export class ReferenceStore {
    * after that the index is built.
    */
   private baseLookup(f: string): number | undefined {
-    if (this.baseIndex || ++this.baseLookups > 8) return this.index().get(f);
+    if (this.baseIndex || baseIndexes.has(this.base!) || ++this.baseLookups > 8) return this.index().get(f);
     const c = this.base!.imageColumns;
     // A stored reference names f only if it ends as f does: parsing keeps the last path component, tag and digest.
     const tail = f.slice(f.lastIndexOf('/') + 1);
@@ -130,6 +130,11 @@ export class ReferenceStore {
       if (names(c.tags, c.tagStart[i], c.tagStart[i + 1]) || names(c.repoDigests, c.digestStart[i], c.digestStart[i + 1])) return i;
     }
     return undefined;
+  }
+
+  /** Builds the base index now: the caller is about to look up references of many images (prune -a, plan). */
+  indexAll(): void {
+    if (this.base) this.index();
   }
 
   /** The references of the base graph by familiar string (a later image wins, as when they were set in order). */

@@ -225,6 +225,10 @@ export class HostState {
   imageByRef(ref: ImageReference): number | undefined {
     return this.refStore.imageBy(ref);
   }
+  /** Indexes every reference now, for a caller about to look up many (else the first few scan the graph's references). */
+  indexReferences(): void {
+    this.refStore.indexAll();
+  }
   parentOf(image: number): number | undefined {
     return this.parents.get(image);
   }

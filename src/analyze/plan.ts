@@ -168,6 +168,7 @@ function blockedReasons(host: HostState, images: number[], opts: PlanOptions, ke
  * `host`: the removal model of `graph`, untouched (a caller that resolved names on it already).
  */
 export function removalPlan(graph: ImageGraph, goal: PlanGoal, opts: PlanOptions = {}, host = removalHost(graph)): Plan {
+  if (goal.kind !== 'remove') host.indexReferences(); // every image's references are looked up
   const keepIds = resolveAll(host, opts.keep ?? []);
   const keep = new Set(keepIds.images);
   const blocked: { image: string; reason: string }[] = keepIds.unknown.map((r) => ({ image: r, reason: 'no such image (in --keep)' }));

@@ -266,6 +266,7 @@ export function pruneImages(host: HostState, all = false, countOnly = false): { 
     if (!all && children > 0) return false;
     return !(host.refCount(img) === 0 && children > 0);
   });
+  if (candidates.length > 8) host.indexReferences();
   for (const img of candidates) {
     if (!host.hasImage(img)) continue; // pruned as a parent already
     if (host.refCount(img) > 0) {
