@@ -20,18 +20,12 @@ import { isActiveContainer } from '../model/container-state.js';
 import type { ImageGraph } from '../model/graph.js';
 import { parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
 import { byReferenceString, ReferenceStore } from './host-refs.js';
+import { HostContainers, type HostContainer } from './host-containers.js';
+
+export type { HostContainer } from './host-containers.js';
 import { SparseCounts, SparseTimes } from './sparse-counts.js';
 import { DenseCounts } from './dense-counts.js';
 import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult, type RmiOptions } from './removal.js';
-
-/** A container on the host: the image it uses and whether its process exists (a hard conflict for rmi). */
-export interface HostContainer {
-  id: string;
-  name?: string;
-  image: number;
-  running: boolean;
-  top: number;
-}
 
 /** v2metadata-by-diffid: the blob digest a layer has in a repository (full name). */
 export interface V2Metadata {
@@ -55,8 +49,6 @@ export class HostState {
   /** Per blob: the daemon recorded its diffID (diffid-by-digest). */
   private readonly blobFlags = new SparseCounts();
   private imageFlags: SparseCounts | DenseCounts = new SparseCounts();
-  /** Containers known by count only, per image (see startPod). */
-  private readonly pods = new SparseCounts();
   /** The reference store: tags and digests per image, and the image each names. */
   private readonly refStore = new ReferenceStore(this);
   private parents = new Map<number, number>();
@@ -64,8 +56,8 @@ export class HostState {
   /** The host's chain for an image where it differs from the universe's (registry data without configs). */
   private tops = new Map<number, number>();
   private order: number[] = [];
-  private containerList: HostContainer[] = [];
-  private byImage = new Map<number, HostContainer[]>();
+  /** Containers by ID and name, and counted ones (pods), per image. */
+  private readonly ctrs = new HostContainers(this);
   private readonly lastUsedAt = new SparseTimes();
   private readonly firstDetectedAt = new SparseTimes();
   /** chain -> the ref whose pull brings it, for chains recorded by pulls of the current plan. */
@@ -147,7 +139,7 @@ export class HostState {
 
   /** Bytes of the per-host typed tables (sized by what the host holds, not by the universe). */
   typedByteLength(): number {
-    return this.refcount.byteLength + this.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength + this.pods.byteLength + this.lastUsedAt.byteLength + this.firstDetectedAt.byteLength;
+    return this.refcount.byteLength + this.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength + this.ctrs.pods.byteLength + this.lastUsedAt.byteLength + this.firstDetectedAt.byteLength;
   }
 
   /** Runs `fn` on this host and takes every change back afterwards (nestable); returns its result. */
@@ -237,14 +229,14 @@ export class HostState {
     return [...(this.childSets.get(image) ?? [])].filter((c) => this.hasImage(c));
   }
   containersOf(image: number): readonly HostContainer[] {
-    return this.byImage.get(image) ?? [];
+    return this.ctrs.of(image);
   }
   get containers(): readonly HostContainer[] {
-    return this.containerList;
+    return this.ctrs.list;
   }
   /** Some container (running or stopped, not removed) uses the image. */
   inUse(image: number): boolean {
-    return this.pods.get(image) > 0 || (this.byImage.get(image)?.length ?? 0) > 0;
+    return this.ctrs.inUse(image);
   }
   /** The host's top chain of an image, -1 without layers. */
   topOf(image: number): number {
@@ -295,8 +287,8 @@ export class HostState {
       images: this.images(),
       refs: this.images().map((i) => this.refsOf(i).map((r) => referenceString(r))),
       parents: sorted(this.parents),
-      containers: this.containerList.map((c) => [c.id, c.image, c.running, c.top]),
-      pods: this.pods.entries().join(';'),
+      containers: this.ctrs.list.map((c) => [c.id, c.image, c.running, c.top]),
+      pods: this.ctrs.pods.entries().join(';'),
       times: [this.lastUsedAt.entries(), this.firstDetectedAt.entries()],
       broughtBy: sorted(this.broughtBy),
       v2: sorted(this.v2),
@@ -472,17 +464,7 @@ export class HostState {
 
   /** A container of `image` is created (holding the image's top layer as its RW layer's parent). */
   createContainer(image: number, c: { id: string; name?: string; running: boolean }): HostContainer {
-    const hc: HostContainer = { ...c, image, top: this.topOf(image) };
-    let users = this.byImage.get(image);
-    if (!users) this.byImage.set(image, (users = []));
-    const list = users;
-    this.containerList.push(hc);
-    list.push(hc);
-    this.record(() => {
-      this.containerList.pop();
-      list.pop();
-      if (!list.length) this.byImage.delete(image);
-    });
+    const hc = this.ctrs.create(image, c, this.topOf(image));
     this.acquire(hc.top);
     return hc;
   }
@@ -492,34 +474,29 @@ export class HostState {
    * `createContainer` it holds the image's top layer and makes the image in use.
    */
   startPod(image: number): void {
-    this.pods.add(image, 1);
-    if (this.journaling) this.record(() => this.pods.add(image, -1));
+    this.ctrs.countPod(image, 1);
     this.acquire(this.topOf(image));
   }
 
   /** One counted container of the image is removed; returns the chains that left the disk. */
   endPod(image: number): number[] {
-    if (this.pods.get(image) <= 0) throw new Error(`no pod of image ${image}`);
-    this.pods.add(image, -1);
-    if (this.journaling) this.record(() => this.pods.add(image, 1));
+    this.ctrs.countPod(image, -1);
     return this.release(this.topOf(image));
   }
 
   /** Counted containers (pods) of the image. */
   podsOf(image: number): number {
-    return this.pods.get(image);
+    return this.ctrs.pods.get(image);
   }
 
   /** A container starts or stops. */
   setRunning(c: HostContainer, running: boolean): void {
-    const was = c.running;
-    c.running = running;
-    this.record(() => (c.running = was));
+    this.ctrs.setRunning(c, running);
   }
 
   /** Removes a container by name or ID prefix (as `docker rm`, `-f` for a running one); false when there is none. */
   removeContainer(idOrName: string): boolean {
-    const k = this.containerList.findIndex((c) => c.name === idOrName || c.id.startsWith(idOrName));
+    const k = this.ctrs.find(idOrName);
     if (k < 0) return false;
     this.dropContainer(k);
     return true;
@@ -527,17 +504,7 @@ export class HostState {
 
   /** Removes the k-th container; returns the chains that left the disk. */
   dropContainer(k: number): number[] {
-    const [c] = this.containerList.splice(k, 1);
-    const users = this.byImage.get(c.image) ?? [];
-    const at = users.indexOf(c);
-    users.splice(at, 1);
-    if (!users.length) this.byImage.delete(c.image);
-    this.record(() => {
-      this.containerList.splice(k, 0, c);
-      users.splice(at, 0, c);
-      this.byImage.set(c.image, users);
-    });
-    return this.release(c.top);
+    return this.release(this.ctrs.drop(k).top);
   }
 
   // ---- Docker's delete rules (analyze/removal.ts) ----
