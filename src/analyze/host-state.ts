@@ -21,6 +21,7 @@ import type { ImageGraph } from '../model/graph.js';
 import { parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
 import { byReferenceString, ReferenceStore } from './host-refs.js';
 import { HostContainers, type HostContainer } from './host-containers.js';
+import { LayerStore } from './host-layers.js';
 
 export type { HostContainer } from './host-containers.js';
 import { SparseCounts, SparseTimes } from './sparse-counts.js';
@@ -42,10 +43,8 @@ const IMAGE_SEEN = 2;
 
 /** One host's state over a universe. */
 export class HostState {
-  /** Layer store references per chain: images with it on top, their containers, child layers; 0 = not on disk. */
-  private refcount: SparseCounts | DenseCounts = new SparseCounts();
-  /** Images whose chain passes through each chain (df's view of which layers images hold). */
-  private imgHold: SparseCounts | DenseCounts = new SparseCounts();
+  /** The layer store: holders of each chain, images through it, and the bytes of both. */
+  private readonly layers: LayerStore;
   /** Per blob: the daemon recorded its diffID (diffid-by-digest). */
   private readonly blobFlags = new SparseCounts();
   private imageFlags: SparseCounts | DenseCounts = new SparseCounts();
@@ -65,12 +64,12 @@ export class HostState {
   /** v2metadata-by-diffid, oldest first, for pushes. */
   readonly v2 = new Map<string, V2Metadata[]>();
   metadata: MetadataSource = 'none';
-  private dfSize = 0;
-  private diskSize = 0;
   private journal: (() => void)[] = [];
   private trials = 0;
 
-  constructor(readonly universe: Universe) {}
+  constructor(readonly universe: Universe) {
+    this.layers = new LayerStore(universe, this);
+  }
 
   /**
    * The host a graph describes (its images, references, parents, containers), with the blob
@@ -110,7 +109,6 @@ export class HostState {
     const u = this.universe;
     const nC = u.chainCount;
     const parent = u.chainParent;
-    const size = u.chainSize;
     const hold = new Int32Array(nC);
     const refs = new Int32Array(nC);
     for (let c = 0; c < nC; c++) if (parent[c] >= 0) refs[parent[c]]++;
@@ -124,12 +122,7 @@ export class HostState {
       this.order.push(i);
     }
     this.imageFlags = new DenseCounts(flags);
-    this.imgHold = new DenseCounts(hold);
-    this.refcount = new DenseCounts(refs);
-    for (let c = 0; c < nC; c++) {
-      this.dfSize += hold[c] > 0 ? size[c] : 0;
-      this.diskSize += refs[c] > 0 ? size[c] : 0;
-    }
+    this.layers.adopt(hold, refs);
     this.refStore.adopt(graph);
     for (let i = 0; i < graph.imageCount; i++) if (graph.imageParent[i] >= 0) this.setParent(i, graph.imageParent[i]);
   }
@@ -139,7 +132,7 @@ export class HostState {
 
   /** Bytes of the per-host typed tables (sized by what the host holds, not by the universe). */
   typedByteLength(): number {
-    return this.refcount.byteLength + this.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength + this.ctrs.pods.byteLength + this.lastUsedAt.byteLength + this.firstDetectedAt.byteLength;
+    return this.layers.refcount.byteLength + this.layers.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength + this.ctrs.pods.byteLength + this.lastUsedAt.byteLength + this.firstDetectedAt.byteLength;
   }
 
   /** Runs `fn` on this host and takes every change back afterwards (nestable); returns its result. */
@@ -252,7 +245,7 @@ export class HostState {
   }
   /** How many holders keep a layer (images with it on top, their containers, child layers); 0 when not on disk. */
   holders(chain: number): number {
-    return chain < 0 ? 0 : this.refcount.get(chain);
+    return chain < 0 ? 0 : this.layers.refcount.get(chain);
   }
   /** The layer is on disk. */
   hasChain(chain: number): boolean {
@@ -270,7 +263,7 @@ export class HostState {
   diffIdsPresent(): string[] {
     const u = this.universe;
     const out = new Set<string>();
-    for (const [c, n] of this.refcount.entries()) {
+    for (const [c, n] of this.layers.refcount.entries()) {
       const d = n > 0 ? u.diffIdOf(u.chainDiff[c]) : undefined;
       if (d !== undefined) out.add(d);
     }
@@ -281,8 +274,8 @@ export class HostState {
   fingerprint(): string {
     const sorted = <K, V>(m: Map<K, V>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return JSON.stringify({
-      refcount: this.refcount.entries().join(';'),
-      imgHold: this.imgHold.entries().join(';'),
+      refcount: this.layers.refcount.entries().join(';'),
+      imgHold: this.layers.imgHold.entries().join(';'),
       blobs: this.blobFlags.entries().join(';'),
       images: this.images(),
       refs: this.images().map((i) => this.refsOf(i).map((r) => referenceString(r))),
@@ -292,17 +285,17 @@ export class HostState {
       times: [this.lastUsedAt.entries(), this.firstDetectedAt.entries()],
       broughtBy: sorted(this.broughtBy),
       v2: sorted(this.v2),
-      sizes: [this.dfSize, this.diskSize],
+      sizes: [this.layers.dfSize, this.layers.diskSize],
     });
   }
 
   /** Docker's LayersSize: layers some image's chain references (moby getLayerRefs). */
   layersSize(): number {
-    return this.dfSize;
+    return this.layers.dfSize;
   }
   /** Bytes of layers on disk (held by an image, a container, or a child layer). */
   diskLayersSize(): number {
-    return this.diskSize;
+    return this.layers.diskSize;
   }
   /** Present images with the size the kubelet sees (docker: the sum of the image's layer sizes). */
   imagesWithSize(): { image: number; size: number }[] {
@@ -401,7 +394,7 @@ export class HostState {
         if (!(flags & IMAGE_SEEN)) this.order.pop();
       });
     }
-    this.holdChain(top, 1);
+    this.layers.hold(top, 1);
     this.acquire(top);
     if (refs.length) this.setRefs(image, refs);
   }
@@ -411,55 +404,17 @@ export class HostState {
     const flags = this.imageFlags.get(image);
     this.imageFlags.set(image, flags & ~IMAGE_PRESENT);
     if (this.journaling) this.record(() => this.imageFlags.set(image, flags));
-    this.holdChain(this.topOf(image), -1);
-  }
-
-  private holdChain(top: number, by: 1 | -1): void {
-    const parent = this.universe.chainParent;
-    const size = this.universe.chainSize;
-    const hold = this.imgHold;
-    for (let k = top; k >= 0; k = parent[k]) {
-      const after = hold.add(k, by);
-      if (after === by || after === 0) this.dfSize += by * size[k];
-    }
-    if (!this.journaling) return;
-    this.record(() => {
-      for (let k = top; k >= 0; k = parent[k]) {
-        const after = hold.add(k, -by);
-        if (after === -by || after === 0) this.dfSize -= by * size[k];
-      }
-    });
+    this.layers.hold(this.topOf(image), -1);
   }
 
   /** One more reference on a layer; a layer new on disk holds its parent in turn. */
   acquire(chain: number): void {
-    const parent = this.universe.chainParent;
-    const size = this.universe.chainSize;
-    for (let k = chain; k >= 0; k = parent[k]) {
-      const n = k;
-      const held = this.refcount.add(n, 1);
-      if (this.journaling) this.record(() => this.refcount.add(n, -1));
-      if (held > 1) return;
-      this.diskSize += size[n];
-      if (this.journaling) this.record(() => (this.diskSize -= size[n]));
-    }
+    this.layers.acquire(chain);
   }
 
   /** Drops one reference on a layer; a layer nothing holds leaves the disk and releases its parent. Returns the chains deleted, top first. */
   release(chain: number): number[] {
-    const parent = this.universe.chainParent;
-    const size = this.universe.chainSize;
-    const deleted: number[] = [];
-    for (let k = chain; k >= 0; k = parent[k]) {
-      const n = k;
-      const held = this.refcount.add(n, -1);
-      if (this.journaling) this.record(() => this.refcount.add(n, 1));
-      if (held > 0) break;
-      this.diskSize -= size[n];
-      if (this.journaling) this.record(() => (this.diskSize += size[n]));
-      deleted.push(n);
-    }
-    return deleted;
+    return this.layers.release(chain);
   }
 
   /** A container of `image` is created (holding the image's top layer as its RW layer's parent). */
