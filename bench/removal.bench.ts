@@ -70,7 +70,7 @@ export async function runRemovalBench(images: number, containers: number, sample
   const freeBytes = images >= 100_000 ? 5e11 : 5e10;
   const greedy = (incremental: boolean) => {
     const h = removalHost(graph);
-    const universe = h.imageIds().filter((id) => h.bindings(id)!.containers.length === 0);
+    const universe = h.images().filter((i) => h.containersOf(i).length === 0);
     return greedyFree(graph, h, universe, freeBytes, {}, new Set(), incremental);
   };
   const a = greedy(true);
@@ -79,7 +79,7 @@ export async function runRemovalBench(images: number, containers: number, sample
   const [inc, all] = await measure({ incremental: () => greedy(true), 'retry all': () => greedy(false) }, 2);
   const tf = performance.now();
   const h = removalHost(graph);
-  const everything = greedyFree(graph, h, h.imageIds().filter((id) => h.bindings(id)!.containers.length === 0), Infinity, {}, new Set());
+  const everything = greedyFree(graph, h, h.images().filter((i) => h.containersOf(i).length === 0), Infinity, {}, new Set());
   const freeAllMs = performance.now() - tf;
   return {
     images,

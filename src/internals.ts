@@ -92,14 +92,14 @@ export { ChunkIndex } from './chunk/index-table.js';
 export { mostSharedLayers, pairwiseShared, imageLabel, type SharedLayer, type ImagePair } from './analyze/sharing.js';
 export { HostState, type HostContainer, type MetadataSource, type V2Metadata } from './analyze/host-state.js';
 export { Universe, type UniverseInputs, type UniverseImage, type UniverseLayer } from './model/universe.js';
-export { removalHost, rmiImage, pruneImages, resolveImage, removeContainersOf, reclaimablePerImage, type RemovalRecord, type RemovalResult } from './analyze/removal.js';
+export { removalHost, rmiImage, pruneImages, resolveImage, removeContainersOf, reclaimablePerImage, type RemovalRecord, type RemovalResult, type RmiOptions } from './analyze/removal.js';
 export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep } from './analyze/plan.js';
 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
 export { tabwrite } from './render/tabwriter.js';
 export { renderDfSummary, renderDfVerbose, dockerCliProfile, ellipsis, type DfTableStyle } from './render/df.js';
 export { renderDedup, renderSharedLayers, renderPairs, renderContentDedup, withoutBlobRow, type ShownContentDedup, type UnavailableDedupRow } from './render/dedup.js';
-export { renderRmiDocker, renderRmiTable, renderPruneDocker, rmiMessageStyle, rmiErrorLine, type RmiMessageStyle } from './render/removal.js';
+export { renderRmiDocker, renderRmiTable, renderPruneDocker, renderPruneDockerPieces, rmiMessageStyle, rmiErrorLine, type RmiMessageStyle } from './render/removal.js';
 
 export { runCommand, COMMANDS, loadAllCommands, VERSION, type CommandEntry } from './cli/run.js';
 export type { Command, CommandIo } from './cli/io.js';
@@ -112,7 +112,7 @@ export type { Caveat } from './model/caveat.js';
 export { dfCaveats } from './analyze/df-caveats.js';
 export { describeCaveat } from './render/caveats.js';
 export { count } from './render/words.js';
-export { renderPlan, renderPlanSh } from './render/plan.js';
+export { renderPlan, renderPlanSh, renderPlanPieces, renderPlanShPieces } from './render/plan.js';
 export { renderBindings } from './render/bindings.js';
 export { renderReferences } from './render/ref.js';
 export { registryView, viewRef, type RegistryView, type ViewImage, type ViewRow } from './analyze/registry-view.js';

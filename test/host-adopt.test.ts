@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { familiarKey, HostState } from '../src/analyze/host-state.js';
+import { HostState } from '../src/analyze/host-state.js';
+import { familiarKey } from '../src/analyze/host-refs.js';
 import { removalHost } from '../src/analyze/removal.js';
 import { GraphBuilder, type ImageGraph } from '../src/model/graph.js';
 import { sha256Digest } from '../src/model/digest.js';
@@ -140,5 +141,25 @@ test('familiarKey: a stored reference taken as it is only when it is already fam
       }
       assert.equal(familiarKey(s), want, s);
     }),
+  );
+});
+
+test('adopted host = interned host when images share a reference (one tag listed on several images of a snapshot)', () => {
+  fc.assert(
+    fc.property(withRepoDigests(snapshotDoc()), fc.array(op, { maxLength: 10 }), fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), (doc, ops, picks) => {
+      const layers = doc.layers.map((l) => (l.digest ? l : { ...l, digest: sha256Digest(`blob-${String(l.diffId)}`) }));
+      const refsOf = (m: Record<string, unknown>, key: string) => (m[key] as string[] | undefined) ?? [];
+      const shared = doc.images.flatMap((m) => [...refsOf(m, 'repoTags'), ...refsOf(m, 'repoDigests')]);
+      if (shared.length === 0 || doc.images.length < 2) return;
+      // Some images also list another image's reference (the later one holds it, as when set in order).
+      const images = doc.images.map((m, i) => {
+        const r = shared[picks[i % picks.length] % shared.length];
+        if (picks[i % picks.length] % 2 || r.includes('@')) return m;
+        return { ...m, repoTags: [...new Set([...refsOf(m, 'repoTags'), r])] };
+      });
+      const graph = snapshotFromJson({ ...doc, layers, images }).graph;
+      sameAsOracle(graph, [...ops, { kind: 'prune', all: true }]);
+    }),
+    { numRuns: 200 },
   );
 });

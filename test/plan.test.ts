@@ -114,11 +114,11 @@ for (const [label, docs] of [['', snapshotDoc({ maxImages: 14 })], [' (tag + dig
     fc.assert(
       fc.property(docs, fc.nat(), fc.boolean(), fc.nat(400_000), (doc, k, withContainers, bytes) => {
         const graph = snapshotFromJson(doc).graph;
-        const keep = new Set(graph.imageCount && k % 3 === 0 ? [graph.images[k % graph.imageCount].id] : []);
         const opts = { withContainers };
         const run = (incremental: boolean) => {
           const host = removalHost(graph);
-          const universe = host.imageIds().filter((id) => !keep.has(id) && (withContainers || host.bindings(id)!.containers.length === 0));
+          const keep = new Set(graph.imageCount && k % 3 === 0 ? [host.universe.imageOf(graph.images[k % graph.imageCount].id)!] : []);
+          const universe = host.images().filter((i) => !keep.has(i) && (withContainers || host.containersOf(i).length === 0));
           return greedyFree(graph, host, universe, bytes, opts, keep, incremental);
         };
         assert.deepEqual(run(true), run(false));

@@ -18,19 +18,15 @@
 import type { Universe } from '../model/universe.js';
 import { isActiveContainer } from '../model/container-state.js';
 import type { ImageGraph } from '../model/graph.js';
-import { familiarString, parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
+import { parseNormalizedNamed, referenceString, type ImageReference } from '../model/reference.js';
+import { byReferenceString, ReferenceStore } from './host-refs.js';
+import { HostContainers, type HostContainer } from './host-containers.js';
+import { LayerStore } from './host-layers.js';
+
+export type { HostContainer } from './host-containers.js';
 import { SparseCounts, SparseTimes } from './sparse-counts.js';
 import { DenseCounts } from './dense-counts.js';
-import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult } from './removal.js';
-
-/** A container on the host: the image it uses and whether its process exists (a hard conflict for rmi). */
-export interface HostContainer {
-  id: string;
-  name?: string;
-  image: number;
-  running: boolean;
-  top: number;
-}
+import { pruneImages, removeContainersOf, resolveImage, rmiImage, type RemovalRecord, type RemovalResult, type RmiOptions } from './removal.js';
 
 /** v2metadata-by-diffid: the blob digest a layer has in a repository (full name). */
 export interface V2Metadata {
@@ -41,50 +37,26 @@ export interface V2Metadata {
 /** How a host's blob metadata is known: read from a data root, inferred, or none. */
 export type MetadataSource = 'read' | 'inferred' | 'none';
 
-const refKey = (r: ImageReference) => `${r.domain}/${r.path}:${r.tag ?? ''}@${r.digest ?? ''}`;
-const byReferenceString = (refs: ImageReference[]) =>
-  refs
-    .map((r) => ({ r, s: referenceString(r) }))
-    .sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0))
-    .map(({ r }) => r);
-const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-/**
- * A tag or digest reference already in its familiar form (`familiarString(parseNormalizedNamed(s))
- * === s`): no registry domain, no `library/` to strip, lower case. What the loaders store; anything
- * else is parsed.
- */
-const FAMILIAR = new RegExp(`^(?=[^@]*[:@])(?!library/[^/]*$)(?!library/[^/]*[:@])(?![^/]*\\.[^/]*/)(?!localhost/)${COMPONENT}(?:/${COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`);
-/** The familiar string of a stored reference (exported for tests). */
-export const familiarKey = (s: string) => (s.length <= 200 && FAMILIAR.test(s) ? s : familiarString(parseNormalizedNamed(s)));
 const BLOB_METADATA = 1;
 const IMAGE_PRESENT = 1;
 const IMAGE_SEEN = 2;
 
 /** One host's state over a universe. */
 export class HostState {
-  /** Layer store references per chain: images with it on top, their containers, child layers; 0 = not on disk. */
-  private refcount: SparseCounts | DenseCounts = new SparseCounts();
-  /** Images whose chain passes through each chain (df's view of which layers images hold). */
-  private imgHold: SparseCounts | DenseCounts = new SparseCounts();
+  /** The layer store: holders of each chain, images through it, and the bytes of both. */
+  private readonly layers: LayerStore;
   /** Per blob: the daemon recorded its diffID (diffid-by-digest). */
   private readonly blobFlags = new SparseCounts();
   private imageFlags: SparseCounts | DenseCounts = new SparseCounts();
-  /** Containers known by count only, per image (see startPod). */
-  private readonly pods = new SparseCounts();
-  /** References per image; with a {@link refBase}, only of the images changed since (the rest are read from it). */
-  private refs = new Map<number, ImageReference[]>();
-  /** Reference key -> image; with a {@link refBase}, only keys changed since (-1: no longer in the store). */
-  private refIndex = new Map<string, number>();
-  /** The graph the host was made from, whose images' references are parsed when asked (not all up front). */
-  private refBase: ImageGraph | undefined;
-  private refBaseIndex: Map<string, number> | undefined;
+  /** The reference store: tags and digests per image, and the image each names. */
+  private readonly refStore = new ReferenceStore(this);
   private parents = new Map<number, number>();
   private childSets = new Map<number, Set<number>>();
   /** The host's chain for an image where it differs from the universe's (registry data without configs). */
   private tops = new Map<number, number>();
   private order: number[] = [];
-  private containerList: HostContainer[] = [];
-  private byImage = new Map<number, HostContainer[]>();
+  /** Containers by ID and name, and counted ones (pods), per image. */
+  private readonly ctrs = new HostContainers(this);
   private readonly lastUsedAt = new SparseTimes();
   private readonly firstDetectedAt = new SparseTimes();
   /** chain -> the ref whose pull brings it, for chains recorded by pulls of the current plan. */
@@ -92,12 +64,12 @@ export class HostState {
   /** v2metadata-by-diffid, oldest first, for pushes. */
   readonly v2 = new Map<string, V2Metadata[]>();
   metadata: MetadataSource = 'none';
-  private dfSize = 0;
-  private diskSize = 0;
   private journal: (() => void)[] = [];
   private trials = 0;
 
-  constructor(readonly universe: Universe) {}
+  constructor(readonly universe: Universe) {
+    this.layers = new LayerStore(universe, this);
+  }
 
   /**
    * The host a graph describes (its images, references, parents, containers), with the blob
@@ -137,7 +109,6 @@ export class HostState {
     const u = this.universe;
     const nC = u.chainCount;
     const parent = u.chainParent;
-    const size = u.chainSize;
     const hold = new Int32Array(nC);
     const refs = new Int32Array(nC);
     for (let c = 0; c < nC; c++) if (parent[c] >= 0) refs[parent[c]]++;
@@ -151,13 +122,8 @@ export class HostState {
       this.order.push(i);
     }
     this.imageFlags = new DenseCounts(flags);
-    this.imgHold = new DenseCounts(hold);
-    this.refcount = new DenseCounts(refs);
-    for (let c = 0; c < nC; c++) {
-      this.dfSize += hold[c] > 0 ? size[c] : 0;
-      this.diskSize += refs[c] > 0 ? size[c] : 0;
-    }
-    this.refBase = graph;
+    this.layers.adopt(hold, refs);
+    this.refStore.adopt(graph);
     for (let i = 0; i < graph.imageCount; i++) if (graph.imageParent[i] >= 0) this.setParent(i, graph.imageParent[i]);
   }
 
@@ -166,7 +132,7 @@ export class HostState {
 
   /** Bytes of the per-host typed tables (sized by what the host holds, not by the universe). */
   typedByteLength(): number {
-    return this.refcount.byteLength + this.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength + this.pods.byteLength + this.lastUsedAt.byteLength + this.firstDetectedAt.byteLength;
+    return this.layers.refcount.byteLength + this.layers.imgHold.byteLength + this.blobFlags.byteLength + this.imageFlags.byteLength + this.ctrs.pods.byteLength + this.lastUsedAt.byteLength + this.firstDetectedAt.byteLength;
   }
 
   /** Runs `fn` on this host and takes every change back afterwards (nestable); returns its result. */
@@ -178,6 +144,26 @@ export class HostState {
     } finally {
       while (this.journal.length > mark) this.journal.pop()!();
       this.trials--;
+    }
+  }
+
+  /**
+   * Runs `fn` on this host and keeps its changes when `kept(result)`, else takes them back: a
+   * planner's step tried once, not tried and then replayed. Inside a trial the kept changes stay
+   * journaled, for the trial to take back.
+   */
+  attempt<T>(fn: () => T, kept: (result: T) => boolean): T {
+    const mark = this.journal.length;
+    let keep = false;
+    this.trials++;
+    try {
+      const r = fn();
+      keep = kept(r);
+      return r;
+    } finally {
+      this.trials--;
+      if (!keep) while (this.journal.length > mark) this.journal.pop()!();
+      else if (this.trials === 0) this.journal.length = mark;
     }
   }
 
@@ -204,68 +190,29 @@ export class HostState {
   imageIds(): string[] {
     return this.images().map((i) => this.universe.imageIdOf(i));
   }
+  /** The image's references, sorted by full name as the daemon keeps them. */
   refsOf(image: number): readonly ImageReference[] {
-    const own = this.refs.get(image);
-    if (own !== undefined || !this.refBase || image >= this.refBase.imageCount) return own ?? [];
-    const g = this.refBase;
-    return byReferenceString([...g.tagsOf(image), ...g.digestsOf(image)].map((r) => parseNormalizedNamed(r)));
+    return this.refStore.of(image);
   }
   /** The image's references in familiar form, in the store's order (a single familiar one is not parsed). */
   familiarRefs(image: number): string[] {
-    const g = this.refBase;
-    if (g && image < g.imageCount && !this.refs.has(image) && this.refCount(image) === 1) return [familiarKey([...g.tagsOf(image), ...g.digestsOf(image)][0])];
-    return this.refsOf(image).map((r) => familiarString(r));
+    return this.refStore.familiar(image);
   }
   /** How many references the image has (without parsing them). */
   refCount(image: number): number {
-    const own = this.refs.get(image);
-    if (own !== undefined || !this.refBase || image >= this.refBase.imageCount) return own?.length ?? 0;
-    return this.refBase.tagsOf(image).length + this.refBase.digestsOf(image).length;
+    return this.refStore.count(image);
   }
   /** Some reference of the image has a tag (what keeps it from `docker image prune`), without parsing familiar ones. */
   hasTag(image: number): boolean {
-    const own = this.refs.get(image);
-    if (own !== undefined || !this.refBase || image >= this.refBase.imageCount) return (own ?? []).some((r) => r.tag !== undefined);
-    const tagged = (s: string) => (s.length <= 200 && FAMILIAR.test(s) ? s.split('@')[0].includes(':') : parseNormalizedNamed(s).tag !== undefined);
-    return this.refBase.tagsOf(image).some(tagged) || this.refBase.digestsOf(image).some(tagged);
+    return this.refStore.hasTag(image);
   }
   /** The image a reference (name, tag, digest: normalised) points to. */
   imageByRef(ref: ImageReference): number | undefined {
-    const k = refKey(ref);
-    const own = this.refIndex.get(k);
-    if (own !== undefined) return own < 0 ? undefined : own;
-    return this.refBase ? this.baseRefLookup(familiarString(ref)) : undefined;
+    return this.refStore.imageBy(ref);
   }
-  private baseLookups = 0;
-  /**
-   * The base graph's image with this familiar reference. The first few lookups (rm or bindings of
-   * one image) scan the references from the last image, which finds what the index would hold;
-   * after that the index is built.
-   */
-  private baseRefLookup(f: string): number | undefined {
-    if (this.refBaseIndex || ++this.baseLookups > 8) return this.baseRefIndex().get(f);
-    const c = this.refBase!.imageColumns;
-    // A stored reference names f only if it ends as f does: parsing keeps the last path component, tag and digest.
-    const tail = f.slice(f.lastIndexOf('/') + 1);
-    const names = (list: readonly string[], from: number, to: number) => {
-      for (let k = from; k < to; k++) if (list[k].endsWith(tail) && familiarKey(list[k]) === f) return true;
-      return false;
-    };
-    for (let i = c.count - 1; i >= 0; i--) {
-      if (names(c.tags, c.tagStart[i], c.tagStart[i + 1]) || names(c.repoDigests, c.digestStart[i], c.digestStart[i + 1])) return i;
-    }
-    return undefined;
-  }
-  /** The references of the base graph by familiar string (a later image wins, as when they were set in order). */
-  private baseRefIndex(): Map<string, number> {
-    if (this.refBaseIndex) return this.refBaseIndex;
-    const g = this.refBase!;
-    const index = new Map<string, number>();
-    for (let i = 0; i < g.imageCount; i++) {
-      for (const t of g.tagsOf(i)) index.set(familiarKey(t), i);
-      for (const d of g.digestsOf(i)) index.set(familiarKey(d), i);
-    }
-    return (this.refBaseIndex = index);
+  /** Indexes every reference now, for a caller about to look up many (else the first few scan the graph's references). */
+  indexReferences(): void {
+    this.refStore.indexAll();
   }
   parentOf(image: number): number | undefined {
     return this.parents.get(image);
@@ -275,14 +222,14 @@ export class HostState {
     return [...(this.childSets.get(image) ?? [])].filter((c) => this.hasImage(c));
   }
   containersOf(image: number): readonly HostContainer[] {
-    return this.byImage.get(image) ?? [];
+    return this.ctrs.of(image);
   }
   get containers(): readonly HostContainer[] {
-    return this.containerList;
+    return this.ctrs.list;
   }
   /** Some container (running or stopped, not removed) uses the image. */
   inUse(image: number): boolean {
-    return this.pods.get(image) > 0 || (this.byImage.get(image)?.length ?? 0) > 0;
+    return this.ctrs.inUse(image);
   }
   /** The host's top chain of an image, -1 without layers. */
   topOf(image: number): number {
@@ -298,7 +245,7 @@ export class HostState {
   }
   /** How many holders keep a layer (images with it on top, their containers, child layers); 0 when not on disk. */
   holders(chain: number): number {
-    return chain < 0 ? 0 : this.refcount.get(chain);
+    return chain < 0 ? 0 : this.layers.refcount.get(chain);
   }
   /** The layer is on disk. */
   hasChain(chain: number): boolean {
@@ -316,7 +263,7 @@ export class HostState {
   diffIdsPresent(): string[] {
     const u = this.universe;
     const out = new Set<string>();
-    for (const [c, n] of this.refcount.entries()) {
+    for (const [c, n] of this.layers.refcount.entries()) {
       const d = n > 0 ? u.diffIdOf(u.chainDiff[c]) : undefined;
       if (d !== undefined) out.add(d);
     }
@@ -327,28 +274,28 @@ export class HostState {
   fingerprint(): string {
     const sorted = <K, V>(m: Map<K, V>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return JSON.stringify({
-      refcount: this.refcount.entries().join(';'),
-      imgHold: this.imgHold.entries().join(';'),
+      refcount: this.layers.refcount.entries().join(';'),
+      imgHold: this.layers.imgHold.entries().join(';'),
       blobs: this.blobFlags.entries().join(';'),
       images: this.images(),
       refs: this.images().map((i) => this.refsOf(i).map((r) => referenceString(r))),
       parents: sorted(this.parents),
-      containers: this.containerList.map((c) => [c.id, c.image, c.running, c.top]),
-      pods: this.pods.entries().join(';'),
+      containers: this.ctrs.list.map((c) => [c.id, c.image, c.running, c.top]),
+      pods: this.ctrs.pods.entries().join(';'),
       times: [this.lastUsedAt.entries(), this.firstDetectedAt.entries()],
       broughtBy: sorted(this.broughtBy),
       v2: sorted(this.v2),
-      sizes: [this.dfSize, this.diskSize],
+      sizes: [this.layers.dfSize, this.layers.diskSize],
     });
   }
 
   /** Docker's LayersSize: layers some image's chain references (moby getLayerRefs). */
   layersSize(): number {
-    return this.dfSize;
+    return this.layers.dfSize;
   }
   /** Bytes of layers on disk (held by an image, a container, or a child layer). */
   diskLayersSize(): number {
-    return this.diskSize;
+    return this.layers.diskSize;
   }
   /** Present images with the size the kubelet sees (docker: the sum of the image's layer sizes). */
   imagesWithSize(): { image: number; size: number }[] {
@@ -417,40 +364,12 @@ export class HostState {
 
   /** Replaces an image's references (kept sorted by the caller). */
   setRefs(image: number, refs: ImageReference[]): void {
-    const old = this.refsOf(image);
-    const hadOwn = this.refs.has(image);
-    const index = this.refIndex;
-    const keys = [...old.map(refKey), ...refs.map(refKey)];
-    const before = this.journaling ? keys.map((k) => index.get(k)) : [];
-    // Over a base graph a key dropped must stay dropped, not fall back to the base.
-    for (let k = 0; k < old.length; k++) {
-      if (this.refBase) index.set(keys[k], -1);
-      else index.delete(keys[k]);
-    }
-    for (let k = old.length; k < keys.length; k++) index.set(keys[k], image);
-    this.refs.set(image, refs);
-    this.record(() => {
-      for (let k = keys.length - 1; k >= 0; k--) {
-        if (before[k] === undefined) index.delete(keys[k]);
-        else index.set(keys[k], before[k]!);
-      }
-      if (hadOwn) this.refs.set(image, old as ImageReference[]);
-      else this.refs.delete(image);
-    });
+    this.refStore.set(image, refs);
   }
 
   /** Moves a reference to `image` (a tag or digest pulled onto it), sorted as the reference store. */
   addRef(image: number, ref: ImageReference): void {
-    const owner = this.imageByRef(ref);
-    if (owner === image) return;
-    if (owner !== undefined) this.setRefs(owner, this.refsOf(owner).filter((r) => refKey(r) !== refKey(ref)));
-    const s = referenceString(ref);
-    const refs = [...this.refsOf(image), ref].sort((a, b) => {
-      const x = a === ref ? s : referenceString(a);
-      const y = b === ref ? s : referenceString(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-    this.setRefs(image, refs);
+    this.refStore.add(image, ref);
   }
 
   setParent(image: number, parent: number): void {
@@ -475,7 +394,7 @@ export class HostState {
         if (!(flags & IMAGE_SEEN)) this.order.pop();
       });
     }
-    this.holdChain(top, 1);
+    this.layers.hold(top, 1);
     this.acquire(top);
     if (refs.length) this.setRefs(image, refs);
   }
@@ -485,70 +404,22 @@ export class HostState {
     const flags = this.imageFlags.get(image);
     this.imageFlags.set(image, flags & ~IMAGE_PRESENT);
     if (this.journaling) this.record(() => this.imageFlags.set(image, flags));
-    this.holdChain(this.topOf(image), -1);
-  }
-
-  private holdChain(top: number, by: 1 | -1): void {
-    const parent = this.universe.chainParent;
-    const size = this.universe.chainSize;
-    const hold = this.imgHold;
-    for (let k = top; k >= 0; k = parent[k]) {
-      const after = hold.add(k, by);
-      if (after === by || after === 0) this.dfSize += by * size[k];
-    }
-    if (!this.journaling) return;
-    this.record(() => {
-      for (let k = top; k >= 0; k = parent[k]) {
-        const after = hold.add(k, -by);
-        if (after === -by || after === 0) this.dfSize -= by * size[k];
-      }
-    });
+    this.layers.hold(this.topOf(image), -1);
   }
 
   /** One more reference on a layer; a layer new on disk holds its parent in turn. */
   acquire(chain: number): void {
-    const parent = this.universe.chainParent;
-    const size = this.universe.chainSize;
-    for (let k = chain; k >= 0; k = parent[k]) {
-      const n = k;
-      const held = this.refcount.add(n, 1);
-      if (this.journaling) this.record(() => this.refcount.add(n, -1));
-      if (held > 1) return;
-      this.diskSize += size[n];
-      if (this.journaling) this.record(() => (this.diskSize -= size[n]));
-    }
+    this.layers.acquire(chain);
   }
 
   /** Drops one reference on a layer; a layer nothing holds leaves the disk and releases its parent. Returns the chains deleted, top first. */
   release(chain: number): number[] {
-    const parent = this.universe.chainParent;
-    const size = this.universe.chainSize;
-    const deleted: number[] = [];
-    for (let k = chain; k >= 0; k = parent[k]) {
-      const n = k;
-      const held = this.refcount.add(n, -1);
-      if (this.journaling) this.record(() => this.refcount.add(n, 1));
-      if (held > 0) break;
-      this.diskSize -= size[n];
-      if (this.journaling) this.record(() => (this.diskSize += size[n]));
-      deleted.push(n);
-    }
-    return deleted;
+    return this.layers.release(chain);
   }
 
   /** A container of `image` is created (holding the image's top layer as its RW layer's parent). */
   createContainer(image: number, c: { id: string; name?: string; running: boolean }): HostContainer {
-    const hc: HostContainer = { ...c, image, top: this.topOf(image) };
-    let users = this.byImage.get(image);
-    if (!users) this.byImage.set(image, (users = []));
-    const list = users;
-    this.containerList.push(hc);
-    list.push(hc);
-    this.record(() => {
-      this.containerList.pop();
-      list.pop();
-      if (!list.length) this.byImage.delete(image);
-    });
+    const hc = this.ctrs.create(image, c, this.topOf(image));
     this.acquire(hc.top);
     return hc;
   }
@@ -558,34 +429,29 @@ export class HostState {
    * `createContainer` it holds the image's top layer and makes the image in use.
    */
   startPod(image: number): void {
-    this.pods.add(image, 1);
-    if (this.journaling) this.record(() => this.pods.add(image, -1));
+    this.ctrs.countPod(image, 1);
     this.acquire(this.topOf(image));
   }
 
   /** One counted container of the image is removed; returns the chains that left the disk. */
   endPod(image: number): number[] {
-    if (this.pods.get(image) <= 0) throw new Error(`no pod of image ${image}`);
-    this.pods.add(image, -1);
-    if (this.journaling) this.record(() => this.pods.add(image, 1));
+    this.ctrs.countPod(image, -1);
     return this.release(this.topOf(image));
   }
 
   /** Counted containers (pods) of the image. */
   podsOf(image: number): number {
-    return this.pods.get(image);
+    return this.ctrs.pods.get(image);
   }
 
   /** A container starts or stops. */
   setRunning(c: HostContainer, running: boolean): void {
-    const was = c.running;
-    c.running = running;
-    this.record(() => (c.running = was));
+    this.ctrs.setRunning(c, running);
   }
 
   /** Removes a container by name or ID prefix (as `docker rm`, `-f` for a running one); false when there is none. */
   removeContainer(idOrName: string): boolean {
-    const k = this.containerList.findIndex((c) => c.name === idOrName || c.id.startsWith(idOrName));
+    const k = this.ctrs.find(idOrName);
     if (k < 0) return false;
     this.dropContainer(k);
     return true;
@@ -593,29 +459,19 @@ export class HostState {
 
   /** Removes the k-th container; returns the chains that left the disk. */
   dropContainer(k: number): number[] {
-    const [c] = this.containerList.splice(k, 1);
-    const users = this.byImage.get(c.image) ?? [];
-    const at = users.indexOf(c);
-    users.splice(at, 1);
-    if (!users.length) this.byImage.delete(c.image);
-    this.record(() => {
-      this.containerList.splice(k, 0, c);
-      users.splice(at, 0, c);
-      this.byImage.set(c.image, users);
-    });
-    return this.release(c.top);
+    return this.release(this.ctrs.drop(k).top);
   }
 
   // ---- Docker's delete rules (analyze/removal.ts) ----
 
   /** What-if of `docker rmi [-f] [--no-prune] REF`; changes the host as the daemon would. */
-  rmi(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): RemovalResult {
+  rmi(refOrId: string, opts: RmiOptions = {}): RemovalResult {
     return rmiImage(this, refOrId, opts);
   }
 
-  /** `docker image prune [-a]`, one image at a time as the daemon does. */
-  prune(all = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
-    return pruneImages(this, all);
+  /** `docker image prune [-a]`, one image at a time as the daemon does; `countOnly`: no records, only the bytes. */
+  prune(all = false, countOnly = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
+    return pruneImages(this, all, countOnly);
   }
 
   /** The image ID a reference, ID or ID prefix names, as the daemon resolves it. */

@@ -72,11 +72,24 @@ function layerRecord(host: HostState, chain: number): RemovalRecord {
   return chainId ? { deleted: chainId, bytes } : { deleted: null, chainIdUnknown: true, layer: u.diffName(u.chainDiff[chain]), bytes };
 }
 
+/**
+ * parseAnyReference of the last argument: rmi resolves, checks and untags the string it parses
+ * (three parses of one string per reference, a million references in a prune -a); references are
+ * never changed in place, so the parsed one is shared.
+ */
+let lastArg: { s: string; ref: ImageReference } | undefined;
+function parseArg(s: string): ImageReference {
+  if (lastArg?.s === s) return lastArg.ref;
+  const ref = parseAnyReference(s);
+  lastArg = { s, ref };
+  return ref;
+}
+
 /** daemon GetImage: a reference in the store, an ID or digest, or an ID prefix. */
 export function resolveImage(host: HostState, refOrId: string): number | undefined {
   let ref: ImageReference;
   try {
-    ref = parseAnyReference(refOrId);
+    ref = parseArg(refOrId);
   } catch {
     return undefined;
   }
@@ -124,38 +137,60 @@ function isSingleReference(refs: readonly ImageReference[]): boolean {
   return canonical.size === 1 && canonical.has(refName(single));
 }
 
-function deleteHelper(host: HostState, img: number, records: RemovalRecord[], force: boolean, prune: boolean, quiet: boolean): void {
+/**
+ * What a deletion leaves: the records docker prints, and the bytes of the layers it deleted. A
+ * planner needs only the bytes: without `records` no line (and no chainID, a sha256 each) is made.
+ */
+interface Tally {
+  records: RemovalRecord[] | undefined;
+  freed: number;
+}
+
+function deleteHelper(host: HostState, img: number, out: Tally, force: boolean, prune: boolean, quiet: boolean): void {
   const conflict = checkConflict(host, img, { child: true, running: true, reference: !force, stopped: !force });
   if (conflict) {
-    const dangling = host.refsOf(img).length === 0 && host.childrenOf(img).length === 0;
+    const dangling = host.refCount(img) === 0 && host.childrenOf(img).length === 0;
     if (quiet && (!dangling || conflict.used)) return;
     throw conflict;
   }
-  for (const r of host.refsOf(img)) records.push({ untagged: familiarString(r) });
-  host.setRefs(img, []);
+  const records = out.records;
+  if (records) for (const r of host.refsOf(img)) records.push({ untagged: familiarString(r) });
+  if (host.refCount(img) > 0) host.setRefs(img, []);
   host.deleteImage(img);
-  records.push({ deleted: host.universe.imageIdOf(img), bytes: 0 });
-  for (const c of host.release(host.topOf(img))) records.push(layerRecord(host, c));
+  records?.push({ deleted: host.universe.imageIdOf(img), bytes: 0 });
+  const size = host.universe.chainSize;
+  for (const c of host.release(host.topOf(img))) {
+    out.freed += size[c];
+    records?.push(layerRecord(host, c));
+  }
   const parent = host.parentOf(img);
-  if (prune && parent !== undefined && host.hasImage(parent)) deleteHelper(host, parent, records, false, true, true);
+  if (prune && parent !== undefined && host.hasImage(parent)) deleteHelper(host, parent, out, false, true, true);
+}
+
+/** How `docker rmi` is asked; `countOnly`: no records, only the bytes and the outcome (a planner's trial). */
+export interface RmiOptions {
+  force?: boolean;
+  noPrune?: boolean;
+  countOnly?: boolean;
 }
 
 /** What-if of `docker rmi [-f] [--no-prune] REF` on `host` (moby daemon/images/image_delete.go); changes the host as the daemon would. */
-export function rmiImage(host: HostState, refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): RemovalResult {
+export function rmiImage(host: HostState, refOrId: string, opts: RmiOptions = {}): RemovalResult {
   const force = opts.force ?? false;
   const prune = !(opts.noPrune ?? false);
-  const records: RemovalRecord[] = [];
+  const out: Tally = { records: opts.countOnly ? undefined : [], freed: 0 };
+  const records = out.records;
   const dfBefore = host.layersSize();
   const done = (extra: Partial<RemovalResult> = {}): RemovalResult => ({
     ref: refOrId,
-    records,
-    freedBytes: records.reduce((s, r) => s + ('bytes' in r ? r.bytes : 0), 0),
+    records: records ?? [],
+    freedBytes: out.freed,
     dfSizeChange: dfBefore - host.layersSize(),
     ...extra,
   });
   let wanted: ImageReference;
   try {
-    wanted = parseAnyReference(refOrId);
+    wanted = parseArg(refOrId);
   } catch (e) {
     return done({ error: (e as Error).message, invalidReference: true });
   }
@@ -177,28 +212,29 @@ export function rmiImage(host: HostState, refOrId: string, opts: { force?: boole
           });
         }
       }
-      const parsed = withDefaultTag(parseNormalizedNamed(refOrId));
+      // A name that is no ID prefix resolved as a reference: `wanted` is named.
+      const parsed = withDefaultTag(wanted.kind === 'named' ? wanted : parseNormalizedNamed(refOrId));
       const stored = favorDigest(parsed);
       host.setRefs(img, host.refsOf(img).filter((r) => !sameRef(r, stored)));
-      records.push({ untagged: familiarString(parsed) });
+      records?.push({ untagged: familiarString(parsed) });
       // moby checks `parsedRef.(reference.Canonical)`: a tag+digest argument is canonical too.
       if (parsed.digest === undefined && !host.refsOf(img).some((r) => !isCanonical(r) && refName(r) === refName(parsed))) {
         const keep: ImageReference[] = [];
         for (const r of host.refsOf(img)) {
-          if (isCanonical(r) && refName(r) === refName(parsed)) records.push({ untagged: familiarString(r) });
+          if (isCanonical(r) && refName(r) === refName(parsed)) records?.push({ untagged: familiarString(r) });
           else keep.push(r);
         }
         host.setRefs(img, keep);
       }
-      if (host.refsOf(img).length > 0) return done();
+      if (host.refCount(img) > 0) return done();
       removedRepositoryRef = true;
     } else if (isSingleReference(host.refsOf(img))) {
       const conflict = checkConflict(host, img, { child: true, running: true, reference: false, stopped: !force });
       if (conflict) throw conflict;
-      for (const r of host.refsOf(img)) records.push({ untagged: familiarString(r) });
+      if (records) for (const r of host.refsOf(img)) records.push({ untagged: familiarString(r) });
       host.setRefs(img, []);
     }
-    deleteHelper(host, img, records, force, prune, removedRepositoryRef);
+    deleteHelper(host, img, out, force, prune, removedRepositoryRef);
     return done();
   } catch (e) {
     if (e instanceof Conflict) return done({ error: e.message, conflict: e.hard ? 'hard' : 'soft', records: [] as RemovalRecord[], freedBytes: 0, dfSizeChange: 0 });
@@ -220,34 +256,37 @@ export function removeContainersOf(host: HostState, refOrId: string): string[] {
  * not used by a container, deleted quietly one by one; the total is what the daemon prints as
  * "Total reclaimed space" (the deleted layers' sizes).
  */
-export function pruneImages(host: HostState, all = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
+export function pruneImages(host: HostState, all = false, countOnly = false): { records: RemovalRecord[]; reclaimedBytes: number; failed: string[] } {
   const records: RemovalRecord[] = [];
   const failed: string[] = [];
+  let reclaimedBytes = 0;
+  const opts = { countOnly };
   const candidates = host.images().filter((img) => {
     const children = host.childrenOf(img).length;
     if (!all && children > 0) return false;
     return !(host.refCount(img) === 0 && children > 0);
   });
+  if (candidates.length > 8) host.indexReferences();
   for (const img of candidates) {
     if (!host.hasImage(img)) continue; // pruned as a parent already
     if (host.refCount(img) > 0) {
       const shouldDelete = all || !host.hasTag(img);
       if (!shouldDelete) continue;
-      const refs = host.refsOf(img);
-      for (const r of [...refs]) {
-        const res = rmiImage(host, familiarString(r));
+      for (const r of host.familiarRefs(img)) {
+        const res = rmiImage(host, r, opts);
         // A digest reference the untagging of its repository's last tag already dropped is
         // not found: the daemon logs it and goes on (moby imageDeleteFailed); not a refusal.
         if (res.error && !res.notFound) failed.push(res.error);
-        records.push(...res.records);
+        for (const rec of res.records) records.push(rec);
+        reclaimedBytes += res.freedBytes;
       }
     } else {
-      const res = rmiImage(host, host.universe.imageIdOf(img).slice(7));
+      const res = rmiImage(host, host.universe.imageIdOf(img).slice(7), opts);
       if (res.error) failed.push(res.error);
-      records.push(...res.records);
+      for (const rec of res.records) records.push(rec);
+      reclaimedBytes += res.freedBytes;
     }
   }
-  const reclaimedBytes = records.reduce((s, r) => s + ('bytes' in r ? r.bytes : 0), 0);
   return { records, reclaimedBytes, failed };
 }
 

@@ -1,7 +1,7 @@
 import { removalPlan, type PlanGoal } from '../analyze/plan.js';
 import { LayerlabError, quote } from '../errors.js';
 import { removalHost, resolveImage } from '../analyze/removal.js';
-import { renderPlan, renderPlanSh } from '../render/plan.js';
+import { renderPlanPieces, renderPlanShPieces } from '../render/plan.js';
 import { parseHumanSize } from '../render/units.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
@@ -62,7 +62,7 @@ ${sourceHelp(false)}`,
     // The host only resolved --keep so far, unchanged: the plan starts from it.
     const plan = removalPlan(loaded.graph, goal, { keep: values.keep, withContainers: values['with-containers'] }, host);
     const notes = notesFor([loaded], ['image-set']);
-    await writeFormatted(io, values.format, { ...plan, notes }, { table: renderPlan, sh: renderPlanSh });
+    await writeFormatted(io, values.format, { ...plan, notes }, { table: renderPlanPieces, sh: renderPlanShPieces });
     if (values.format !== 'json') writeNotes(io, notes);
     return plan.reachedGoal ? 0 : 1;
   },

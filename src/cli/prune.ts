@@ -1,5 +1,5 @@
 import { removalHost } from '../analyze/removal.js';
-import { renderPruneDocker } from '../render/removal.js';
+import { renderPruneDockerPieces } from '../render/removal.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { defineCommand } from './options.js';
@@ -27,7 +27,7 @@ ${sourceHelp(false)}`,
     const before = host.layersSize();
     const r = host.prune(values.all);
     const result = { all: values.all, records: r.records, reclaimedBytes: r.reclaimedBytes, dfSizeChange: before - host.layersSize(), refused: r.failed, notes };
-    await writeFormatted(io, values.format, result, { docker: (x) => renderPruneDocker(x.records, x.reclaimedBytes) });
+    await writeFormatted(io, values.format, result, { docker: (x) => renderPruneDockerPieces(x.records, x.reclaimedBytes) });
     if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },

@@ -72,11 +72,15 @@ export function trimLines(s: string): string {
 
 /** `docker image prune` output. */
 export function renderPruneDocker(records: RemovalRecord[], reclaimedBytes: number): string {
-  let out = '';
+  return [...renderPruneDockerPieces(records, reclaimedBytes)].join('');
+}
+
+/** {@link renderPruneDocker} a line at a time (prune -a of a million images prints four million lines). */
+export function* renderPruneDockerPieces(records: RemovalRecord[], reclaimedBytes: number): Generator<string> {
   if (records.length) {
-    out += 'Deleted Images:\n';
-    for (const r of records) out += 'untagged' in r ? `untagged: ${r.untagged}\n` : `deleted: ${deletedName(r)}\n`;
-    out += '\n';
+    yield 'Deleted Images:\n';
+    for (const r of records) yield 'untagged' in r ? `untagged: ${r.untagged}\n` : `deleted: ${deletedName(r)}\n`;
+    yield '\n';
   }
-  return out + `Total reclaimed space: ${humanSize(reclaimedBytes)}\n`;
+  yield `Total reclaimed space: ${humanSize(reclaimedBytes)}\n`;
 }
