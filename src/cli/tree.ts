@@ -1,10 +1,12 @@
-import { findTreeImage, foldSmallLayers, layerTree, treeBranch } from '../analyze/tree.js';
+import * as nodeCrypto from 'node:crypto';
+import { treeColumns, type ChainHasher, type TreeColumns } from '../analyze/tree-columns.js';
+import { findTreeImage, foldSmallLayers, layerTreeOf, treeBranch } from '../analyze/tree.js';
 import { quote } from '../errors.js';
 import { renderLayerTreePieces } from '../render/tree.js';
 import { parseHumanSize } from '../render/units.js';
 import { loadSources } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
-import { usageError } from './io.js';
+import { jsonPieces, usageError, writePieces } from './io.js';
 import { defineCommand } from './options.js';
 
 export const treeCommand = defineCommand(
@@ -36,11 +38,49 @@ ${sourceHelp(true)}`,
     const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
     // which images the tree holds depends on what the readers left out: say it as df does
     const notes = notesFor(sources, ['image-set']);
-    let tree = layerTree(graph);
-    if (values.image !== undefined) tree = treeBranch(tree, findTreeImage(graph, values.image, positionals.length === 1 ? positionals[0] : undefined));
-    if (minSize > 0) tree = foldSmallLayers(tree, minSize);
-    await writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTreePieces });
+    const columns = treeColumns(graph, chainHasher());
+    if (values.image === undefined && minSize === 0) {
+      // The whole tree is printed from its columns: no object per node or image is kept.
+      await writePieces(io, values.format === 'json' ? treeJsonPieces(columns, notes) : renderLayerTreePieces(columns));
+    } else {
+      let tree = layerTreeOf(columns);
+      if (values.image !== undefined) tree = treeBranch(tree, findTreeImage(graph, values.image, positionals.length === 1 ? positionals[0] : undefined));
+      if (minSize > 0) tree = foldSmallLayers(tree, minSize);
+      await writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTreePieces });
+    }
     if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },
 );
+
+/** sha256 digests of chainID inputs with node:crypto: about 13x the model's (browser-safe) hash per chainID. */
+export function chainHasher(): ChainHasher {
+  // crypto.hash (one call, no Hash object) is in Node 20.12 and later.
+  const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+  return oneShot ? (s) => 'sha256:' + oneShot('sha256', s, 'hex') : (s) => 'sha256:' + nodeCrypto.createHash('sha256').update(s).digest('hex');
+}
+
+/** `jsonPieces({ ...layerTreeOf(t), notes })`, made a node and an image at a time. */
+export function* treeJsonPieces(t: TreeColumns, notes: unknown): Generator<string> {
+  yield '{\n  "nodes": ';
+  yield* arrayPieces(t.nodeCount, (k) => t.node(k));
+  yield ',\n  "roots": ';
+  yield* jsonPieces(Array.from(t.roots), 1);
+  yield ',\n  "images": ';
+  yield* arrayPieces(t.imageCount, (i) => t.image(i));
+  yield `,\n  "layersSize": ${JSON.stringify(t.layersSize)},\n  "sizeBasis": ${JSON.stringify(t.sizeBasis)},\n  "notes": `;
+  yield* jsonPieces(notes, 1);
+  yield '\n}\n';
+}
+
+// An array member of the top object, as jsonPieces writes it (its items are objects).
+function* arrayPieces(count: number, at: (i: number) => object): Generator<string> {
+  if (count === 0) return yield '[]';
+  yield '[\n';
+  for (let i = 0; i < count; i++) {
+    yield '    ';
+    yield* jsonPieces(at(i), 2);
+    yield i < count - 1 ? ',\n' : '\n';
+  }
+  yield '  ]';
+}
