@@ -3,7 +3,7 @@
 // collector. Nodes and images are made as objects only when asked for, one at a time.
 import type { ImageGraph } from '../model/graph.js';
 import { sha256Digest, type Digest } from '../model/digest.js';
-import type { DigestBytes } from '../model/digest-bytes.js';
+import { ABSENT, type DigestBytes } from '../model/digest-bytes.js';
 import { EMPTY_LAYER_DIFF_ID, EMPTY_LAYER_GZIP_DIGEST } from '../model/identity.js';
 import { imageUsage, type ImageUsage } from './df.js';
 import { effectiveSizes, type SizeBasis } from './sizes.js';
@@ -20,7 +20,7 @@ export interface TreeAccess {
   /** Node k as an object (a new one per call for the columnar form). */
   node(k: number): TreeNode;
   /** What a layer's line shows (no chainID, no lists): cheaper than {@link node}. */
-  layer(k: number): Pick<TreeNode, 'size' | 'diffId' | 'digest' | 'empty' | 'users' | 'folded' | 'otherBranches'>;
+  layer(k: number): LayerFacts;
   image(i: number): TreeImage;
   parentOf(k: number): number;
   sizeOf(k: number): number;
@@ -32,6 +32,12 @@ export interface TreeAccess {
   imageListed(i: number): boolean;
   /** df's Size of a listed image (undefined for a hidden build parent). */
   imageSize(i: number): number | undefined;
+}
+
+/** What a layer's line in the tree shows. */
+export interface LayerFacts extends Pick<TreeNode, 'size' | 'empty' | 'users' | 'folded' | 'otherBranches'> {
+  /** The diffID, else the blob digest: whole, or a sha256 one cut to its first 12 hex digits (all a line shows of it). */
+  shownId: string | undefined;
 }
 
 /** Hashes a chainID's input (`parent diffID`) to a digest; node:crypto's is much faster than the model's. */
@@ -58,6 +64,8 @@ export class TreeColumns implements TreeAccess {
   private readonly imageList: Uint32Array;
   private readonly nodeOfImage: Int32Array;
   private readonly chainMemo: (Digest | null | undefined)[];
+  /** Per node, whether its sort key is a sha256 digest: 0 not asked yet, 1 yes, 2 no. */
+  private readonly keyIsHex: Uint8Array;
 
   constructor(
     private readonly graph: ImageGraph,
@@ -72,6 +80,7 @@ export class TreeColumns implements TreeAccess {
     const n = (this.nodeCount = graph.chain.count);
     const m = (this.imageCount = graph.imageCount);
     this.chainMemo = new Array(n);
+    this.keyIsHex = new Uint8Array(n);
     const parent = graph.chain.nodeParent;
     this.nodeOfImage = new Int32Array(m);
     for (let i = 0; i < m; i++) {
@@ -120,14 +129,16 @@ export class TreeColumns implements TreeAccess {
 
   private keyOf(k: number): string {
     const l = this.graph.chain.nodeLayer[k];
-    return this.chainIdOf(k) ?? this.diff.stringOf(l) ?? this.blob.stringOf(l) ?? '';
+    const key = this.chainIdOf(k) ?? this.diff.stringOf(l) ?? this.blob.stringOf(l) ?? '';
+    if (this.keyIsHex[k] === 0) this.keyIsHex[k] = SHA256.test(key) ? 1 : 2;
+    return key;
   }
 
   // localeCompare of the keys; two sha256 digests compare as code points, which the collation agrees with for lower-case hex.
   private compareKeys(a: number, b: number): number {
     const ka = this.keyOf(a);
     const kb = this.keyOf(b);
-    return SHA256.test(ka) && SHA256.test(kb) ? (ka < kb ? -1 : ka > kb ? 1 : 0) : collator.compare(ka, kb);
+    return this.keyIsHex[a] === 1 && this.keyIsHex[b] === 1 ? (ka < kb ? -1 : ka > kb ? 1 : 0) : collator.compare(ka, kb);
   }
 
   // Hidden build parents first (they came first), then listed images by their first tag.
@@ -182,16 +193,27 @@ export class TreeColumns implements TreeAccess {
     return this.usage.listed[i] === 1 ? this.usage.size[i] : undefined;
   }
 
-  layer(k: number): Pick<TreeNode, 'size' | 'diffId' | 'digest' | 'empty' | 'users'> {
+  // From the digest bytes: no 71-character string per layer for a line that shows 12 of them.
+  layer(k: number): LayerFacts {
     const l = this.graph.chain.nodeLayer[k];
-    const diffId = this.diff.stringOf(l);
-    const digest = this.blob.stringOf(l);
-    return { size: this.layerSize[l], diffId, digest, empty: diffId === EMPTY_LAYER_DIFF_ID || digest === EMPTY_LAYER_GZIP_DIGEST, users: this.usage.nodeRefs[k] };
+    let shownId: string | undefined;
+    const d = this.diff.offsetOf(l);
+    if (d >= 0) shownId = hex12(this.diff.raw, d);
+    else if (d !== ABSENT) shownId = this.diff.stringOf(l);
+    else {
+      const b = this.blob.offsetOf(l);
+      shownId = b >= 0 ? hex12(this.blob.raw, b) : b !== ABSENT ? this.blob.stringOf(l) : undefined;
+    }
+    const empty = bytesEqual(this.diff, l, EMPTY_DIFF_BYTES) || bytesEqual(this.blob, l, EMPTY_GZIP_BYTES);
+    return { size: this.layerSize[l], shownId, empty, users: this.usage.nodeRefs[k] };
   }
 
   node(k: number): TreeNode {
-    const { diffId, digest, size, empty, users } = this.layer(k);
-    return { diffId, digest, chainId: this.chainIdOf(k), size, empty, parent: this.parentOf(k), children: Array.from(this.childrenOf(k)), images: Array.from(this.imagesAt(k)), users };
+    const l = this.graph.chain.nodeLayer[k];
+    const diffId = this.diff.stringOf(l);
+    const digest = this.blob.stringOf(l);
+    const empty = diffId === EMPTY_LAYER_DIFF_ID || digest === EMPTY_LAYER_GZIP_DIGEST;
+    return { diffId, digest, chainId: this.chainIdOf(k), size: this.layerSize[l], empty, parent: this.parentOf(k), children: Array.from(this.childrenOf(k)), images: Array.from(this.imagesAt(k)), users: this.usage.nodeRefs[k] };
   }
 
   image(i: number): TreeImage {
@@ -218,6 +240,23 @@ export class TreeColumns implements TreeAccess {
     }
     return img;
   }
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const hexBytes = (d: string) => Uint8Array.from(d.slice(7).match(/../g)!, (h) => parseInt(h, 16));
+const EMPTY_DIFF_BYTES = hexBytes(EMPTY_LAYER_DIFF_ID);
+const EMPTY_GZIP_BYTES = hexBytes(EMPTY_LAYER_GZIP_DIGEST);
+
+function hex12(raw: Uint8Array, at: number): string {
+  return 'sha256:' + HEX[raw[at]] + HEX[raw[at + 1]] + HEX[raw[at + 2]] + HEX[raw[at + 3]] + HEX[raw[at + 4]] + HEX[raw[at + 5]];
+}
+
+// A digest of another form than sha256 is never one of the two (sha256) empty-layer digests.
+function bytesEqual(col: DigestBytes, l: number, want: Uint8Array): boolean {
+  const at = col.offsetOf(l);
+  if (at < 0) return false;
+  for (let k = 0; k < 32; k++) if (col.raw[at + k] !== want[k]) return false;
+  return true;
 }
 
 /** Items 0..count-1 grouped by owner (0..groups-1; negative: none), in index order within a group. */

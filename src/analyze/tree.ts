@@ -94,7 +94,7 @@ export function treeAccess(tree: AnyTree): TreeAccess {
     layersSize: tree.layersSize,
     sizeBasis: tree.sizeBasis,
     node: (k) => nodes[k],
-    layer: (k) => nodes[k],
+    layer: (k) => ({ ...nodes[k], shownId: nodes[k].diffId ?? nodes[k].digest }),
     image: (i) => images[i],
     parentOf: (k) => nodes[k].parent,
     sizeOf: (k) => nodes[k].size,

@@ -1,5 +1,5 @@
 import { treeAccess, type AnyTree, type TreeImage, type TreeNode } from '../analyze/tree.js';
-import type { TreeAccess } from '../analyze/tree-columns.js';
+import type { LayerFacts, TreeAccess } from '../analyze/tree-columns.js';
 import { humanSize } from './units.js';
 
 /** 12 hex of a digest, as Docker shortens IDs. */
@@ -14,8 +14,13 @@ export function treeImageLabel(img: TreeImage): string {
 }
 
 /** The one-line description of a layer node (size, identity, sharing, folds). */
-export function describeTreeLayer(n: Pick<TreeNode, 'size' | 'diffId' | 'digest' | 'empty' | 'users' | 'folded' | 'otherBranches'>): string {
-  let s = `${humanSize(n.size)}  layer ${short12(n.diffId ?? n.digest)}`;
+export function describeTreeLayer(n: TreeNode): string {
+  return describeLayerFacts({ ...n, shownId: n.diffId ?? n.digest });
+}
+
+/** {@link describeTreeLayer} from what the line shows (either form of the tree gives it). */
+export function describeLayerFacts(n: LayerFacts): string {
+  let s = `${humanSize(n.size)}  layer ${short12(n.shownId)}`;
   if (n.empty) s += '  (the empty layer: no files)';
   if (n.users > 1) s += `  shared by ${n.users} images`;
   if (n.folded) s += `  (+${n.folded.layers} smaller layer${n.folded.layers === 1 ? '' : 's'} below, ${humanSize(n.folded.bytes)})`;
@@ -47,10 +52,10 @@ function itemText(item: Item, tree: TreeAccess): { text: string; run: string[]; 
   // under it at the same depth so a long stack reads as a column, not a staircase.
   const run: string[] = [];
   let k = item.node;
-  const text = '■ ' + describeTreeLayer(tree.layer(k));
+  const text = '■ ' + describeLayerFacts(tree.layer(k));
   while (tree.imagesAt(k).length === 0 && tree.childrenOf(k).length === 1) {
     k = tree.childrenOf(k)[0];
-    run.push('■ ' + describeTreeLayer(tree.layer(k)));
+    run.push('■ ' + describeLayerFacts(tree.layer(k)));
   }
   const children: Item[] = [];
   for (const i of Array.from(tree.imagesAt(k))) children.push({ kind: 'image', image: i });
