@@ -15,7 +15,8 @@ import { snapshotDoc } from './helpers/arbitraries.js';
 import { treeColumns } from '../src/analyze/tree-columns.js';
 import { jsonPieces } from '../src/cli/io.js';
 import { chainHasher, treeJsonPieces } from '../src/cli/tree.js';
-import { renderLayerTree, renderLayerTreePieces } from '../src/render/tree.js';
+import { renderLayerTree, renderLayerTreePieces, treeSize } from '../src/render/tree.js';
+import { humanSize } from '../src/render/units.js';
 
 const collator = new Intl.Collator();
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
@@ -132,4 +133,17 @@ test('tree from its columns: the same text and JSON as from the object tree (ran
     }),
     { numRuns: 200 },
   );
+});
+
+test('treeSize = humanSize (go-units %.4g) on sizes of every magnitude and at the rounding edges', () => {
+  const edges = [0, 1, 999, 1000, 1001, 9999, 10_000, 99_995, 99_994, 999_949, 999_950, 999_999, 1_000_000, 1_234_500, 1_234_550, 2 ** 53 - 1, 1e21, 1e24, 1e27, 1.5e30];
+  for (const s of edges) assert.equal(treeSize(s), humanSize(s), String(s));
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 30 }), fc.double({ min: 0, max: 1, noNaN: true }), (digits, f) => {
+      const s = Math.floor(f * 10 ** digits);
+      assert.equal(treeSize(s), humanSize(s), String(s));
+    }),
+    { numRuns: 20_000 },
+  );
+  fc.assert(fc.property(fc.double({ min: 0, max: 1e30, noNaN: true }), (s) => assert.equal(treeSize(s), humanSize(s), String(s))), { numRuns: 20_000 });
 });
