@@ -3,7 +3,7 @@ import type { ImageGraph } from '../model/graph.js';
 import type { ContainerState } from '../model/types.js';
 import { removalHost } from './removal.js';
 import type { SizeBasis } from './sizes.js';
-import { treeColumns, type ChainHasher, type TreeAccess, type TreeColumns } from './tree-columns.js';
+import { treeColumns, type ChainHasher, type TreeAccess } from './tree-columns.js';
 
 /** A container bound to an image, as the tree shows it at the image's leaf. */
 export interface TreeContainer {
@@ -72,7 +72,7 @@ export function layerTree(graph: ImageGraph, hash?: ChainHasher): LayerTree {
 }
 
 /** The columnar tree as objects: one per node and per image (what `--image` and `--min-size` reshape). */
-export function layerTreeOf(t: TreeColumns): LayerTree {
+export function layerTreeOf(t: TreeAccess): LayerTree {
   const nodes = new Array<TreeNode>(t.nodeCount);
   for (let k = 0; k < t.nodeCount; k++) nodes[k] = t.node(k);
   const images = new Array<TreeImage>(t.imageCount);
@@ -186,26 +186,56 @@ export interface PrefixSharing {
   others: { images: number; bytes: number[] };
 }
 
+/**
+ * The `max` largest listed images (ties: lower index first), largest first, and the number and bytes
+ * of the others: the head of a sort of every listed image, kept in one pass without sorting them all.
+ */
+export function largestListed(tree: AnyTree, max: number): { top: number[]; others: { images: number; bytes: number } } {
+  const t = treeAccess(tree);
+  const top: number[] = [];
+  const before = (a: number, b: number) => t.imageSize(a)! > t.imageSize(b)! || (t.imageSize(a) === t.imageSize(b) && a < b);
+  let listed = 0;
+  let total = 0;
+  for (let i = 0; i < t.imageCount; i++) {
+    if (!t.imageListed(i)) continue;
+    listed++;
+    total += t.imageSize(i)!;
+    if (max <= 0 || (top.length === max && !before(i, top[max - 1]))) continue;
+    let at = top.length === max ? max - 1 : top.length;
+    while (at > 0 && before(i, top[at - 1])) {
+      top[at] = top[at - 1];
+      at--;
+    }
+    top[at] = i;
+  }
+  // Byte counts are whole numbers far below 2^53: the sum is exact in any order.
+  const shownBytes = top.reduce((sum, i) => sum + t.imageSize(i)!, 0);
+  return { top, others: { images: listed - top.length, bytes: total - shownBytes } };
+}
+
 /** Pairwise common-prefix bytes among the `max` largest listed images; the rest summed up as one "others". */
-export function prefixSharing(tree: LayerTree, max: number): PrefixSharing {
-  const listed = tree.images.map((_, i) => i).filter((i) => tree.images[i].listed);
-  listed.sort((a, b) => (tree.images[b].size ?? 0) - (tree.images[a].size ?? 0) || a - b);
-  const images = listed.slice(0, max);
+export function prefixSharing(anyTree: AnyTree, max: number): PrefixSharing {
+  const tree = treeAccess(anyTree);
+  const { top: images, others: rest } = largestListed(tree, max);
   const path = (i: number) => {
     const p: number[] = [];
-    for (let n = tree.images[i].node; n >= 0; n = tree.nodes[n].parent) p.push(n);
+    for (let n = tree.imageNode(i); n >= 0; n = tree.parentOf(n)) p.push(n);
     return p.reverse();
   };
   const paths = images.map(path);
   const bytes = paths.map((pa) =>
     paths.map((pb) => {
       let s = 0;
-      for (let k = 0; k < Math.min(pa.length, pb.length) && pa[k] === pb[k]; k++) s += tree.nodes[pa[k]].size;
+      for (let k = 0; k < Math.min(pa.length, pb.length) && pa[k] === pb[k]; k++) s += tree.sizeOf(pa[k]);
       return s;
     }),
   );
-  const heldByOthers = new Uint8Array(tree.nodes.length);
-  for (const i of listed.slice(max)) for (let n = tree.images[i].node; n >= 0 && !heldByOthers[n]; n = tree.nodes[n].parent) heldByOthers[n] = 1;
-  const others = paths.map((p) => p.reduce((s, n) => s + (heldByOthers[n] ? tree.nodes[n].size : 0), 0));
-  return { images, bytes, others: { images: listed.length - images.length, bytes: others } };
+  const shown = new Set(images);
+  const heldByOthers = new Uint8Array(tree.nodeCount);
+  for (let i = 0; i < tree.imageCount; i++) {
+    if (!tree.imageListed(i) || shown.has(i)) continue;
+    for (let n = tree.imageNode(i); n >= 0 && !heldByOthers[n]; n = tree.parentOf(n)) heldByOthers[n] = 1;
+  }
+  const others = paths.map((p) => p.reduce((s, n) => s + (heldByOthers[n] ? tree.sizeOf(n) : 0), 0));
+  return { images, bytes, others: { images: rest.images, bytes: others } };
 }
