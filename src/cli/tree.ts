@@ -73,14 +73,14 @@ export function* treeJsonPieces(t: TreeColumns, notes: unknown): Generator<strin
   yield '\n}\n';
 }
 
-// An array member of the top object, as jsonPieces writes it (its items are objects).
+// An array member of the top object, as jsonPieces writes it (its items are plain objects, each
+// written as jsonPieces(item, 2) would: JSON.stringify's indentation shifted by the item's depth,
+// in one native call rather than a generator step per member).
 function* arrayPieces(count: number, at: (i: number) => object): Generator<string> {
   if (count === 0) return yield '[]';
   yield '[\n';
-  for (let i = 0; i < count; i++) {
-    yield '    ';
-    yield* jsonPieces(at(i), 2);
-    yield i < count - 1 ? ',\n' : '\n';
-  }
+  for (let i = 0; i < count; i++) yield '    ' + JSON.stringify(at(i), null, 2).replace(NEWLINE, '\n    ') + (i < count - 1 ? ',\n' : '\n');
   yield '  ]';
 }
+
+const NEWLINE = /\n/g;
