@@ -147,3 +147,13 @@ test('treeSize = humanSize (go-units %.4g) on sizes of every magnitude and at th
   );
   fc.assert(fc.property(fc.double({ min: 0, max: 1e30, noNaN: true }), (s) => assert.equal(treeSize(s), humanSize(s), String(s))), { numRuns: 20_000 });
 });
+
+test('tree from its columns: the same text and JSON as from the object tree (fixtures, one with blob digests only)', async () => {
+  for (const source of ['fixtures/registry-manifests', 'fixtures/official-images/host.snapshot.json', 'fixtures/docker-20.10-root/root', 'fixtures/docker-20.10-scenario/host.snapshot.json']) {
+    const { graph } = await loadSources([source]);
+    const columns = treeColumns(graph, chainHasher());
+    const objects = oracleTree(graph);
+    assert.equal([...renderLayerTreePieces(columns)].join(''), renderLayerTree(objects), source);
+    assert.equal([...treeJsonPieces(columns, [])].join(''), [...jsonPieces({ ...objects, notes: [] })].join(''), source);
+  }
+});
