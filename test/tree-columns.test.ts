@@ -15,7 +15,7 @@ import { snapshotDoc } from './helpers/arbitraries.js';
 import { treeColumns } from '../src/analyze/tree-columns.js';
 import { jsonPieces } from '../src/cli/io.js';
 import { chainHasher, treeJsonPieces } from '../src/cli/tree.js';
-import { renderLayerTree, renderLayerTreePieces, treeSize } from '../src/render/tree.js';
+import { renderLayerTree, renderLayerTreePieces, short12, treeSize } from '../src/render/tree.js';
 import { humanSize } from '../src/render/units.js';
 
 const collator = new Intl.Collator();
@@ -156,4 +156,9 @@ test('tree from its columns: the same text and JSON as from the object tree (fix
     assert.equal([...renderLayerTreePieces(columns)].join(''), renderLayerTree(objects), source);
     assert.equal([...treeJsonPieces(columns, [])].join(''), [...jsonPieces({ ...objects, notes: [] })].join(''), source);
   }
+});
+
+test('short12 = the first 12 characters after a leading sha256: (the regex it replaced)', () => {
+  fc.assert(fc.property(fc.oneof(fc.string(), fc.string().map((s) => 'sha256:' + s), fc.string().map((s) => 'sha256:sha256:' + s)), (s) => assert.equal(short12(s), s.replace(/^sha256:/, '').slice(0, 12))));
+  assert.equal(short12(undefined), '?');
 });
