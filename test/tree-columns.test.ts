@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { imageUsage } from '../src/analyze/df.js';
 import { effectiveSizes } from '../src/analyze/sizes.js';
-import { layerTree, type LayerTree, type TreeImage, type TreeNode } from '../src/analyze/tree.js';
+import { foldSmallLayers, layerTree, layerTreeOf, treeBranch, treeBranchOf, type LayerTree, type TreeImage, type TreeNode } from '../src/analyze/tree.js';
 import type { ImageGraph } from '../src/model/graph.js';
 import { EMPTY_LAYER_DIFF_ID, EMPTY_LAYER_GZIP_DIGEST } from '../src/model/identity.js';
 import { loadSources } from '../src/sources/load.js';
@@ -161,4 +161,21 @@ test('tree from its columns: the same text and JSON as from the object tree (fix
 test('short12 = the first 12 characters after a leading sha256: (the regex it replaced)', () => {
   fc.assert(fc.property(fc.oneof(fc.string(), fc.string().map((s) => 'sha256:' + s), fc.string().map((s) => 'sha256:sha256:' + s)), (s) => assert.equal(short12(s), s.replace(/^sha256:/, '').slice(0, 12))));
   assert.equal(short12(undefined), '?');
+});
+
+test('treeBranchOf = treeBranch of the whole object tree, for every image, from either form (random graphs)', () => {
+  fc.assert(
+    fc.property(snapshotDoc(), fc.nat(40_000_000), (doc, minSize) => {
+      const graph = snapshotFromJson(doc).graph;
+      const columns = treeColumns(graph);
+      const objects = layerTreeOf(columns);
+      const folded = foldSmallLayers(objects, minSize);
+      for (let i = 0; i < graph.imageCount; i++) {
+        assert.deepStrictEqual(treeBranchOf(columns, i), treeBranch(objects, i));
+        assert.deepStrictEqual(treeBranchOf(objects, i), treeBranch(objects, i));
+        if (i < folded.images.length) assert.deepStrictEqual(treeBranchOf(folded, i), treeBranch(folded, i));
+      }
+    }),
+    { numRuns: 200 },
+  );
 });

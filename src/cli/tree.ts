@@ -1,7 +1,7 @@
 import * as nodeCrypto from 'node:crypto';
 import { treeColumns, type ChainHasher, type TreeColumns } from '../analyze/tree-columns.js';
 import type { TreeNode } from '../analyze/tree.js';
-import { findTreeImage, foldSmallLayers, layerTreeOf, treeBranch } from '../analyze/tree.js';
+import { findTreeImage, foldSmallLayers, layerTreeOf, treeBranchOf } from '../analyze/tree.js';
 import { quote } from '../errors.js';
 import { renderLayerTreePieces } from '../render/tree.js';
 import { parseHumanSize } from '../render/units.js';
@@ -44,8 +44,8 @@ ${sourceHelp(true)}`,
       // The whole tree is printed from its columns: no object per node or image is kept.
       await writePieces(io, values.format === 'json' ? treeJsonPieces(columns, notes) : renderLayerTreePieces(columns));
     } else {
-      let tree = layerTreeOf(columns);
-      if (values.image !== undefined) tree = treeBranch(tree, findTreeImage(graph, values.image, positionals.length === 1 ? positionals[0] : undefined));
+      // One image's branch is made from the columns: a few objects, not one per node and image.
+      let tree = values.image === undefined ? layerTreeOf(columns) : treeBranchOf(columns, findTreeImage(graph, values.image, positionals.length === 1 ? positionals[0] : undefined));
       if (minSize > 0) tree = foldSmallLayers(tree, minSize);
       await writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTreePieces });
     }
