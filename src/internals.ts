@@ -94,6 +94,7 @@ export { HostState, type HostContainer, type MetadataSource, type V2Metadata } f
 export { Universe, type UniverseInputs, type UniverseImage, type UniverseLayer } from './model/universe.js';
 export { removalHost, rmiImage, pruneImages, resolveImage, removeContainersOf, reclaimablePerImage, type RemovalRecord, type RemovalResult, type RmiOptions } from './analyze/removal.js';
 export { removalPlan, type Plan, type PlanGoal, type PlanOptions, type PlanStep } from './analyze/plan.js';
+export { treeColumns, TreeColumns, type TreeAccess, type LayerFacts, type ChainHasher } from './analyze/tree-columns.js';
 
 export { humanSize, humanSizeWithPrecision, humanDuration, formatG, parseHumanSize } from './render/units.js';
 export { tabwrite } from './render/tabwriter.js';

@@ -1,10 +1,9 @@
 import { LayerlabError, quote } from '../errors.js';
 import type { ImageGraph } from '../model/graph.js';
-import { EMPTY_LAYER_DIFF_ID, EMPTY_LAYER_GZIP_DIGEST } from '../model/identity.js';
 import type { ContainerState } from '../model/types.js';
-import { imageUsage } from './df.js';
 import { removalHost } from './removal.js';
-import { effectiveSizes, type SizeBasis } from './sizes.js';
+import type { SizeBasis } from './sizes.js';
+import { treeColumns, type ChainHasher, type TreeAccess } from './tree-columns.js';
 
 /** A container bound to an image, as the tree shows it at the image's leaf. */
 export interface TreeContainer {
@@ -68,102 +67,44 @@ export interface LayerTree {
 }
 
 /** The chain trie of a graph as a tree of layers with the images and containers that end on each. */
-export function layerTree(graph: ImageGraph): LayerTree {
-  const u = imageUsage(graph);
-  const { size } = effectiveSizes(graph);
-  const chain = graph.chain;
-  const nodes: TreeNode[] = [];
-  for (let k = 0; k < chain.count; k++) {
-    const l = chain.nodeLayer[k];
-    nodes.push({
-      diffId: graph.layerDiffId[l],
-      digest: graph.layerDigest[l],
-      chainId: graph.chainIdOf(k),
-      size: size[l],
-      empty: graph.layerDiffId[l] === EMPTY_LAYER_DIFF_ID || graph.layerDigest[l] === EMPTY_LAYER_GZIP_DIGEST,
-      parent: chain.nodeParent[k],
-      children: [],
-      images: [],
-      users: u.nodeRefs[k],
-    });
-  }
-  const roots: number[] = [];
-  for (let k = 0; k < nodes.length; k++) {
-    const p = nodes[k].parent;
-    if (p < 0) roots.push(k);
-    else nodes[p].children.push(k);
-  }
-  const images: TreeImage[] = [];
-  for (let i = 0; i < graph.imageCount; i++) {
-    const s = graph.stackStart[i];
-    const e = graph.stackStart[i + 1];
-    const node = e > s ? graph.stackNode[e - 1] : -1;
-    const parent = graph.imageParent[i];
-    const parentTop = parent >= 0 && graph.stackStart[parent + 1] > graph.stackStart[parent] ? graph.stackNode[graph.stackStart[parent + 1] - 1] : -2;
-    // By the accessors: the image list as objects is never made (a million images).
-    const img: TreeImage = {
-      id: graph.imageId(i),
-      tags: [...graph.tagsOf(i)],
-      listed: u.listed[i] === 1,
-      node,
-      noOwnLayer: parent >= 0 && parentTop === node,
-      containers: [...graph.containersOf(i)].map((c) => {
-        const r = graph.containers[c];
-        return r.name === undefined ? { id: r.id, state: r.state } : { id: r.id, name: r.name, state: r.state };
-      }),
-    };
-    if (parent >= 0) img.parentId = graph.imageId(parent);
-    if (img.listed) {
-      img.size = u.size[i];
-      img.shared = u.shared[i];
-      img.unique = u.size[i] - u.shared[i];
-    }
-    images.push(img);
-  }
-  const order = imageOrder(images);
-  for (const i of order) if (images[i].node >= 0) nodes[images[i].node].images.push(i);
-  const weight = subtreeWeight(nodes, roots);
-  const keys = nodes.map(key);
-  const hex = Uint8Array.from(keys, (k) => (SHA256.test(k) ? 1 : 0));
-  // localeCompare of the keys; two sha256 digests compare as code points, which the collation agrees with for lower-case hex.
-  const byKey = (a: number, b: number) => (hex[a] & hex[b] ? (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0) : collator.compare(keys[a], keys[b]));
-  const byWeight = (a: number, b: number) => weight[b] - weight[a] || byKey(a, b);
-  roots.sort(byWeight);
-  for (const n of nodes) n.children.sort(byWeight);
-  return { nodes, roots, images, layersSize: u.layersSize, sizeBasis: u.basis };
+export function layerTree(graph: ImageGraph, hash?: ChainHasher): LayerTree {
+  return layerTreeOf(treeColumns(graph, hash));
 }
 
-function key(n: TreeNode): string {
-  return n.chainId ?? n.diffId ?? n.digest ?? '';
+/** The columnar tree as objects: one per node and per image (what `--image` and `--min-size` reshape). */
+export function layerTreeOf(t: TreeAccess): LayerTree {
+  const nodes = new Array<TreeNode>(t.nodeCount);
+  for (let k = 0; k < t.nodeCount; k++) nodes[k] = t.node(k);
+  const images = new Array<TreeImage>(t.imageCount);
+  for (let i = 0; i < t.imageCount; i++) images[i] = t.image(i);
+  return { nodes, roots: Array.from(t.roots), images, layersSize: t.layersSize, sizeBasis: t.sizeBasis };
 }
 
-// What localeCompare answers, made once (localeCompare looks its collator up on every call).
-const collator = new Intl.Collator();
-const SHA256 = /^sha256:[0-9a-f]{64}$/;
+/** A tree in either form, as the renderers read it. */
+export type AnyTree = LayerTree | TreeAccess;
 
-// Hidden build parents first (they came first), then listed images by their first tag.
-function imageOrder(images: TreeImage[]): number[] {
-  const label = (t: TreeImage) => (t.tags[0] ?? '\uffff') + t.id;
-  const labels = images.map(label);
-  return images.map((_, i) => i).sort((a, b) => Number(images[a].listed) - Number(images[b].listed) || collator.compare(labels[a], labels[b]));
-}
-
-// Number of images ending in each subtree: busier branches are listed first.
-function subtreeWeight(nodes: TreeNode[], roots: number[]): number[] {
-  const w = new Array<number>(nodes.length).fill(0);
-  const post: number[] = [];
-  const stack = [...roots];
-  while (stack.length) {
-    const n = stack.pop()!;
-    post.push(n);
-    stack.push(...nodes[n].children);
-  }
-  for (let k = post.length - 1; k >= 0; k--) {
-    const n = post[k];
-    w[n] += nodes[n].images.length;
-    if (nodes[n].parent >= 0) w[nodes[n].parent] += w[n];
-  }
-  return w;
+/** The object tree behind the renderers' interface (the columnar one is its own). */
+export function treeAccess(tree: AnyTree): TreeAccess {
+  if (!('nodes' in tree)) return tree;
+  const { nodes, images } = tree;
+  return {
+    nodeCount: nodes.length,
+    imageCount: images.length,
+    roots: tree.roots,
+    layersSize: tree.layersSize,
+    sizeBasis: tree.sizeBasis,
+    node: (k) => nodes[k],
+    layer: (k) => ({ ...nodes[k], shownId: nodes[k].diffId ?? nodes[k].digest }),
+    image: (i) => images[i],
+    parentOf: (k) => nodes[k].parent,
+    sizeOf: (k) => nodes[k].size,
+    usersOf: (k) => nodes[k].users,
+    childrenOf: (k) => nodes[k].children,
+    imagesAt: (k) => nodes[k].images,
+    imageNode: (i) => images[i].node,
+    imageListed: (i) => images[i].listed,
+    imageSize: (i) => images[i].size,
+  };
 }
 
 /**
@@ -188,6 +129,39 @@ export function treeBranch(tree: LayerTree, image: number): LayerTree {
   const onPath = new Set<TreeNode>();
   for (let n = tree.images[image].node; n >= 0; n = tree.nodes[n].parent) onPath.add(tree.nodes[n]);
   return reshape(tree, (n) => (onPath.has(n) ? 'keep' : 'drop'));
+}
+
+/**
+ * {@link treeBranch} of the whole tree, made from either form without making an object for the
+ * nodes and images off the branch (a million images: a few objects instead of three million).
+ */
+export function treeBranchOf(anyTree: AnyTree, image: number): LayerTree {
+  const t = treeAccess(anyTree);
+  const path: number[] = [];
+  for (let n = t.imageNode(image); n >= 0; n = t.parentOf(n)) path.push(n);
+  path.reverse();
+  const at = new Map(path.map((k, j) => [k, j]));
+  // Images on dropped layers leave the tree (and the list); the rest are renumbered.
+  const imageIndex = new Int32Array(t.imageCount).fill(-1);
+  const images: TreeImage[] = [];
+  for (let i = 0; i < t.imageCount; i++) {
+    const node = t.imageNode(i);
+    if (node >= 0 && !at.has(node)) continue;
+    imageIndex[i] = images.length;
+    images.push({ ...t.image(i), node: node >= 0 ? at.get(node)! : -1 });
+  }
+  const nodes = path.map((k, j): TreeNode => {
+    const n = t.node(k);
+    const out: TreeNode = { ...n, parent: j - 1, children: j + 1 < path.length ? [j + 1] : [] };
+    delete out.folded;
+    delete out.otherBranches;
+    if (n.folded?.layers) out.folded = { layers: n.folded.layers, bytes: n.folded.bytes };
+    out.images = out.images.map((i) => imageIndex[i]);
+    const dropped = t.childrenOf(k).length - out.children.length + (n.otherBranches ?? 0);
+    if (dropped) out.otherBranches = dropped;
+    return out;
+  });
+  return { nodes, roots: path.length ? [0] : [], images, layersSize: t.layersSize, sizeBasis: t.sizeBasis };
 }
 
 type Fate = 'keep' | 'fold' | 'drop';
@@ -245,26 +219,56 @@ export interface PrefixSharing {
   others: { images: number; bytes: number[] };
 }
 
+/**
+ * The `max` largest listed images (ties: lower index first), largest first, and the number and bytes
+ * of the others: the head of a sort of every listed image, kept in one pass without sorting them all.
+ */
+export function largestListed(tree: AnyTree, max: number): { top: number[]; others: { images: number; bytes: number } } {
+  const t = treeAccess(tree);
+  const top: number[] = [];
+  const before = (a: number, b: number) => t.imageSize(a)! > t.imageSize(b)! || (t.imageSize(a) === t.imageSize(b) && a < b);
+  let listed = 0;
+  let total = 0;
+  for (let i = 0; i < t.imageCount; i++) {
+    if (!t.imageListed(i)) continue;
+    listed++;
+    total += t.imageSize(i)!;
+    if (max <= 0 || (top.length === max && !before(i, top[max - 1]))) continue;
+    let at = top.length === max ? max - 1 : top.length;
+    while (at > 0 && before(i, top[at - 1])) {
+      top[at] = top[at - 1];
+      at--;
+    }
+    top[at] = i;
+  }
+  // Byte counts are whole numbers far below 2^53: the sum is exact in any order.
+  const shownBytes = top.reduce((sum, i) => sum + t.imageSize(i)!, 0);
+  return { top, others: { images: listed - top.length, bytes: total - shownBytes } };
+}
+
 /** Pairwise common-prefix bytes among the `max` largest listed images; the rest summed up as one "others". */
-export function prefixSharing(tree: LayerTree, max: number): PrefixSharing {
-  const listed = tree.images.map((_, i) => i).filter((i) => tree.images[i].listed);
-  listed.sort((a, b) => (tree.images[b].size ?? 0) - (tree.images[a].size ?? 0) || a - b);
-  const images = listed.slice(0, max);
+export function prefixSharing(anyTree: AnyTree, max: number): PrefixSharing {
+  const tree = treeAccess(anyTree);
+  const { top: images, others: rest } = largestListed(tree, max);
   const path = (i: number) => {
     const p: number[] = [];
-    for (let n = tree.images[i].node; n >= 0; n = tree.nodes[n].parent) p.push(n);
+    for (let n = tree.imageNode(i); n >= 0; n = tree.parentOf(n)) p.push(n);
     return p.reverse();
   };
   const paths = images.map(path);
   const bytes = paths.map((pa) =>
     paths.map((pb) => {
       let s = 0;
-      for (let k = 0; k < Math.min(pa.length, pb.length) && pa[k] === pb[k]; k++) s += tree.nodes[pa[k]].size;
+      for (let k = 0; k < Math.min(pa.length, pb.length) && pa[k] === pb[k]; k++) s += tree.sizeOf(pa[k]);
       return s;
     }),
   );
-  const heldByOthers = new Uint8Array(tree.nodes.length);
-  for (const i of listed.slice(max)) for (let n = tree.images[i].node; n >= 0 && !heldByOthers[n]; n = tree.nodes[n].parent) heldByOthers[n] = 1;
-  const others = paths.map((p) => p.reduce((s, n) => s + (heldByOthers[n] ? tree.nodes[n].size : 0), 0));
-  return { images, bytes, others: { images: listed.length - images.length, bytes: others } };
+  const shown = new Set(images);
+  const heldByOthers = new Uint8Array(tree.nodeCount);
+  for (let i = 0; i < tree.imageCount; i++) {
+    if (!tree.imageListed(i) || shown.has(i)) continue;
+    for (let n = tree.imageNode(i); n >= 0 && !heldByOthers[n]; n = tree.parentOf(n)) heldByOthers[n] = 1;
+  }
+  const others = paths.map((p) => p.reduce((s, n) => s + (heldByOthers[n] ? tree.sizeOf(n) : 0), 0));
+  return { images, bytes, others: { images: rest.images, bytes: others } };
 }

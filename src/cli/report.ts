@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { compareDedupModels } from '../analyze/dedup.js';
 import { systemDf } from '../analyze/df.js';
 import type { Plan } from '../analyze/plan.js';
-import { layerTree, prefixSharing } from '../analyze/tree.js';
+import { prefixSharing } from '../analyze/tree.js';
+import { treeColumns } from '../analyze/tree-columns.js';
 import { LayerlabError } from '../errors.js';
 import type { PullReport, TimeSeries } from '../render/html/charts.js';
 import { DEFAULT_LIMITS, reportHtml } from '../render/html/page.js';
@@ -12,6 +13,7 @@ import { loadSources } from '../sources/load.js';
 import { loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeNotes } from './common.js';
 import { writeAtomically } from './generate.js';
 import { defineCommand } from './options.js';
+import { chainHasher } from './tree.js';
 
 type Shape = 'string' | 'number' | 'array' | 'object';
 
@@ -122,7 +124,8 @@ ${sourceHelp(true)}`,
     const series = values.simulation === undefined ? undefined : readSimulationJson(values.simulation);
     const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
     const notes = notesFor(sources, ['image-set']);
-    const tree = layerTree(graph);
+    // Columns, not an object per node and image: the page draws a few hundred of a million.
+    const tree = treeColumns(graph, chainHasher());
     const max = values['max-stacks'];
     const html = reportHtml(
       {

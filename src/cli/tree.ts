@@ -1,10 +1,13 @@
-import { findTreeImage, foldSmallLayers, layerTree, treeBranch } from '../analyze/tree.js';
+import * as nodeCrypto from 'node:crypto';
+import { treeColumns, type ChainHasher, type TreeColumns } from '../analyze/tree-columns.js';
+import type { TreeNode } from '../analyze/tree.js';
+import { findTreeImage, foldSmallLayers, layerTreeOf, treeBranchOf } from '../analyze/tree.js';
 import { quote } from '../errors.js';
 import { renderLayerTreePieces } from '../render/tree.js';
 import { parseHumanSize } from '../render/units.js';
 import { loadSources } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
-import { usageError } from './io.js';
+import { jsonPieces, usageError, writePieces } from './io.js';
 import { defineCommand } from './options.js';
 
 export const treeCommand = defineCommand(
@@ -36,11 +39,65 @@ ${sourceHelp(true)}`,
     const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
     // which images the tree holds depends on what the readers left out: say it as df does
     const notes = notesFor(sources, ['image-set']);
-    let tree = layerTree(graph);
-    if (values.image !== undefined) tree = treeBranch(tree, findTreeImage(graph, values.image, positionals.length === 1 ? positionals[0] : undefined));
-    if (minSize > 0) tree = foldSmallLayers(tree, minSize);
-    await writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTreePieces });
+    const columns = treeColumns(graph, chainHasher());
+    if (values.image === undefined && minSize === 0) {
+      // The whole tree is printed from its columns: no object per node or image is kept.
+      await writePieces(io, values.format === 'json' ? treeJsonPieces(columns, notes) : renderLayerTreePieces(columns));
+    } else {
+      // One image's branch is made from the columns: a few objects, not one per node and image.
+      let tree = values.image === undefined ? layerTreeOf(columns) : treeBranchOf(columns, findTreeImage(graph, values.image, positionals.length === 1 ? positionals[0] : undefined));
+      if (minSize > 0) tree = foldSmallLayers(tree, minSize);
+      await writeFormatted(io, values.format, { ...tree, notes }, { table: renderLayerTreePieces });
+    }
     if (values.format !== 'json') writeNotes(io, notes);
     return 0;
   },
 );
+
+/** sha256 digests of chainID inputs with node:crypto: about 13x the model's (browser-safe) hash per chainID. */
+export function chainHasher(): ChainHasher {
+  // crypto.hash (one call, no Hash object) is in Node 20.12 and later.
+  const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+  return oneShot ? (s) => 'sha256:' + oneShot('sha256', s, 'hex') : (s) => 'sha256:' + nodeCrypto.createHash('sha256').update(s).digest('hex');
+}
+
+/** `jsonPieces({ ...layerTreeOf(t), notes })`, made a node and an image at a time. */
+export function* treeJsonPieces(t: TreeColumns, notes: unknown): Generator<string> {
+  yield '{\n  "nodes": ';
+  yield* arrayPieces(t.nodeCount, (k) => t.node(k), nodeJson);
+  yield ',\n  "roots": ';
+  yield* jsonPieces(Array.from(t.roots), 1);
+  yield ',\n  "images": ';
+  yield* arrayPieces(t.imageCount, (i) => t.image(i));
+  yield `,\n  "layersSize": ${JSON.stringify(t.layersSize)},\n  "sizeBasis": ${JSON.stringify(t.sizeBasis)},\n  "notes": `;
+  yield* jsonPieces(notes, 1);
+  yield '\n}\n';
+}
+
+// An array member of the top object, as jsonPieces writes it (its items are plain objects, each
+// written as jsonPieces(item, 2) would: JSON.stringify's indentation shifted by the item's depth,
+// in one native call rather than a generator step per member).
+function* arrayPieces<T extends object>(count: number, at: (i: number) => T, write: (item: T) => string = itemJson): Generator<string> {
+  if (count === 0) return yield '[]';
+  yield '[\n';
+  for (let i = 0; i < count; i++) yield '    ' + write(at(i)) + (i < count - 1 ? ',\n' : '\n');
+  yield '  ]';
+}
+
+const NEWLINE = /\n/g;
+const itemJson = (item: object) => JSON.stringify(item, null, 2).replace(NEWLINE, '\n    ');
+
+// itemJson of a node, written out: two million of them at 1M images. Members in TreeNode's order,
+// absent ones left out, as JSON.stringify does.
+function nodeJson(n: TreeNode): string {
+  let s = '{';
+  if (n.diffId !== undefined) s += '\n      "diffId": ' + JSON.stringify(n.diffId) + ',';
+  if (n.digest !== undefined) s += '\n      "digest": ' + JSON.stringify(n.digest) + ',';
+  if (n.chainId !== undefined) s += '\n      "chainId": ' + JSON.stringify(n.chainId) + ',';
+  s += `\n      "size": ${num(n.size)},\n      "empty": ${n.empty},\n      "parent": ${num(n.parent)},\n      "children": ${numbers(n.children)},\n      "images": ${numbers(n.images)},\n      "users": ${num(n.users)}`;
+  if (n.folded !== undefined || n.otherBranches !== undefined) return itemJson(n);
+  return s + '\n    }';
+}
+
+const num = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
+const numbers = (list: number[]) => (list.length === 0 ? '[]' : '[\n        ' + list.map(num).join(',\n        ') + '\n      ]');

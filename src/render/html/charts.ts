@@ -5,7 +5,7 @@ import type { SystemDf } from '../../analyze/df.js';
 import type { Plan } from '../../analyze/plan.js';
 import type { PullSchedule } from '../../analyze/pull-schedule.js';
 import type { PullPlan } from '../../analyze/pull.js';
-import type { LayerTree, PrefixSharing } from '../../analyze/tree.js';
+import { treeAccess, type AnyTree, type PrefixSharing } from '../../analyze/tree.js';
 import { treeImageLabel } from '../tree.js';
 import { bytes, esc, figure, px, svgImage, table, ticks } from './markup.js';
 
@@ -49,8 +49,9 @@ export function dfFigure(df: SystemDf): string {
 }
 
 /** Pairwise common-prefix bytes as a heatmap: darker is more shared; the diagonal is each image's size. */
-export function heatmapFigure(tree: LayerTree, s: PrefixSharing): string {
-  const labels = s.images.map((i) => treeImageLabel(tree.images[i]));
+export function heatmapFigure(tree: AnyTree, s: PrefixSharing): string {
+  const t = treeAccess(tree);
+  const labels = s.images.map((i) => treeImageLabel(t.image(i)));
   const n = labels.length;
   const withOthers = s.others.images > 0;
   const cell = n > 20 ? 16 : 26;

@@ -4,7 +4,7 @@ import type { DedupComparison } from '../../analyze/dedup.js';
 import type { SourceNote } from '../../sources/source.js';
 import type { SystemDf } from '../../analyze/df.js';
 import type { Plan } from '../../analyze/plan.js';
-import type { LayerTree, PrefixSharing } from '../../analyze/tree.js';
+import { treeAccess, type AnyTree, type PrefixSharing } from '../../analyze/tree.js';
 import { dedupFigure, dfFigure, heatmapFigure, planFigure, pullFigure, timeSeriesFigure, type PullReport, type TimeSeries } from './charts.js';
 import { bytes, esc, htmlPage } from './markup.js';
 import { nodeSharers, stackLayout, stacksFigure } from './stacks.js';
@@ -16,8 +16,8 @@ import { treeFigure } from './tree-html.js';
 export interface ReportData {
   title: string;
   sources: string[];
-  /** `layerlab tree --format json`. */
-  tree: LayerTree;
+  /** `layerlab tree --format json` (either form: the columnar one is embedded as the same JSON). */
+  tree: AnyTree;
   /** `layerlab df --format json`: the df answer and the source notes it shows. */
   df: SystemDf & { notes: (SourceNote & { source: string })[] };
   /** Common-prefix bytes among the largest images. */
@@ -89,17 +89,18 @@ function scriptJson(value: unknown): string {
 
 /** The tooltip's text per drawn layer, formatted here so the page only looks it up. */
 function tooltipView(data: ReportData, nodes: Iterable<number>): Record<number, Record<string, string>> {
-  const sharers = nodeSharers(data.tree, nodes);
+  const sharers = nodeSharers(data.tree, nodes, 12);
+  const tree = treeAccess(data.tree);
   const out: Record<number, Record<string, string>> = {};
   for (const [k, who] of Object.entries(sharers)) {
-    const n = data.tree.nodes[Number(k)];
-    const names = who.length > 12 ? `${who.slice(0, 12).join(', ')} and ${who.length - 12} more` : who.join(', ');
+    const n = tree.node(Number(k));
+    const names = who.count > 12 ? `${who.labels.join(', ')} and ${who.count - 12} more` : who.labels.join(', ');
     out[Number(k)] = {
       size: bytes(n.size),
       digest: n.digest ?? 'unknown (not in this source)',
       diffId: n.diffId ?? 'unknown',
       chainId: n.chainId ?? 'unknown (a diffID below is unknown)',
-      sharers: `${who.length} image${who.length === 1 ? '' : 's'}: ${names}`,
+      sharers: `${who.count} image${who.count === 1 ? '' : 's'}: ${names}`,
     };
   }
   return out;
@@ -107,9 +108,10 @@ function tooltipView(data: ReportData, nodes: Iterable<number>): Record<number, 
 
 /** The whole report as one HTML document: no external resource of any kind. */
 export function reportHtml(data: ReportData, limits: ReportLimits = DEFAULT_LIMITS): string {
-  const layout = stackLayout(data.tree, limits.stacks);
+  const tree = treeAccess(data.tree);
+  const layout = stackLayout(tree, limits.stacks);
   const drawn = new Set<number>();
-  for (const i of layout.shown) for (let n = data.tree.images[i].node; n >= 0; n = data.tree.nodes[n].parent) drawn.add(n);
+  for (const i of layout.shown) for (let n = tree.imageNode(i); n >= 0; n = tree.parentOf(n)) drawn.add(n);
   const treeFig = treeFigure(data.tree, layout.colour, limits.treeNodes);
   const sections: [string, string, string][] = [
     ['stacks', 'Stacks', stacksFigure(data.tree, layout)],
@@ -121,8 +123,9 @@ export function reportHtml(data: ReportData, limits: ReportLimits = DEFAULT_LIMI
   if (data.plan) sections.push(['plan', 'Removal plan', planFigure(data.plan)]);
   if (data.pull) sections.push(['pull', 'Pull timeline', pullFigure(data.pull)]);
   (data.series ?? []).forEach((s, k) => sections.push([`series-${k}`, s.title, timeSeriesFigure(s, `series-${k}`)]));
-  const listed = data.tree.images.filter((i) => i.listed).length;
-  const lead = `${listed} images, ${data.tree.nodes.length} layers, ${bytes(data.tree.layersSize)} on disk (${data.tree.sizeBasis} sizes), from ${data.sources.map((s) => esc(s)).join(', ')}. Hover or Tab onto a layer to see its digest, diffID, chainID, size and which images share it.`;
+  let listed = 0;
+  for (let i = 0; i < tree.imageCount; i++) if (tree.imageListed(i)) listed++;
+  const lead = `${listed} images, ${tree.nodeCount} layers, ${bytes(tree.layersSize)} on disk (${tree.sizeBasis} sizes), from ${data.sources.map((s) => esc(s)).join(', ')}. Hover or Tab onto a layer to see its digest, diffID, chainID, size and which images share it.`;
   return htmlPage({
     title: data.title,
     css: REPORT_CSS,

@@ -1,6 +1,6 @@
 // The chapter's picture: each image a column of its layers, bottom first, height by size; a layer
 // several images hold has one colour wherever it appears.
-import type { LayerTree } from '../../analyze/tree.js';
+import { largestListed, treeAccess, type AnyTree } from '../../analyze/tree.js';
 import { describeTreeLayer, short12, treeImageLabel } from '../tree.js';
 import { bytes, esc, figure, px, svgImage, table, ticks } from './markup.js';
 
@@ -18,33 +18,42 @@ export interface StackLayout {
 }
 
 /** Chain nodes of an image from the bottom layer up. */
-export function imagePath(tree: LayerTree, image: number): number[] {
+export function imagePath(tree: AnyTree, image: number): number[] {
+  const t = treeAccess(tree);
   const path: number[] = [];
-  for (let n = tree.images[image].node; n >= 0; n = tree.nodes[n].parent) path.push(n);
+  for (let n = t.imageNode(image); n >= 0; n = t.parentOf(n)) path.push(n);
   return path.reverse();
 }
 
 /** The listed images, largest first, cut to `max`; shared layers numbered in order of first appearance. */
-export function stackLayout(tree: LayerTree, max: number): StackLayout {
-  const listed = tree.images.map((_, i) => i).filter((i) => tree.images[i].listed);
-  listed.sort((a, b) => (tree.images[b].size ?? 0) - (tree.images[a].size ?? 0) || a - b);
-  const shown = listed.slice(0, max);
-  const rest = listed.slice(max);
+export function stackLayout(tree: AnyTree, max: number): StackLayout {
+  const t = treeAccess(tree);
+  const { top: shown, others } = largestListed(t, max);
   const colour = new Map<number, number>();
   for (const i of shown) {
-    for (const n of imagePath(tree, i)) if (tree.nodes[n].users > 1 && !colour.has(n)) colour.set(n, colour.size % SHARED_COLOURS);
+    for (const n of imagePath(t, i)) if (t.usersOf(n) > 1 && !colour.has(n)) colour.set(n, colour.size % SHARED_COLOURS);
   }
-  return { shown, more: { images: rest.length, bytes: rest.reduce((s, i) => s + (tree.images[i].size ?? 0), 0) }, colour };
+  return { shown, more: others, colour };
 }
 
-/** The images whose stacks hold each node (labels), as the tooltip lists them; for the drawn nodes only. */
-export function nodeSharers(tree: LayerTree, nodes: Iterable<number>): Record<number, string[]> {
+/**
+ * For each drawn node, the listed images whose stacks hold it, as the tooltip names them: how many,
+ * and the labels of the first `names` of them (in image order).
+ */
+export function nodeSharers(tree: AnyTree, nodes: Iterable<number>, names = Infinity): Record<number, { count: number; labels: string[] }> {
+  const t = treeAccess(tree);
   const want = new Set(nodes);
-  const out: Record<number, string[]> = {};
-  tree.images.forEach((img, i) => {
-    if (!img.listed) return;
-    for (const n of imagePath(tree, i)) if (want.has(n)) (out[n] ??= []).push(treeImageLabel(img));
-  });
+  const out: Record<number, { count: number; labels: string[] }> = {};
+  for (let i = 0; i < t.imageCount; i++) {
+    if (!t.imageListed(i)) continue;
+    let label: string | undefined;
+    for (let n = t.imageNode(i); n >= 0; n = t.parentOf(n)) {
+      if (!want.has(n)) continue;
+      const o = (out[n] ??= { count: 0, labels: [] });
+      o.count++;
+      if (o.labels.length < names) o.labels.push((label ??= treeImageLabel(t.image(i))));
+    }
+  }
   return out;
 }
 
@@ -56,17 +65,18 @@ const LABEL_H = 110;
 const AXIS_W = 64;
 
 /** Accessible name of a drawn layer: what a screen reader says when Tab lands on it. */
-function layerName(tree: LayerTree, n: number, image: string): string {
-  return `${image}: ${describeTreeLayer(tree.nodes[n])}`;
+function layerName(tree: AnyTree, n: number, image: string): string {
+  return `${image}: ${describeTreeLayer(treeAccess(tree).node(n))}`;
 }
 
 /** The stacks as one SVG; every layer is focusable and names itself. */
-export function stacksSvg(tree: LayerTree, layout: StackLayout, id = 'stacks'): string {
-  const max = Math.max(1, ...layout.shown.map((i) => tree.images[i].size ?? 0));
+export function stacksSvg(anyTree: AnyTree, layout: StackLayout, id = 'stacks'): string {
+  const tree = treeAccess(anyTree);
+  const max = Math.max(1, ...layout.shown.map((i) => tree.imageSize(i) ?? 0));
   const scale = CHART_H / max;
   const columns = layout.shown.map((i) => {
     const path = imagePath(tree, i);
-    const heights = path.map((n) => Math.max(MIN_H, tree.nodes[n].size * scale));
+    const heights = path.map((n) => Math.max(MIN_H, tree.sizeOf(n) * scale));
     return { i, path, heights, total: heights.reduce((a, b) => a + b, 0) };
   });
   const top = Math.max(CHART_H, ...columns.map((c) => c.total)) + 8;
@@ -78,7 +88,7 @@ export function stacksSvg(tree: LayerTree, layout: StackLayout, id = 'stacks'): 
   }
   columns.forEach((c, k) => {
     const x = AXIS_W + GAP + k * (COL + GAP);
-    const label = treeImageLabel(tree.images[c.i]);
+    const label = treeImageLabel(tree.image(c.i));
     let y = top;
     parts.push(`<g class="stack" data-i="${c.i}">`);
     c.path.forEach((n, j) => {
@@ -96,14 +106,15 @@ export function stacksSvg(tree: LayerTree, layout: StackLayout, id = 'stacks'): 
 }
 
 /** The stacks figure: picture, sentence summary, and a table of every drawn layer. */
-export function stacksFigure(tree: LayerTree, layout: StackLayout): string {
+export function stacksFigure(anyTree: AnyTree, layout: StackLayout): string {
+  const tree = treeAccess(anyTree);
   const shared = layout.colour.size;
   const more = layout.more.images ? ` ${layout.more.images} smaller images (${bytes(layout.more.bytes)} in all) are not drawn; they are in the tables.` : '';
   const summary = `${layout.shown.length} images drawn as stacks of their layers, bottom layer first, height by size (tiny layers get a few pixels so they can be seen and focused). ${shared} layers are held by more than one image and have the same colour in every image that holds them; grey layers belong to one image.${more}`;
   const rows = layout.shown.flatMap((i) =>
     imagePath(tree, i).map((n, j) => {
-      const node = tree.nodes[n];
-      return [esc(treeImageLabel(tree.images[i])), String(j + 1), bytes(node.size), `<code>${esc(short12(node.diffId ?? node.digest))}</code>`, node.users > 1 ? `shared by ${node.users}` : 'unique'];
+      const node = tree.node(n);
+      return [esc(treeImageLabel(tree.image(i))), String(j + 1), bytes(node.size), `<code>${esc(short12(node.diffId ?? node.digest))}</code>`, node.users > 1 ? `shared by ${node.users}` : 'unique'];
     }),
   );
   return figure({
