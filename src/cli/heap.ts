@@ -7,14 +7,9 @@ import { COLUMNAR_MARKER } from '../sources/sniff.js';
 
 /** Heap bytes per snapshot byte a loaded graph needs, plus headroom (measured: about 0.9 at 1M images). */
 const HEAP_PER_FILE_BYTE = 1.5;
-/**
- * Commands that keep records for every image beyond the graph (tree's nodes, report's pictures):
- * `tree` and `report` of a 1.29 GB file (1M images) peaked at 4.5-4.7 GB RSS. `prune -a` and
- * `plan --prune -a` no longer do (typed counts, references read from the graph, output in pieces):
- * with df's ask (a 2.45 GB heap for that file) they peak at 1.9 and 1.4 GB RSS, as fast as with 6.5.
- */
-const HEAP_PER_FILE_BYTE_EVERY_IMAGE = 5;
-const EVERY_IMAGE_COMMANDS = new Set(['tree', 'report']);
+// Commands over every image (tree, report, prune -a, plan) used to ask for 5 heap bytes per file
+// byte; their per-image records are now typed arrays or counts: at 1M images (a 1.29 GB file) they
+// peak at 1.2-1.9 GB RSS in df's heap (reports/scale.md, session 6).
 const BASE = 512 * 1024 * 1024;
 
 /** Heap bytes a command line is expected to need, from its file arguments' sizes. */
@@ -34,7 +29,7 @@ export function heapNeeded(argv: readonly string[]): number {
       // not a file: the command says what is wrong with it
     }
   }
-  return bytes === 0 ? 0 : BASE + bytes * (EVERY_IMAGE_COMMANDS.has(argv[0]) ? HEAP_PER_FILE_BYTE_EVERY_IMAGE : HEAP_PER_FILE_BYTE);
+  return bytes === 0 ? 0 : BASE + bytes * HEAP_PER_FILE_BYTE;
 }
 
 /** The --max-old-space-size (MiB) to re-run with, or undefined when the current heap is enough. */
