@@ -1,9 +1,11 @@
 // Arrow IPC files, one per table (an IPC file holds exactly one schema): built zero-copy from the
 // typed columns and read back the same way, digests as FixedSizeBinary(32) throughout.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { LayerlabError } from '../errors.js';
 import { join } from 'node:path';
-import { FixedSizeBinary, Int32, Int64, makeData, makeVector, Table, tableFromIPC, tableToIPC, Type, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import { AsyncByteQueue, FixedSizeBinary, Int32, Int64, makeData, makeVector, RecordBatchFileWriter, RecordBatchReader, Table, type RecordBatch, tableFromIPC, Type, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import { batchRanges, type TableSources } from './columnar-batches.js';
 import { tableError } from './columnar-graph.js';
 import { SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
 import { DIGEST_BYTES, TABLE_NAMES, type DigestColumn, type StringColumn, type TableName } from './columnar-tables.js';
@@ -43,13 +45,52 @@ function arrowColumn(spec: ColumnSpec, v: ColumnData, n: number): Vector {
   }
 }
 
-/** Writes each table as `<table>.arrow` in `dir`. */
-export function writeArrowTables(dir: string, tables: Record<TableName, FlatTable>): void {
+/** The writer's byte sink made a file: each piece goes to disk as it is made, nothing is queued. */
+class FileSink extends AsyncByteQueue {
+  constructor(private readonly fd: number) {
+    super();
+  }
+  override write(value: unknown): void {
+    const b = value as Uint8Array;
+    for (let done = 0; done < b.byteLength; ) done += writeSync(this.fd, b, done, b.byteLength - done);
+  }
+}
+
+/** A flat table as an Arrow table (one record batch), digests and integers zero-copy. */
+export function arrowTable(name: TableName, t: FlatTable): Table {
+  const vectors: Record<string, Vector> = {};
+  for (const spec of SCHEMA[name]) vectors[spec.name] = arrowColumn(spec, t.columns[spec.name], t.rows);
+  return new Table(vectors);
+}
+
+/** What a writer reports after each batch it wrote (tests stop the export there). */
+export type BatchHook = (table: TableName, rowsWritten: number) => void;
+
+/**
+ * Writes each table as `<table>.arrow` in `dir`, a record batch of at most `batchRows` rows at a
+ * time, each written before the next is made. A table of one batch is byte for byte what
+ * `tableToIPC(table, 'file')` makes.
+ */
+export function writeArrowTables(dir: string, tables: TableSources, batchRows: number, onBatch?: BatchHook): void {
   for (const name of TABLE_NAMES) {
-    const t = tables[name];
-    const vectors: Record<string, Vector> = {};
-    for (const spec of SCHEMA[name]) vectors[spec.name] = arrowColumn(spec, t.columns[spec.name], t.rows);
-    writeFileSync(join(dir, `${name}.arrow`), tableToIPC(new Table(vectors), 'file'));
+    const src = tables[name];
+    const fd = openSync(join(dir, `${name}.arrow`), 'wx');
+    try {
+      const writer = new RecordBatchFileWriter();
+      writer.reset(new FileSink(fd) as unknown as AsyncByteQueue);
+      let first = true;
+      for (const [from, to] of batchRanges(src.rows, batchRows)) {
+        const table = arrowTable(name, src.slice(from, to));
+        // The schema goes first even when no batch follows (an empty table), as tableToIPC writes it.
+        if (first) writer.reset(undefined, table.schema);
+        first = false;
+        for (const b of table.batches) writer.write(b);
+        onBatch?.(name, to);
+      }
+      writer.finish();
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
@@ -233,8 +274,48 @@ export function readArrowTable(dir: string, name: TableName, exportPath: string)
   try {
     table = tableFromIPC(bytes);
   } catch (e) {
-    return tableError(exportPath, name, undefined, undefined, `${name}.arrow is not a readable Arrow IPC file: ${(e as Error).message.split('\n')[0]}`);
+    return notReadable(exportPath, name, e);
   }
+  return flatFromTable(exportPath, name, table);
+}
+
+/**
+ * Files larger than this are read a record batch at a time through a file handle: Node reads at
+ * most 2 GiB into one buffer, and the layers table of ten million images is about 2.7 GB.
+ */
+export const WHOLE_READ_LIMIT = 1 << 30;
+
+/** {@link readArrowTable}, reading a file above `wholeLimit` bytes batch by batch (same checks, same columns). */
+export async function readArrowTableFile(dir: string, name: TableName, exportPath: string, wholeLimit = WHOLE_READ_LIMIT): Promise<FlatTable> {
+  const path = join(dir, `${name}.arrow`);
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    return unreadable(exportPath, name, e);
+  }
+  if (size <= wholeLimit) return readArrowTable(dir, name, exportPath);
+  checkArrowFile(dir, name);
+  let table: Table;
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, 'r');
+    const reader = await RecordBatchReader.from(fh);
+    const batches: RecordBatch[] = [];
+    for await (const b of reader) batches.push(b);
+    table = batches.length > 0 ? new Table(batches) : new Table(reader.schema);
+  } catch (e) {
+    return notReadable(exportPath, name, e);
+  } finally {
+    await fh?.close();
+  }
+  return flatFromTable(exportPath, name, table);
+}
+
+const notReadable = (exportPath: string, name: TableName, e: unknown): never =>
+  tableError(exportPath, name, undefined, undefined, `${name}.arrow is not a readable Arrow IPC file: ${(e as Error).message.split('\n')[0]}`);
+
+function flatFromTable(exportPath: string, name: TableName, table: Table): FlatTable {
   const columns: Record<string, ColumnData> = {};
   for (const spec of SCHEMA[name]) {
     const v = table.getChild(spec.name);
