@@ -7,13 +7,13 @@ import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } fr
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { tableToIPC } from 'apache-arrow';
+import { FixedSizeBinary, Int32, Int64, makeData, makeVector, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { LayerlabError } from '../src/errors.js';
 import { GraphBuilder, type ImageGraph } from '../src/model/graph.js';
-import { arrowTable, readArrowTable, readArrowTableFile } from '../src/sources/columnar-arrow.js';
+import { readArrowTable, readArrowTableFile } from '../src/sources/columnar-arrow.js';
 import { batchRanges, graphTableSources } from '../src/sources/columnar-batches.js';
-import { flattenTables, type FlatTable } from '../src/sources/columnar-schema.js';
-import { TABLE_NAMES, tablesFromGraph, type TableName } from '../src/sources/columnar-tables.js';
+import { flattenTables, SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from '../src/sources/columnar-schema.js';
+import { TABLE_NAMES, tablesFromGraph, type DigestColumn, type StringColumn, type TableName } from '../src/sources/columnar-tables.js';
 import { writeColumnar } from '../src/sources/columnar.js';
 import { loadSource } from '../src/sources/load.js';
 import { parseSnapshot, serializeSnapshot } from '../src/sources/snapshot.js';
@@ -79,6 +79,41 @@ function concat(parts: FlatTable[]): FlatTable {
   return { rows, columns };
 }
 
+// The whole-table writer as it was (apache-arrow's builders for strings, a BigInt per int64): the
+// oracle the batch writer's bytes are checked against.
+function oldBitmap(n: number, isNull: (i: number) => boolean): { nullBitmap?: Uint8Array; nullCount: number } {
+  let nulls = 0;
+  const bits = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    if (isNull(i)) nulls++;
+    else bits[i >> 3] |= 1 << (i & 7);
+  }
+  return nulls === 0 ? { nullCount: 0 } : { nullBitmap: bits, nullCount: nulls };
+}
+function oldColumn(spec: ColumnSpec, v: ColumnData, n: number): Vector {
+  switch (spec.type) {
+    case 'key':
+    case 'ref': {
+      const a = v as Int32Array;
+      return makeVector(makeData({ type: new Int32(), length: n, data: a, ...(spec.nullable ? oldBitmap(n, (i) => a[i] === -1) : { nullCount: 0 }) }));
+    }
+    case 'int64': {
+      const a = v as Float64Array;
+      const data = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) if (!Number.isNaN(a[i])) data[i] = BigInt(a[i]);
+      return makeVector(makeData({ type: new Int64(), length: n, data, ...oldBitmap(n, (i) => Number.isNaN(a[i])) }));
+    }
+    case 'digest': {
+      const d = v as DigestColumn;
+      return makeVector(makeData({ type: new FixedSizeBinary(32), length: n, data: d.bytes, ...oldBitmap(n, (i) => d.valid !== undefined && d.valid[i] === 0) }));
+    }
+    case 'string':
+      return vectorFromArray(v as StringColumn, new Utf8());
+  }
+}
+const oldArrowFile = (name: TableName, t: FlatTable): Buffer =>
+  Buffer.from(tableToIPC(new Table(Object.fromEntries(SCHEMA[name].map((c) => [c.name, oldColumn(c, t.columns[c.name], t.rows)]))), 'file'));
+
 const graphArb = fc.oneof(
   snapshotDoc({ maxImages: 12 }).map((d) => parseSnapshot(JSON.stringify(d)).graph),
   fc.record({ images: fc.integer({ min: 1, max: 60 }), seed: fc.nat(), containers: fc.nat(6) }).map((o) => syntheticGraph(o)),
@@ -103,10 +138,21 @@ test('columnar stream: one batch writes the bytes the whole-table writer wrote',
       const out = join(dir, `e${k++}`);
       await writeColumnar(g, 'arrow', out);
       const whole = wholeTables(g);
-      for (const name of TABLE_NAMES) assert.deepEqual(readFileSync(join(out, `${name}.arrow`)), Buffer.from(tableToIPC(arrowTable(name, whole[name]), 'file')), name);
+      for (const name of TABLE_NAMES) assert.deepEqual(readFileSync(join(out, `${name}.arrow`)), oldArrowFile(name, whole[name]), name);
     }),
     { numRuns: 25 },
   );
+  // Bitmaps of more than 64 bytes (over 512 rows), nulls among repeated and distinct strings.
+  const b = new GraphBuilder();
+  const ls = Array.from({ length: 1500 }, (_, i) =>
+    b.addLayer({ diffId: `sha256:${i.toString(16).padStart(64, '0')}`, size: i * 1e9, ...(i % 3 === 0 ? {} : { mediaType: i % 7 === 0 ? `type/${i}` : 'application/x' }) }),
+  );
+  for (let i = 0; i < 700; i++) b.addImage({ id: `sha256:${(i + 5000).toString(16).padStart(64, '0')}`, ...(i % 2 ? { platform: 'linux/amd64' } : {}) }, [ls[i], ls[i + 800]]);
+  const big = b.build();
+  const out = join(dir, 'big');
+  await writeColumnar(big, 'arrow', out);
+  const whole = wholeTables(big);
+  for (const name of TABLE_NAMES) assert.deepEqual(readFileSync(join(out, `${name}.arrow`)), oldArrowFile(name, whole[name]), name);
 });
 
 for (const format of ['arrow', 'parquet'] as const) {

@@ -1,7 +1,7 @@
 // The tables of an export made a slice of rows at a time, straight from the graph's columns, so
 // that writing them holds one batch beside the loaded graph instead of every table at once (ten
 // million images: the tables as one object were about 3x the graph itself).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LayerlabError } from '../errors.js';
 import { ABSENT, type DigestBytes } from '../model/digest-bytes.js';
 import type { ImageGraph } from '../model/graph.js';
@@ -279,7 +279,7 @@ function chainIds(graph: ImageGraph): DigestColumn {
     else {
       putHex(bytes, p * DIGEST_BYTES, 7);
       putHex(diff.raw, at, 7 + 64 + 8);
-      bytes.set(createHash('sha256').update(text).digest(), k * DIGEST_BYTES);
+      bytes.set(hash('sha256', text, 'buffer'), k * DIGEST_BYTES);
     }
   }
   return missing ? { bytes, valid } : { bytes };
@@ -310,4 +310,18 @@ function containersSource(graph: ImageGraph): TableSource {
       };
     },
   };
+}
+
+/** Numbers into int64s (NaN left 0, a null), as BigInt(x) stores them but without a BigInt per row. */
+export function int64Words(a: Float64Array, out: BigInt64Array): void {
+  const words = new Int32Array(out.buffer, out.byteOffset, 2 * a.length);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (Number.isNaN(x)) continue;
+    if (Number.isSafeInteger(x)) {
+      const hi = Math.floor(x / 4294967296);
+      words[2 * i] = x - hi * 4294967296;
+      words[2 * i + 1] = hi;
+    } else out[i] = BigInt(x); // exact beyond 2^53; throws for a fraction, as it always did
+  }
 }

@@ -8,7 +8,7 @@ import { tableError } from './columnar-graph.js';
 import { SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
 import { DIGEST_BYTES, TABLE_NAMES, type DigestColumn, type StringColumn, type TableName } from './columnar-tables.js';
 import type { BatchHook } from './columnar-arrow.js';
-import { batchRanges, DEFAULT_BATCH_ROWS, flatSources, type TableSources } from './columnar-batches.js';
+import { batchRanges, DEFAULT_BATCH_ROWS, flatSources, int64Words, type TableSources } from './columnar-batches.js';
 import { duckError, openDuck, sqlString, type Duck } from './duckdb.js';
 
 /** DuckDB's memory cap while writing Parquet (it spills to its database file and temp folder beyond it). */
@@ -91,19 +91,9 @@ function fillVector(vector: unknown, spec: ColumnSpec, v: ColumnData, off: numbe
       break;
     }
     case 'int64': {
-      const src = v as Float64Array;
-      const items = out.items as BigInt64Array;
-      const words = new Int32Array(items.buffer, items.byteOffset, 2 * n);
-      for (let i = 0; i < n; i++) {
-        const x = src[off + i];
-        if (Number.isNaN(x)) out.validity.setItemValid(i, false);
-        else if (Number.isSafeInteger(x)) {
-          // Two's complement as high and low words: what BigInt(x) stores, without a BigInt.
-          const hi = Math.floor(x / 4294967296);
-          words[2 * i] = x - hi * 4294967296;
-          words[2 * i + 1] = hi;
-        } else items[i] = BigInt(x); // throws for a fraction, as before
-      }
+      const src = (v as Float64Array).subarray(off, off + n);
+      int64Words(src, out.items as BigInt64Array);
+      for (let i = 0; i < n; i++) if (Number.isNaN(src[i])) out.validity.setItemValid(i, false);
       break;
     }
     case 'digest': {
