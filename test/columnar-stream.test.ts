@@ -244,3 +244,14 @@ test('columnar stream: a file read batch by batch through a handle gives the tab
   truncateSync(f, 3);
   await assert.rejects(readArrowTableFile(out, 'image_layers', out, 0), (e: unknown) => e instanceof LayerlabError && /not an Arrow IPC file/.test(e.message));
 });
+
+test('columnar stream parquet: a table written as several files reads back to the same graph', async () => {
+  const dir = tempDir('layerlab-stream-');
+  const g = syntheticGraph({ images: 65_000, seed: 6, containers: 3 });
+  assert.ok(g.layerCount > 122_880, "more layers than one DuckDB row group");
+  const out = join(dir, 'e');
+  await writeColumnar(g, 'parquet', out, undefined, { parquetFileBytes: 1 });
+  const files = readdirSync(join(out, 'layers')).sort();
+  assert.ok(files.length > 1 && files[0] === 'data_0.parquet' && files.every((f) => /^data_\d+\.parquet$/.test(f)), files.join(' '));
+  assert.equal(serializeSnapshot((await loadSource(out)).graph), serializeSnapshot(g));
+});

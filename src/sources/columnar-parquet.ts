@@ -11,6 +11,8 @@ import type { BatchHook } from './columnar-arrow.js';
 import { batchRanges, DEFAULT_BATCH_ROWS, flatSources, int64Words, type TableSources } from './columnar-batches.js';
 import { duckError, openDuck, sqlString, type Duck } from './duckdb.js';
 
+/** About the largest Parquet file a table not split into buckets is written as (then data_1.parquet, ...). */
+export const PARQUET_FILE_BYTES = 256 * 1024 * 1024;
 /** DuckDB's memory cap while writing Parquet (it spills to its database file and temp folder beyond it). */
 const DUCK_MEMORY = '1GB';
 
@@ -118,7 +120,7 @@ export function bucketCount(imageLayerRows: number): number {
 }
 
 /** Writes every table as `dir/<table>/` Parquet (zstd), the big ones partitioned by bucket. */
-export async function writeParquetTables(dir: string, tables: TableSources, batchRows: number, onBatch?: BatchHook): Promise<number> {
+export async function writeParquetTables(dir: string, tables: TableSources, batchRows: number, onBatch?: BatchHook, fileBytes = PARQUET_FILE_BYTES): Promise<number> {
   // DuckDB's tables go in a database file beside the export, its memory capped: at 10M images they
   // would otherwise sit uncompressed in memory next to the graph. Removed whatever happens.
   const work = `${dir}.duckdb`;
@@ -139,6 +141,11 @@ export async function writeParquetTables(dir: string, tables: TableSources, batc
       if ((PARTITIONED.includes(name) || content) && tables[name].rows > 0) {
         const bucket = content ? `hash(layer_digest) % ${bucketCount(tables[name].rows)}` : `image_key % ${buckets}`;
         await duck.connection.run(`COPY (SELECT *, ${bucket} AS bucket FROM ${name} ORDER BY ${key}) TO ${sqlString(target)} (${PARQUET_OPTIONS}, PARTITION_BY (bucket))`);
+      } else if (tables[name].rows > 0) {
+        // Files of at most about fileBytes (whole row groups; data_0.parquet, data_1.parquet, ...):
+        // the reader copies a file into wasm memory for each few row groups it decodes, and the
+        // layers of ten million images are one 1.5 GB file otherwise.
+        await duck.connection.run(`COPY (SELECT * FROM ${name} ORDER BY ${key}) TO ${sqlString(target)} (${PARQUET_OPTIONS}, FILE_SIZE_BYTES ${fileBytes})`);
       } else {
         mkdirSync(target);
         await duck.connection.run(`COPY (SELECT * FROM ${name} ORDER BY ${key}) TO ${sqlString(join(target, 'data_0.parquet'))} (${PARQUET_OPTIONS})`);

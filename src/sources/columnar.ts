@@ -56,12 +56,14 @@ export async function readColumnar(dir: string): Promise<{ graph: ImageGraph; ma
   return { graph: graphFromTables(unflattenTables(flat), dir), marker };
 }
 
-/** How {@link writeColumnar} cuts its tables into batches (tests make batches small, or stop it mid-way). */
+/** How {@link writeColumnar} cuts its tables into batches and files (tests make batches small, or stop it mid-way). */
 export interface WriteColumnarOptions {
   /** Rows per record batch (Arrow) or per append (Parquet); {@link DEFAULT_BATCH_ROWS} by default. */
   batchRows?: number;
   /** Called after each batch is written. */
   onBatch?: BatchHook;
+  /** Parquet: about the largest file of a table not split into buckets (256 MiB by default). */
+  parquetFileBytes?: number;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function writeColumnar(graph: ImageGraph, format: ColumnarFormat, o
     const rows = Object.fromEntries(TABLE_NAMES.map((n) => [n, tables[n].rows])) as Record<TableName, number>;
     const marker: ColumnarMarker = { kind: 'layerlab-columnar', version: COLUMNAR_VERSION, format, rows, ...(content ? { contents: content.note } : {}) };
     if (format === 'arrow') (await import('./columnar-arrow.js')).writeArrowTables(tmp, tables, batchRows, options.onBatch);
-    else await (await import('./columnar-parquet.js')).writeParquetTables(tmp, tables, batchRows, options.onBatch);
+    else await (await import('./columnar-parquet.js')).writeParquetTables(tmp, tables, batchRows, options.onBatch, options.parquetFileBytes);
     writeFileSync(join(tmp, COLUMNAR_MARKER), JSON.stringify(marker, null, 2) + '\n');
     renameSync(tmp, out);
     return marker;
