@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { tableFromIPC, tableToIPC, Table, vectorFromArray, Int64, Float64 } from 'apache-arrow';
 import { LayerlabError } from '../src/errors.js';
 import { writeArrowTables } from '../src/sources/columnar-arrow.js';
+import { DEFAULT_BATCH_ROWS, flatSources } from '../src/sources/columnar-batches.js';
 import { flattenTables, type FlatTable } from '../src/sources/columnar-schema.js';
 import { COLUMNAR_MARKER, TABLE_NAMES, tablesFromGraph, type TableName } from '../src/sources/columnar-tables.js';
 import { writeColumnar } from '../src/sources/columnar.js';
@@ -45,7 +46,7 @@ function arrowExport(mutate: (t: Record<TableName, FlatTable>) => void): string 
   const flat = flattenTables(tablesFromGraph(graph));
   mutate(flat);
   cpSync(tempDir('layerlab-fuzz-'), dir, { recursive: true });
-  writeArrowTables(dir, flat);
+  writeArrowTables(dir, flatSources(flat), DEFAULT_BATCH_ROWS);
   writeFileSync(join(dir, COLUMNAR_MARKER), JSON.stringify({ kind: 'layerlab-columnar', version: 1, format: 'arrow', rows: {} }));
   return dir;
 }

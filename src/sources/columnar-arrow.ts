@@ -1,9 +1,11 @@
 // Arrow IPC files, one per table (an IPC file holds exactly one schema): built zero-copy from the
 // typed columns and read back the same way, digests as FixedSizeBinary(32) throughout.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { LayerlabError } from '../errors.js';
 import { join } from 'node:path';
-import { FixedSizeBinary, Int32, Int64, makeData, makeVector, Table, tableFromIPC, tableToIPC, Type, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import { AsyncByteQueue, FixedSizeBinary, Int32, Int64, makeData, makeVector, RecordBatchFileWriter, RecordBatchReader, Table, type RecordBatch, tableFromIPC, Type, Utf8, type DataType, type Vector } from 'apache-arrow';
+import { batchRanges, int64Words, type TableSources } from './columnar-batches.js';
 import { tableError } from './columnar-graph.js';
 import { SCHEMA, type ColumnData, type ColumnSpec, type FlatTable } from './columnar-schema.js';
 import { DIGEST_BYTES, TABLE_NAMES, type DigestColumn, type StringColumn, type TableName } from './columnar-tables.js';
@@ -31,7 +33,7 @@ function arrowColumn(spec: ColumnSpec, v: ColumnData, n: number): Vector {
     case 'int64': {
       const a = v as Float64Array;
       const data = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) if (!Number.isNaN(a[i])) data[i] = BigInt(a[i]);
+      int64Words(a, data);
       return makeVector(makeData({ type: new Int64(), length: n, data, ...bitmap(n, (i) => Number.isNaN(a[i])) }));
     }
     case 'digest': {
@@ -39,17 +41,100 @@ function arrowColumn(spec: ColumnSpec, v: ColumnData, n: number): Vector {
       return makeVector(makeData({ type: new FixedSizeBinary(DIGEST_BYTES), length: n, data: d.bytes, ...bitmap(n, (i) => d.valid !== undefined && d.valid[i] === 0) }));
     }
     case 'string':
-      return vectorFromArray(v as StringColumn, new Utf8());
+      return utf8Vector(v as StringColumn, n);
   }
 }
 
-/** Writes each table as `<table>.arrow` in `dir`. */
-export function writeArrowTables(dir: string, tables: Record<TableName, FlatTable>): void {
+/**
+ * A Utf8 vector made directly (offsets and bytes; a value equal to the previous one copied, not
+ * encoded again): what vectorFromArray's builder makes, at a fraction of its CPU and garbage.
+ */
+function utf8Vector(v: StringColumn, n: number): Vector {
+  const valueOffsets = new Int32Array(n + 1);
+  let total = 0;
+  let prev: string | null = null;
+  let prevLen = 0;
+  for (let i = 0; i < n; i++) {
+    const s = v[i];
+    if (s !== null) {
+      if (s !== prev) {
+        prev = s;
+        prevLen = Buffer.byteLength(s, 'utf8');
+      }
+      total += prevLen;
+    }
+    valueOffsets[i + 1] = total;
+  }
+  if (total > 0x7fffffff) throw new RangeError(`a string column of ${total} bytes does not fit one Arrow batch`);
+  const data = Buffer.alloc(total);
+  prev = null;
+  let prevAt = 0;
+  for (let i = 0; i < n; i++) {
+    const s = v[i];
+    if (s === null) continue;
+    const at = valueOffsets[i];
+    if (s === prev) data.copy(data, at, prevAt, valueOffsets[i + 1] - at + prevAt);
+    else data.write(s, at, 'utf8');
+    prev = s;
+    prevAt = at;
+  }
+  const nulls = bitmap(n, (i) => v[i] === null);
+  // apache-arrow's builder hands the file a validity bitmap rounded up to 64 bytes; so does this,
+  // so that a table written in one batch is byte for byte what the builder-based writer wrote.
+  if (nulls.nullBitmap) {
+    const padded = new Uint8Array(Math.max(64, Math.ceil(nulls.nullBitmap.length / 64) * 64));
+    padded.set(nulls.nullBitmap);
+    nulls.nullBitmap = padded;
+  }
+  return makeVector(makeData({ type: new Utf8(), length: n, valueOffsets, data, ...nulls }));
+}
+
+/** The writer's byte sink made a file: each piece goes to disk as it is made, nothing is queued. */
+class FileSink extends AsyncByteQueue {
+  constructor(private readonly fd: number) {
+    super();
+  }
+  override write(value: unknown): void {
+    const b = value as Uint8Array;
+    for (let done = 0; done < b.byteLength; ) done += writeSync(this.fd, b, done, b.byteLength - done);
+  }
+}
+
+/** A flat table as an Arrow table (one record batch), digests and integers zero-copy. */
+export function arrowTable(name: TableName, t: FlatTable): Table {
+  const vectors: Record<string, Vector> = {};
+  for (const spec of SCHEMA[name]) vectors[spec.name] = arrowColumn(spec, t.columns[spec.name], t.rows);
+  return new Table(vectors);
+}
+
+/** What a writer reports after each batch it wrote (tests stop the export there). */
+export type BatchHook = (table: TableName, rowsWritten: number) => void;
+
+/**
+ * Writes each table as `<table>.arrow` in `dir`, a record batch of at most `batchRows` rows at a
+ * time, each written before the next is made. A table of one batch is byte for byte what
+ * `tableToIPC(table, 'file')` makes.
+ */
+export function writeArrowTables(dir: string, tables: TableSources, batchRows: number, onBatch?: BatchHook): void {
   for (const name of TABLE_NAMES) {
-    const t = tables[name];
-    const vectors: Record<string, Vector> = {};
-    for (const spec of SCHEMA[name]) vectors[spec.name] = arrowColumn(spec, t.columns[spec.name], t.rows);
-    writeFileSync(join(dir, `${name}.arrow`), tableToIPC(new Table(vectors), 'file'));
+    const src = tables[name];
+    const fd = openSync(join(dir, `${name}.arrow`), 'wx');
+    try {
+      const writer = new RecordBatchFileWriter();
+      writer.reset(new FileSink(fd) as unknown as AsyncByteQueue);
+      let first = true;
+      for (const [from, to] of batchRanges(src.rows, batchRows)) {
+        const table = arrowTable(name, src.slice(from, to));
+        // The schema goes first even when no batch follows (an empty table), as tableToIPC writes it.
+        if (first) writer.reset(undefined, table.schema);
+        first = false;
+        for (const b of table.batches) writer.write(b);
+        onBatch?.(name, to);
+      }
+      writer.finish();
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
@@ -233,8 +318,48 @@ export function readArrowTable(dir: string, name: TableName, exportPath: string)
   try {
     table = tableFromIPC(bytes);
   } catch (e) {
-    return tableError(exportPath, name, undefined, undefined, `${name}.arrow is not a readable Arrow IPC file: ${(e as Error).message.split('\n')[0]}`);
+    return notReadable(exportPath, name, e);
   }
+  return flatFromTable(exportPath, name, table);
+}
+
+/**
+ * Files larger than this are read a record batch at a time through a file handle: Node reads at
+ * most 2 GiB into one buffer, and the layers table of ten million images is about 2.7 GB.
+ */
+export const WHOLE_READ_LIMIT = 1 << 30;
+
+/** {@link readArrowTable}, reading a file above `wholeLimit` bytes batch by batch (same checks, same columns). */
+export async function readArrowTableFile(dir: string, name: TableName, exportPath: string, wholeLimit = WHOLE_READ_LIMIT): Promise<FlatTable> {
+  const path = join(dir, `${name}.arrow`);
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    return unreadable(exportPath, name, e);
+  }
+  if (size <= wholeLimit) return readArrowTable(dir, name, exportPath);
+  checkArrowFile(dir, name);
+  let table: Table;
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, 'r');
+    const reader = await RecordBatchReader.from(fh);
+    const batches: RecordBatch[] = [];
+    for await (const b of reader) batches.push(b);
+    table = batches.length > 0 ? new Table(batches) : new Table(reader.schema);
+  } catch (e) {
+    return notReadable(exportPath, name, e);
+  } finally {
+    await fh?.close();
+  }
+  return flatFromTable(exportPath, name, table);
+}
+
+const notReadable = (exportPath: string, name: TableName, e: unknown): never =>
+  tableError(exportPath, name, undefined, undefined, `${name}.arrow is not a readable Arrow IPC file: ${(e as Error).message.split('\n')[0]}`);
+
+function flatFromTable(exportPath: string, name: TableName, table: Table): FlatTable {
   const columns: Record<string, ColumnData> = {};
   for (const spec of SCHEMA[name]) {
     const v = table.getChild(spec.name);

@@ -5,8 +5,10 @@ import { basename, dirname, join } from 'node:path';
 import { LayerlabError, quote } from '../errors.js';
 import type { ImageGraph } from '../model/graph.js';
 import { graphFromTables } from './columnar-graph.js';
-import { emptyTable, flattenTables, unflattenTables, type ContentTables, type FlatTable } from './columnar-schema.js';
-import { COLUMNAR_MARKER, COLUMNAR_VERSION, CONTENT_TABLES, READABLE_COLUMNAR_VERSIONS, TABLE_NAMES, tablesFromGraph, type ColumnarMarker, type ContentsNote, type TableName } from './columnar-tables.js';
+import type { BatchHook } from './columnar-arrow.js';
+import { checkDigests, DEFAULT_BATCH_ROWS, graphTableSources } from './columnar-batches.js';
+import { emptyTable, unflattenTables, type ContentTables, type FlatTable } from './columnar-schema.js';
+import { COLUMNAR_MARKER, COLUMNAR_VERSION, CONTENT_TABLES, READABLE_COLUMNAR_VERSIONS, TABLE_NAMES, type ColumnarMarker, type ContentsNote, type TableName } from './columnar-tables.js';
 import type { LoadedSource, SourceReader } from './source.js';
 import { isColumnarFile, isColumnarFolder } from './sniff.js';
 
@@ -38,15 +40,14 @@ export async function readColumnar(dir: string): Promise<{ graph: ImageGraph; ma
   const marker = readMarker(dir);
   let flat: Record<TableName, FlatTable>;
   if (marker.format === 'arrow') {
-    const { readArrowTable } = await import('./columnar-arrow.js');
-    const { checkArrowFile } = await import('./columnar-arrow.js');
+    const { readArrowTableFile, checkArrowFile } = await import('./columnar-arrow.js');
     flat = {} as Record<TableName, FlatTable>;
     // The graph needs no file or chunk rows: those tables are only checked to be Arrow files here, read by `layerlab sql`.
     for (const name of TABLE_NAMES) {
       if (CONTENT_TABLES.includes(name)) {
         checkArrowFile(dir, name);
         flat[name] = emptyTable(name);
-      } else flat[name] = readArrowTable(dir, name, dir);
+      } else flat[name] = await readArrowTableFile(dir, name, dir);
     }
   } else {
     const { readParquetTables } = await import('./columnar-parquet-read.js');
@@ -55,15 +56,28 @@ export async function readColumnar(dir: string): Promise<{ graph: ImageGraph; ma
   return { graph: graphFromTables(unflattenTables(flat), dir), marker };
 }
 
+/** How {@link writeColumnar} cuts its tables into batches and files (tests make batches small, or stop it mid-way). */
+export interface WriteColumnarOptions {
+  /** Rows per record batch (Arrow) or per append (Parquet); {@link DEFAULT_BATCH_ROWS} by default. */
+  batchRows?: number;
+  /** Called after each batch is written. */
+  onBatch?: BatchHook;
+  /** Parquet: about the largest file of a table not split into buckets (256 MiB by default). */
+  parquetFileBytes?: number;
+}
+
 /**
  * Writes a graph as an export folder at `out`, atomically: everything goes into a sibling temp
  * folder that is renamed into place last, so `out` is either absent or complete. `content` fills
- * the files and chunks tables (sources/content-tables.ts); without it they are written empty.
+ * the files and chunks tables (sources/content-tables.ts); without it they are written empty. The
+ * tables are made and written a batch at a time, so memory beyond the graph stays bounded.
  */
-export async function writeColumnar(graph: ImageGraph, format: ColumnarFormat, out: string, content?: ContentTables & { note: ContentsNote }): Promise<ColumnarMarker> {
+export async function writeColumnar(graph: ImageGraph, format: ColumnarFormat, out: string, content?: ContentTables & { note: ContentsNote }, options: WriteColumnarOptions = {}): Promise<ColumnarMarker> {
   if (existsSync(out)) throw new LayerlabError('EIO', 'already exists: export writes a new folder (remove it first)', { file: out });
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${Date.now()}`);
-  const tables = flattenTables(tablesFromGraph(graph), content);
+  checkDigests(graph);
+  const tables = graphTableSources(graph, content);
+  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
   try {
     mkdirSync(tmp);
   } catch (e) {
@@ -72,8 +86,8 @@ export async function writeColumnar(graph: ImageGraph, format: ColumnarFormat, o
   try {
     const rows = Object.fromEntries(TABLE_NAMES.map((n) => [n, tables[n].rows])) as Record<TableName, number>;
     const marker: ColumnarMarker = { kind: 'layerlab-columnar', version: COLUMNAR_VERSION, format, rows, ...(content ? { contents: content.note } : {}) };
-    if (format === 'arrow') (await import('./columnar-arrow.js')).writeArrowTables(tmp, tables);
-    else await (await import('./columnar-parquet.js')).writeParquetTables(tmp, tables);
+    if (format === 'arrow') (await import('./columnar-arrow.js')).writeArrowTables(tmp, tables, batchRows, options.onBatch);
+    else await (await import('./columnar-parquet.js')).writeParquetTables(tmp, tables, batchRows, options.onBatch, options.parquetFileBytes);
     writeFileSync(join(tmp, COLUMNAR_MARKER), JSON.stringify(marker, null, 2) + '\n');
     renameSync(tmp, out);
     return marker;

@@ -9,10 +9,10 @@ export interface Duck {
   close(): void;
 }
 
-/** Opens an in-memory DuckDB. */
-export async function openDuck(): Promise<Duck> {
+/** Opens an in-memory DuckDB, or one on a database file with settings (the Parquet writer's). */
+export async function openDuck(path = ':memory:', settings?: Record<string, string>): Promise<Duck> {
   const api = await import('@duckdb/node-api');
-  const instance = await api.DuckDBInstance.create(':memory:');
+  const instance = await api.DuckDBInstance.create(path, settings);
   const connection = await instance.connect();
   return {
     instance,
