@@ -15,6 +15,11 @@ test('synthetic: the same seed gives the same set, another seed another', () => 
   assert.notEqual(serializeSnapshot(syntheticGraph({ images: 500, seed: 4 })), a);
 });
 
+test('synthetic: containers with no image to bind to are refused with a clear error, not a crash', () => {
+  assert.throws(() => syntheticGraph({ images: 0, containers: 2 }), { name: 'RangeError', message: /containers need at least one image/ });
+  assert.equal(syntheticGraph({ images: 0, containers: 0 }).imageCount, 0);
+});
+
 test('synthetic: Docker-Hub shape (about 8 references and 2 distinct layers per image, median layer < 4 MB compressed)', () => {
   const g = syntheticGraph({ images: 20000, seed: 1 });
   assert.equal(g.imageCount, 20000);

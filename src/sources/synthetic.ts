@@ -159,6 +159,7 @@ export class SyntheticStream<L> {
 
   /** Containers bound to random images (a third running), made after every image. */
   containers(count: number, add: (w: Uint32Array, image: number, running: boolean, sizeRw: number, created: number) => void): void {
+    if (count > 0 && this.n === 0) throw new RangeError(`synthetic: ${count} containers need at least one image to bind to`);
     const rnd = this.rnd;
     for (let k = 0; k < count; k++) {
       const image = Math.floor(rnd() * this.n);
