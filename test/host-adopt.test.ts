@@ -163,3 +163,20 @@ test('adopted host = interned host when images share a reference (one tag listed
     { numRuns: 200 },
   );
 });
+
+test('removal host: a chainID hasher given by the caller (node:crypto in the CLI) names the same deleted layers, and is used', async () => {
+  const { createHash } = await import('node:crypto');
+  const { syntheticGraph } = await import('../src/sources/synthetic.js');
+  const graph = syntheticGraph({ images: 300, seed: 7 });
+  const plain = removalHost(graph).prune(true);
+  // A graph of its own: the universe (and its memoised chainIDs) is one per graph.
+  const again = syntheticGraph({ images: 300, seed: 7 });
+  let calls = 0;
+  const hashed = removalHost(again, (s) => {
+    calls++;
+    return 'sha256:' + createHash('sha256').update(s).digest('hex');
+  }).prune(true);
+  assert.ok(calls > 0, 'the hasher given is the one chainIDs are made with');
+  assert.deepEqual(hashed, plain);
+  assert.ok(plain.records.some((r) => 'deleted' in r && r.deleted), 'layers were deleted and named');
+});

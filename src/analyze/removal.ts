@@ -1,7 +1,7 @@
 // Docker's delete rules (moby daemon/images/image_delete.go, image_prune.go) on one host state:
 // references, parents, containers, and layer reference counts on the universe's chains.
 import type { ImageGraph } from '../model/graph.js';
-import { shortId } from '../model/digest.js';
+import { shortId, type Digest } from '../model/digest.js';
 import { familiarString, parseAnyReference, parseNormalizedNamed, withDefaultTag, type ImageReference } from '../model/reference.js';
 import { Universe } from '../model/universe.js';
 import { HostState } from './host-state.js';
@@ -293,9 +293,15 @@ export function pruneImages(host: HostState, all = false, countOnly = false): { 
 /** One universe per graph (graphs are immutable): every host of a graph shares it, and its memoised chainIDs. */
 const universeOfGraph = memoPerGraph((graph) => Universe.ofGraph(graph));
 
-/** A host's removal state from a graph alone (over the graph's universe): what rm, prune, plan and bindings read. */
-export function removalHost(graph: ImageGraph): HostState {
-  return HostState.fromGraph(universeOfGraph(graph), graph);
+/**
+ * A host's removal state from a graph alone (over the graph's universe): what rm, prune, plan and
+ * bindings read. `hash`, when given, makes the chainIDs that name deleted layers (see
+ * Universe.useChainHasher).
+ */
+export function removalHost(graph: ImageGraph, hash?: (input: string) => Digest): HostState {
+  const u = universeOfGraph(graph);
+  if (hash) u.useChainHasher(hash);
+  return HostState.fromGraph(u, graph);
 }
 
 /**
