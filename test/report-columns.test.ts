@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { systemDf } from '../src/analyze/df.js';
 import { treeColumns } from '../src/analyze/tree-columns.js';
 import { largestListed, layerTreeOf, prefixSharing, type LayerTree } from '../src/analyze/tree.js';
-import { chainHasher } from '../src/cli/tree.js';
+import { sha256Of } from '../src/sources/hashing.js';
 import { reportHtml } from '../src/render/html/page.js';
 import { imagePath, nodeSharers } from '../src/render/html/stacks.js';
 import { treeImageLabel } from '../src/render/tree.js';
@@ -50,7 +50,7 @@ test('report page from the columns = from the objects (random graphs, fixtures, 
   fc.assert(
     fc.property(snapshotDoc(), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 12 }), (doc, stacks, treeNodes) => {
       const graph = snapshotFromJson(doc).graph;
-      const columns = treeColumns(graph, chainHasher());
+      const columns = treeColumns(graph, sha256Of);
       for (const limits of [{ stacks, treeNodes }, { stacks: 40, treeNodes: 600 }]) assert.equal(page(columns, graph, limits), page(layerTreeOf(columns), graph, limits));
     }),
     { numRuns: 150 },

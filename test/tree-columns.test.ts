@@ -14,7 +14,8 @@ import { snapshotFromJson } from '../src/sources/snapshot.js';
 import { snapshotDoc } from './helpers/arbitraries.js';
 import { treeColumns } from '../src/analyze/tree-columns.js';
 import { jsonPieces } from '../src/cli/io.js';
-import { chainHasher, treeJsonPieces } from '../src/cli/tree.js';
+import { treeJsonPieces } from '../src/cli/tree.js';
+import { sha256Of } from '../src/sources/hashing.js';
 import { renderLayerTree, renderLayerTreePieces, short12, treeSize } from '../src/render/tree.js';
 import { humanSize } from '../src/render/units.js';
 
@@ -124,7 +125,7 @@ test('tree from its columns: the same text and JSON as from the object tree (ran
   fc.assert(
     fc.property(snapshotDoc(), (doc) => {
       const graph = snapshotFromJson(doc).graph;
-      const columns = treeColumns(graph, chainHasher());
+      const columns = treeColumns(graph, sha256Of);
       const objects = oracleTree(graph);
       assert.equal([...renderLayerTreePieces(columns)].join(''), renderLayerTree(objects));
       const notes = [{ source: 'x.json', code: 'partial', text: 'a note' }];
@@ -151,7 +152,7 @@ test('treeSize = humanSize (go-units %.4g) on sizes of every magnitude and at th
 test('tree from its columns: the same text and JSON as from the object tree (fixtures, one with blob digests only)', async () => {
   for (const source of ['fixtures/registry-manifests', 'fixtures/official-images/host.snapshot.json', 'fixtures/docker-20.10-root/root', 'fixtures/docker-20.10-scenario/host.snapshot.json']) {
     const { graph } = await loadSources([source]);
-    const columns = treeColumns(graph, chainHasher());
+    const columns = treeColumns(graph, sha256Of);
     const objects = oracleTree(graph);
     assert.equal([...renderLayerTreePieces(columns)].join(''), renderLayerTree(objects), source);
     assert.equal([...treeJsonPieces(columns, [])].join(''), [...jsonPieces({ ...objects, notes: [] })].join(''), source);

@@ -201,12 +201,6 @@ export class ReferenceStore {
     const owner = this.imageBy(ref);
     if (owner === image) return;
     if (owner !== undefined) this.set(owner, this.of(owner).filter((r) => refKey(r) !== refKey(ref)));
-    const s = referenceString(ref);
-    const refs = [...this.of(image), ref].sort((a, b) => {
-      const x = a === ref ? s : referenceString(a);
-      const y = b === ref ? s : referenceString(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-    this.set(image, refs);
+    this.set(image, byReferenceString([...this.of(image), ref]));
   }
 }

@@ -3,7 +3,7 @@ import { renderPruneDockerPieces } from '../render/removal.js';
 import { loadSource } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { defineCommand } from './options.js';
-import { chainHasher } from './tree.js';
+import { sha256Of } from '../sources/hashing.js';
 
 export const pruneCommand = defineCommand(
   {
@@ -23,7 +23,7 @@ ${sourceHelp(false)}`,
   },
   async ({ values, positionals }, io) => {
     const loaded = await loadSource(positionals[0], loadOptionsOf(values.platform, io));
-    const host = removalHost(loaded.graph, chainHasher());
+    const host = removalHost(loaded.graph, sha256Of);
     const notes = notesFor([loaded], ['image-set']);
     const before = host.layersSize();
     const r = host.prune(values.all);

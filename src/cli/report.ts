@@ -13,7 +13,7 @@ import { loadSources } from '../sources/load.js';
 import { loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeNotes } from './common.js';
 import { writeAtomically } from './generate.js';
 import { defineCommand } from './options.js';
-import { chainHasher } from './tree.js';
+import { sha256Of } from '../sources/hashing.js';
 
 type Shape = 'string' | 'number' | 'array' | 'object';
 
@@ -125,7 +125,7 @@ ${sourceHelp(true)}`,
     const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
     const notes = notesFor(sources, ['image-set']);
     // Columns, not an object per node and image: the page draws a few hundred of a million.
-    const tree = treeColumns(graph, chainHasher());
+    const tree = treeColumns(graph, sha256Of);
     const max = values['max-stacks'];
     const html = reportHtml(
       {

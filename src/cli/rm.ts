@@ -5,7 +5,7 @@ import { loadSource } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeNotes } from './common.js';
 import { json, usageError } from './io.js';
 import { defineCommand } from './options.js';
-import { chainHasher } from './tree.js';
+import { sha256Of } from '../sources/hashing.js';
 
 export const rmCommand = defineCommand(
   {
@@ -39,7 +39,7 @@ ${sourceHelp(false)}`,
     const style = version === undefined ? undefined : rmiMessageStyle(version);
     if (version !== undefined && !style) throw usageError(`--docker-cli takes a version like 20.10 or 28.2.2 (got ${quote(version)})`);
     const loaded = await loadSource(source, loadOptionsOf(values.platform, io));
-    const host = removalHost(loaded.graph, chainHasher());
+    const host = removalHost(loaded.graph, sha256Of);
     const notes = notesFor([loaded], ['image-set']);
     const removedContainers: string[] = [];
     const results = refs.map((ref) => {

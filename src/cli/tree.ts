@@ -1,10 +1,10 @@
-import * as nodeCrypto from 'node:crypto';
-import { treeColumns, type ChainHasher, type TreeColumns } from '../analyze/tree-columns.js';
+import { treeColumns, type TreeColumns } from '../analyze/tree-columns.js';
 import type { TreeNode } from '../analyze/tree.js';
 import { findTreeImage, foldSmallLayers, layerTreeOf, treeBranchOf } from '../analyze/tree.js';
 import { quote } from '../errors.js';
 import { renderLayerTreePieces } from '../render/tree.js';
 import { parseHumanSize } from '../render/units.js';
+import { sha256Of } from '../sources/hashing.js';
 import { loadSources } from '../sources/load.js';
 import { formatOption, loadOptionsOf, notesFor, PLATFORM_OPTION, sourceHelp, writeFormatted, writeNotes } from './common.js';
 import { jsonPieces, usageError, writePieces } from './io.js';
@@ -39,7 +39,7 @@ ${sourceHelp(true)}`,
     const { graph, sources } = await loadSources(positionals, loadOptionsOf(values.platform, io));
     // which images the tree holds depends on what the readers left out: say it as df does
     const notes = notesFor(sources, ['image-set']);
-    const columns = treeColumns(graph, chainHasher());
+    const columns = treeColumns(graph, sha256Of);
     if (values.image === undefined && minSize === 0) {
       // The whole tree is printed from its columns: no object per node or image is kept.
       await writePieces(io, values.format === 'json' ? treeJsonPieces(columns, notes) : renderLayerTreePieces(columns));
@@ -53,13 +53,6 @@ ${sourceHelp(true)}`,
     return 0;
   },
 );
-
-/** sha256 digests of chainID inputs with node:crypto: about 13x the model's (browser-safe) hash per chainID. */
-export function chainHasher(): ChainHasher {
-  // crypto.hash (one call, no Hash object) is in Node 20.12 and later.
-  const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-  return oneShot ? (s) => 'sha256:' + oneShot('sha256', s, 'hex') : (s) => 'sha256:' + nodeCrypto.createHash('sha256').update(s).digest('hex');
-}
 
 /** `jsonPieces({ ...layerTreeOf(t), notes })`, made a node and an image at a time. */
 export function* treeJsonPieces(t: TreeColumns, notes: unknown): Generator<string> {
@@ -90,12 +83,13 @@ const itemJson = (item: object) => JSON.stringify(item, null, 2).replace(NEWLINE
 // itemJson of a node, written out: two million of them at 1M images. Members in TreeNode's order,
 // absent ones left out, as JSON.stringify does.
 function nodeJson(n: TreeNode): string {
+  // a folded node (not made by TreeColumns.node, which folds nothing) keeps the general form
+  if (n.folded !== undefined || n.otherBranches !== undefined) return itemJson(n);
   let s = '{';
   if (n.diffId !== undefined) s += '\n      "diffId": ' + JSON.stringify(n.diffId) + ',';
   if (n.digest !== undefined) s += '\n      "digest": ' + JSON.stringify(n.digest) + ',';
   if (n.chainId !== undefined) s += '\n      "chainId": ' + JSON.stringify(n.chainId) + ',';
   s += `\n      "size": ${num(n.size)},\n      "empty": ${n.empty},\n      "parent": ${num(n.parent)},\n      "children": ${numbers(n.children)},\n      "images": ${numbers(n.images)},\n      "users": ${num(n.users)}`;
-  if (n.folded !== undefined || n.otherBranches !== undefined) return itemJson(n);
   return s + '\n    }';
 }
 
